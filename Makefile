@@ -1,0 +1,68 @@
+# Two commands: `make run` (set up and serve) and `make test` (set up and run the suite).
+# Everything is installed from package registries at setup time; nothing loads from the
+# internet at run time.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+VENDOR := crm_core/static/vendor
+EXAMPLE := examples/crm-plugin-example
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test setup install vendor database admin browser lint clean
+
+run: setup database admin
+	@echo "Serving on http://127.0.0.1:5000 with a Celery worker and beat (Ctrl-C stops all)."
+	$(BIN)/honcho start -f Procfile
+
+test: setup admin browser
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: install vendor
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when the project's or the example plugin's metadata changes.
+$(VENV)/.installed: pyproject.toml $(EXAMPLE)/pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]' -e $(EXAMPLE)
+	touch $@
+
+install: $(VENV)/.installed
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(VENDOR)/.installed: node_modules/.package-lock.json
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons/fonts $(VENDOR)/echarts $(VENDOR)/htmx
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css* $(VENDOR)/bootstrap/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* $(VENDOR)/bootstrap/
+	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css $(VENDOR)/bootstrap-icons/
+	cp node_modules/bootstrap-icons/font/fonts/* $(VENDOR)/bootstrap-icons/fonts/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	touch $@
+
+vendor: $(VENDOR)/.installed
+
+database: install
+	$(BIN)/crm db upgrade
+
+admin: database
+	$(BIN)/crm users ensure-admin
+
+# Browser tests drive Debian's chromium; never a downloaded browser.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(BIN)/lint-imports
+	$(BIN)/ruff check crm_core plugins tests
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) instance

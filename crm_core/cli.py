@@ -1,0 +1,302 @@
+"""The ``crm`` command: configuration, plugins, database, users, worker, beat and server.
+
+Every problem a user can cause (a bad setting, an unknown or broken plugin, an unreachable
+database) ends in one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from . import config as config_module
+from . import migrate
+from .errors import CrmError
+from .plugins import discover
+
+EXIT_USAGE = 2
+
+
+def fail(message: str) -> None:
+    """Print ``crm: error: message`` to stderr and exit with code 2."""
+    click.echo(f"crm: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _load_app() -> Flask:
+    from .app import create_app
+
+    try:
+        return create_app()
+    except CrmError as exc:
+        fail(str(exc))
+        raise  # unreachable; keeps type checkers content
+
+
+class CrmGroup(FlaskGroup):
+    """Flask's CLI group, loading our factory and reporting startup errors in one line."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        try:
+            self.create_app()  # type: ignore[misc]
+        except SystemExit:
+            return sorted(self.commands)
+        return super().list_commands(ctx)
+
+
+cli = CrmGroup(create_app=_load_app, add_version_option=False, load_dotenv=False,
+               set_debug_flag=False, help="The CRM platform's command line.")
+
+
+# -- configuration -------------------------------------------------------------------------
+
+@cli.group("config")
+def config_group() -> None:
+    """Show the effective configuration."""
+
+
+@config_group.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def config_show(as_json: bool) -> None:
+    """Print every CRM_* setting in force, secrets masked."""
+    settings = config_module.masked(config_module.load())
+    if as_json:
+        click.echo(json.dumps(settings, indent=2, ensure_ascii=False, default=str))
+        return
+    width = max(len(key) for key in settings)
+    for key, value in settings.items():
+        shown = "(all installed)" if key == "CRM_PLUGINS" and value is None else value
+        if isinstance(shown, list):
+            shown = ",".join(shown) or "(kernel only)"
+        click.echo(f"{key.ljust(width)}  {shown}")
+
+
+# -- plugins -------------------------------------------------------------------------------
+
+@cli.group("plugins")
+def plugins_group() -> None:
+    """Inspect plugins."""
+
+
+def plugin_rows(app: Flask | None) -> list[dict[str, Any]]:
+    """One dict per known plugin with the keys ``crm plugins list --json`` prints."""
+    platform = app.extensions["crm"] if app is not None else None
+    known = platform.known if platform else discover()
+    rows = []
+    for name in sorted(known):
+        record = known[name]
+        counts = platform.counts(name) if platform and record.enabled else dict.fromkeys(
+            ("models", "routes", "permissions", "menu_items", "widgets", "tasks"), 0)
+        rows.append({
+            "name": name,
+            "version": record.info.version if record.info else None,
+            "title": record.info.title if record.info else None,
+            "enabled": bool(platform and record.enabled),
+            "requires": list(record.info.requires) if record.info else [],
+            "source": record.source,
+            **counts,
+        })
+    return rows
+
+
+@plugins_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def plugins_list(as_json: bool) -> None:
+    """List every known plugin, whether it is enabled, and what it registered."""
+    from .app import create_app
+
+    problem = None
+    try:
+        app: Flask | None = create_app()
+    except CrmError as exc:
+        app, problem = None, str(exc)
+    rows = plugin_rows(app)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+    else:
+        headers = ["name", "version", "enabled", "source", "requires", "models", "routes",
+                   "permissions", "menu_items", "widgets", "tasks", "title"]
+        table = [[_cell(row[h]) for h in headers] for row in rows]
+        widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h)
+                  for i, h in enumerate(headers)]
+        click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+        for line in table:
+            click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
+    if problem:
+        fail(problem)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ",".join(value) or "-"
+    return "-" if value is None else str(value)
+
+
+# -- database ------------------------------------------------------------------------------
+
+@cli.group("db")
+def db_group() -> None:
+    """Migrate the database (one Alembic branch per plugin)."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Bring the kernel and every enabled plugin to their latest migration."""
+    branches = migrate.upgrade(current_app)
+    click.echo("Database is up to date: " + ", ".join(branches))
+
+
+@db_group.command("downgrade")
+@click.argument("target")
+@with_appcontext
+def db_downgrade(target: str) -> None:
+    """Downgrade to TARGET; ``<plugin>@base`` removes that plugin's tables."""
+    migrate.downgrade(current_app, target)
+    click.echo(f"Downgraded to {target}")
+
+
+@db_group.command("check")
+@with_appcontext
+def db_check() -> None:
+    """Exit 1 when the database is not migrated or models and migrations differ."""
+    pending = migrate.pending_branches(current_app)
+    if pending:
+        click.echo("Not migrated (run 'crm db upgrade'): " + ", ".join(pending), err=True)
+        sys.exit(1)
+    diffs = migrate.differences(current_app)
+    if diffs:
+        click.echo("Models and migrations differ:", err=True)
+        for diff in diffs:
+            click.echo(f"  {diff}", err=True)
+        sys.exit(1)
+    click.echo("Models and migrations agree.")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the revisions applied to the database."""
+    heads = migrate.current_heads(current_app)
+    click.echo("\n".join(heads) if heads else "(empty database)")
+
+
+@db_group.command("revision")
+@click.argument("plugin")
+@click.option("-m", "--message", required=True, help="What the migration does.")
+@click.option("--empty", is_flag=True, help="Write an empty migration (no autogenerate).")
+@with_appcontext
+def db_revision(plugin: str, message: str, empty: bool) -> None:
+    """Write a new migration for PLUGIN from its models (``core`` for the kernel)."""
+    script = migrate.new_revision(current_app, plugin, message, autogenerate=not empty)
+    scripts = script if isinstance(script, list) else [script]
+    for item in scripts:
+        click.echo(f"Wrote {item.path}")
+
+
+# -- users ---------------------------------------------------------------------------------
+
+@cli.group("users")
+def users_group() -> None:
+    """Manage users."""
+
+
+@users_group.command("ensure-admin")
+@click.option("--username", default="admin", show_default=True)
+@with_appcontext
+def users_ensure_admin(username: str) -> None:
+    """Create the first administrator when there are no users (password printed once).
+
+    Takes the password from CRM_ADMIN_PASSWORD when set, else generates one.
+    """
+    from .auth.service import ensure_first_admin
+    from .db import get_session
+
+    session = get_session()
+    given = os.environ.get("CRM_ADMIN_PASSWORD") or None
+    created = ensure_first_admin(session, username, given)
+    if created is None:
+        click.echo("Users exist already; no administrator created.")
+        return
+    session.commit()
+    user, password = created
+    click.echo("Created the first administrator:")
+    click.echo(f"  user name: {user.username}")
+    click.echo("  password:  " + ("(from CRM_ADMIN_PASSWORD)" if given else
+                                  f"{password}   <- shown once; change it after signing in"))
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--superuser", is_flag=True, help="Grant every permission.")
+@with_appcontext
+def users_create(username: str, password: str, superuser: bool) -> None:
+    """Create a user."""
+    from .auth.service import create_user
+    from .db import get_session
+
+    session = get_session()
+    user = create_user(session, username, password, superuser=superuser)
+    session.commit()
+    click.echo(f"Created user {user.username} (id {user.id})")
+
+
+# -- processes -----------------------------------------------------------------------------
+
+PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
+
+
+@cli.command("worker", context_settings=PASSTHROUGH)
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def worker(celery_args: tuple[str, ...]) -> None:
+    """Start a Celery worker (extra arguments go to ``celery worker``)."""
+    current_app.extensions["celery"].worker_main(["worker", "--loglevel=INFO", *celery_args])
+
+
+@cli.command("beat", context_settings=PASSTHROUGH)
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def beat(celery_args: tuple[str, ...]) -> None:
+    """Start Celery beat for the plugins' periodic tasks."""
+    celery = current_app.extensions["celery"]
+    celery.start(["beat", "--loglevel=INFO", "-s", current_app.config["CRM_BEAT_SCHEDULE_FILE"],
+                  *celery_args])
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int,
+              help="gunicorn worker processes (2 per core is plenty).")
+@with_appcontext
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web app with gunicorn."""
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+                              "--workers", str(workers), "--access-logfile", "-",
+                              "crm_core.wsgi:app"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``crm`` console script."""
+    try:
+        cli.main(args=argv, prog_name="crm")
+    except CrmError as exc:
+        fail(str(exc))
+    except (OperationalError, DBAPIError) as exc:
+        first = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()
+        fail(f"database error: {first[0] if first else type(exc).__name__} "
+             "(check CRM_DATABASE_URL and that the database server is running)")
+
+

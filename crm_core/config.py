@@ -1,0 +1,191 @@
+"""Effective configuration: defaults < ``instance/crm.toml`` < ``CRM_*`` environment < caller.
+
+Every setting is kept in ``app.config`` under its ``CRM_`` name. ``instance/crm.toml`` uses the
+same names without the prefix, lower case; a TOML table ``[customers]`` holding ``page_size``
+becomes ``CRM_CUSTOMERS_PAGE_SIZE``, so a plugin's settings live under its own prefix.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from .errors import ConfigError
+
+SECRET_NAMES = ("SECRET", "PASSWORD", "TOKEN", "KEY")
+
+
+def instance_path() -> Path:
+    """The instance folder: ``CRM_INSTANCE_PATH`` or ``./instance`` (created when missing)."""
+    path = Path(os.environ.get("CRM_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def defaults(instance: Path) -> dict[str, Any]:
+    """Settings used when nothing else says otherwise: everything embedded in ``instance/``."""
+    return {
+        "CRM_DATABASE_URL": f"sqlite:///{instance / 'crm.sqlite'}",
+        "CRM_BROKER_URL": f"sqla+sqlite:///{instance / 'broker.sqlite'}",
+        "CRM_PLUGINS": None,  # None: every built-in and installed plugin
+        "CRM_STRICT": False,  # tests: a broken plugin or unguarded route stops the app
+        "CRM_JOB_FILES": str(instance / "jobs"),
+        "CRM_BEAT_SCHEDULE_FILE": str(instance / "celerybeat-schedule"),
+        "CRM_READY_TIMEOUT": 2.0,
+    }
+
+
+def _flatten_toml(data: dict[str, Any], prefix: str = "CRM_") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key.upper()}"
+        if isinstance(value, dict):
+            flat.update(_flatten_toml(value, name + "_"))
+        else:
+            flat[name] = value
+    return flat
+
+
+def read_toml(instance: Path) -> dict[str, Any]:
+    """Settings from ``instance/crm.toml``, flattened to ``CRM_*`` names; empty when absent."""
+    path = instance / "crm.toml"
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return _flatten_toml(tomllib.load(fh))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def read_environment(environ: dict[str, str] | os._Environ) -> dict[str, Any]:
+    """Every ``CRM_*`` environment variable (the test-only ``CRM_TEST_*`` ones excepted)."""
+    return {
+        key: value
+        for key, value in environ.items()
+        if key.startswith("CRM_") and not key.startswith("CRM_TEST_")
+    }
+
+
+def secret_key(instance: Path) -> str:
+    """The secret key kept in ``instance/secret_key`` (mode 0600), generated on first use."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def parse_plugin_list(value: Any) -> list[str] | None:
+    """``CRM_PLUGINS`` as a list of names; None means "all"; "" or "none" means the kernel alone."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        names = [str(v).strip() for v in value]
+    else:
+        text = str(value).strip()
+        if text.lower() in ("", "none"):
+            return []
+        if text.lower() == "all":
+            return None
+        names = [part.strip() for part in text.split(",")]
+    return [name for name in names if name]
+
+
+def _as_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _check_url(name: str, value: Any, schemes: tuple[str, ...]) -> str:
+    text = str(value or "").strip()
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise ConfigError(f"{name} is not a valid URL: {text!r}") from None
+    if not url.drivername.split("+")[0] in schemes:
+        allowed = ", ".join(f"{s}://" for s in schemes)
+        raise ConfigError(f"{name} must start with one of {allowed}, not {text!r}")
+    return text
+
+
+def load(overrides: dict[str, Any] | None = None,
+         environ: dict[str, str] | os._Environ | None = None) -> dict[str, Any]:
+    """Build and validate the effective configuration; raises ConfigError naming the bad value."""
+    instance = instance_path()
+    settings = defaults(instance)
+    settings["CRM_INSTANCE_PATH"] = str(instance)
+    settings.update(read_toml(instance))
+    settings.update(read_environment(os.environ if environ is None else environ))
+    settings.update(overrides or {})
+
+    settings["CRM_DATABASE_URL"] = _check_url(
+        "CRM_DATABASE_URL", settings["CRM_DATABASE_URL"], ("sqlite", "postgresql"))
+    settings["CRM_BROKER_URL"] = _check_broker(settings["CRM_BROKER_URL"])
+    settings["CRM_PLUGINS"] = parse_plugin_list(settings["CRM_PLUGINS"])
+    settings["CRM_STRICT"] = _as_bool("CRM_STRICT", settings["CRM_STRICT"])
+    try:
+        settings["CRM_READY_TIMEOUT"] = float(settings["CRM_READY_TIMEOUT"])
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"CRM_READY_TIMEOUT must be a number of seconds, not {settings['CRM_READY_TIMEOUT']!r}"
+        ) from None
+    if not settings.get("CRM_SECRET_KEY"):
+        settings["CRM_SECRET_KEY"] = secret_key(instance)
+    return settings
+
+
+def _check_broker(value: Any) -> str:
+    text = str(value or "").strip()
+    scheme, sep, _ = text.partition("://")
+    if not sep or scheme not in ("sqla+sqlite", "sqla+postgresql", "redis", "rediss", "amqp",
+                                 "pyamqp", "memory"):
+        raise ConfigError(
+            "CRM_BROKER_URL must look like redis://host:6379/0, amqp://host// or "
+            f"sqla+sqlite:///path, not {text!r}")
+    if scheme.startswith("sqla+"):
+        _check_url("CRM_BROKER_URL", text[len("sqla+"):], ("sqlite", "postgresql"))
+    return text
+
+
+def masked(settings: dict[str, Any]) -> dict[str, Any]:
+    """A copy fit to print: secret values and URL passwords replaced by ``***``."""
+    shown: dict[str, Any] = {}
+    for key, value in sorted(settings.items()):
+        if not key.startswith("CRM_"):
+            continue
+        if any(word in key for word in SECRET_NAMES) and value:
+            shown[key] = "***"
+        elif key.endswith("_URL") and isinstance(value, str):
+            shown[key] = _mask_url(value)
+        else:
+            shown[key] = value
+    return shown
+
+
+def _mask_url(text: str) -> str:
+    prefix = ""
+    if text.startswith("sqla+"):
+        prefix, text = "sqla+", text[len("sqla+"):]
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        return prefix + text
+    if url.password:
+        return prefix + url.render_as_string(hide_password=True)
+    return prefix + text

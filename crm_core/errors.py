@@ -1,0 +1,23 @@
+"""Errors the kernel raises when it cannot start or a user asks for something impossible."""
+
+from __future__ import annotations
+
+
+class CrmError(Exception):
+    """Base of every error the platform reports as one clear line (CLI exit code 2)."""
+
+
+class ConfigError(CrmError):
+    """A configuration value is missing, malformed or points at something unreachable."""
+
+
+class PluginError(CrmError):
+    """A plugin cannot be loaded: unknown, broken, missing a requirement, or in a cycle."""
+
+
+class RegistryError(CrmError):
+    """Two plugins registered the same id, or a registration is malformed."""
+
+
+class DomainError(CrmError):
+    """A business rule refused the request; the message is shown to the user as is."""

@@ -1,0 +1,1 @@
+"""Background jobs: the Celery app, the Job record and the progress page."""

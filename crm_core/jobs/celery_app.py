@@ -1,0 +1,86 @@
+"""The Celery app each Flask app builds, and the tasks plugins register through it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery
+from celery.schedules import crontab
+from flask import Flask
+
+from ..errors import RegistryError
+from ..plugins import collect
+from ..registry import ScheduleEntry, TaskSpec
+from .service import JobHandle
+
+
+def make_celery(app: Flask) -> Celery:
+    """Build the app's Celery instance (``app.extensions["celery"]``) and register tasks."""
+    celery = Celery("crm", set_as_current=False)
+    celery.conf.update(
+        broker_url=app.config["CRM_BROKER_URL"],
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=app.config.get("CRM_BROKER_TRANSPORT_OPTIONS")
+        or {"polling_interval": 0.5},
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        timezone="UTC",
+        beat_schedule_filename=app.config["CRM_BEAT_SCHEDULE_FILE"],
+        worker_hijack_root_logger=False,
+    )
+    app.extensions["celery"] = celery
+    platform = app.extensions["crm"]
+    for plugin, spec in collect(platform.pm, "crm_celery_tasks", celery=celery):
+        if not isinstance(spec, TaskSpec):
+            raise RegistryError(f"plugin {plugin!r}: crm_celery_tasks returned {spec!r}, "
+                                "expected toolkit.TaskSpec")
+        name = f"{plugin}.{spec.name}"
+        if name in platform.tasks:
+            raise RegistryError(f"task {name!r} is registered twice")
+        platform.tasks[name] = (plugin, spec)
+        celery.task(name=name, bind=False, **spec.options)(_runner(app, spec))
+    celery.conf.beat_schedule = _beat_schedule(platform)
+    return celery
+
+
+def _runner(app: Flask, spec: TaskSpec) -> Any:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with app.app_context():
+            if not spec.job:
+                return spec.func(*args, **kwargs)
+            handle = JobHandle(kwargs.pop("job_id"))
+            handle.start()
+            try:
+                message = spec.func(*args, job=handle, **kwargs)
+            except Exception as exc:
+                handle.fail(exc)
+                raise
+            handle.finish(message if isinstance(message, str) else None)
+            return None
+
+    run.__name__ = spec.func.__name__
+    run.__doc__ = spec.func.__doc__
+    return run
+
+
+def _beat_schedule(platform: Any) -> dict[str, dict[str, Any]]:
+    schedule: dict[str, dict[str, Any]] = {}
+    for plugin, entry in collect(platform.pm, "crm_beat_schedule"):
+        if not isinstance(entry, ScheduleEntry):
+            raise RegistryError(f"plugin {plugin!r}: crm_beat_schedule returned {entry!r}")
+        task = entry.task if "." in entry.task else f"{plugin}.{entry.task}"
+        if task not in platform.tasks:
+            raise RegistryError(f"plugin {plugin!r}: schedule {entry.name!r} names unknown "
+                                f"task {task!r}")
+        if (entry.seconds is None) == (entry.crontab is None):
+            raise RegistryError(f"plugin {plugin!r}: schedule {entry.name!r} needs exactly one "
+                                "of seconds or crontab")
+        when: Any = timedelta(seconds=entry.seconds) if entry.seconds is not None else \
+            crontab(*entry.crontab.split())  # type: ignore[union-attr]
+        schedule[f"{plugin}.{entry.name}"] = {"task": task, "schedule": when,
+                                              "kwargs": entry.kwargs}
+        platform.schedule.append((plugin, entry))
+    return schedule

@@ -1,0 +1,93 @@
+"""Starting jobs and reporting their progress from inside a task."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from ..db import utcnow
+from ..errors import DomainError
+from .models import Job
+
+
+def _new_session() -> Any:
+    return current_app.extensions["crm_db"].new_session()
+
+
+def start_job(task: str, *, kind: str | None = None, owner_id: int | None = None,
+              **kwargs: Any) -> Job:
+    """Queue the registered job task ``task`` (``<plugin>.<name>``) and return its Job.
+
+    The Job row is committed before the task is sent, so the worker always finds it; if the
+    broker refuses the message the job is marked failed with the reason.
+    """
+    platform = current_app.extensions["crm"]
+    if task not in platform.tasks or not platform.tasks[task][1].job:
+        raise DomainError(f"{task!r} is not a registered job task")
+    with _new_session() as session:
+        job = Job(kind=kind or task, task=task, owner_id=owner_id, state="queued", progress=0,
+                  message="Queued")
+        session.add(job)
+        session.commit()
+        try:
+            current_app.extensions["celery"].send_task(task, kwargs={**kwargs, "job_id": job.id})
+        except Exception as exc:  # broker down: the user sees a failed job, not a 500
+            job.state, job.error, job.finished_at = "failed", f"could not queue: {exc}", utcnow()
+            session.commit()
+        session.refresh(job)
+        session.expunge(job)
+        return job
+
+
+class JobHandle:
+    """What a job task receives as ``job``: report progress, a message, a result file.
+
+    Each call commits at once in its own short transaction, so the progress page sees it
+    while the task's own work is still running.
+    """
+
+    def __init__(self, job_id: int) -> None:
+        self.id = job_id
+
+    def _update(self, **values: Any) -> None:
+        with _new_session() as session:
+            job = session.get(Job, self.id)
+            if job is None:
+                raise LookupError(f"job {self.id} does not exist")
+            for key, value in values.items():
+                setattr(job, key, value)
+            session.commit()
+
+    def progress(self, percent: float, message: str | None = None) -> None:
+        """Set progress to ``percent`` (clamped to 0–100) and optionally the message."""
+        values: dict[str, Any] = {"progress": max(0, min(100, int(percent)))}
+        if message is not None:
+            values["message"] = message[:500]
+        self._update(**values)
+
+    def result_file(self, path: str | Path) -> None:
+        """Record the file this job produced (an export, an error report)."""
+        self._update(result_file=str(path))
+
+    def start(self) -> None:
+        """Mark the job running (the kernel calls this before the task function)."""
+        self._update(state="running", started_at=utcnow(), message="Running")
+
+    def finish(self, message: str | None = None) -> None:
+        """Mark the job done at 100 % (the kernel calls this when the task returns)."""
+        self._update(state="done", progress=100, finished_at=utcnow(),
+                     message=(message or "Done")[:500])
+
+    def fail(self, error: BaseException | str) -> None:
+        """Mark the job failed with the error (the kernel calls this when the task raises)."""
+        text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        self._update(state="failed", finished_at=utcnow(), error=text, message="Failed")
+
+
+def job_files_dir() -> Path:
+    """The folder where jobs write result files (``CRM_JOB_FILES``), created when missing."""
+    path = Path(current_app.config["CRM_JOB_FILES"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,110 @@
+"""The things plugins register, as frozen dataclasses; the toolkit re-exports them.
+
+A plugin returns these from its hooks; the kernel collects them per plugin, refuses duplicate
+ids (naming both plugins) and keeps the result on ``app.extensions["crm"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """A plugin's metadata, the ``PLUGIN`` constant of its ``plugin.py``.
+
+    ``name`` is the plugin's one name everywhere (package, table prefix, permission prefix,
+    Alembic branch label, task prefix); ``requires`` names the plugins it needs enabled.
+    """
+
+    name: str
+    version: str
+    title: str
+    description: str = ""
+    requires: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "requires", tuple(self.requires))
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission a plugin declares: ``<plugin>.<object>.<verb>``, a label and a group."""
+
+    name: str
+    label: str
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A default role and the permissions it is granted (``"*"`` grants everything)."""
+
+    name: str
+    label: str
+    permissions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """An entry of the sidebar; shown only to users holding ``permission``."""
+
+    id: str
+    label: str
+    endpoint: str
+    permission: str | None = None
+    icon: str = "circle"
+    order: int = 100
+    parent: str | None = None
+
+
+ChartKind = Literal["bar", "pie", "line", "number", "table"]
+
+
+@dataclass(frozen=True)
+class ReportWidget:
+    """A dashboard widget: ``data()`` returns the JSON the chart is drawn from."""
+
+    id: str
+    title: str
+    kind: ChartKind
+    data: Callable[..., Any]
+    permission: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A background task. The kernel registers it with Celery as ``<plugin>.<name>``.
+
+    With ``job=True`` the function receives a ``job`` argument (a ``JobHandle``) and the
+    kernel marks the Job running, done or failed around it.
+    """
+
+    name: str
+    func: Callable[..., Any]
+    job: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """A periodic run of a registered task: every ``seconds`` or on a cron ``crontab`` string."""
+
+    name: str
+    task: str
+    seconds: float | None = None
+    crontab: str | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result of the global search box."""
+
+    kind: str
+    title: str
+    url: str
+    subtitle: str = ""

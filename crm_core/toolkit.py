@@ -1,0 +1,73 @@
+"""The one module a plugin imports from the kernel.
+
+Everything a plugin needs is named here; the kernel can change behind it. Names listed in
+``__all__`` are the stable plugin API (documented in docs/plugins.md, "Toolkit reference").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+from flask import current_app
+
+from .auth.permissions import public, require_permission
+from .db import Model, TimestampMixin, db, get_session, utcnow
+from .errors import DomainError
+from .jobs.service import JobHandle, job_files_dir, start_job
+from .registry import (
+    MenuItem,
+    Permission,
+    PluginInfo,
+    ReportWidget,
+    RoleSpec,
+    ScheduleEntry,
+    SearchHit,
+    TaskSpec,
+)
+
+hookimpl = pluggy.HookimplMarker("crm")
+hookspec = pluggy.HookspecMarker("crm")
+
+
+def plugin_config(plugin: str, key: str, default: Any = None) -> Any:
+    """The setting ``CRM_<PLUGIN>_<KEY>`` of the running app, or ``default``."""
+    return current_app.config.get(f"CRM_{plugin.upper()}_{key.upper()}", default)
+
+
+def plugin_enabled(name: str) -> bool:
+    """Whether plugin ``name`` is enabled in the running app."""
+    return name in current_app.extensions["crm"].names
+
+
+def hooks() -> Any:
+    """The running app's hook caller: ``hooks().customer_created(customer_id=1)``."""
+    return current_app.extensions["crm"].hook
+
+
+__all__ = [
+    "DomainError",
+    "JobHandle",
+    "MenuItem",
+    "Model",
+    "Permission",
+    "PluginInfo",
+    "ReportWidget",
+    "RoleSpec",
+    "ScheduleEntry",
+    "SearchHit",
+    "TaskSpec",
+    "TimestampMixin",
+    "db",
+    "get_session",
+    "hookimpl",
+    "hooks",
+    "hookspec",
+    "job_files_dir",
+    "plugin_config",
+    "plugin_enabled",
+    "public",
+    "require_permission",
+    "start_job",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""The UI shell: layout, menu, home page, error pages."""
