@@ -300,3 +300,7 @@ def main(argv: list[str] | None = None) -> None:
              "(check CRM_DATABASE_URL and that the database server is running)")
 
 
+
+
+if __name__ == "__main__":
+    main()

@@ -21,9 +21,10 @@ from .errors import ConfigError
 SECRET_NAMES = ("SECRET", "PASSWORD", "TOKEN", "KEY")
 
 
-def instance_path() -> Path:
-    """The instance folder: ``CRM_INSTANCE_PATH`` or ``./instance`` (created when missing)."""
-    path = Path(os.environ.get("CRM_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+def instance_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The instance folder: ``explicit``, ``CRM_INSTANCE_PATH`` or ``./instance`` (created)."""
+    path = Path(explicit or os.environ.get("CRM_INSTANCE_PATH") or Path.cwd() / "instance")
+    path = path.resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -38,6 +39,7 @@ def defaults(instance: Path) -> dict[str, Any]:
         "CRM_JOB_FILES": str(instance / "jobs"),
         "CRM_BEAT_SCHEDULE_FILE": str(instance / "celerybeat-schedule"),
         "CRM_READY_TIMEOUT": 2.0,
+        "CRM_TASK_QUEUE": "crm",
     }
 
 
@@ -127,7 +129,7 @@ def _check_url(name: str, value: Any, schemes: tuple[str, ...]) -> str:
 def load(overrides: dict[str, Any] | None = None,
          environ: dict[str, str] | os._Environ | None = None) -> dict[str, Any]:
     """Build and validate the effective configuration; raises ConfigError naming the bad value."""
-    instance = instance_path()
+    instance = instance_path((overrides or {}).get("CRM_INSTANCE_PATH"))
     settings = defaults(instance)
     settings["CRM_INSTANCE_PATH"] = str(instance)
     settings.update(read_toml(instance))

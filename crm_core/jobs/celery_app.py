@@ -21,9 +21,9 @@ def make_celery(app: Flask) -> Celery:
     celery.conf.update(
         broker_url=app.config["CRM_BROKER_URL"],
         broker_connection_retry_on_startup=True,
-        broker_transport_options=app.config.get("CRM_BROKER_TRANSPORT_OPTIONS")
-        or {"polling_interval": 0.5},
+        broker_transport_options=app.config.get("CRM_BROKER_TRANSPORT_OPTIONS") or {},
         task_ignore_result=True,
+        task_default_queue=app.config["CRM_TASK_QUEUE"],
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

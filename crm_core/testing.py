@@ -1,0 +1,318 @@
+"""pytest fixtures for the platform and for plugin authors (loaded through ``pytest11``).
+
+``crm_make_app(plugins=[...])`` builds an app with the chosen plugins on a fresh, migrated
+database (SQLite by default, PostgreSQL with ``database="postgresql"``); ``crm_app`` is one
+such app (plugins from the ``crm_plugins`` marker), with ``crm_session``, ``client`` and
+``admin_client`` around it. ``crm_start_worker(app)`` runs a real Celery worker process.
+
+``CRM_TEST_DATABASE_URL`` and ``CRM_TEST_REDIS_URL`` point the PostgreSQL and Redis tests at
+real servers. Without them those tests are skipped, except under ``CI=true``, where a missing
+or unreachable server fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+ALL_PLUGINS = None
+_service_problems: dict[str, str | None] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "crm_plugins(*names): plugins enabled for the crm_app fixture "
+        "(no marker: every installed plugin)")
+
+
+def running_in_ci() -> bool:
+    """Whether ``CI`` is set to a true value (then missing services fail, not skip)."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def _unavailable(message: str) -> None:
+    if running_in_ci():
+        pytest.fail(f"{message} (CI=true: the test services must be reachable)", pytrace=False)
+    pytest.skip(message)
+
+
+def _probe_database(url: str) -> str | None:
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 5})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure: report it, the caller skips or fails
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+def _probe_redis(url: str) -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5).ping()
+    except Exception as exc:  # any failure: report it, the caller skips or fails
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def test_service_url(variable: str) -> str:
+    """The URL in ``variable`` once its server answers; skips (or fails under CI) if not."""
+    url = os.environ.get(variable, "").strip()
+    if not url:
+        _unavailable(f"{variable} is not set")
+    if variable not in _service_problems:
+        probe = _probe_redis if url.startswith("redis") else _probe_database
+        _service_problems[variable] = probe(url)
+    problem = _service_problems[variable]
+    if problem:
+        _unavailable(f"{variable}={url} is unreachable: {problem}")
+    return url
+
+
+test_service_url.__test__ = False  # type: ignore[attr-defined]  # not a test itself
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """The PostgreSQL server of ``CRM_TEST_DATABASE_URL`` (an admin URL)."""
+    return test_service_url("CRM_TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server of ``CRM_TEST_REDIS_URL``."""
+    return test_service_url("CRM_TEST_REDIS_URL")
+
+
+class FreshDatabases:
+    """Creates empty databases for tests and drops them afterwards."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self._drops: list[Callable[[], None]] = []
+
+    def sqlite(self) -> str:
+        """A URL of a new SQLite file."""
+        return f"sqlite:///{self.tmp_dir / f'crm-{uuid.uuid4().hex[:8]}.sqlite'}"
+
+    def postgresql(self) -> str:
+        """A URL of a new, empty PostgreSQL database on the test server."""
+        admin = make_url(test_service_url("CRM_TEST_DATABASE_URL"))
+        name = f"crm_test_{uuid.uuid4().hex[:12]}"
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+        def drop() -> None:
+            with engine.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            engine.dispose()
+
+        self._drops.append(drop)
+        return admin.set(database=name).render_as_string(hide_password=False)
+
+    def new(self, kind: str) -> str:
+        """A fresh database URL of ``kind`` ("sqlite" or "postgresql")."""
+        return self.postgresql() if kind == "postgresql" else self.sqlite()
+
+    def drop_all(self) -> None:
+        for drop in reversed(self._drops):
+            drop()
+
+
+@pytest.fixture
+def crm_databases(tmp_path: Path) -> Iterator[FreshDatabases]:
+    """Make fresh database URLs: ``crm_databases.new("sqlite" | "postgresql")``."""
+    databases = FreshDatabases(tmp_path)
+    yield databases
+    databases.drop_all()
+
+
+def test_config(instance: Path, database_url: str, plugins: list[str] | None,
+                **overrides: Any) -> dict[str, Any]:
+    """The settings of a test app: its own instance folder, database, broker and queue."""
+    return {
+        "CRM_INSTANCE_PATH": str(instance),
+        "CRM_DATABASE_URL": database_url,
+        "CRM_BROKER_URL": f"sqla+sqlite:///{instance / 'broker.sqlite'}",
+        "CRM_PLUGINS": plugins,
+        "CRM_STRICT": True,
+        "CRM_SECRET_KEY": "test-secret-key",
+        "CRM_TASK_QUEUE": f"crm-test-{uuid.uuid4().hex[:8]}",
+        "TESTING": True,
+        **overrides,
+    }
+
+
+test_config.__test__ = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def crm_make_app(tmp_path_factory: pytest.TempPathFactory,
+                 crm_databases: FreshDatabases) -> Iterator[Callable[..., Flask]]:
+    """Factory: ``crm_make_app(plugins=None, database="sqlite", migrate=True, **config)``.
+
+    ``plugins`` lists the enabled plugins (None: all installed; []: the kernel alone).
+    The app has its own instance folder and a fresh database, migrated unless told not to.
+    """
+    apps: list[Flask] = []
+
+    def make(plugins: list[str] | None = ALL_PLUGINS, database: str = "sqlite",
+             migrate: bool = True, **config: Any) -> Flask:
+        from .app import create_app
+        from .migrate import upgrade
+
+        instance = tmp_path_factory.mktemp("instance")
+        app = create_app(test_config(instance, crm_databases.new(database), plugins, **config))
+        apps.append(app)
+        if migrate:
+            with app.app_context():
+                upgrade(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["crm_db"].engine.dispose()
+
+
+@pytest.fixture
+def crm_app(request: pytest.FixtureRequest, crm_make_app: Callable[..., Flask]) -> Flask:
+    """An app with the plugins of the ``crm_plugins`` marker on a fresh SQLite database."""
+    marker = request.node.get_closest_marker("crm_plugins")
+    plugins = list(marker.args) if marker else ALL_PLUGINS
+    return crm_make_app(plugins=plugins)
+
+
+@pytest.fixture
+def crm_session(crm_app: Flask) -> Iterator[Session]:
+    """A database session of ``crm_app`` inside an app context."""
+    from .db import get_session
+
+    with crm_app.app_context():
+        yield get_session()
+
+
+def create_test_user(app: Flask, username: str = "user", password: str = "correct-horse-9",
+                     superuser: bool = False) -> Any:
+    """Add a user to the app's database and return it (detached, id set)."""
+    from .auth.service import create_user
+
+    with app.app_context():
+        session = app.extensions["crm_db"].new_session()
+        user = create_user(session, username, password, superuser=superuser)
+        session.commit()
+        session.close()
+        return user
+
+
+def login(client: FlaskClient, user: Any) -> FlaskClient:
+    """Sign ``user`` in on ``client`` (through the session, as Flask-Login stores it)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def client(crm_app: Flask) -> FlaskClient:
+    """An anonymous test client of ``crm_app``."""
+    return crm_app.test_client()
+
+
+@pytest.fixture
+def admin_user(crm_app: Flask) -> Any:
+    """A superuser in ``crm_app``'s database."""
+    return create_test_user(crm_app, "admin", superuser=True)
+
+
+@pytest.fixture
+def admin_client(crm_app: Flask, admin_user: Any) -> FlaskClient:
+    """A test client signed in as a superuser."""
+    return login(crm_app.test_client(), admin_user)
+
+
+class WorkerProcess:
+    """A real ``crm worker`` process serving one app's queue."""
+
+    def __init__(self, app: Flask, log_path: Path) -> None:
+        env = {**os.environ, **app_environment(app)}
+        self.log_path = log_path
+        self._log = log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "crm_core.cli", "worker", "--pool=solo",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Block until the worker says it is ready; fail with its log otherwise."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            log = self.log_path.read_text(errors="replace")
+            if " ready." in log:
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        pytest.fail(f"the Celery worker did not start:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def app_environment(app: Flask) -> dict[str, str]:
+    """``CRM_*`` environment variables that rebuild ``app``'s configuration in a subprocess."""
+    plugins = app.config["CRM_PLUGINS"]
+    return {
+        "CRM_INSTANCE_PATH": app.config["CRM_INSTANCE_PATH"],
+        "CRM_DATABASE_URL": app.config["CRM_DATABASE_URL"],
+        "CRM_BROKER_URL": app.config["CRM_BROKER_URL"],
+        "CRM_SECRET_KEY": app.config["CRM_SECRET_KEY"],
+        "CRM_TASK_QUEUE": app.config["CRM_TASK_QUEUE"],
+        "CRM_PLUGINS": "all" if plugins is None else (",".join(plugins) or "none"),
+    }
+
+
+@pytest.fixture
+def crm_start_worker(tmp_path: Path) -> Iterator[Callable[[Flask], WorkerProcess]]:
+    """Factory: ``crm_start_worker(app)`` starts a real Celery worker for ``app`` and waits
+    until it is ready; it is stopped after the test."""
+    workers: list[WorkerProcess] = []
+
+    def start(app: Flask) -> WorkerProcess:
+        worker = WorkerProcess(app, tmp_path / f"worker-{len(workers)}.log")
+        workers.append(worker)
+        worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+__all__ = [
+    "FreshDatabases", "WorkerProcess", "app_environment", "create_test_user", "login",
+    "running_in_ci", "test_config", "test_service_url",
+]

@@ -1,0 +1,23 @@
+"""The export job: runs in a Celery worker and reports progress to its Job."""
+
+from __future__ import annotations
+
+import time
+
+from crm_core.toolkit import JobHandle, db, job_files_dir
+
+from . import services
+
+
+def export_notes(job: JobHandle, batch: int = 100, pause: float = 0.0) -> str:
+    """Export all notes to ``<job files>/notes-<job id>.csv``; ``pause`` slows each batch."""
+    path = job_files_dir() / f"notes-{job.id}.csv"
+
+    def progress(percent: float) -> None:
+        job.progress(percent, f"{int(percent)} % written")
+        if pause:
+            time.sleep(pause)
+
+    count = services.export_notes(db.session, path, progress, batch=batch)
+    job.result_file(path)
+    return f"Exported {count} notes"
