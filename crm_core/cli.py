@@ -251,6 +251,22 @@ def users_create(username: str, password: str, superuser: bool) -> None:
     click.echo(f"Created user {user.username} (id {user.id})")
 
 
+@cli.command("seed")
+@click.option("--size", default=100, show_default=True, type=click.IntRange(min=0),
+              help="How many records each plugin adds.")
+@with_appcontext
+def seed(size: int) -> None:
+    """Fill every enabled plugin with demo data (through ``crm_demo_data``)."""
+    from .db import get_session
+    from .plugins import call_each
+
+    session = get_session()
+    filled = [plugin for plugin, _ in call_each(current_app.extensions["crm"].pm,
+                                                   "crm_demo_data", size=size, session=session)]
+    session.commit()
+    click.echo("Demo data added by: " + (", ".join(filled) or "no plugin"))
+
+
 # -- processes -----------------------------------------------------------------------------
 
 PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}

@@ -12,6 +12,7 @@ from .health import bp as health_bp
 from .jobs.models import Job
 from .jobs.views import bp as jobs_bp
 from .registry import Permission
+from .ui.search import bp as search_bp
 from .ui.views import bp as ui_bp
 
 hookimpl = pluggy.HookimplMarker("crm")
@@ -24,7 +25,7 @@ def crm_models() -> list[type]:
 
 @hookimpl
 def crm_blueprints() -> list[Any]:
-    return [health_bp, auth_bp, ui_bp, jobs_bp]
+    return [health_bp, auth_bp, ui_bp, search_bp, jobs_bp]
 
 
 @hookimpl

@@ -12,6 +12,7 @@ from typing import Any
 import click
 import pluggy
 from flask import Blueprint, Flask
+from flask.cli import with_appcontext
 
 from .errors import RegistryError
 from .plugins import KERNEL_NAME, PluginRecord, collect
@@ -36,6 +37,17 @@ def _check_types(entries: list[tuple[str, Any]], kind: type, hook: str) -> None:
         if not isinstance(item, kind):
             raise RegistryError(f"plugin {plugin!r}: {hook} returned {item!r}, "
                                 f"expected toolkit.{kind.__name__}")
+
+
+def _in_app_context(cmd: click.Command) -> click.Command:
+    """Run a plugin's command (and, for a group, every subcommand) inside an app context."""
+    if cmd.callback is not None and not getattr(cmd.callback, "crm_app_context", False):
+        cmd.callback = with_appcontext(cmd.callback)
+        cmd.callback.crm_app_context = True  # type: ignore[attr-defined]
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _in_app_context(sub)
+    return cmd
 
 
 class Platform:
@@ -122,7 +134,7 @@ class Platform:
             if cmd.name in taken:
                 raise RegistryError(f"plugin {plugin!r}: command 'crm {cmd.name}' already exists")
             taken.add(cmd.name)
-            app.cli.add_command(cmd)
+            app.cli.add_command(_in_app_context(cmd))
 
     def counts(self, plugin: str) -> dict[str, int]:
         """How many models, routes, permissions, menu items, widgets and tasks ``plugin`` has."""

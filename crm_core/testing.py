@@ -247,6 +247,20 @@ def admin_client(crm_app: Flask, admin_user: Any) -> FlaskClient:
     return login(crm_app.test_client(), admin_user)
 
 
+def invoke_cli(app: Flask, *args: str) -> Any:
+    """Run ``crm ARGS...`` against ``app`` in-process; returns click's ``Result``.
+
+    Unlike ``app.test_cli_runner()``, this reaches the kernel's commands (``db``, ``seed``,
+    ``users``…) as well as the plugins'.
+    """
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from .cli import cli
+
+    return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app))
+
+
 class WorkerProcess:
     """A real ``crm worker`` process serving one app's queue."""
 
@@ -313,6 +327,7 @@ def crm_start_worker(tmp_path: Path) -> Iterator[Callable[[Flask], WorkerProcess
 
 
 __all__ = [
-    "FreshDatabases", "WorkerProcess", "app_environment", "create_test_user", "login",
+    "FreshDatabases", "WorkerProcess", "app_environment", "create_test_user", "invoke_cli",
+    "login",
     "running_in_ci", "test_config", "test_service_url",
 ]

@@ -9,6 +9,7 @@ from crm_core.toolkit import (
     Permission,
     PluginInfo,
     ReportWidget,
+    SearchHit,
     TaskSpec,
     db,
     hookimpl,
@@ -72,3 +73,21 @@ def crm_cli_commands() -> list[Any]:
     from .cli import example
 
     return [example]
+
+
+@hookimpl
+def crm_search(query: str, limit: int) -> list[SearchHit]:
+    from flask import url_for
+
+    from . import services
+
+    return [SearchHit(kind="note", title=note.title, url=url_for("example.notes"),
+                      subtitle=note.body[:80])
+            for note in services.find_notes(db.session, query, limit)]
+
+
+@hookimpl
+def crm_demo_data(size: int, session: Any) -> None:
+    from . import services
+
+    services.add_demo_notes(session, size)

@@ -15,7 +15,8 @@ from crm_core.toolkit import DomainError
 
 from .models import Note
 
-__all__ = ["add_note", "count_notes", "export_notes", "notes_per_day"]
+__all__ = ["add_demo_notes", "add_note", "count_notes", "export_notes", "find_notes",
+           "notes_per_day"]
 
 
 def add_note(session: Session, title: str, body: str = "") -> Note:
@@ -29,6 +30,20 @@ def add_note(session: Session, title: str, body: str = "") -> Note:
     session.add(note)
     session.flush()
     return note
+
+
+def find_notes(session: Session, query: str, limit: int = 20) -> list[Note]:
+    """Notes whose title contains ``query`` (any case), newest first."""
+    return list(session.scalars(select(Note).where(Note.title.icontains(query, autoescape=True))
+                                .order_by(Note.id.desc()).limit(limit)))
+
+
+def add_demo_notes(session: Session, count: int) -> None:
+    """Add ``count`` demo notes."""
+    topics = ["Call back", "Send quote to", "Visit", "回访", "寄送报价给"]
+    companies = ["ACME Ltd.", "Globex", "上海华信贸易有限公司", "北京远景科技"]
+    for number in range(count):
+        add_note(session, f"{topics[number % len(topics)]} {companies[number % len(companies)]}")
 
 
 def count_notes(session: Session) -> int:
