@@ -261,6 +261,51 @@ def invoke_cli(app: Flask, *args: str) -> Any:
     return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app))
 
 
+def write_plugin_distribution(site: Path, name: str, plugin_source: str,
+                              files: dict[str, str] | None = None) -> Path:
+    """Write an installed plugin distribution into ``site``, as ``pip install`` would.
+
+    The package ``<name>_plugin`` gets ``plugin.py`` = ``plugin_source`` plus ``files``
+    (relative paths inside the package); an ``.dist-info`` folder advertises it in the
+    ``crm.plugins`` entry point group under ``name``. Put ``site`` on ``sys.path`` (or
+    ``PYTHONPATH`` for a subprocess) and the platform finds it like any installed plugin.
+    """
+    import textwrap
+
+    package = site / f"{name}_plugin"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text("")
+    (package / "plugin.py").write_text(textwrap.dedent(plugin_source))
+    for relative, content in (files or {}).items():
+        target = package / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(content))
+    info = site / f"{name}_plugin-0.1.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}-plugin\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[crm.plugins]\n{name} = {name}_plugin.plugin\n")
+    return site
+
+
+@pytest.fixture
+def crm_install_plugin(tmp_path: Path,
+                       monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    """Factory: ``crm_install_plugin(name, plugin_source, files=None)`` installs a plugin
+    distribution for this test only (on ``sys.path``); returns the site folder, which a
+    subprocess can use as ``PYTHONPATH``."""
+    site = tmp_path / "site-packages"
+    monkeypatch.syspath_prepend(str(site))
+
+    def install(name: str, plugin_source: str, files: dict[str, str] | None = None) -> Path:
+        write_plugin_distribution(site, name, plugin_source, files)
+        import importlib
+
+        importlib.invalidate_caches()
+        return site
+
+    return install
+
+
 class WorkerProcess:
     """A real ``crm worker`` process serving one app's queue."""
 
@@ -328,6 +373,6 @@ def crm_start_worker(tmp_path: Path) -> Iterator[Callable[[Flask], WorkerProcess
 
 __all__ = [
     "FreshDatabases", "WorkerProcess", "app_environment", "create_test_user", "invoke_cli",
-    "login",
+    "login", "write_plugin_distribution",
     "running_in_ci", "test_config", "test_service_url",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -41,7 +42,7 @@ def make_celery(app: Flask) -> Celery:
         if name in platform.tasks:
             raise RegistryError(f"task {name!r} is registered twice")
         platform.tasks[name] = (plugin, spec)
-        celery.task(name=name, bind=False, **spec.options)(_runner(app, spec))
+        celery.task(name=name, shared=False, **spec.options)(_runner(app, spec))
     celery.conf.beat_schedule = _beat_schedule(platform)
     return celery
 
@@ -61,7 +62,7 @@ def _runner(app: Flask, spec: TaskSpec) -> Any:
             handle.finish(message if isinstance(message, str) else None)
             return None
 
-    run.__name__ = spec.func.__name__
+    run.__name__ = re.sub(r"\W", "_", spec.name)
     run.__doc__ = spec.func.__doc__
     return run
 
