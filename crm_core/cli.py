@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from alembic.util import CommandError as AlembicCommandError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from . import config as config_module
@@ -33,22 +34,25 @@ def fail(message: str) -> None:
 def _load_app() -> Flask:
     from .app import create_app
 
-    try:
-        return create_app()
-    except CrmError as exc:
-        fail(str(exc))
-        raise  # unreachable; keeps type checkers content
+    return create_app()
 
 
 class CrmGroup(FlaskGroup):
-    """Flask's CLI group, loading our factory and reporting startup errors in one line."""
+    """Flask's CLI group, loading our factory; startup errors surface in ``main``."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         try:
-            self.create_app()  # type: ignore[misc]
-        except SystemExit:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except CrmError as exc:
+            click.echo(f"crm: error: {exc}", err=True)
             return sorted(self.commands)
         return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = click.Group.get_command(self, ctx, name)
+        if command is not None:
+            return command
+        return super().get_command(ctx, name)
 
 
 cli = CrmGroup(create_app=_load_app, add_version_option=False, load_dotenv=False,
@@ -62,7 +66,7 @@ def config_group() -> None:
     """Show the effective configuration."""
 
 
-@config_group.command("show")
+@config_group.command("show", with_appcontext=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def config_show(as_json: bool) -> None:
     """Print every CRM_* setting in force, secrets masked."""
@@ -106,7 +110,7 @@ def plugin_rows(app: Flask | None) -> list[dict[str, Any]]:
     return rows
 
 
-@plugins_group.command("list")
+@plugins_group.command("list", with_appcontext=False)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 def plugins_list(as_json: bool) -> None:
     """List every known plugin, whether it is enabled, and what it registered."""
@@ -308,7 +312,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``crm`` console script."""
     try:
         cli.main(args=argv, prog_name="crm")
-    except CrmError as exc:
+    except (CrmError, AlembicCommandError) as exc:
         fail(str(exc))
     except (OperationalError, DBAPIError) as exc:
         first = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()

@@ -35,7 +35,7 @@ def defaults(instance: Path) -> dict[str, Any]:
         "CRM_DATABASE_URL": f"sqlite:///{instance / 'crm.sqlite'}",
         "CRM_BROKER_URL": f"sqla+sqlite:///{instance / 'broker.sqlite'}",
         "CRM_PLUGINS": None,  # None: every built-in and installed plugin
-        "CRM_STRICT": False,  # tests: a broken plugin or unguarded route stops the app
+        "CRM_STRICT": False,  # tests: a route without a declared permission stops the app
         "CRM_JOB_FILES": str(instance / "jobs"),
         "CRM_BEAT_SCHEDULE_FILE": str(instance / "celerybeat-schedule"),
         "CRM_READY_TIMEOUT": 2.0,

@@ -33,14 +33,19 @@ def _platform(app: Flask) -> Any:
     return app.extensions["crm"]
 
 
-def alembic_config(app: Flask) -> Config:
-    """An Alembic config for this app, knowing every plugin's version folder."""
+def alembic_config(app: Flask, enabled_only: bool = False) -> Config:
+    """An Alembic config for this app, knowing every plugin's version folder.
+
+    ``enabled_only`` leaves out disabled plugins' folders: writing a new revision needs the
+    database at every head Alembic knows, which a disabled plugin's branch never is.
+    """
     cfg = Config()
     cfg.set_main_option("script_location", str(KERNEL_MIGRATIONS))
     cfg.set_main_option("path_separator", "os")
     locations = [str(KERNEL_MIGRATIONS / "versions")]
     locations += [str(record.migrations_path) for record in _platform(app).known.values()
-                  if record.migrations_path is not None]
+                  if record.migrations_path is not None
+                  and (record.enabled or not enabled_only)]
     cfg.set_main_option("version_locations", os.pathsep.join(locations))
     cfg.attributes["app"] = app
     return cfg
@@ -168,7 +173,7 @@ def new_revision(app: Flask, plugin: str, message: str, autogenerate: bool = Tru
         version_path = record.package_path / "migrations" / "versions"
         version_path.mkdir(parents=True, exist_ok=True)
         requires = (KERNEL_NAME, *record.info.requires)
-    cfg = alembic_config(app)
+    cfg = alembic_config(app, enabled_only=True)
     cfg.attributes["only_plugin"] = plugin
     script = ScriptDirectory.from_config(cfg)
     labels = {label for rev in script.walk_revisions() for label in rev.branch_labels}

@@ -60,7 +60,7 @@ class MenuItem:
     parent: str | None = None
 
 
-ChartKind = Literal["bar", "pie", "line", "number", "table"]
+ChartKind = Literal["bar", "pie", "line", "number"]
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,8 @@ class TaskSpec:
 
 @dataclass(frozen=True)
 class ScheduleEntry:
-    """A periodic run of a registered task: every ``seconds`` or on a cron ``crontab`` string."""
+    """A periodic run of a registered task: every ``seconds``, or on a Unix cron string
+    ``crontab`` ("minute hour day-of-month month day-of-week", e.g. ``"30 2 * * *"``)."""
 
     name: str
     task: str

@@ -14,7 +14,7 @@ from flask import current_app
 from .auth.permissions import public, require_permission
 from .db import Model, TimestampMixin, db, get_session, utcnow
 from .errors import DomainError
-from .jobs.service import JobHandle, job_files_dir, start_job
+from .jobs.service import JobHandle, job_files_dir, send_task, start_job
 from .registry import (
     MenuItem,
     Permission,
@@ -68,6 +68,7 @@ __all__ = [
     "plugin_enabled",
     "public",
     "require_permission",
+    "send_task",
     "start_job",
     "utcnow",
 ]

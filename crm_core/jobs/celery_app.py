@@ -67,6 +67,17 @@ def _runner(app: Flask, spec: TaskSpec) -> Any:
     return run
 
 
+def _cron(plugin: str, entry: ScheduleEntry) -> crontab:
+    """A Celery crontab from a Unix cron string: minute hour day-of-month month day-of-week."""
+    fields = (entry.crontab or "").split()
+    if len(fields) != 5:
+        raise RegistryError(f"plugin {plugin!r}: schedule {entry.name!r} needs a cron string "
+                            f"of 5 fields (minute hour day month weekday), not {entry.crontab!r}")
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    return crontab(minute=minute, hour=hour, day_of_month=day_of_month,
+                   month_of_year=month_of_year, day_of_week=day_of_week)
+
+
 def _beat_schedule(platform: Any) -> dict[str, dict[str, Any]]:
     schedule: dict[str, dict[str, Any]] = {}
     for plugin, entry in collect(platform.pm, "crm_beat_schedule"):
@@ -80,7 +91,7 @@ def _beat_schedule(platform: Any) -> dict[str, dict[str, Any]]:
             raise RegistryError(f"plugin {plugin!r}: schedule {entry.name!r} needs exactly one "
                                 "of seconds or crontab")
         when: Any = timedelta(seconds=entry.seconds) if entry.seconds is not None else \
-            crontab(*entry.crontab.split())  # type: ignore[union-attr]
+            _cron(plugin, entry)
         schedule[f"{plugin}.{entry.name}"] = {"task": task, "schedule": when,
                                               "kwargs": entry.kwargs}
         platform.schedule.append((plugin, entry))

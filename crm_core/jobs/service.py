@@ -41,6 +41,16 @@ def start_job(task: str, *, kind: str | None = None, owner_id: int | None = None
         return job
 
 
+def send_task(task: str, **kwargs: Any) -> None:
+    """Queue the registered task ``task`` (``<plugin>.<name>``) that is not a job."""
+    platform = current_app.extensions["crm"]
+    if task not in platform.tasks:
+        raise DomainError(f"{task!r} is not a registered task")
+    if platform.tasks[task][1].job:
+        raise DomainError(f"{task!r} is a job task: start it with start_job")
+    current_app.extensions["celery"].send_task(task, kwargs=kwargs)
+
+
 class JobHandle:
     """What a job task receives as ``job``: report progress, a message, a result file.
 

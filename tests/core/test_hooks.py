@@ -93,6 +93,7 @@ def test_roles_schedules_tasks_menus_and_startup_are_registered(crm_make_app):
     assert schedule["hooky.every-minute"]["task"] == "hooky.tick"
     assert schedule["hooky.every-minute"]["schedule"] == dt.timedelta(seconds=60)
     assert schedule["hooky.nightly"]["schedule"].hour == {2}
+    assert schedule["hooky.nightly"]["schedule"].minute == {30}
     assert "hooky.tick" in app.extensions["celery"].tasks
     assert platform.counts("hooky")["tasks"] == 1
 

@@ -161,3 +161,29 @@ def test_every_route_answers_without_a_server_error(crm_app, who):
             assert response.status_code == expected, f"{method} {url} as {who}"
         if who == "no-permissions" and permission not in ("public", "authenticated"):
             assert response.status_code == 403, f"{method} {url} as {who}"
+
+
+def test_a_refused_business_rule_is_a_clear_422_not_a_500(crm_make_app):
+    from crm_core.errors import DomainError
+    from crm_core.toolkit import public
+
+    app = crm_make_app(migrate=False)
+
+    @public
+    def refuse():
+        raise DomainError("A note needs a title.")
+
+    app.add_url_rule("/api/v1/refuse", "refuse_api", refuse)
+    app.add_url_rule("/refuse", "refuse_page", refuse)
+    client = app.test_client()
+    api = client.get("/api/v1/refuse")
+    assert api.status_code == 422 and api.content_type == "application/problem+json"
+    assert api.get_json()["detail"] == "A note needs a title."
+    page = client.get("/refuse")
+    assert page.status_code == 422 and "A note needs a title." in page.get_data(as_text=True)
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Back to the dashboard" in response.get_data(as_text=True)

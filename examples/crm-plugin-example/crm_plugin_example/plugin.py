@@ -76,11 +76,13 @@ def crm_cli_commands() -> list[Any]:
 
 
 @hookimpl
-def crm_search(query: str, limit: int) -> list[SearchHit]:
+def crm_search(query: str, user: Any, limit: int) -> list[SearchHit]:
     from flask import url_for
 
     from . import services
 
+    if not user.has_permission("example.note.view"):
+        return []
     return [SearchHit(kind="note", title=note.title, url=url_for("example.notes"),
                       subtitle=note.body[:80])
             for note in services.find_notes(db.session, query, limit)]
