@@ -9,6 +9,9 @@ from flask_wtf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from . import config as config_module
+from . import i18n, logs
+from .api import kit as api_kit
+from .audit import service as audit_service
 from . import core_plugin
 from .auth.permissions import check_every_route_guarded
 from .auth.views import login_manager
@@ -16,6 +19,7 @@ from .db import Database
 from .errors import DomainError
 from .jobs.celery_app import make_celery
 from .platform import Platform
+from .rbac import principal
 from .plugins import build_manager, call_each, discover, resolve
 
 csrf = CSRFProtect()
@@ -41,8 +45,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["crm"] = platform
 
     Database(app)
+    logs.init_app(app)
     login_manager.init_app(app)
+    principal.init_app(app)
     csrf.init_app(app)
+    i18n.init_app(app)
+    audit_service.init_app(app)
+    api_kit.init_app(app)
     platform.register_blueprints(app)
     make_celery(app)
     platform.register_cli(app)

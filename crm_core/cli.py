@@ -207,52 +207,20 @@ def db_revision(plugin: str, message: str, empty: bool) -> None:
         click.echo(f"Wrote {item.path}")
 
 
-# -- users ---------------------------------------------------------------------------------
+# -- permissions ---------------------------------------------------------------------------
 
-@cli.group("users")
-def users_group() -> None:
-    """Manage users."""
-
-
-@users_group.command("ensure-admin")
-@click.option("--username", default="admin", show_default=True)
+@cli.command("sync-permissions")
 @with_appcontext
-def users_ensure_admin(username: str) -> None:
-    """Create the first administrator when there are no users (password printed once).
-
-    Takes the password from CRM_ADMIN_PASSWORD when set, else generates one.
-    """
-    from .auth.service import ensure_first_admin
+def sync_permissions() -> None:
+    """Add new permissions, roles and default grants (add-only; also run by db upgrade)."""
     from .db import get_session
+    from .rbac.service import sync_from_platform
 
     session = get_session()
-    given = os.environ.get("CRM_ADMIN_PASSWORD") or None
-    created = ensure_first_admin(session, username, given)
-    if created is None:
-        click.echo("Users exist already; no administrator created.")
-        return
+    report = sync_from_platform(session, current_app.extensions["crm"])
     session.commit()
-    user, password = created
-    click.echo("Created the first administrator:")
-    click.echo(f"  user name: {user.username}")
-    click.echo("  password:  " + ("(from CRM_ADMIN_PASSWORD)" if given else
-                                  f"{password}   <- shown once; change it after signing in"))
-
-
-@users_group.command("create")
-@click.argument("username")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--superuser", is_flag=True, help="Grant every permission.")
-@with_appcontext
-def users_create(username: str, password: str, superuser: bool) -> None:
-    """Create a user."""
-    from .auth.service import create_user
-    from .db import get_session
-
-    session = get_session()
-    user = create_user(session, username, password, superuser=superuser)
-    session.commit()
-    click.echo(f"Created user {user.username} (id {user.id})")
+    click.echo(f"Added {len(report.permissions)} permissions, {len(report.roles)} roles, "
+               f"{len(report.grants)} grants.")
 
 
 @cli.command("seed")

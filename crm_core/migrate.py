@@ -108,11 +108,17 @@ def pending_branches(app: Flask) -> list[str]:
 
 
 def upgrade(app: Flask) -> list[str]:
-    """Bring the kernel and every enabled plugin to head; returns the branches upgraded."""
+    """Bring the kernel and every enabled plugin to head, then add new permissions and roles
+    (add-only); returns the branches upgraded."""
+    from .rbac.service import sync_from_platform
+
     cfg = alembic_config(app)
     branches = migrated_branches(app)
     for branch in branches:
         command.upgrade(cfg, f"{branch}@head")
+    with app.extensions["crm_db"].new_session() as session:
+        sync_from_platform(session, _platform(app))
+        session.commit()
     return branches
 
 

@@ -40,11 +40,21 @@ class Permission:
 
 @dataclass(frozen=True)
 class RoleSpec:
-    """A default role and the permissions it is granted (``"*"`` grants everything)."""
+    """A default role, the permissions it is granted and how far it sees records.
+
+    ``permissions`` holds names or shell patterns (``"customers.*"``; ``"*"`` is everything).
+    ``scopes`` maps a record kind (``"customers.customer"``, or ``"*"`` for any kind) to
+    ``"own"``, ``"department"`` or ``"all"``. Plugins naming the same role add to it.
+    """
 
     name: str
     label: str
     permissions: tuple[str, ...] = ()
+    scopes: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "permissions", tuple(self.permissions))
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String
-from sqlalchemy.orm import Mapped, mapped_column
+import datetime as dt
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 
 from ..db import Model, TimestampMixin
 
@@ -21,6 +23,9 @@ class User(TimestampMixin, Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str | None] = mapped_column(String(10))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_department.id", ondelete="SET NULL"), index=True)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     # Flask-Login protocol
     @property
@@ -34,9 +39,24 @@ class User(TimestampMixin, Model):
     def get_id(self) -> str:
         return str(self.id)
 
+    @property
+    def permissions(self) -> frozenset[str]:
+        """Names of the permissions granted through the user's roles (loaded once)."""
+        cached = self.__dict__.get("_crm_permissions")
+        if cached is None:
+            from ..rbac.service import user_permission_names
+
+            session = object_session(self)
+            cached = user_permission_names(session, self.id) if session is not None else \
+                frozenset()
+            self.__dict__["_crm_permissions"] = cached
+        return cached
+
     def has_permission(self, name: str) -> bool:
         """Whether this user may do ``name`` (``customers.customer.view``)."""
-        return self.is_active and self.is_superuser
+        if not self.is_active:
+            return False
+        return self.is_superuser or name in self.permissions
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

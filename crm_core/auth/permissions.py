@@ -10,6 +10,7 @@ from flask import Flask, abort, redirect, request
 from flask_login import current_user, login_url
 
 from ..errors import RegistryError
+from ..rbac.principal import can
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS = {"static"}
@@ -28,7 +29,7 @@ def require_permission(name: str | None = None) -> Callable[[F], F]:
                 if request.path.startswith("/api/"):
                     abort(401)
                 return redirect(login_url("core_auth.login", next_url=request.full_path))
-            if name is not None and not current_user.has_permission(name):
+            if name is not None and not can(name):
                 abort(403)
             return view(*args, **kwargs)
 

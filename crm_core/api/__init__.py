@@ -1,0 +1,1 @@
+"""The REST API kit: tokens, errors, pagination, schemas, OpenAPI, rate limits."""

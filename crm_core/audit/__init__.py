@@ -1,0 +1,1 @@
+"""The operation log: every write and security event, append-only, hash-chained."""

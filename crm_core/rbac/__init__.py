@@ -1,0 +1,1 @@
+"""Roles, permissions, departments and data scope."""
