@@ -11,9 +11,11 @@ from typing import Any
 import pluggy
 from flask import current_app
 
+from .audit.service import record_event, record_history
 from .auth.permissions import public, require_permission
 from .db import Model, TimestampMixin, db, get_session, utcnow
 from .errors import DomainError
+from .rbac.scope import DataScope, get_scoped_or_404, scoped
 from .jobs.service import JobHandle, job_files_dir, send_task, start_job
 from .registry import (
     MenuItem,
@@ -46,6 +48,7 @@ def hooks() -> Any:
 
 
 __all__ = [
+    "DataScope",
     "DomainError",
     "JobHandle",
     "MenuItem",
@@ -59,6 +62,7 @@ __all__ = [
     "TaskSpec",
     "TimestampMixin",
     "db",
+    "get_scoped_or_404",
     "get_session",
     "hookimpl",
     "hooks",
@@ -67,7 +71,10 @@ __all__ = [
     "plugin_config",
     "plugin_enabled",
     "public",
+    "record_event",
+    "record_history",
     "require_permission",
+    "scoped",
     "send_task",
     "start_job",
     "utcnow",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, object_session
 
-from ..db import Model, TimestampMixin
+from ..db import Model, TimestampMixin, utcnow
 
 
 class User(TimestampMixin, Model):
@@ -60,3 +60,19 @@ class User(TimestampMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class LoginAttempt(Model):
+    """One sign-in try, kept to throttle guessing (per account and per IP)."""
+
+    __tablename__ = "core_login_attempt"
+    __table_args__ = (
+        Index("ix_core_login_attempt_username_at", "username", "at"),
+        Index("ix_core_login_attempt_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    success: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

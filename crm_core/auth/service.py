@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..db import utcnow
 from ..errors import DomainError
 from .models import User
 from .passwords import generate_password, hash_password, verify_password
@@ -27,6 +28,15 @@ def create_user(session: Session, username: str, password: str, *,
     session.add(user)
     session.flush()
     return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Give ``user`` a new password; raises DomainError when it breaks the password policy."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    session.flush()
 
 
 def ensure_first_admin(session: Session, username: str = "admin",

@@ -1,8 +1,8 @@
-"""rbac, departments, audit log, api tokens
+"""rbac, departments, audit log, api tokens, login attempts
 
-Revision ID: 4e9f3ec55dff
+Revision ID: c6220341862f
 Revises: c33d0b1cc2ec
-Create Date: 2026-11-27 05:18:56.780725
+Create Date: 2026-11-27 05:23:30.782975
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '4e9f3ec55dff'
+revision = 'c6220341862f'
 down_revision = 'c33d0b1cc2ec'
 branch_labels = None
 depends_on = None
@@ -55,6 +55,18 @@ def upgrade() -> None:
     with op.batch_alter_table('core_department', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_core_department_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_department_path'), ['path'], unique=False)
+
+    op.create_table('core_login_attempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=80), nullable=False),
+    sa.Column('ip', sa.String(length=45), nullable=False),
+    sa.Column('success', sa.Boolean(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_login_attempt'))
+    )
+    with op.batch_alter_table('core_login_attempt', schema=None) as batch_op:
+        batch_op.create_index('ix_core_login_attempt_ip_at', ['ip', 'at'], unique=False)
+        batch_op.create_index('ix_core_login_attempt_username_at', ['username', 'at'], unique=False)
 
     op.create_table('core_permission',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -160,6 +172,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_core_permission_plugin'))
 
     op.drop_table('core_permission')
+    with op.batch_alter_table('core_login_attempt', schema=None) as batch_op:
+        batch_op.drop_index('ix_core_login_attempt_username_at')
+        batch_op.drop_index('ix_core_login_attempt_ip_at')
+
+    op.drop_table('core_login_attempt')
     with op.batch_alter_table('core_department', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_department_path'))
         batch_op.drop_index(batch_op.f('ix_core_department_parent_id'))
