@@ -3,8 +3,8 @@ line (exit code 2, the plugin named), loads plugins in dependency order, lists w
 registered, and reads its configuration from the environment and ``instance/crm.toml``.
 
 Third-party plugins are built as real installed distributions in a temporary folder (package
-plus ``*.dist-info`` with an entry point in ``crm.plugins``) and put on ``PYTHONPATH``, so
-``importlib.metadata`` finds them exactly as if they were pip-installed.
+plus ``*.dist-info`` with an entry point in ``crm.plugins``, by ``write_plugin_distribution``)
+and put on ``PYTHONPATH``, so ``importlib.metadata`` finds them as if they were pip-installed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from crm_core.testing import write_plugin_distribution
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILT_INS = ["customers", "sales", "service", "marketing", "analytics", "erp_bridge", "oa_bridge"]
 ROW_KEYS = {"name", "version", "title", "enabled", "requires", "source", "models", "routes",
@@ -29,21 +31,18 @@ ROW_KEYS = {"name", "version", "title", "enabled", "requires", "source", "models
 
 def install_plugin(site: Path, name: str, requires: tuple[str, ...] = (), body: str = "",
                    header: str = "") -> None:
-    """Install plugin ``name`` into ``site`` as pip would: ``<name>_plugin/`` + dist-info."""
-    package = site / f"{name}_plugin"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "plugin.py").write_text(
-        textwrap.dedent(header)
-        + "from crm_core.toolkit import Model, Permission, PluginInfo, hookimpl\n\n"
-        + f"PLUGIN = PluginInfo(name={name!r}, version='0.1.0', title={name.title()!r}, "
-        + f"requires={tuple(requires)!r})\n\n"
-        + textwrap.dedent(body))
-    dist = site / f"{name}_plugin-0.1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}-plugin\nVersion: 0.1.0\n")
-    (dist / "entry_points.txt").write_text(f"[crm.plugins]\n{name} = {name}_plugin.plugin\n")
+    """Install plugin ``name`` into ``site`` as pip would (``<name>_plugin`` + dist-info)."""
+    write_plugin_distribution(site, name, plugin_source(name, requires, body, header))
+
+
+def plugin_source(name: str, requires: tuple[str, ...] = (), body: str = "",
+                  header: str = "") -> str:
+    """``plugin.py`` of a plugin: ``header``, the toolkit import, ``PLUGIN``, then ``body``."""
+    return (textwrap.dedent(header)
+            + "from crm_core.toolkit import Model, Permission, PluginInfo, hookimpl\n\n"
+            + f"PLUGIN = PluginInfo(name={name!r}, version='0.1.0', title={name.title()!r}, "
+            + f"requires={tuple(requires)!r})\n\n"
+            + textwrap.dedent(body))
 
 
 def run_crm(tmp_path: Path, *args: str, site: Path | None = None,
@@ -56,8 +55,9 @@ def run_crm(tmp_path: Path, *args: str, site: Path | None = None,
     if site is not None:
         environ["PYTHONPATH"] = str(site)
     environ.update(env)
-    return subprocess.run([sys.executable, "-m", "crm_core.cli", *args], cwd=tmp_path,
-                          env=environ, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "crm_core.cli", *args], check=False,
+                          cwd=tmp_path, env=environ, capture_output=True, text=True,
+                          timeout=120)
 
 
 def assert_refused(result: subprocess.CompletedProcess[str], *names: str) -> str:
@@ -73,6 +73,8 @@ def assert_refused(result: subprocess.CompletedProcess[str], *names: str) -> str
 
 
 def plugin_rows(result: subprocess.CompletedProcess[str]) -> dict[str, dict]:
+    """The rows ``crm plugins list --json`` printed, by plugin name."""
+    assert result.stdout.strip(), f"crm plugins list printed no list; stderr: {result.stderr}"
     rows = json.loads(result.stdout)
     assert isinstance(rows, list)
     return {row["name"]: row for row in rows}
@@ -128,7 +130,7 @@ def test_misspelled_hook_is_refused_naming_the_plugin_and_the_hook(tmp_path):
     assert_refused(result, "'typo'", "crm_menu_itemz")
 
 
-def test_two_plugins_registering_the_same_permission_are_refused_naming_both(tmp_path):
+def test_two_plugins_registering_the_same_permission_are_refused(tmp_path):
     site = tmp_path / "site"
     install_plugin(site, "dup_a", body="""
         @hookimpl
@@ -141,7 +143,9 @@ def test_two_plugins_registering_the_same_permission_are_refused_naming_both(tmp
             return [Permission("dup_a.thing.view", "View things too")]
     """)
     result = run_crm(tmp_path, "db", "upgrade", site=site, CRM_PLUGINS="dup_a,dup_b")
-    assert_refused(result, "dup_a", "'dup_b'", "dup_a.thing.view")
+    # The second plugin is named; the first is named by the permission's own prefix (a
+    # permission must start with its plugin's name, so only its owner may declare it).
+    assert_refused(result, "'dup_b'", "'dup_a.thing.view'")
 
 
 def test_model_table_without_the_plugin_prefix_is_refused(tmp_path):
@@ -177,14 +181,12 @@ def test_load_order_ignores_the_order_given_in_crm_plugins(crm_make_app):
     assert app.extensions["crm"].names == ["core", "customers", "oa_bridge", "sales"]
 
 
-def test_load_order_follows_a_requirement_chain_before_names(crm_make_app, tmp_path,
-                                                             monkeypatch):
-    site = tmp_path / "site"
-    install_plugin(site, "chain_c")
-    install_plugin(site, "chain_b", requires=("chain_c",))
-    install_plugin(site, "chain_a", requires=("chain_b",))
-    install_plugin(site, "chain_d", requires=("chain_c",))
-    monkeypatch.syspath_prepend(str(site))
+def test_load_order_follows_a_requirement_chain_before_names(crm_make_app,
+                                                             crm_install_plugin):
+    crm_install_plugin("chain_c", plugin_source("chain_c"))
+    crm_install_plugin("chain_b", plugin_source("chain_b", requires=("chain_c",)))
+    crm_install_plugin("chain_a", plugin_source("chain_a", requires=("chain_b",)))
+    crm_install_plugin("chain_d", plugin_source("chain_d", requires=("chain_c",)))
     app = crm_make_app(plugins=["chain_a", "chain_b", "chain_c", "chain_d"], migrate=False)
     assert app.extensions["crm"].names == ["core", "chain_c", "chain_b", "chain_a", "chain_d"]
     pm_order = [name for name, _ in app.extensions["crm"].pm.list_name_plugin()]
@@ -208,11 +210,12 @@ def test_each_app_has_its_own_plugin_manager_and_hooks_do_not_leak(crm_make_app)
 
 
 def test_builtin_plugins_package_is_this_repository(tmp_path):
-    # ``plugins`` is a generic name: another installed package must not shadow ours, even
-    # when the command runs outside the repository.
+    # ``plugins`` is a generic name: another installed package must not shadow ours. The
+    # contract tests check this inside pytest; here a process started outside the repository,
+    # as ``crm`` is in production, must find the same package.
     result = subprocess.run(
         [sys.executable, "-c", "import plugins.customers as m; print(m.__file__)"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        check=False, cwd=tmp_path, capture_output=True, text=True, timeout=60,
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()).resolve().is_relative_to(REPO_ROOT)
