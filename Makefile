@@ -9,7 +9,7 @@ VENDOR := crm_core/static/vendor
 EXAMPLE := examples/crm-plugin-example
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test setup install vendor database admin browser lint clean
+.PHONY: run test setup install vendor translations database admin browser lint clean
 
 run: setup database admin
 	@echo "Serving on http://127.0.0.1:5000 with a Celery worker and beat (Ctrl-C stops all)."
@@ -19,7 +19,7 @@ test: setup admin browser
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: install vendor
+setup: install vendor translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,17 +51,23 @@ $(VENDOR)/.installed: node_modules/.package-lock.json
 
 vendor: $(VENDOR)/.installed
 
+# The .mo catalogs are build output: compiled from the committed .po files (kernel and plugins).
+translations: install
+	$(BIN)/crm i18n compile >/dev/null
+
 database: install
 	$(BIN)/crm db upgrade
 
 admin: database
 	$(BIN)/crm users ensure-admin
 
-# Browser tests drive Debian's chromium; never a downloaded browser.
+# Browser tests drive Debian's chromium; never a downloaded browser. A CJK font lets the
+# Chinese UI render (and its screenshots show characters, not boxes).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  echo "Installing Debian's chromium and a Chinese font for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-noto-cjk >/dev/null; }
 
 lint: install
 	$(BIN)/lint-imports

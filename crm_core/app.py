@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template
 from flask_wtf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from . import config as config_module
-from . import i18n, logs
+from . import core_plugin, i18n, logs
 from .api import kit as api_kit
+from .api import problems
 from .audit import service as audit_service
-from . import core_plugin
 from .auth.permissions import check_every_route_guarded
 from .auth.views import login_manager
 from .db import Database
 from .errors import DomainError
 from .jobs.celery_app import make_celery
 from .platform import Platform
-from .rbac import principal
 from .plugins import build_manager, call_each, discover, resolve
+from .rbac import principal
 
 csrf = CSRFProtect()
 
@@ -62,37 +62,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _problem(status: int, title: str, detail: str) -> Any:
-    response = jsonify({"type": "about:blank", "title": title, "status": status,
-                        "detail": detail})
-    response.status_code = status
-    response.content_type = "application/problem+json"
-    return response
-
-
 def _register_error_handlers(app: Flask) -> None:
     """API errors as ``application/problem+json``; HTML errors as pages; never a bare 500."""
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
-        if request.path.startswith("/api/"):
-            return _problem(code, error.name, error.description or "")
         if code < 400:
             return error
+        if problems.is_api_request():
+            return problems.http_problem(error)
         return render_template("core/error.html", code=code, title=error.name,
                                detail=error.description), code
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
-        if request.path.startswith("/api/"):
-            return _problem(422, "Unprocessable Content", str(error))
+        if problems.is_api_request():
+            return problems.domain_problem(error)
         return render_template("core/error.html", code=422, title="Cannot do that",
                                detail=str(error)), 422
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> Any:
-        if request.path.startswith("/api/"):
-            return _problem(500, "Internal Server Error", "Something went wrong on our side.")
+        if problems.is_api_request():
+            return problems.server_problem()
         return render_template("core/error.html", code=500, title="Something went wrong",
                                detail="The error was logged. Please try again later."), 500

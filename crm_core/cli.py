@@ -12,9 +12,9 @@ import sys
 from typing import Any
 
 import click
+from alembic.util import CommandError as AlembicCommandError
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
-from alembic.util import CommandError as AlembicCommandError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from . import config as config_module
@@ -130,9 +130,9 @@ def plugins_list(as_json: bool) -> None:
         table = [[_cell(row[h]) for h in headers] for row in rows]
         widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h)
                   for i, h in enumerate(headers)]
-        click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+        click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)).rstrip())
         for line in table:
-            click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
+            click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=False)).rstrip())
     if problem:
         fail(problem)
 

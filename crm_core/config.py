@@ -40,6 +40,11 @@ def defaults(instance: Path) -> dict[str, Any]:
         "CRM_BEAT_SCHEDULE_FILE": str(instance / "celerybeat-schedule"),
         "CRM_READY_TIMEOUT": 2.0,
         "CRM_TASK_QUEUE": "crm",
+        "CRM_LOGIN_MAX_FAILURES": 5,  # failed sign-ins (per account, per IP) before a lockout
+        "CRM_LOGIN_LOCKOUT_MINUTES": 15,  # the lockout, and the window failures count in
+        "CRM_PASSWORD_MIN_LENGTH": 10,
+        "CRM_PROXY_FIX": False,  # behind a TLS-ending proxy: trust X-Forwarded-Proto/-For/-Host
+        "CRM_LOG_LEVEL": "INFO",  # of the kernel's and the plugins' loggers
     }
 
 
@@ -120,7 +125,7 @@ def _check_url(name: str, value: Any, schemes: tuple[str, ...]) -> str:
         url = make_url(text)
     except ArgumentError:
         raise ConfigError(f"{name} is not a valid URL: {text!r}") from None
-    if not url.drivername.split("+")[0] in schemes:
+    if url.drivername.split("+")[0] not in schemes:
         allowed = ", ".join(f"{s}://" for s in schemes)
         raise ConfigError(f"{name} must start with one of {allowed}, not {text!r}")
     return text

@@ -18,10 +18,11 @@ from .auth.cli import users as users_cli
 from .auth.models import LoginAttempt, User
 from .auth.views import bp as auth_bp
 from .health import bp as health_bp
+from .i18n_cli import i18n as i18n_cli
 from .jobs.models import Job
 from .jobs.views import bp as jobs_bp
-from .rbac.models import Department, Permission as PermissionRow, Role, RolePermission
-from .rbac.models import RoleScope, UserRole
+from .rbac.models import Department, Role, RolePermission, RoleScope, UserRole
+from .rbac.models import Permission as PermissionRow
 from .rbac.service import KERNEL_PERMISSIONS, KERNEL_ROLES
 from .rbac.views import MENU_ITEMS as ADMIN_MENU
 from .rbac.views import bp as admin_bp
@@ -60,4 +61,4 @@ def crm_menu_items() -> list[MenuItem]:
 
 @hookimpl
 def crm_cli_commands() -> list[Any]:
-    return [users_cli, audit_cli, tokens_cli]
+    return [users_cli, audit_cli, tokens_cli, i18n_cli]

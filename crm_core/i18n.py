@@ -1,28 +1,122 @@
-"""Chinese and English: Flask-Babel with the user's language, else ``Accept-Language``."""
+"""Chinese and English: Flask-Babel with the user's language, else ``Accept-Language``.
+
+The kernel's catalog (``crm_core/translations``) and every enabled plugin's ``translations/``
+folder share the ``messages`` domain; Flask-Babel merges them, so a plugin's templates can use
+the kernel's translations and add their own. Compiling the catalogs is ``crm i18n compile``
+(see ``crm_core.i18n_catalogs``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, request
-from flask_babel import Babel
+from babel import support
+from flask import Flask, current_app, has_app_context, has_request_context, request
+from flask_babel import Babel, Domain, get_locale, gettext
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+DEFAULT_LOCALE = "en"
+LANG_COOKIE = "crm_lang"
 KERNEL_TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
+
+class CatalogDomain(Domain):
+    """The ``messages`` domain, merged from the kernel's and the enabled plugins' catalogs.
+
+    Two fixes over Flask-Babel's own: Babel names the Chinese locale ``zh_Hans_CN`` while the
+    catalogs live in ``zh_CN`` folders, so both names are tried; and the loaded catalogs are
+    cached per app (each app has its own plugins), not once per process.
+    """
+
+    def get_translations_cache(self, ctx: Any) -> dict[Any, Any]:
+        return current_app.extensions.setdefault("crm_translations", {})
+
+    def get_translations(self) -> support.NullTranslations:
+        if not has_app_context():
+            return support.NullTranslations()
+        locale = get_locale()
+        cache = self.get_translations_cache(None)
+        key = (str(locale), self.domain[0])
+        if key not in cache:
+            names = [str(locale), normalize_locale(str(locale)) or DEFAULT_LOCALE]
+            translations = support.Translations()
+            for dirname in self.translation_directories:
+                catalog = support.Translations.load(dirname, names, self.domain[0])
+                translations.merge(catalog)
+                if hasattr(catalog, "plural"):  # merge() leaves the plural rule behind
+                    translations.plural = catalog.plural
+            cache[key] = translations
+        return cache[key]
+
+
 babel = Babel()
+babel.domain_instance = CatalogDomain(domain="messages")  # type: ignore[misc]
+
+
+def normalize_locale(tag: str | None) -> str | None:
+    """The supported locale a language tag means, or None.
+
+    Any Chinese tag (``zh``, ``zh-CN``, ``zh_cn``, ``zh-Hans``, ``zh-TW``…) means ``zh_CN``, the
+    only Chinese catalog; any English one (``en``, ``en-GB``…) means ``en``.
+    """
+    if not tag:
+        return None
+    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    if primary == "zh":
+        return "zh_CN"
+    if primary == "en":
+        return "en"
+    return None
+
+
+def best_accept_language() -> str | None:
+    """The first supported language of the request's ``Accept-Language``, by quality."""
+    for tag, _quality in request.accept_languages:  # already sorted, best first
+        locale = normalize_locale(tag)
+        if locale is not None:
+            return locale
+    return None
 
 
 def select_locale() -> str:
-    """The user's chosen language, else a ``crm_lang`` cookie, else the browser's best match."""
-    user_locale = getattr(current_user, "locale", None)
-    if user_locale in LANGUAGES:
-        return user_locale
-    cookie = request.cookies.get("crm_lang")
-    if cookie in LANGUAGES:
-        return cookie
-    return request.accept_languages.best_match(list(LANGUAGES), default="en")
+    """The user's chosen language, else a ``crm_lang`` cookie, else the browser's best match.
+
+    Outside a request (CLI, Celery worker) the default language, English.
+    """
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    if current_user.is_authenticated:
+        chosen = normalize_locale(getattr(current_user, "locale", None))
+        if chosen is not None:
+            return chosen
+    return (normalize_locale(request.cookies.get(LANG_COOKIE)) or best_accept_language()
+            or DEFAULT_LOCALE)
+
+
+def current_locale() -> str:
+    """The locale of the current request as a catalog name (``en`` or ``zh_CN``)."""
+    return normalize_locale(str(get_locale() or "")) or DEFAULT_LOCALE
+
+
+def html_lang() -> str:
+    """The ``<html lang>`` value of the current locale (``en``, ``zh-CN``)."""
+    return current_locale().replace("_", "-")
+
+
+def translate(value: Any) -> str:
+    """Show ``value`` in the user's language.
+
+    Plugins give labels (menu items, widget titles, search kinds) either as lazy strings
+    (``lazy_gettext``), which translate themselves, or as plain strings marked for extraction
+    with a no-op ``N_(...)``, which are looked up in the merged catalogs here.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return gettext(value) if value else value
+    return str(value)
 
 
 def translation_directories(app: Flask) -> list[str]:
@@ -34,8 +128,14 @@ def translation_directories(app: Flask) -> list[str]:
     return [str(folder) for folder in folders]
 
 
+def _template_helpers() -> dict[str, Any]:
+    return {"crm_languages": LANGUAGES, "crm_locale": current_locale, "crm_html_lang": html_lang,
+            "crm_text": translate}
+
+
 def init_app(app: Flask) -> None:
     """Install Flask-Babel with every enabled plugin's catalogs."""
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories(app))
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(_template_helpers)

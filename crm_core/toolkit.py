@@ -11,12 +11,15 @@ from typing import Any
 import pluggy
 from flask import current_app
 
+from .api.endpoint import api_endpoint
+from .api.pagination import ListQuery, Page, paginate
+from .api.schemas import UtcDateTime
 from .audit.service import record_event, record_history
 from .auth.permissions import public, require_permission
 from .db import Model, TimestampMixin, db, get_session, utcnow
 from .errors import DomainError
-from .rbac.scope import DataScope, get_scoped_or_404, scoped
 from .jobs.service import JobHandle, job_files_dir, send_task, start_job
+from .rbac.scope import DataScope, get_scoped_or_404, scoped
 from .registry import (
     MenuItem,
     Permission,
@@ -51,8 +54,10 @@ __all__ = [
     "DataScope",
     "DomainError",
     "JobHandle",
+    "ListQuery",
     "MenuItem",
     "Model",
+    "Page",
     "Permission",
     "PluginInfo",
     "ReportWidget",
@@ -61,6 +66,8 @@ __all__ = [
     "SearchHit",
     "TaskSpec",
     "TimestampMixin",
+    "UtcDateTime",
+    "api_endpoint",
     "db",
     "get_scoped_or_404",
     "get_session",
@@ -68,6 +75,7 @@ __all__ = [
     "hooks",
     "hookspec",
     "job_files_dir",
+    "paginate",
     "plugin_config",
     "plugin_enabled",
     "public",

@@ -1,9 +1,30 @@
-"""The REST API kit wiring (filled in by the API work)."""
+"""The REST API kit wiring: token authentication, CSRF, problem+json errors, rate limits.
+
+``create_app`` calls ``init_app`` after CSRF and Babel are set up and before the blueprints
+are registered.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, current_app
+from marshmallow import ValidationError
+from werkzeug.exceptions import BadRequest
+
+from ..auth.views import login_manager
+from . import limits, problems, security
+
+
+def _validation_error(error: ValidationError) -> Any:
+    if problems.is_api_request():
+        return problems.validation_problem(error.messages)
+    # A page given a bad ?cursor= or ?limit=: a plain 400 page.
+    return current_app.handle_http_exception(BadRequest())
 
 
 def init_app(app: Flask) -> None:
     """Install token authentication, problem+json errors and rate limits on ``app``."""
+    limits.init_app(app)  # before the token check: bad tokens spend their address's budget
+    security.init_app(app, login_manager)
+    app.register_error_handler(ValidationError, _validation_error)

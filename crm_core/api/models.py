@@ -14,6 +14,8 @@ class ApiToken(TimestampMixin, Model):
     """A bearer token of one user. Only its hash is kept; ``prefix`` helps tell them apart."""
 
     __tablename__ = "core_api_token"
+    #: The operation log shows that a token was created or revoked, never its hash.
+    __audit_sensitive__ = ("token_hash",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"),

@@ -17,6 +17,7 @@ class AuditEntry(Model):
     """
 
     __tablename__ = "core_audit_log"
+    __audit__ = False  # the log does not log itself
     __table_args__ = (
         Index("ix_core_audit_log_model_record", "model", "record_id", "id"),
         Index("ix_core_audit_log_user", "user_id", "id"),

@@ -1,8 +1,103 @@
-"""The operation log pages."""
+"""The operation log pages: the filtered log and one record's history."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import lazy_gettext
+
+from ..auth.permissions import require_permission
+from ..db import get_session
+from ..registry import MenuItem
+from .chain import canonical_json
+from .forms import LogFilterForm
+from .service import LogFilter, audited_tables, describe_changes, find_entries, record_history
 
 bp = Blueprint("core_audit", __name__)
-MENU_ITEMS: list = []
+MENU_ITEMS: list[MenuItem] = [
+    MenuItem(id="core.audit", label=lazy_gettext("Operation log"), endpoint="core_audit.log",
+             permission="core.audit.view", icon="journal-check", order=950),
+]
+ACTION_LABELS = {
+    "insert": lazy_gettext("Created"),
+    "update": lazy_gettext("Changed"),
+    "delete": lazy_gettext("Deleted"),
+    "login": lazy_gettext("Signed in"),
+    "login_failed": lazy_gettext("Sign-in failed"),
+    "logout": lazy_gettext("Signed out"),
+    "import": lazy_gettext("Imported"),
+    "export": lazy_gettext("Exported"),
+}
+FILTER_ARGS = ("user", "model", "record_id", "action", "date_from", "date_to")
+VALUE_WIDTH = 120
+
+
+@bp.app_template_filter("audit_changes")
+def audit_changes(entry: Any) -> list[Any]:
+    """``{% for change in entry|audit_changes %}``: field, old, new, has_old, has_new."""
+    return describe_changes(entry)
+
+
+@bp.app_template_filter("audit_value")
+def audit_value(value: Any) -> str:
+    """A logged value, short enough for a table cell."""
+    if value is None:
+        return "∅"
+    shown = value if isinstance(value, str) else canonical_json(value)
+    return shown if len(shown) <= VALUE_WIDTH else shown[:VALUE_WIDTH - 1] + "…"
+
+
+@bp.app_template_filter("audit_time")
+def audit_time(value: dt.datetime | None) -> str:
+    """An entry's time in UTC, to the second."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+@bp.app_template_global("audit_action_label")
+def audit_action_label(action: str) -> str:
+    """The translated name of an action, or the action itself."""
+    return str(ACTION_LABELS.get(action, action))
+
+
+@bp.app_template_global("audit_history")
+def audit_history(model: str | type, record_id: Any, limit: int = 20) -> list[Any]:
+    """A record's newest entries, for ``core/audit/_history.html`` on the record's page."""
+    return record_history(model, record_id, limit)
+
+
+def _cursor(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/audit")
+@require_permission("core.audit.view")
+def log():  # type: ignore[no-untyped-def]
+    """Every entry, newest first, filtered by user, model, record, action and dates."""
+    form = LogFilterForm(formdata=request.args)
+    valid = form.validate()
+    filters = LogFilter(
+        username=(form.user.data or "").strip(), model=(form.model.data or "").strip(),
+        record_id=(form.record_id.data or "").strip(), action=(form.action.data or "").strip(),
+        date_from=form.date_from.data, date_to=form.date_to.data) if valid else None
+    page = find_entries(get_session(), filters, before=_cursor("before"),
+                        after=_cursor("after")) if filters else None
+    kept = {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
+    return render_template("core/audit/log.html", form=form, page=page, kept=kept,
+                           actions=ACTION_LABELS, models=audited_tables(current_app),
+                           filtered=bool(kept)), 200 if valid else 400
+
+
+@bp.get("/audit/record/<model>/<record_id>")
+@require_permission("core.audit.view")
+def record(model: str, record_id: str):  # type: ignore[no-untyped-def]
+    """One record's history, newest first."""
+    history = record_history(model, record_id, limit=50)
+    return render_template("core/audit/record.html", model=model, record_id=record_id,
+                           history=history)

@@ -1,4 +1,8 @@
-"""``crm users ...``: create the first administrator and manage users."""
+"""``crm users ...``: create the first administrator, create and disable users, set passwords.
+
+A refused change (unknown role or department, a weak password) raises ``DomainError`` before
+anything is committed; ``crm`` prints it as one line on stderr and exits with code 2.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import os
 import click
 
 from ..db import get_session
-from .service import create_user, ensure_first_admin
+from .service import ensure_first_admin
 
 
 @click.group("users")
@@ -38,11 +42,59 @@ def ensure_admin(username: str) -> None:
 
 @users.command("create")
 @click.argument("username")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The first password (asked twice when left out).")
+@click.option("--role", "roles", multiple=True, metavar="ROLE",
+              help="A role to give (repeat for several), e.g. --role sales.")
+@click.option("--department", metavar="D",
+              help="The department: its name, its path (\"Sales/North\") or its id.")
+@click.option("--display-name", default="", help="The name shown in the UI.")
+@click.option("--email", default=None, help="The user's e-mail address.")
 @click.option("--superuser", is_flag=True, help="Grant every permission.")
-def create(username: str, password: str, superuser: bool) -> None:
-    """Create a user."""
+def create(username: str, password: str, roles: tuple[str, ...], department: str | None,
+           display_name: str, email: str | None, superuser: bool) -> None:
+    """Create a user with roles and a department."""
+    from ..rbac.departments import find_department
+    from ..rbac.users import create_account
+
     session = get_session()
-    user = create_user(session, username, password, superuser=superuser)
+    department_id = find_department(session, department).id if department else None
+    user = create_account(session, username, password, display_name=display_name,
+                          email=email, department_id=department_id, roles=roles,
+                          superuser=superuser)
     session.commit()
-    click.echo(f"Created user {user.username} (id {user.id})")
+    details = []
+    if roles:
+        details.append("roles " + ", ".join(sorted(set(roles))))
+    if department:
+        details.append(f"department {department}")
+    if superuser:
+        details.append("superuser")
+    click.echo(f"Created user {user.username} (id {user.id})"
+               + (f" with {'; '.join(details)}" if details else ""))
+
+
+@users.command("disable")
+@click.argument("username")
+def disable(username: str) -> None:
+    """Stop USERNAME from signing in (their records and history stay)."""
+    from ..rbac.users import disable_account, find_user
+
+    session = get_session()
+    user = disable_account(session, find_user(session, username).id)
+    session.commit()
+    click.echo(f"User {user.username} can no longer sign in.")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt="New password", hide_input=True,
+              confirmation_prompt=True, help="The new password (asked twice when left out).")
+def set_password_command(username: str, password: str) -> None:
+    """Give USERNAME a new password (the password policy applies)."""
+    from ..rbac.users import find_user, reset_password
+
+    session = get_session()
+    user = reset_password(session, find_user(session, username).id, password)
+    session.commit()
+    click.echo(f"New password set for {user.username}.")

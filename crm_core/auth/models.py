@@ -14,6 +14,7 @@ class User(TimestampMixin, Model):
     """A person who signs in. A superuser holds every permission."""
 
     __tablename__ = "core_user"
+    __audit_sensitive__ = ("password_hash",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -66,6 +67,7 @@ class LoginAttempt(Model):
     """One sign-in try, kept to throttle guessing (per account and per IP)."""
 
     __tablename__ = "core_login_attempt"
+    __audit__ = False  # throttling data, not business data
     __table_args__ = (
         Index("ix_core_login_attempt_username_at", "username", "at"),
         Index("ix_core_login_attempt_ip_at", "ip", "at"),

@@ -1,28 +1,53 @@
-"""Creating users and signing them in; no Flask request in here."""
+"""Creating users, their passwords and signing them in; no Flask request in here."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import math
+
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..audit.service import record_event
 from ..db import utcnow
 from ..errors import DomainError
+from . import policy, throttle
 from .models import User
 from .passwords import generate_password, hash_password, verify_password
 
-MIN_PASSWORD_LENGTH = 8
+log = logging.getLogger(__name__)
+
+
+class LoginRefused(DomainError):
+    """The user name or the password is wrong (which one is not said)."""
+
+
+class LoginLocked(DomainError):
+    """Too many failed sign-ins: tries are refused for ``retry_after``."""
+
+    def __init__(self, message: str, retry_after: dt.timedelta) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def check_password_policy(password: str, username: str) -> None:
+    """Raise DomainError naming every way ``password`` breaks the password policy."""
+    problems = policy.password_problems(password, username)
+    if problems:
+        raise DomainError(" ".join(problems))
 
 
 def create_user(session: Session, username: str, password: str, *,
                 superuser: bool = False, display_name: str = "") -> User:
-    """Add a user; raises DomainError when the name is taken or the password too short."""
+    """Add a user; raises DomainError when the name is taken or the password breaks the policy."""
     username = username.strip()
     if not username:
-        raise DomainError("A user name is required.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
-    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        raise DomainError(f"The user name {username!r} is already taken.")
+        raise DomainError(gettext("A user name is required."))
+    check_password_policy(password, username)
+    if find_user(session, username) is not None:
+        raise DomainError(gettext("The user name %(name)s is already taken.", name=username))
     user = User(username=username, password_hash=hash_password(password),
                 is_superuser=superuser, display_name=display_name or username)
     session.add(user)
@@ -32,8 +57,7 @@ def create_user(session: Session, username: str, password: str, *,
 
 def set_password(session: Session, user: User, password: str) -> None:
     """Give ``user`` a new password; raises DomainError when it breaks the password policy."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    check_password_policy(password, user.username)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     session.flush()
@@ -44,18 +68,92 @@ def ensure_first_admin(session: Session, username: str = "admin",
     """Create the first administrator when there are no users at all.
 
     Returns ``(user, password)`` when one was created (the password generated unless given),
-    or None when users already exist.
+    or None when users already exist. A generated password always passes the policy.
     """
     if session.scalar(select(func.count(User.id))):
         return None
-    password = password or generate_password()
+    if password is None:
+        password = generate_password()
+        while not policy.is_acceptable(password, username):
+            password = generate_password()
     user = create_user(session, username, password, superuser=True, display_name="Administrator")
     return user, password
 
 
+def find_user(session: Session, username: str) -> User | None:
+    """The user with this name (case-insensitive), active or not, or None."""
+    return session.scalar(
+        select(User).where(func.lower(User.username) == username.strip().lower()))
+
+
+_dummy_hash: list[str] = []
+
+
+def _spend_verify_time(password: str) -> None:
+    # Verify against a throwaway hash so an unknown name takes as long as a wrong password.
+    if not _dummy_hash:
+        _dummy_hash.append(hash_password(generate_password()))
+    verify_password(_dummy_hash[0], password)
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this name and password, or None."""
-    user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+    user = find_user(session, username)
+    if user is None:
+        _spend_verify_time(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
         return None
     return user
+
+
+def lockout_message(retry_after: dt.timedelta) -> str:
+    """"Too many failed sign-ins. Try again in N minutes." (N rounded up)."""
+    minutes = max(1, math.ceil(retry_after.total_seconds() / 60))
+    return ngettext("Too many failed sign-ins. Try again in %(num)d minute.",
+                    "Too many failed sign-ins. Try again in %(num)d minutes.", minutes)
+
+
+def sign_in(session: Session, username: str, password: str, ip: str,
+            settings: throttle.ThrottleSettings) -> User:
+    """Check a sign-in try against the throttle and the password; record and log it.
+
+    Returns the user on success. Raises LoginLocked while the account or the IP is locked
+    (even with the right password) and LoginRefused for a wrong name or password. The caller
+    commits: the attempt and its operation-log entry are added to ``session``.
+    """
+    key = throttle.account_key(username)
+    locked = throttle.locked_for(session, username, ip, settings)
+    if locked is not None:
+        log.warning("login refused: locked out", extra={
+            "username": key, "ip": ip, "retry_after_s": int(locked.total_seconds())})
+        record_event("login_failed", f"Sign-in as {key!r} refused: too many failed tries.",
+                     user=find_user(session, username) or key, session=session)
+        raise LoginLocked(lockout_message(locked), locked)
+    user = authenticate(session, username, password)
+    throttle.record_attempt(session, username, ip, user is not None, settings)
+    if user is None:
+        log.warning("login failed", extra={"username": key, "ip": ip})
+        record_event("login_failed", f"Wrong user name or password for {key!r}.",
+                     user=find_user(session, username) or key, session=session)
+        raise LoginRefused(gettext("Wrong user name or password."))
+    log.info("login", extra={"username": user.username, "ip": ip})
+    record_event("login", f"{user.username} signed in.", user=user, session=session)
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Replace ``user``'s password after checking the current one; raises DomainError."""
+    if not verify_password(user.password_hash, current):
+        raise LoginRefused(gettext("The current password is wrong."))
+    if new == current:
+        raise DomainError(gettext("The new password must differ from the current one."))
+    set_password(session, user, new)
+    record_event("password_changed", f"{user.username} changed their password.",
+                 user=user, session=session)
+
+
+def record_logout(session: Session, user: User) -> None:
+    """Note in the logs and the operation log that ``user`` signed out."""
+    log.info("logout", extra={"username": user.username})
+    record_event("logout", f"{user.username} signed out.", user=user, session=session)

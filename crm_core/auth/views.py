@@ -1,23 +1,64 @@
-"""Sign in and sign out."""
+"""Sign in, sign out and change one's password."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import LoginManager, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext, lazy_gettext
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 from ..db import get_session
+from ..errors import ConfigError, DomainError
+from . import cookies
+from .forms import ChangePasswordForm, LoginForm
 from .models import User
 from .permissions import public, require_permission
-from .service import authenticate
+from .service import LoginLocked, LoginRefused, change_password, record_logout, sign_in
+from .throttle import ThrottleSettings
 
 bp = Blueprint("core_auth", __name__)
-login_manager = LoginManager()
+
+
+class CrmLoginManager(LoginManager):
+    """Flask-Login, plus the kernel's cookie flags and throttling settings."""
+
+    def init_app(self, app: Flask, add_context_processor: bool = True) -> None:
+        """Install Flask-Login; check the login settings; make cookies safe (see ``cookies``)."""
+        super().init_app(app, add_context_processor)
+        for name in ("CRM_LOGIN_MAX_FAILURES", "CRM_LOGIN_LOCKOUT_MINUTES",
+                     "CRM_PASSWORD_MIN_LENGTH"):
+            app.config[name] = _positive_int(name, app.config.get(name))
+        cookies.init_app(app)
+
+
+def _positive_int(name: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return number
+
+
+login_manager = CrmLoginManager()
 login_manager.login_view = "core_auth.login"
+login_manager.login_message = lazy_gettext("Please sign in to see this page.")
 
 
 @login_manager.user_loader
@@ -27,44 +68,92 @@ def load_user(user_id: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-class LoginForm(FlaskForm):
-    """User name and password."""
-
-    username = StringField("User name", validators=[DataRequired(), Length(max=80)],
-                           render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField("Password", validators=[DataRequired()],
-                             render_kw={"autocomplete": "current-password"})
-    remember = BooleanField("Keep me signed in")
+def throttle_settings() -> ThrottleSettings:
+    """The running app's ``CRM_LOGIN_MAX_FAILURES`` and ``CRM_LOGIN_LOCKOUT_MINUTES``."""
+    config = current_app.config
+    return ThrottleSettings(int(config["CRM_LOGIN_MAX_FAILURES"]),
+                            dt.timedelta(minutes=int(config["CRM_LOGIN_LOCKOUT_MINUTES"])))
 
 
 def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("core_ui.home")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
+    # Browsers treat a backslash as a slash: "/" + backslash + "evil.example" is another site.
+    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
         return url_for("core_ui.home")
     return target
+
+
+def _start_new_session(user: User, remember: bool) -> None:
+    """Sign ``user`` in on a fresh session: nothing set before sign-in survives it."""
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the token of the old session here
+    login_user(user, remember=remember)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():  # type: ignore[no-untyped-def]
-    """The sign-in page."""
+    """The sign-in page; refuses further tries for a while after too many failures."""
     form = LoginForm()
+    locked_message = None
+    status = 200
     if form.validate_on_submit():
-        user = authenticate(get_session(), form.username.data, form.password.data)
-        if user is not None:
-            login_user(user, remember=form.remember.data)
+        db = get_session()
+        try:
+            user = sign_in(db, form.username.data, form.password.data,
+                           request.remote_addr or "", throttle_settings())
+        except LoginLocked as locked:
+            db.commit()
+            locked_message = str(locked)
+            retry = str(max(1, math.ceil(locked.retry_after.total_seconds())))
+            return (render_template("core/login.html", form=form, locked_message=locked_message),
+                    429, {"Retry-After": retry})
+        except LoginRefused as refused:
+            db.commit()
+            form.password.errors.append(str(refused))
+        else:
+            db.commit()
+            _start_new_session(user, bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("Wrong user name or password.")
-    return render_template("core/login.html", form=form), 400 if form.errors else 200
+    if form.errors:
+        status = 400
+    return render_template("core/login.html", form=form, locked_message=locked_message), status
 
 
 @bp.route("/logout", methods=["POST"])
 @require_permission()
-@login_required
 def logout():  # type: ignore[no-untyped-def]
     """Sign out (POST, so a link cannot sign you out)."""
-    logout_user()
-    flash("You have been signed out.", "info")
+    db = get_session()
+    record_logout(db, current_user._get_current_object())
+    db.commit()
+    session.clear()
+    logout_user()  # after clear(): it asks for the "remember me" cookie to be deleted
+    flash(gettext("You have been signed out."), "info")
     return redirect(url_for("core_auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"], endpoint="change_password")
+@require_permission()
+def change_password_page():  # type: ignore[no-untyped-def]
+    """Change one's own password: the current one, then the new one twice."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        db = get_session()
+        user = db.get(User, current_user.id)
+        try:
+            change_password(db, user, form.current_password.data, form.new_password.data)
+        except LoginRefused as wrong:
+            db.rollback()
+            form.current_password.errors.append(str(wrong))
+        except DomainError as refused:
+            db.rollback()
+            form.new_password.errors.append(str(refused))
+        else:
+            db.commit()
+            flash(gettext("Your password has been changed."), "success")
+            return redirect(url_for("core_auth.change_password"))
+    status = 400 if form.errors else 200
+    return render_template("core/account/password.html", form=form), status

@@ -16,6 +16,7 @@ class Job(TimestampMixin, Model):
     """A background task's state, progress (0–100), message, result file or error."""
 
     __tablename__ = "core_job"
+    __audit__ = False  # progress updates, not business data
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(120), index=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from ..api.endpoint import api_endpoint
+from ..api.schemas import JobOut
 from ..auth.permissions import require_permission
 from ..db import get_session
 from .models import Job
@@ -34,8 +36,11 @@ def job_progress(job_id: int):  # type: ignore[no-untyped-def]
     return render_template("core/_job_progress.html", job=_visible_job(job_id))
 
 
-@bp.get("/api/v1/jobs/<int:job_id>")
-@require_permission("core.job.view")
-def job_api(job_id: int):  # type: ignore[no-untyped-def]
-    """The job as JSON: state, progress, message, result file, error, times."""
-    return jsonify(_visible_job(job_id).to_dict())
+@api_endpoint(bp, "/api/v1/jobs/<int:job_id>", permission="core.job.view", response=JobOut,
+              tags=["jobs"])
+def job_api(job_id: int) -> Job:
+    """A background job: state, progress, message, result file, error, times.
+
+    Only the user who started it (or a superuser) sees it; anyone else gets 404.
+    """
+    return _visible_job(job_id)

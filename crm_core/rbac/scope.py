@@ -1,12 +1,24 @@
 """Data scope: a user sees records they own, their department's (with sub-departments), or all.
 
-The data-scope work fills in the bodies; the signatures are the contract.
+A model opts in with ``__data_scope__ = DataScope(kind=...)``; each role grants, per kind of
+record (or ``*`` for any kind), ``own``, ``department`` or ``all``, and a user gets the widest
+scope among their roles. ``scoped()`` turns that into a WHERE clause; ``get_scoped_or_404``
+answers 404 for a record outside the scope, so nobody learns that it exists.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from flask import abort, g, has_request_context
+from sqlalchemy import false, inspect, or_, select
+
+from ..db import get_session
+from .models import SCOPES, Department, RoleScope, UserRole
+
+DEFAULT_KIND = "*"
+_RANK = {name: rank for rank, name in enumerate(SCOPES)}  # own < department < all
 
 
 @dataclass(frozen=True)
@@ -18,16 +30,138 @@ class DataScope:
     department: str | None = "department_id"
 
 
+def data_scope_of(model: type) -> DataScope | None:
+    """The model's ``__data_scope__`` declaration, or None when its records are not scoped."""
+    spec = getattr(model, "__data_scope__", None)
+    return spec if isinstance(spec, DataScope) else None
+
+
+def scoped_kinds(models: list[type]) -> list[str]:
+    """The sorted record kinds that ``models`` declare (for the role scope editor)."""
+    return sorted({spec.kind for model in models if (spec := data_scope_of(model)) is not None})
+
+
+def _request_cache(name: str) -> dict[Any, Any] | None:
+    """A per-request dict on ``flask.g``; None outside a request (never stale in a worker)."""
+    if not has_request_context():
+        return None
+    cache = g.get(name)
+    if cache is None:
+        cache = {}
+        setattr(g, name, cache)
+    return cache
+
+
+def _role_scopes(user_id: int) -> dict[int, dict[str, str]]:
+    """``{role_id: {kind: scope}}`` for each of the user's roles (roles without rows too)."""
+    cache = _request_cache("crm_role_scopes")
+    if cache is not None and user_id in cache:
+        return cache[user_id]
+    session = get_session()
+    roles: dict[int, dict[str, str]] = {
+        role_id: {} for role_id in session.scalars(
+            select(UserRole.role_id).where(UserRole.user_id == user_id))}
+    rows = session.execute(
+        select(RoleScope.role_id, RoleScope.kind, RoleScope.scope)
+        .join(UserRole, UserRole.role_id == RoleScope.role_id)
+        .where(UserRole.user_id == user_id))
+    for role_id, kind, scope in rows:
+        roles.setdefault(role_id, {})[kind] = scope
+    if cache is not None:
+        cache[user_id] = roles
+    return roles
+
+
+def widest_scope(role_scopes: list[dict[str, str]], kind: str) -> str:
+    """The widest scope any of these roles grants for ``kind``.
+
+    A role's scope for a kind is its row for that kind, else its ``*`` row, else ``own``;
+    no roles at all means ``own``.
+    """
+    best = "own"
+    for scopes in role_scopes:
+        scope = scopes.get(kind) or scopes.get(DEFAULT_KIND) or "own"
+        if _RANK.get(scope, 0) > _RANK[best]:
+            best = scope
+    return best
+
+
+def _resolve_user(user: Any) -> Any:
+    """The user object to scope by: the given one, one loaded by id, or the signed-in user."""
+    if isinstance(user, int) and not isinstance(user, bool):
+        from ..auth.models import User
+
+        return get_session().get(User, user)
+    if user is not None:
+        return user
+    if not has_request_context():
+        return None
+    from flask_login import current_user
+
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
 def user_scope(user: Any, kind: str) -> str:
-    """``"own"``, ``"department"`` or ``"all"``: the widest scope the user's roles give."""
-    raise NotImplementedError("filled in by the data scope work")
+    """``"own"``, ``"department"`` or ``"all"``: the widest scope the user's roles give.
+
+    Superusers see all; a user without roles sees only their own records.
+    """
+    user = _resolve_user(user)
+    if user is None or not getattr(user, "is_active", False):
+        return "own"
+    if user.is_superuser:
+        return "all"
+    return widest_scope(list(_role_scopes(user.id).values()), kind)
+
+
+def _department_path(department_id: int) -> str | None:
+    cache = _request_cache("crm_department_paths")
+    if cache is not None and department_id in cache:
+        return cache[department_id]
+    path = get_session().scalar(select(Department.path).where(Department.id == department_id))
+    if cache is not None:
+        cache[department_id] = path
+    return path
+
+
+def scope_condition(model: type, user: Any) -> Any | None:
+    """The WHERE condition limiting ``model`` to ``user``'s scope; None when unrestricted.
+
+    ``user`` is a user object or id (None: the signed-in user). Without a user (anonymous,
+    or outside a request with no user given) the condition matches nothing.
+    """
+    spec = data_scope_of(model)
+    if spec is None:
+        return None
+    user = _resolve_user(user)
+    if user is None or not getattr(user, "is_active", False):
+        return false()
+    scope = user_scope(user, spec.kind)
+    if scope == "all":
+        return None
+    owned = getattr(model, spec.owner) == user.id
+    if scope == "department" and spec.department and user.department_id is not None:
+        path = _department_path(user.department_id)
+        if path:
+            subtree = select(Department.id).where(Department.path.startswith(path))
+            return or_(getattr(model, spec.department).in_(subtree), owned)
+    return owned
 
 
 def scoped(statement: Any, model: type, user: Any = None) -> Any:
-    """``statement`` restricted to the rows of ``model`` the user (default: current) may see."""
-    raise NotImplementedError("filled in by the data scope work")
+    """``statement`` restricted to the rows of ``model`` the user (default: current) may see.
+
+    ``user`` may be a user object or a user id (a background job passes the id of the user
+    who started it). Models without ``__data_scope__`` are returned unchanged.
+    """
+    condition = scope_condition(model, user)
+    return statement if condition is None else statement.where(condition)
 
 
 def get_scoped_or_404(model: type, record_id: Any, user: Any = None) -> Any:
     """The record if it exists and is in the user's scope; 404 otherwise (never 403)."""
-    raise NotImplementedError("filled in by the data scope work")
+    key = inspect(model).primary_key[0]
+    row = get_session().scalar(scoped(select(model).where(key == record_id), model, user))
+    if row is None:
+        abort(404)
+    return row

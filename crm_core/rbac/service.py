@@ -5,15 +5,20 @@ when a worker boots. It only ever adds: a permission seen for the first time is 
 roles whose defaults name it; a role seen for the first time gets all its default grants. A
 grant an administrator removed is never put back. Every insert is ``ON CONFLICT DO NOTHING``,
 so two syncs running at once are safe.
+
+The admin pages edit roles through the functions below the sync: custom roles, their
+permission grants (the matrix) and their data scope per record kind.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -153,7 +158,7 @@ def assign_roles(session: Session, user_id: int, role_names: list[str]) -> None:
         Role.name.in_(role_names))).all())
     unknown = sorted(set(role_names) - set(roles))
     if unknown:
-        raise DomainError(f"Unknown role: {', '.join(unknown)}.")
+        raise DomainError(_("Unknown role: %(names)s.", names=", ".join(unknown)))
     current = set(session.scalars(select(UserRole.role_id).where(UserRole.user_id == user_id)))
     wanted = set(roles.values())
     for role_id in current - wanted:
@@ -161,3 +166,161 @@ def assign_roles(session: Session, user_id: int, role_names: list[str]) -> None:
     for role_id in wanted - current:
         session.add(UserRole(user_id=user_id, role_id=role_id))
     session.flush()
+
+
+# -- roles as the admin pages edit them ----------------------------------------------------
+
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_.-]{1,79}$")
+
+
+class FieldError(DomainError):
+    """A refused value that belongs to one form field (``field`` names it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def get_role(session: Session, role_id: int) -> Role:
+    """The role with this id; DomainError when there is none."""
+    role = session.get(Role, role_id)
+    if role is None:
+        raise DomainError(_("That role does not exist (any more)."))
+    return role
+
+
+def _clean_label(label: str) -> str:
+    label = (label or "").strip()
+    if not label:
+        raise FieldError("label", _("A role needs a label."))
+    if len(label) > 120:
+        raise FieldError("label", _("A role label has at most 120 characters."))
+    return label
+
+
+def create_role(session: Session, name: str, label: str, description: str = "") -> Role:
+    """Add a custom role (not built-in) with no permissions; scope ``own`` for every kind."""
+    name = (name or "").strip().lower()
+    if not ROLE_NAME.match(name):
+        raise FieldError("name", _("A role name has 2 to 80 characters: lower-case letters, "
+                                   "digits, “_”, “.” or “-”, starting with a letter."))
+    if session.scalar(select(Role.id).where(Role.name == name)) is not None:
+        raise FieldError("name", _("The role name %(name)s is already taken.", name=name))
+    role = Role(name=name, label=_clean_label(label), description=(description or "")[:500],
+                builtin=False)
+    session.add(role)
+    session.flush()
+    session.add(RoleScope(role_id=role.id, kind="*", scope="own"))
+    session.flush()
+    return role
+
+
+def update_role(session: Session, role_id: int, label: str, description: str = "") -> Role:
+    """Change a role's label and description (its name never changes)."""
+    role = get_role(session, role_id)
+    role.label = _clean_label(label)
+    role.description = (description or "")[:500]
+    session.flush()
+    return role
+
+
+def role_user_counts(session: Session) -> dict[int, int]:
+    """How many users hold each role, by role id (roles nobody holds are left out)."""
+    return dict(session.execute(select(UserRole.role_id, func.count(UserRole.user_id))
+                                .group_by(UserRole.role_id)).all())
+
+
+def delete_role(session: Session, role_id: int) -> None:
+    """Delete a custom role nobody holds; built-in roles are never deleted."""
+    role = get_role(session, role_id)
+    if role.builtin:
+        raise DomainError(_("%(label)s is a built-in role and cannot be deleted.",
+                            label=role.label or role.name))
+    holders = session.scalar(select(func.count(UserRole.user_id))
+                             .where(UserRole.role_id == role.id)) or 0
+    if holders:
+        raise DomainError(_("%(n)d users still have the role %(label)s; give them another role "
+                            "first.", n=holders, label=role.label or role.name))
+    # Delete the grants and scopes row by row (not by ON DELETE CASCADE) so the operation
+    # log shows what the role held.
+    for row in [*session.scalars(select(RolePermission).where(RolePermission.role_id == role.id)),
+                *session.scalars(select(RoleScope).where(RoleScope.role_id == role.id))]:
+        session.delete(row)
+    session.flush()
+    session.delete(role)
+    session.flush()
+
+
+def role_permission_names(session: Session, role_id: int) -> set[str]:
+    """The names of the permissions granted to the role."""
+    return set(session.scalars(
+        select(Permission.name).join(RolePermission, RolePermission.permission_id == Permission.id)
+        .where(RolePermission.role_id == role_id)))
+
+
+def set_role_permissions(session: Session, role_id: int, granted: set[str],
+                         among: set[str] | None = None) -> tuple[set[str], set[str]]:
+    """Make the role hold exactly ``granted`` out of ``among`` (default: every permission).
+
+    Grants outside ``among`` (a disabled plugin's) are left alone. Returns the names added
+    and the names removed.
+    """
+    role = get_role(session, role_id)
+    ids = dict(session.execute(select(Permission.name, Permission.id)).all())
+    unknown = sorted(set(granted) - set(ids))
+    if unknown:
+        raise DomainError(_("Unknown permission: %(names)s.", names=", ".join(unknown)))
+    among = set(ids) if among is None else among & set(ids)
+    current = role_permission_names(session, role.id) & among
+    wanted = set(granted) & among
+    for name in current - wanted:
+        session.delete(session.get(RolePermission, (role.id, ids[name])))
+    for name in sorted(wanted - current):
+        session.add(RolePermission(role_id=role.id, permission_id=ids[name]))
+    session.flush()
+    return wanted - current, current - wanted
+
+
+def role_scopes(session: Session, role_id: int) -> dict[str, str]:
+    """The role's data scope per record kind (``*``: every kind without its own entry)."""
+    return dict(session.execute(select(RoleScope.kind, RoleScope.scope)
+                                .where(RoleScope.role_id == role_id)).all())
+
+
+def set_role_scopes(session: Session, role_id: int, scopes: dict[str, str | None]) -> None:
+    """Set the role's scope per kind; None or "" for a kind other than ``*`` removes its
+    entry, so the ``*`` scope applies to it."""
+    role = get_role(session, role_id)
+    current = {row.kind: row for row in session.scalars(
+        select(RoleScope).where(RoleScope.role_id == role.id))}
+    for kind, scope in scopes.items():
+        if kind == "*" and not scope:
+            scope = "own"
+        if scope and scope not in SCOPES:
+            raise DomainError(_("%(scope)s is not a data scope (own, department or all).",
+                                scope=scope))
+        row = current.get(kind)
+        if not scope:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(RoleScope(role_id=role.id, kind=kind, scope=scope))
+        elif row.scope != scope:
+            row.scope = scope
+    session.flush()
+
+
+def permission_matrix(session: Session, enabled: set[str] | None = None
+                      ) -> dict[str, dict[str, list[Permission]]]:
+    """Permissions grouped by plugin, then by group, each sorted by name.
+
+    ``enabled`` limits the matrix to these names (the running app's permissions).
+    """
+    matrix: dict[str, dict[str, list[Permission]]] = {}
+    for permission in session.scalars(select(Permission).order_by(
+            Permission.plugin, Permission.group, Permission.name)):
+        if enabled is not None and permission.name not in enabled:
+            continue
+        matrix.setdefault(permission.plugin, {}).setdefault(permission.group, []).append(
+            permission)
+    return matrix

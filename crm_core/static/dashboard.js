@@ -1,28 +1,181 @@
-// Draws every dashboard widget from its JSON endpoint with ECharts (bar, pie, line, number).
+// Draws every dashboard widget from its JSON endpoint with Apache ECharts.
+//
+// A widget answers {"kind", "data"} (the kind also comes from the page's data-kind):
+//   bar / line: {"labels": [...], "values": [...]}
+//            or {"labels": [...], "series": [{"name": "...", "values": [...]}, ...]}
+//   pie:        {"labels": [...], "values": [...]}
+//   number:     {"value": 42, "label": "optional caption"}
+// Each widget shows a loading state, then its chart, an empty state or an error with a retry
+// button. Charts follow their box's size (ResizeObserver) and use smaller, rotated or hidden
+// labels when the box is narrow (phones).
 (function () {
-  function option(widget) {
-    var d = widget.data || {};
-    if (widget.kind === "pie") {
-      return { tooltip: { trigger: "item" }, series: [{ type: "pie", radius: "65%",
-        data: (d.labels || []).map(function (l, i) { return { name: l, value: d.values[i] }; }) }] };
-    }
-    return { tooltip: { trigger: "axis" }, grid: { left: 40, right: 10, top: 20, bottom: 30 },
-      xAxis: { type: "category", data: d.labels || [] }, yAxis: { type: "value" },
-      series: [{ type: widget.kind === "line" ? "line" : "bar", data: d.values || [] }] };
+  "use strict";
+
+  var root = document.getElementById("crm-widgets");
+  if (!root || !window.echarts) { return; }
+  var msg = {
+    loading: root.dataset.msgLoading || "Loading…",
+    empty: root.dataset.msgEmpty || "No data yet.",
+    error: root.dataset.msgError || "This report could not be loaded.",
+    retry: root.dataset.msgRetry || "Try again"
+  };
+  var echartsLocale = (root.dataset.locale || "en").indexOf("zh") === 0 ? "ZH" : "EN";
+  var NARROW = 420;
+
+  function numbers(values) {
+    return (values || []).map(function (v) { var n = Number(v); return isFinite(n) ? n : 0; });
   }
-  document.querySelectorAll(".crm-chart").forEach(function (el) {
-    fetch(el.dataset.widgetUrl, { credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (widget) {
-        if (widget.kind === "number") {
-          el.innerHTML = '<div class="display-5 text-center pt-5"></div>';
-          el.firstChild.textContent = widget.data.value;
-          return;
-        }
-        var chart = echarts.init(el);
-        chart.setOption(option(widget));
-        window.addEventListener("resize", function () { chart.resize(); });
+
+  function seriesOf(data) {
+    if (Array.isArray(data.series) && data.series.length) {
+      return data.series.map(function (s) { return { name: String(s.name || ""), values: numbers(s.values) }; });
+    }
+    return [{ name: "", values: numbers(data.values) }];
+  }
+
+  function isEmpty(kind, data) {
+    if (!data) { return true; }
+    if (kind === "number") { return data.value === null || data.value === undefined || data.value === ""; }
+    if (!(data.labels || []).length) { return true; }
+    return seriesOf(data).every(function (s) { return s.values.every(function (v) { return v === 0; }); });
+  }
+
+  function cartesian(kind, data, width) {
+    var narrow = width < NARROW;
+    var series = seriesOf(data);
+    var labels = (data.labels || []).map(String);
+    var longest = labels.reduce(function (m, l) { return Math.max(m, l.length); }, 0);
+    var rotate = narrow && (longest > 5 || labels.length > 6) ? 45 : 0;
+    return {
+      tooltip: { trigger: "axis", confine: true },
+      legend: series.length > 1 ? { type: "scroll", bottom: 0 } : { show: false },
+      grid: { left: 8, right: 12, top: 16, bottom: series.length > 1 ? 32 : 8, containLabel: true },
+      xAxis: {
+        type: "category", data: labels,
+        axisLabel: { fontSize: narrow ? 10 : 12, rotate: rotate, hideOverlap: true,
+          width: narrow ? 64 : 120, overflow: "truncate" },
+        axisTick: { alignWithLabel: true }
+      },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: narrow ? 10 : 12 } },
+      series: series.map(function (s) {
+        return { name: s.name, type: kind === "line" ? "line" : "bar", data: s.values,
+          smooth: kind === "line", barMaxWidth: 36, emphasis: { focus: "series" } };
       })
-      .catch(function () { el.textContent = "—"; });
-  });
+    };
+  }
+
+  function pie(data, width) {
+    var narrow = width < NARROW;
+    var values = seriesOf(data)[0].values;
+    return {
+      tooltip: { trigger: "item", confine: true, valueFormatter: function (v) { return String(v); } },
+      legend: { type: "scroll", bottom: 0, textStyle: { fontSize: narrow ? 10 : 12 } },
+      series: [{
+        type: "pie", radius: narrow ? ["30%", "60%"] : ["35%", "68%"], center: ["50%", "45%"],
+        avoidLabelOverlap: true,
+        label: narrow ? { show: false } : { show: true, formatter: "{b}: {d}%", fontSize: 12 },
+        labelLine: { show: !narrow },
+        data: (data.labels || []).map(function (label, i) { return { name: String(label), value: values[i] || 0 }; })
+      }]
+    };
+  }
+
+  function state(el, kind, text, retry) {
+    el.setAttribute("aria-busy", kind === "loading" ? "true" : "false");
+    var box = document.createElement("div");
+    box.className = "crm-chart-state crm-chart-" + kind;
+    if (kind === "loading") {
+      var spinner = document.createElement("div");
+      spinner.className = "spinner-border spinner-border-sm text-secondary";
+      spinner.setAttribute("aria-hidden", "true");
+      box.appendChild(spinner);
+    } else {
+      var icon = document.createElement("i");
+      icon.className = "bi " + (kind === "error" ? "bi-exclamation-triangle text-danger" : "bi-inbox");
+      icon.setAttribute("aria-hidden", "true");
+      box.appendChild(icon);
+    }
+    var span = document.createElement("span");
+    span.textContent = text;
+    box.appendChild(span);
+    if (retry) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-sm btn-outline-secondary";
+      button.textContent = msg.retry;
+      button.addEventListener("click", retry);
+      box.appendChild(button);
+    }
+    el.replaceChildren(box);
+  }
+
+  function drawNumber(el, data) {
+    var box = document.createElement("div");
+    box.className = "crm-number";
+    var value = document.createElement("div");
+    value.className = "crm-number-value";
+    var n = Number(data.value);
+    value.textContent = isFinite(n) ? n.toLocaleString(document.documentElement.lang || undefined) : String(data.value);
+    box.appendChild(value);
+    if (data.label) {
+      var caption = document.createElement("div");
+      caption.className = "crm-number-label";
+      caption.textContent = String(data.label);
+      box.appendChild(caption);
+    }
+    el.replaceChildren(box);
+    el.setAttribute("aria-busy", "false");
+  }
+
+  function drawChart(el, kind, data) {
+    el.replaceChildren();
+    el.setAttribute("aria-busy", "false");
+    var chart = window.echarts.init(el, null, { renderer: "canvas", locale: echartsLocale });
+    var wasNarrow = null;
+    function render() {
+      var width = el.clientWidth;
+      var narrow = width < NARROW;
+      if (narrow !== wasNarrow) {
+        chart.setOption(kind === "pie" ? pie(data, width) : cartesian(kind, data, width), true);
+        wasNarrow = narrow;
+      }
+      chart.resize();
+    }
+    render();
+    if (window.ResizeObserver) {
+      var pending = false;
+      new ResizeObserver(function () {
+        if (pending) { return; }
+        pending = true;
+        window.requestAnimationFrame(function () { pending = false; render(); });
+      }).observe(el);
+    } else {
+      window.addEventListener("resize", render);
+    }
+  }
+
+  function load(el) {
+    state(el, "loading", msg.loading);
+    fetch(el.dataset.widgetUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (widget) {
+        var kind = widget.kind || el.dataset.kind;
+        var data = widget.data !== undefined ? widget.data : widget;
+        if (isEmpty(kind, data)) {
+          state(el, "empty", msg.empty);
+        } else if (kind === "number") {
+          drawNumber(el, data);
+        } else {
+          drawChart(el, kind, data);
+        }
+      })
+      .catch(function () {
+        state(el, "error", msg.error, function () { load(el); });
+      });
+  }
+
+  document.querySelectorAll(".crm-chart[data-widget-url]").forEach(load);
 })();

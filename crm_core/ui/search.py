@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app
 from flask_login import current_user
 
-from ..auth.permissions import require_permission
+from ..api.endpoint import api_endpoint
+from ..api.pagination import Page
+from ..api.schemas import SearchHitOut, SearchQuery
 from ..plugins import collect
 from ..registry import SearchHit
 
@@ -26,13 +28,11 @@ def search(query: str, user: Any, limit: int = 20) -> list[SearchHit]:
     return hits[:limit]
 
 
-@bp.get("/api/v1/search")
-@require_permission()
-def search_api():  # type: ignore[no-untyped-def]
-    """``GET /api/v1/search?q=…&limit=…``: ``{"items": [{kind, title, url, subtitle}]}``."""
-    try:
-        limit = max(1, min(MAX_LIMIT, int(request.args.get("limit", 20))))
-    except ValueError:
-        limit = 20
-    hits = search(request.args.get("q", ""), current_user, limit)
-    return jsonify(items=[hit.__dict__ for hit in hits])
+@api_endpoint(bp, "/api/v1/search", query=SearchQuery, response=SearchHitOut, page=True,
+              tags=["search"])
+def search_api(query: dict[str, Any]) -> Page:
+    """Search every enabled plugin: ``{"items": [{kind, title, url, subtitle}]}``.
+
+    ``q`` is any fragment; at most ``limit`` (1–50) hits, so ``next_cursor`` is always null.
+    """
+    return Page(items=search(query["q"], current_user, query["limit"]))

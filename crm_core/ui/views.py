@@ -1,26 +1,52 @@
-"""The home page and the menu every page shows."""
+"""The home page, the menu every page shows, and the routes of the UI shell."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..auth.permissions import require_permission
+from ..api.endpoint import api_endpoint
+from ..api.schemas import WidgetOut
+from ..auth.permissions import require_permission, route_permission
+from . import errors, language, search_pages
 
 bp = Blueprint("core_ui", __name__)
 
+# The user menu's links to pages other parts of the kernel provide; a link whose page is
+# not there (or that the user may not open) is left out rather than breaking every page.
+USER_LINKS = (
+    ("core_auth.change_password", _l("Change password"), "key"),
+    ("core_api.tokens_page", _l("API tokens"), "braces-asterisk"),
+)
+
+
+def _may_open(endpoint: str) -> bool:
+    if endpoint not in current_app.view_functions:
+        return False
+    needed = route_permission(current_app, endpoint)
+    return needed in ("public", "authenticated") or (
+        needed is not None and current_user.has_permission(needed))
+
 
 def visible_menu() -> list[dict[str, Any]]:
-    """The sidebar: menu items the current user may see, sorted, children under parents."""
+    """The sidebar: menu items the current user may see, sorted, children under parents.
+
+    Each node is ``{"item", "url", "active", "children"}``; ``active`` marks the item whose
+    page (or a page below it) is being shown.
+    """
     if not current_user.is_authenticated:
         return []
     items = [item for _plugin, item in current_app.extensions["crm"].menu_items.values()
              if item.permission is None or current_user.has_permission(item.permission)]
-    items.sort(key=lambda item: (item.order, item.label))
-    nodes = {item.id: {"item": item, "url": url_for(item.endpoint), "children": []}
-             for item in items}
+    items.sort(key=lambda item: (item.order, str(item.label)))
+    nodes = {}
+    for item in items:
+        url = url_for(item.endpoint)
+        active = request.path == url or (url != "/" and request.path.startswith(url + "/"))
+        nodes[item.id] = {"item": item, "url": url, "active": active, "children": []}
     roots = []
     for item in items:
         parent = nodes.get(item.parent) if item.parent else None
@@ -28,29 +54,50 @@ def visible_menu() -> list[dict[str, Any]]:
     return roots
 
 
+def user_links() -> list[dict[str, Any]]:
+    """The user menu's links the current user may open: ``{"url", "label", "icon"}``."""
+    if not current_user.is_authenticated:
+        return []
+    return [{"url": url_for(endpoint), "label": label, "icon": icon}
+            for endpoint, label, icon in USER_LINKS if _may_open(endpoint)]
+
+
 @bp.app_context_processor
 def inject_menu() -> dict[str, Any]:
-    return {"crm_menu": visible_menu}
+    return {"crm_menu": visible_menu, "crm_user_links": user_links,
+            "crm_error_text": errors.error_text}
+
+
+def visible_widgets() -> list[Any]:
+    """The report widgets the current user may see, in dashboard order."""
+    widgets = [widget for _plugin, widget in current_app.extensions["crm"].widgets.values()
+               if widget.permission is None or current_user.has_permission(widget.permission)]
+    widgets.sort(key=lambda widget: (widget.order, str(widget.title)))
+    return widgets
 
 
 @bp.get("/")
 @require_permission()
 def home():  # type: ignore[no-untyped-def]
     """The home page: the dashboard of the widgets the user may see."""
-    widgets = [widget for _plugin, widget in current_app.extensions["crm"].widgets.values()
-               if widget.permission is None or current_user.has_permission(widget.permission)]
-    widgets.sort(key=lambda widget: (widget.order, widget.title))
-    return render_template("core/home.html", widgets=widgets)
+    return render_template("core/home.html", widgets=visible_widgets())
 
 
-@bp.get("/api/v1/widgets/<widget_id>")
-@require_permission()
-def widget_data(widget_id: str):  # type: ignore[no-untyped-def]
-    """A dashboard widget's data as JSON: ``{"id", "title", "kind", "data"}``."""
+@api_endpoint(bp, "/api/v1/widgets/<widget_id>", response=WidgetOut, tags=["dashboard"])
+def widget_data(widget_id: str) -> Any:
+    """A dashboard widget's data: ``{"id", "title", "kind", "data"}``.
+
+    A widget the caller may not see answers 404, as if it did not exist.
+    """
     entry = current_app.extensions["crm"].widgets.get(widget_id)
     if entry is None:
         abort(404)
     widget = entry[1]
     if widget.permission is not None and not current_user.has_permission(widget.permission):
         abort(404)
-    return jsonify(id=widget.id, title=widget.title, kind=widget.kind, data=widget.data())
+    return {"id": widget.id, "title": widget.title, "kind": widget.kind, "data": widget.data()}
+
+
+bp.add_url_rule("/language", view_func=language.switch_language, methods=["POST"])
+bp.add_url_rule("/search", view_func=search_pages.search_page, methods=["GET"])
+bp.add_url_rule("/search/suggest", view_func=search_pages.search_suggest, methods=["GET"])

@@ -9,9 +9,10 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 import crm_core
 import plugins
-import pytest
 from crm_core import hookspecs, toolkit
 from crm_core.registry import PluginInfo
 

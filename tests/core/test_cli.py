@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+
 from crm_core.auth.models import User
 from crm_core.auth.passwords import verify_password
 from crm_core.testing import invoke_cli
-from sqlalchemy import select
 
 
 def _users(app) -> list[User]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from crm_core.jobs.models import Job
 from crm_core.testing import create_test_user, login
 from crm_core.toolkit import start_job

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from crm_core.auth.permissions import check_every_route_guarded, route_permission
 from crm_core.errors import RegistryError
 from crm_core.testing import create_test_user, login

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = 'c33d0b1cc2ec'
 down_revision = None
 branch_labels = ('core',)

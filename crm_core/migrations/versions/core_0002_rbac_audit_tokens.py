@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = 'c6220341862f'
 down_revision = 'c33d0b1cc2ec'
 branch_labels = None

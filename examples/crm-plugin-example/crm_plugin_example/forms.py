@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -10,5 +11,5 @@ from wtforms.validators import DataRequired, Length
 class NoteForm(FlaskForm):
     """Title and body of a new note."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField("Body", validators=[Length(max=5000)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(_l("Body"), validators=[Length(max=5000)])

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from crm_core.toolkit import (
     MenuItem,
     Permission,
     PluginInfo,
     ReportWidget,
+    RoleSpec,
     SearchHit,
     TaskSpec,
     db,
     hookimpl,
 )
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation but keep it as is: the page showing it translates it
+    (permission labels and search kinds are stored or sent in English)."""
+    return message
+
 
 PLUGIN = PluginInfo(
     name="example",
@@ -41,24 +51,42 @@ def crm_blueprints() -> list[Any]:
 @hookimpl
 def crm_permissions() -> list[Permission]:
     return [
-        Permission("example.note.view", "View notes", "Example"),
-        Permission("example.note.create", "Add notes", "Example"),
+        Permission("example.note.view", N_("View notes"), N_("Example")),
+        Permission("example.note.create", N_("Add notes"), N_("Example")),
+    ]
+
+
+@hookimpl
+def crm_roles() -> list[RoleSpec]:
+    # Adds to the kernel's roles of the same name; how far each sees notes comes from the
+    # role's data scope ("*" unless an administrator sets one for "example.note").
+    write = ("example.note.view", "example.note.create")
+    read = ("example.note.view",)
+    return [
+        RoleSpec("manager", "Manager", write),
+        RoleSpec("sales", "Sales rep", write),
+        RoleSpec("service", "Service agent", read),
+        RoleSpec("marketing", "Marketer", read),
+        RoleSpec("viewer", "Viewer", read),
     ]
 
 
 @hookimpl
 def crm_menu_items() -> list[MenuItem]:
-    return [MenuItem(id="example.notes", label="Notes", endpoint="example.notes",
+    return [MenuItem(id="example.notes", label=_l("Notes"), endpoint="example.notes",
                      permission="example.note.view", icon="journal-text", order=900)]
 
 
 @hookimpl
 def crm_report_widgets() -> list[ReportWidget]:
+    from flask_login import current_user
+
     from . import services
 
-    return [ReportWidget(id="example.notes_per_day", title="Notes per day", kind="bar",
+    # The dashboard asks for the data in the viewer's request: count only what they may see.
+    return [ReportWidget(id="example.notes_per_day", title=_l("Notes per day"), kind="bar",
                          permission="example.note.view",
-                         data=lambda: services.notes_per_day(db.session))]
+                         data=lambda: services.notes_per_day(db.session, user=current_user))]
 
 
 @hookimpl
@@ -83,9 +111,9 @@ def crm_search(query: str, user: Any, limit: int) -> list[SearchHit]:
 
     if not user.has_permission("example.note.view"):
         return []
-    return [SearchHit(kind="note", title=note.title, url=url_for("example.notes"),
-                      subtitle=note.body[:80])
-            for note in services.find_notes(db.session, query, limit)]
+    return [SearchHit(kind=N_("note"), title=note.title,
+                      url=url_for("example.note", note_id=note.id), subtitle=note.body[:80])
+            for note in services.find_notes(db.session, query, limit, user=user)]
 
 
 @hookimpl

@@ -9,8 +9,14 @@ from crm_core.toolkit import JobHandle, db, job_files_dir
 from . import services
 
 
-def export_notes(job: JobHandle, batch: int = 100, pause: float = 0.0) -> str:
-    """Export all notes to ``<job files>/notes-<job id>.csv``; ``pause`` slows each batch."""
+def export_notes(job: JobHandle, user_id: int | None = None, batch: int = 100,
+                 pause: float = 0.0) -> str:
+    """Export to ``<job files>/notes-<job id>.csv`` the notes user ``user_id`` may see.
+
+    A worker has no signed-in user, so the page that starts the job passes the user's id;
+    without one (a job the system started) every note is exported. ``pause`` slows each
+    batch.
+    """
     path = job_files_dir() / f"notes-{job.id}.csv"
 
     def progress(percent: float) -> None:
@@ -18,6 +24,6 @@ def export_notes(job: JobHandle, batch: int = 100, pause: float = 0.0) -> str:
         if pause:
             time.sleep(pause)
 
-    count = services.export_notes(db.session, path, progress, batch=batch)
+    count = services.export_notes(db.session, path, progress, batch=batch, user=user_id)
     job.result_file(path)
     return f"Exported {count} notes"

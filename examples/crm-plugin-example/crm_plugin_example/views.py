@@ -1,16 +1,27 @@
-"""The notes page: list, add, and start an export job."""
+"""The notes pages: list (newest first, keyset pages), one note, add, and an export job.
+
+Every query passes through ``scoped``/``get_scoped_or_404``: a note outside the user's data
+scope is not listed, and its own page answers 404.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from crm_core.toolkit import DomainError, db, require_permission, start_job
+from crm_core.toolkit import (
+    DomainError,
+    db,
+    get_scoped_or_404,
+    require_permission,
+    start_job,
+)
 
 from . import services
 from .forms import NoteForm
 from .models import Note
+from .plugin import N_
 
 bp = Blueprint("example", __name__, template_folder="templates", url_prefix="/example")
 
@@ -18,28 +29,40 @@ bp = Blueprint("example", __name__, template_folder="templates", url_prefix="/ex
 @bp.route("/notes", methods=["GET", "POST"])
 @require_permission("example.note.view")
 def notes():  # type: ignore[no-untyped-def]
-    """List the newest notes and, for those allowed, add one."""
+    """List the newest notes the user may see and, for those allowed, add one."""
     form = NoteForm()
     if form.validate_on_submit():
         if not current_user.has_permission("example.note.create"):
-            flash("You may not add notes.", "error")
+            flash(_("You may not add notes."), "error")
             return redirect(url_for("example.notes"))
         try:
-            services.add_note(db.session, form.title.data, form.body.data)
+            services.add_note(db.session, form.title.data, form.body.data,
+                              owner_id=current_user.id,
+                              department_id=current_user.department_id)
         except DomainError as exc:
             form.title.errors.append(str(exc))
         else:
             db.session.commit()
-            flash("Note added.", "success")
+            flash(_("Note added."), "success")
             return redirect(url_for("example.notes"))
-    rows = db.session.scalars(select(Note).order_by(Note.id.desc()).limit(50)).all()
+    before = request.args.get("before", type=int)
+    rows, next_before = services.list_notes(db.session, user=current_user, before=before)
     status = 400 if form.errors else 200
-    return render_template("example/notes.html", form=form, notes=rows), status
+    return render_template("example/notes.html", form=form, notes=rows,
+                           next_before=next_before, first_page=before is None), status
+
+
+@bp.get("/notes/<int:note_id>")
+@require_permission("example.note.view")
+def note(note_id: int):  # type: ignore[no-untyped-def]
+    """One note; 404 when it does not exist or lies outside the user's data scope."""
+    return render_template("example/note.html", note=get_scoped_or_404(Note, note_id))
 
 
 @bp.post("/notes/export")
 @require_permission("example.note.view")
 def export():  # type: ignore[no-untyped-def]
-    """Export every note to CSV in the background and show the job's progress."""
-    job = start_job("example.export_notes", kind="Export notes", owner_id=current_user.id)
+    """Export the notes the user may see to CSV in the background; show the job's progress."""
+    job = start_job("example.export_notes", kind=N_("Export notes"), owner_id=current_user.id,
+                    user_id=current_user.id)
     return redirect(url_for("core_jobs.job_page", job_id=job.id))

@@ -27,7 +27,7 @@ def test_plugin_is_found_through_its_entry_point(crm_app):
     assert record.source == "entry point"
     assert record.enabled and record.info.title == "Example notes"
     assert crm_app.extensions["crm"].counts("example") == {
-        "models": 1, "routes": 2, "permissions": 2, "menu_items": 1, "widgets": 1, "tasks": 1}
+        "models": 1, "routes": 3, "permissions": 2, "menu_items": 1, "widgets": 1, "tasks": 1}
 
 
 def test_migration_creates_the_notes_table(crm_app):

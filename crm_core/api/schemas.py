@@ -1,0 +1,108 @@
+"""The kernel's request and response schemas (marshmallow), also the OpenAPI components."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from .tokens import MAX_NAME_LENGTH
+
+
+class UtcDateTime(fields.DateTime):
+    """An ISO 8601 date-time that always carries its offset (naive values are UTC)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class ProblemSchema(Schema):
+    """An error (RFC 9457 ``application/problem+json``)."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(metadata={"example": "Unprocessable Content"})
+    status = fields.Integer(metadata={"example": 422})
+    detail = fields.String()
+    instance = fields.String(metadata={"example": "/api/v1/tokens"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "422 only: messages per refused field."})
+
+
+class MeOut(Schema):
+    """Who the request is authenticated as, and what they may do."""
+
+    username = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    permissions = fields.List(fields.String(), required=True)
+
+
+class TokenIn(Schema):
+    """A new API token."""
+
+    name = fields.String(load_default="", validate=validate.Length(max=MAX_NAME_LENGTH),
+                         metadata={"description": "A label to recognise the token by."})
+
+
+class TokenOut(Schema):
+    """An API token as listed (never its secret)."""
+
+    id = fields.Integer(dump_only=True)
+    name = fields.String()
+    prefix = fields.String(metadata={"description": "The token starts with crm_<prefix>_."})
+    created_at = UtcDateTime()
+    last_used_at = UtcDateTime(allow_none=True)
+    revoked_at = UtcDateTime(allow_none=True)
+
+
+class TokenCreatedOut(TokenOut):
+    """A token just created: ``token`` is its text, shown this once."""
+
+    token = fields.String(metadata={"description": "Send as 'Authorization: Bearer <token>'."})
+
+
+class JobOut(Schema):
+    """A background job's state and progress."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    task = fields.String()
+    owner_id = fields.Integer(allow_none=True)
+    state = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    progress = fields.Integer(metadata={"description": "0 to 100"})
+    message = fields.String()
+    result_file = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    started_at = UtcDateTime(allow_none=True)
+    finished_at = UtcDateTime(allow_none=True)
+
+
+class SearchQuery(Schema):
+    """The global search's query string."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(load_default="", metadata={"description": "Any fragment to look for."})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
+
+
+class SearchHitOut(Schema):
+    """One search result."""
+
+    kind = fields.String()
+    title = fields.String()
+    url = fields.String()
+    subtitle = fields.String()
+
+
+class WidgetOut(Schema):
+    """A dashboard widget's data."""
+
+    id = fields.String()
+    title = fields.String()
+    kind = fields.String(metadata={"enum": ["bar", "pie", "line", "number"]})
+    data = fields.Raw(metadata={"description": "What the chart is drawn from."})

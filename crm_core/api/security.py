@@ -1,0 +1,87 @@
+"""Who an API request is: a bearer token, else the browser's session; and CSRF for the latter.
+
+``Authorization: Bearer crm_…`` on an ``/api/`` path signs the request in as the token's user
+through Flask-Login's ``request_loader``; an unknown or revoked token answers 401 even when a
+session cookie is present. Such requests carry no cookies an attacker's page could ride on,
+so they skip CSRF; every other write (forms, same-origin ``fetch`` with the session cookie)
+must carry the CSRF token, in the form or in the ``X-CSRFToken`` header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from flask_babel import gettext
+from flask_login import LoginManager, current_user
+
+from ..auth.models import User
+from ..db import get_session
+from .models import ApiToken
+from .problems import is_api_request, problem
+from .tokens import find_active_token, needs_touch, record_use
+
+_MISSING = object()
+
+
+def bearer_text() -> str | None:
+    """The token text of an ``Authorization: Bearer`` header on an API path, else None."""
+    if not is_api_request():
+        return None
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip()
+
+
+def request_token() -> ApiToken | None:
+    """The valid token of the current request (looked up once per request), or None."""
+    cached = g.get("crm_api_token", _MISSING)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]
+    text = bearer_text()
+    token = find_active_token(get_session(), text) if text else None
+    g.crm_api_token = token
+    if token is not None and needs_touch(token):
+        _touch(token)
+    return token
+
+
+def _touch(token: ApiToken) -> None:
+    # Its own short transaction: the request's session must not commit half its work.
+    with current_app.extensions["crm_db"].engine.begin() as connection:
+        record_use(connection, token.id)
+
+
+def load_user_from_request(_request: Any) -> User | None:
+    """Flask-Login's request loader: the active user of a valid bearer token."""
+    token = request_token()
+    if token is None:
+        return None
+    return get_session().get(User, token.user_id)
+
+
+def check_request() -> Any:
+    """Before each request: refuse a bad bearer token (401), then check CSRF on writes."""
+    if bearer_text() is not None:
+        if request_token() is None:
+            return problem(401, gettext("The API token is unknown or has been revoked."),
+                           headers={"WWW-Authenticate": 'Bearer realm="crm", '
+                                                        'error="invalid_token"'})
+        user = current_user._get_current_object()
+        if user.is_authenticated and user.id != g.crm_api_token.user_id:
+            # A session cookie of someone else rode along; refuse rather than guess.
+            return problem(401, gettext("Send either an API token or a session cookie, "
+                                        "not both for different users."))
+        return None  # a bearer request carries no cookie to forge: no CSRF check
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        current_app.extensions["csrf"].protect(apply_exemptions=True)
+    return None
+
+
+def init_app(app: Flask, login_manager: LoginManager) -> None:
+    """Install bearer authentication and the CSRF check (instead of Flask-WTF's default)."""
+    login_manager.request_loader(load_user_from_request)
+    # Flask-WTF would check every POST, bearer ones too; check_request decides instead.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.before_request(check_request)
