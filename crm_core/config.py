@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError
 
 from .errors import ConfigError
 
-SECRET_NAMES = ("SECRET", "PASSWORD", "TOKEN", "KEY")
+SECRET_SUFFIXES = ("SECRET", "SECRET_KEY", "PASSWORD", "TOKEN", "API_KEY")
 
 
 def instance_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -176,7 +176,7 @@ def masked(settings: dict[str, Any]) -> dict[str, Any]:
     for key, value in sorted(settings.items()):
         if not key.startswith("CRM_"):
             continue
-        if any(word in key for word in SECRET_NAMES) and value:
+        if key.endswith(SECRET_SUFFIXES) and value:
             shown[key] = "***"
         elif key.endswith("_URL") and isinstance(value, str):
             shown[key] = _mask_url(value)

@@ -14,6 +14,7 @@ from flask import current_app
 from .api.endpoint import api_endpoint
 from .api.pagination import ListQuery, Page, paginate
 from .api.schemas import UtcDateTime
+from .audit.context import acting_as
 from .audit.service import record_event, record_history
 from .auth.permissions import public, require_permission
 from .db import Model, TimestampMixin, db, get_session, utcnow
@@ -67,6 +68,7 @@ __all__ = [
     "TaskSpec",
     "TimestampMixin",
     "UtcDateTime",
+    "acting_as",
     "api_endpoint",
     "db",
     "get_scoped_or_404",

@@ -10,7 +10,9 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_login import current_user
+from limits import parse_many
 
+from ..errors import ConfigError
 from .problems import is_api_request
 from .security import request_token
 
@@ -42,6 +44,12 @@ def _retry_after_only_on_429(response: Response) -> Response:
 
 def init_app(app: Flask) -> Limiter:
     """A Limiter for ``app`` counting every ``/api/`` request against one shared budget."""
+    configured = str(app.config.get("CRM_API_RATE_LIMIT") or DEFAULT_RATE_LIMIT)
+    try:
+        parse_many(configured)
+    except ValueError:
+        raise ConfigError(f"CRM_API_RATE_LIMIT is not a rate limit like '600 per minute': "
+                          f"{configured!r}") from None
     app.after_request(_retry_after_only_on_429)  # registered first: runs after the limiter's
     limiter = Limiter(
         rate_limit_key,

@@ -8,8 +8,10 @@ on an engine no app registered is left alone.
 What is recorded: every insert, update and delete the unit of work flushes, and ORM-enabled
 ``insert()/update()/delete()`` statements run through ``session.execute``, for every model
 an enabled plugin (or the kernel) registers, except models with ``__audit__ = False``.
-Columns named in a model's ``__audit_sensitive__`` are masked as ``"***"``. Raw SQL
-(``text()``) and deletes done by the database itself (``ON DELETE CASCADE``) are not seen.
+Columns named in a model's ``__audit_sensitive__`` are masked as ``"***"``. Rows the
+database itself will delete or clear (``ON DELETE CASCADE`` / ``SET NULL``) are read before
+the delete and recorded with the message "by the database (cascade)". Raw SQL (``text()``)
+is not seen.
 """
 
 from __future__ import annotations

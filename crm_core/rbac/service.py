@@ -120,11 +120,12 @@ def sync_permissions(session: Session, permissions: list[PermissionSpec],
                 ).on_conflict_do_nothing())
                 if result.rowcount:
                     report.grants.append((spec.name, name))
-        if role_is_new:
-            for kind, scope in spec.scopes.items():
-                session.execute(_insert(session, RoleScope).values(
-                    role_id=role_ids[spec.name], kind=kind, scope=scope
-                ).on_conflict_do_nothing())
+        # a scope for a kind the role has no row for yet is added; an existing row (perhaps
+        # changed by an administrator) is left as it is
+        for kind, scope in spec.scopes.items():
+            session.execute(_insert(session, RoleScope).values(
+                role_id=role_ids[spec.name], kind=kind, scope=scope
+            ).on_conflict_do_nothing())
     return report
 
 
