@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+
 from crm_core.config import masked
 from crm_core.errors import ConfigError
 from crm_core.rbac.models import Role, RoleScope
-from sqlalchemy import select
 
 
 def test_a_malformed_rate_limit_stops_the_app_with_its_name(crm_make_app):
