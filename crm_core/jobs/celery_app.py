@@ -10,6 +10,7 @@ from celery import Celery
 from celery.schedules import crontab
 from flask import Flask
 
+from ..audit.context import acting_as
 from ..errors import RegistryError
 from ..plugins import collect
 from ..registry import ScheduleEntry, TaskSpec
@@ -55,7 +56,9 @@ def _runner(app: Flask, spec: TaskSpec) -> Any:
             handle = JobHandle(kwargs.pop("job_id"))
             handle.start()
             try:
-                message = spec.func(*args, job=handle, **kwargs)
+                # rows the job writes are logged as written by the user who started it
+                with acting_as(*handle.owner()):
+                    message = spec.func(*args, job=handle, **kwargs)
             except Exception as exc:
                 handle.fail(exc)
                 raise

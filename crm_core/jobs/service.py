@@ -60,6 +60,23 @@ class JobHandle:
 
     def __init__(self, job_id: int) -> None:
         self.id = job_id
+        self._owner: tuple[int | None, str] | None = None
+
+    def owner(self) -> tuple[int | None, str]:
+        """``(user id, user name)`` of who started the job; ``(None, "system")`` if nobody."""
+        if self._owner is None:
+            from ..auth.models import User
+
+            with _new_session() as session:
+                job = session.get(Job, self.id)
+                user = session.get(User, job.owner_id) if job and job.owner_id else None
+                self._owner = (user.id, user.username) if user else (None, "system")
+        return self._owner
+
+    @property
+    def owner_id(self) -> int | None:
+        """The id of the user who started the job (None for a system job): scope by it."""
+        return self.owner()[0]
 
     def _update(self, **values: Any) -> None:
         with _new_session() as session:

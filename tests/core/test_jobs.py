@@ -143,3 +143,44 @@ def test_anonymous_users_cannot_see_jobs(crm_app, client):
     assert client.get(f"/api/v1/jobs/{job.id}").status_code == 401
     response = client.get(f"/jobs/{job.id}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+WRITER = """
+    from crm_core.toolkit import PluginInfo, TaskSpec, db, hookimpl
+
+    PLUGIN = PluginInfo(name="writer", version="0.1", title="Writer", requires=["example"])
+
+    def write_note(job):
+        from crm_plugin_example import services
+
+        services.add_note(db.session, f"written for {job.owner_id}")
+        db.session.commit()
+
+    @hookimpl
+    def crm_celery_tasks():
+        return [TaskSpec("write_note", write_note, job=True)]
+"""
+
+
+def test_a_job_runs_as_the_user_who_started_it(crm_install_plugin, crm_make_app):
+    from sqlalchemy import select
+
+    from crm_core.audit.models import AuditEntry
+    from crm_core.jobs.service import JobHandle
+
+    crm_install_plugin("writer", WRITER)
+    app = crm_make_app(plugins=["example", "writer"])
+    owner = create_test_user(app, "starter", superuser=True)
+    with app.app_context():
+        job = start_job("writer.write_note", owner_id=owner.id)
+        assert JobHandle(job.id).owner() == (owner.id, "starter")
+        app.extensions["celery"].tasks["writer.write_note"](job_id=job.id)  # run it here
+        system = start_job("writer.write_note")
+        app.extensions["celery"].tasks["writer.write_note"](job_id=system.id)
+        session = app.extensions["crm_db"].new_session()
+        writers = session.execute(select(AuditEntry.username, AuditEntry.changes)
+                                  .where(AuditEntry.model == "example_note")
+                                  .order_by(AuditEntry.id)).all()
+        session.close()
+    assert [name for name, _ in writers] == ["starter", "system"]
+    assert f"written for {owner.id}" in writers[0][1] and "written for None" in writers[1][1]

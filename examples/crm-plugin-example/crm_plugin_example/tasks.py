@@ -9,13 +9,12 @@ from crm_core.toolkit import JobHandle, db, job_files_dir
 from . import services
 
 
-def export_notes(job: JobHandle, user_id: int | None = None, batch: int = 100,
-                 pause: float = 0.0) -> str:
-    """Export to ``<job files>/notes-<job id>.csv`` the notes user ``user_id`` may see.
+def export_notes(job: JobHandle, batch: int = 100, pause: float = 0.0) -> str:
+    """Export to ``<job files>/notes-<job id>.csv`` the notes the job's owner may see.
 
-    A worker has no signed-in user, so the page that starts the job passes the user's id;
-    without one (a job the system started) every note is exported. ``pause`` slows each
-    batch.
+    A worker has no signed-in user: the job's owner (who started it) stands in, so the file
+    holds only what they may see; a job the system started (no owner) exports every note.
+    ``pause`` slows each batch.
     """
     path = job_files_dir() / f"notes-{job.id}.csv"
 
@@ -24,6 +23,6 @@ def export_notes(job: JobHandle, user_id: int | None = None, batch: int = 100,
         if pause:
             time.sleep(pause)
 
-    count = services.export_notes(db.session, path, progress, batch=batch, user=user_id)
+    count = services.export_notes(db.session, path, progress, batch=batch, user=job.owner_id)
     job.result_file(path)
     return f"Exported {count} notes"

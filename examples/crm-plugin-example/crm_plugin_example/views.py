@@ -63,6 +63,5 @@ def note(note_id: int):  # type: ignore[no-untyped-def]
 @require_permission("example.note.view")
 def export():  # type: ignore[no-untyped-def]
     """Export the notes the user may see to CSV in the background; show the job's progress."""
-    job = start_job("example.export_notes", kind=N_("Export notes"), owner_id=current_user.id,
-                    user_id=current_user.id)
+    job = start_job("example.export_notes", kind=N_("Export notes"), owner_id=current_user.id)
     return redirect(url_for("core_jobs.job_page", job_id=job.id))
