@@ -1,0 +1,206 @@
+"""The customers plugin's tables: customers, their phones, emails, types, tags, contacts and
+contact records.
+
+Money is stored as integer minor units (fen, cents) in ``BigInteger`` columns: SQLite's
+``NUMERIC`` would keep it as a float. Phones (E.164) and emails (lower case) live in child
+tables, one row per value, so duplicate checks and the later search look them up by index on
+SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm_core.toolkit import DataScope, Model, TimestampMixin, utcnow
+
+CUSTOMER_KINDS = ("company", "person")
+RECORD_KINDS = ("call", "visit", "email", "meeting", "other")
+MINOR_UNITS = 100  # fen per yuan, cents per dollar
+
+
+class CustomerType(TimestampMixin, Model):
+    """A class of customer an administrator defines (key account, distributor, ...)."""
+
+    __tablename__ = "customers_customer_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Customer(TimestampMixin, Model):
+    """A company or a person the organisation sells to; scoped by owner and department.
+
+    ``total_amount`` is in minor units (fen): 1234 means 12.34. ``deleted_at`` set means the
+    customer is in the trash and can be restored.
+    """
+
+    __tablename__ = "customers_customer"
+    __data_scope__ = DataScope(kind="customers.customer")
+    __table_args__ = (
+        CheckConstraint("kind IN ('company', 'person')", name="kind"),
+        Index("ix_customers_customer_owner_id_id", "owner_id", "id"),
+        Index("ix_customers_customer_department_id_id", "department_id", "id"),
+        Index("ix_customers_customer_industry_id", "industry", "id"),
+        Index("ix_customers_customer_updated_at_id", "updated_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="company")
+    customer_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers_customer_type.id", ondelete="SET NULL"), index=True)
+    industry: Mapped[str] = mapped_column(String(100), default="")
+    province: Mapped[str] = mapped_column(String(50), default="")
+    city: Mapped[str] = mapped_column(String(50), default="")
+    country: Mapped[str] = mapped_column(String(2), default="CN")
+    source: Mapped[str] = mapped_column(String(50), default="")
+    level: Mapped[str] = mapped_column(String(20), default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL"))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_department.id", ondelete="SET NULL"))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    website: Mapped[str] = mapped_column(String(200), default="")
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    total_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_contact_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                           index=True)
+
+    phone_rows: Mapped[list[CustomerPhone]] = relationship(
+        order_by="CustomerPhone.position", cascade="all, delete-orphan",
+        passive_deletes=True, lazy="selectin")
+    email_rows: Mapped[list[CustomerEmail]] = relationship(
+        order_by="CustomerEmail.position", cascade="all, delete-orphan",
+        passive_deletes=True, lazy="selectin")
+
+    @property
+    def phones(self) -> list[str]:
+        """The customer's phone numbers (E.164), first one first."""
+        return [row.number for row in self.phone_rows]
+
+    @property
+    def emails(self) -> list[str]:
+        """The customer's email addresses (lower case), first one first."""
+        return [row.email for row in self.email_rows]
+
+    @property
+    def total_amount_decimal(self) -> Decimal:
+        """``total_amount`` in major units, exactly (``Decimal("12.34")``)."""
+        return Decimal(self.total_amount or 0) / MINOR_UNITS
+
+    @property
+    def in_trash(self) -> bool:
+        """Whether the customer was deleted (and can be restored)."""
+        return self.deleted_at is not None
+
+
+class CustomerPhone(Model):
+    """One phone number of a customer, normalised to E.164 (``;ext=`` for an extension)."""
+
+    __tablename__ = "customers_customer_phone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers_customer.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(40), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CustomerEmail(Model):
+    """One email address of a customer, in lower case."""
+
+    __tablename__ = "customers_customer_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers_customer.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Tag(TimestampMixin, Model):
+    """A label with a colour that users put on customers."""
+
+    __tablename__ = "customers_tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    colour: Mapped[str] = mapped_column(String(7), default="#6c757d")
+
+
+class CustomerTag(Model):
+    """A tag on a customer."""
+
+    __tablename__ = "customers_customer_tag"
+    __table_args__ = (Index("ix_customers_customer_tag_tag_id_customer_id",
+                            "tag_id", "customer_id"),)
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers_customer.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("customers_tag.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Contact(TimestampMixin, Model):
+    """A person at a (company) customer: name, title, phones (E.164) and email."""
+
+    __tablename__ = "customers_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers_customer.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(100), default="")
+    phones: Mapped[list[str]] = mapped_column(JSON, default=list)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContactRecord(TimestampMixin, Model):
+    """One contact with a customer (联系记录): a call, visit, email, meeting or other."""
+
+    __tablename__ = "customers_contact_record"
+    __table_args__ = (
+        CheckConstraint("kind IN ('call', 'visit', 'email', 'meeting', 'other')",
+                        name="kind"),
+        Index("ix_customers_contact_record_customer_id_occurred_at",
+              "customer_id", "occurred_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers_customer.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers_contact.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="call")
+    content: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
+    next_follow_up: Mapped[dt.date | None] = mapped_column(Date, index=True)
+
+
+MODELS = [CustomerType, Customer, CustomerPhone, CustomerEmail, Tag, CustomerTag, Contact,
+          ContactRecord]
