@@ -52,8 +52,16 @@ def alembic_config(app: Flask, enabled_only: bool = False) -> Config:
 
 
 def script_directory(app: Flask) -> ScriptDirectory:
-    """The Alembic script directory over every known plugin's migrations."""
-    return ScriptDirectory.from_config(alembic_config(app))
+    """The Alembic script directory over every known plugin's migrations.
+
+    Read once per app: ``/readyz`` asks on every probe, and the files do not change while the
+    process runs.
+    """
+    script = app.extensions.get("crm_alembic_script")
+    if script is None:
+        script = app.extensions["crm_alembic_script"] = ScriptDirectory.from_config(
+            alembic_config(app))
+    return script
 
 
 def migrated_branches(app: Flask) -> list[str]:

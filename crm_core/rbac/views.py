@@ -61,6 +61,22 @@ def _show_error(form: Form, error: DomainError) -> None:
         form.form_errors.append(str(error))
 
 
+_REFUSED = object()
+
+
+def _commit(session: Any, form: Form, change: Any) -> Any:
+    """Run ``change()`` and commit; on a DomainError roll back, show it on the form and
+    return ``_REFUSED``."""
+    try:
+        result = change()
+    except DomainError as exc:
+        session.rollback()
+        _show_error(form, exc)
+        return _REFUSED
+    session.commit()
+    return result
+
+
 def _page(template: str, form: Form | None = None, **context: Any) -> Any:
     status = 400 if form is not None and request.method == "POST" else 200
     return render_template(f"core/admin/{template}", form=form, **context), status
@@ -108,16 +124,11 @@ def user_create():  # type: ignore[no-untyped-def]
     form = UserCreateForm()
     form.set_choices(department_service.department_choices(session), _role_choices(session))
     if form.validate_on_submit():
-        try:
-            user = user_service.create_account(
-                session, form.username.data, form.password.data,
-                display_name=form.display_name.data, email=form.email.data,
-                department_id=form.department.data, roles=form.roles.data or [])
-        except DomainError as exc:
-            session.rollback()
-            _show_error(form, exc)
-        else:
-            session.commit()
+        user = _commit(session, form, lambda: user_service.create_account(
+            session, form.username.data, form.password.data,
+            display_name=form.display_name.data, email=form.email.data,
+            department_id=form.department.data, roles=form.roles.data or []))
+        if user is not _REFUSED:
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("core_admin.users"))
     return _page("user_form.html", form, user=None)
@@ -135,16 +146,11 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
         "roles": role_service.user_role_names(session, user.id)})
     form.set_choices(department_service.department_choices(session), _role_choices(session))
     if form.validate_on_submit():
-        try:
-            user_service.update_account(
-                session, user.id, display_name=form.display_name.data, email=form.email.data,
-                department_id=form.department.data, roles=form.roles.data or [],
-                active=form.active.data, acting_user_id=current_user.id)
-        except DomainError as exc:
-            session.rollback()
-            _show_error(form, exc)
-        else:
-            session.commit()
+        saved = _commit(session, form, lambda: user_service.update_account(
+            session, user.id, display_name=form.display_name.data, email=form.email.data,
+            department_id=form.department.data, roles=form.roles.data or [],
+            active=form.active.data, acting_user_id=current_user.id))
+        if saved is not _REFUSED:
             flash(_("User %(name)s saved.", name=user.username), "success")
             return redirect(url_for("core_admin.users"))
     return _page("user_form.html", form, user=user)
@@ -158,13 +164,9 @@ def user_password(user_id: int):  # type: ignore[no-untyped-def]
     user = _or_404(user_service.get_user, session, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
-            user_service.reset_password(session, user.id, form.password.data)
-        except DomainError as exc:
-            session.rollback()
-            _show_error(form, exc)
-        else:
-            session.commit()
+        saved = _commit(session, form, lambda: user_service.reset_password(
+            session, user.id, form.password.data))
+        if saved is not _REFUSED:
             flash(_("New password set for %(name)s.", name=user.username), "success")
             return redirect(url_for("core_admin.users"))
     return _page("user_password.html", form, user=user)
@@ -225,14 +227,9 @@ def role_create():  # type: ignore[no-untyped-def]
     session = get_session()
     form = RoleCreateForm()
     if form.validate_on_submit():
-        try:
-            role = role_service.create_role(session, form.name.data, form.label.data,
-                                            form.description.data)
-        except DomainError as exc:
-            session.rollback()
-            _show_error(form, exc)
-        else:
-            session.commit()
+        role = _commit(session, form, lambda: role_service.create_role(
+            session, form.name.data, form.label.data, form.description.data))
+        if role is not _REFUSED:
             flash(_("Role %(label)s created; now choose its permissions.", label=role.label),
                   "success")
             return redirect(url_for("core_admin.role_edit", role_id=role.id))
@@ -267,16 +264,14 @@ def role_edit(role_id: int):  # type: ignore[no-untyped-def]
     form = role_edit_form(kinds, data=data)
     form.permissions.choices = choices([(name, name) for name in sorted(enabled)])
     if form.validate_on_submit():
-        try:
+        def save() -> None:
             role_service.update_role(session, role.id, form.label.data, form.description.data)
             role_service.set_role_permissions(session, role.id, set(form.permissions.data or []),
                                               among=enabled)
             role_service.set_role_scopes(session, role.id, form.scopes())
-        except DomainError as exc:
-            session.rollback()
-            _show_error(form, exc)
-        else:
-            session.commit()
+
+        saved = _commit(session, form, save)
+        if saved is not _REFUSED:
             flash(_("Role %(label)s saved.", label=role.label), "success")
             return redirect(url_for("core_admin.role_edit", role_id=role.id))
     return _page("role_form.html", form, role=role,
@@ -325,14 +320,9 @@ def department_create():  # type: ignore[no-untyped-def]
     if request.method == "GET" and request.args.get("parent", "").isdigit():
         form.parent.data = int(request.args["parent"])
     if form.validate_on_submit():
-        try:
-            department = department_service.create_department(session, form.name.data,
-                                                              form.parent.data)
-        except DomainError as exc:
-            session.rollback()
-            _show_error(form, exc)
-        else:
-            session.commit()
+        department = _commit(session, form, lambda: department_service.create_department(
+            session, form.name.data, form.parent.data))
+        if department is not _REFUSED:
             flash(_("Department %(name)s created.", name=department.name), "success")
             return redirect(url_for("core_admin.departments"))
     return _page("department_form.html", form, department=None)
@@ -348,14 +338,9 @@ def department_edit(department_id: int):  # type: ignore[no-untyped-def]
         "name": department.name, "parent": department.parent_id})
     form.set_choices(department_service.department_choices(session, department))
     if form.validate_on_submit():
-        try:
-            department_service.update_department(session, department.id, form.name.data,
-                                                 form.parent.data)
-        except DomainError as exc:
-            session.rollback()
-            _show_error(form, exc)
-        else:
-            session.commit()
+        saved = _commit(session, form, lambda: department_service.update_department(
+            session, department.id, form.name.data, form.parent.data))
+        if saved is not _REFUSED:
             flash(_("Department %(name)s saved.", name=department.name), "success")
             return redirect(url_for("core_admin.departments"))
     return _page("department_form.html", form, department=department)
