@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,6 +62,10 @@ class Customer(TimestampMixin, Model):
         Index("ix_customers_customer_department_id_id", "department_id", "id"),
         Index("ix_customers_customer_industry_id", "industry", "id"),
         Index("ix_customers_customer_updated_at_id", "updated_at", "id"),
+        Index("ix_customers_customer_created_at_id", "created_at", "id"),
+        Index("ix_customers_customer_name_id", "name", "id"),
+        Index("ix_customers_customer_total_amount_id", "total_amount", "id"),
+        Index("ix_customers_customer_last_contact_at_id", "last_contact_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +93,13 @@ class Customer(TimestampMixin, Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
                                                            index=True)
+    # Maintained from ``name`` by the services (names.name_key / names.pinyin) for the
+    # duplicate checks; never typed in.
+    name_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    pinyin_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    # The import that created the customer (None when typed in); undoing it deletes them.
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers_import.id", ondelete="SET NULL"), index=True)
 
     phone_rows: Mapped[list[CustomerPhone]] = relationship(
         order_by="CustomerPhone.position", cascade="all, delete-orphan",
@@ -202,5 +215,118 @@ class ContactRecord(TimestampMixin, Model):
     next_follow_up: Mapped[dt.date | None] = mapped_column(Date, index=True)
 
 
+class Segment(TimestampMixin, Model):
+    """A saved list filter ("segment"): private to its owner, or shared with everyone.
+
+    ``filters`` holds the list page's query arguments (``{"industry": "...", "tag": [1]}``),
+    the same ones ``services.list_customers`` takes; marketing targets segments.
+    """
+
+    __tablename__ = "customers_segment"
+    __table_args__ = (UniqueConstraint("owner_id", "name", name="owner_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"),
+                                          index=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AmountBand(Model):
+    """A transaction-amount band an administrator sets: customers whose ``total_amount`` is
+    at least ``min_amount`` (minor units) and below the next band's fall in it."""
+
+    __tablename__ = "customers_amount_band"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    min_amount: Mapped[int] = mapped_column(BigInteger, unique=True)
+
+
+class CustomerStat(Model):
+    """A precomputed count of customers per (dimension, bucket, owner, department).
+
+    Refreshed by a periodic job (and after imports and bulk actions) so the dashboard widgets
+    never scan the customer table; rows carry owner and department so the widgets still
+    count only what the viewer may see. ``dimension`` is industry, region, band, type, level
+    or month; ``bucket`` its value ("" for none).
+    """
+
+    __tablename__ = "customers_stat"
+    __data_scope__ = DataScope(kind="customers.customer")
+    __table_args__ = (Index("ix_customers_stat_dimension_bucket", "dimension", "bucket"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20))
+    bucket: Mapped[str] = mapped_column(String(100), default="")
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    refreshed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+IMPORT_MODES = ("insert", "upsert", "skip")
+IMPORT_KEYS = ("code", "uscc", "phone", "email")
+IMPORT_STATUSES = ("uploaded", "checked", "running", "done", "failed", "undone")
+
+
+class CustomerImport(TimestampMixin, Model):
+    """One import of a CSV or XLSX file: its settings, progress counts and outcome."""
+
+    __tablename__ = "customers_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"),
+                                                index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_path: Mapped[str] = mapped_column(String(500), default="")
+    encoding: Mapped[str] = mapped_column(String(20), default="")
+    mode: Mapped[str] = mapped_column(String(10), default="insert")
+    key: Mapped[str | None] = mapped_column(String(10))
+    all_or_nothing: Mapped[bool] = mapped_column(Boolean, default=False)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="uploaded")
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    error_report: Mapped[str | None] = mapped_column(String(500))
+    message: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ImportChange(Model):
+    """The values an upsert import overwrote on an existing customer, so undo can put them
+    back (customers an import created are found by ``Customer.import_id``)."""
+
+    __tablename__ = "customers_import_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("customers_import.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers_customer.id", ondelete="CASCADE"), index=True)
+    old_values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ImportTemplate(TimestampMixin, Model):
+    """A saved column mapping (file header to customer field) a user reuses."""
+
+    __tablename__ = "customers_import_template"
+    __table_args__ = (UniqueConstraint("owner_id", "name", name="owner_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"),
+                                          index=True)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 MODELS = [CustomerType, Customer, CustomerPhone, CustomerEmail, Tag, CustomerTag, Contact,
-          ContactRecord]
+          ContactRecord, Segment, AmountBand, CustomerStat, CustomerImport, ImportChange,
+          ImportTemplate]

@@ -1,7 +1,19 @@
-"""Customers: metadata and hook implementations (thin: they name what the plugin offers)."""
+"""Customers: metadata and hook implementations (thin: they name what the plugin offers).
+
+The plugin is big, so its features live in *parts*, one module each (``PARTS``). A part
+offers what it has through plain module-level functions with the kernel hook's name minus
+``crm_``: ``menu_items()``, ``report_widgets()``, ``celery_tasks()``, ``beat_schedule()``,
+``cli_commands()`` (commands for the ``crm customers`` group), ``search(query, user,
+limit)``, ``demo_data(size, session)``. Routes go on the shared blueprint in
+``blueprint.py``. The hooks below only gather them, so adding a feature never touches
+another feature's module.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 from crm_core.toolkit import Permission, PluginInfo, RoleSpec, hookimpl
@@ -31,6 +43,22 @@ CUSTOMER_PERMISSIONS = (
     Permission("customers.customer.import", N_("Import customers"), GROUP),
     Permission("customers.customer.merge", N_("Merge duplicate customers"), GROUP),
 )
+
+
+# Each part's module; imported when the app asks the hooks (never at plugin discovery).
+PARTS = ("views_list", "views_record", "search", "importing", "exporting", "dedupe",
+         "classification", "api", "demo")
+
+
+def _parts() -> Iterator[ModuleType]:
+    for name in PARTS:
+        yield importlib.import_module(f"{__package__}.{name}")
+
+
+def _gather(offer: str, *args: Any) -> list[Any]:
+    """Everything the parts offer under ``offer`` (a part without it offers nothing)."""
+    return [item for part in _parts() if hasattr(part, offer)
+            for item in getattr(part, offer)(*args)]
 
 
 @hookimpl
@@ -69,3 +97,50 @@ def crm_roles() -> list[RoleSpec]:
         RoleSpec("marketing", "Marketer", (CUSTOMER_VIEW, "customers.customer.export")),
         RoleSpec("viewer", "Viewer", (CUSTOMER_VIEW,)),
     ]
+
+
+@hookimpl
+def crm_blueprints() -> list[Any]:
+    from .blueprint import bp
+
+    list(_parts())  # importing a part adds its routes to the blueprint
+    return [bp, *_gather("blueprints")]
+
+
+@hookimpl
+def crm_menu_items() -> list[Any]:
+    return _gather("menu_items")
+
+
+@hookimpl
+def crm_report_widgets() -> list[Any]:
+    return _gather("report_widgets")
+
+
+@hookimpl
+def crm_celery_tasks() -> list[Any]:
+    return _gather("celery_tasks")
+
+
+@hookimpl
+def crm_beat_schedule() -> list[Any]:
+    return _gather("beat_schedule")
+
+
+@hookimpl
+def crm_cli_commands() -> list[Any]:
+    from .cli import customers
+
+    for command in _gather("cli_commands"):
+        customers.add_command(command)
+    return [customers]
+
+
+@hookimpl
+def crm_search(query: str, user: Any, limit: int) -> list[Any]:
+    return _gather("search", query, user, limit)
+
+
+@hookimpl
+def crm_demo_data(size: int, session: Any) -> None:
+    _gather("demo_data", size, session)

@@ -34,6 +34,7 @@ from .models import (
     CustomerType,
     Tag,
 )
+from .names import name_key, pinyin
 from .validation import FieldError, normalise_email, normalise_phone, normalise_uscc
 
 __all__ = [
@@ -207,6 +208,12 @@ def _set_emails(customer: Customer, emails: list[str]) -> None:
                            for index, email in enumerate(emails)]
 
 
+def _set_name_keys(customer: Customer) -> None:
+    """Keep the duplicate keys (normalised name, its pinyin) in step with the name."""
+    customer.name_key = name_key(customer.name)
+    customer.pinyin_key = pinyin(customer.name_key)
+
+
 def _assign_code(session: Session, customer: Customer) -> None:
     """Give a customer without a code the next one of the form C000001 (from its id)."""
     code, suffix = f"C{customer.id:06d}", 0
@@ -229,6 +236,7 @@ def create_customer(session: Session, *, name: str, **fields: Any) -> Customer:
     clean = _clean(session, {"name": name, **fields})
     phones, emails = clean.pop("phones", []), clean.pop("emails", [])
     customer = Customer(**clean)
+    _set_name_keys(customer)
     _set_phones(customer, phones)
     _set_emails(customer, emails)
     session.add(customer)
@@ -290,6 +298,8 @@ def update_customer(session: Session, customer_id: int, changes: Mapping[str, An
             changed.append(key)
     if "code" in changed and not customer.code:
         _assign_code(session, customer)
+    if "name" in changed:
+        _set_name_keys(customer)
     if changed:
         session.flush()
         emit("customer_updated", session, customer_id=customer.id, changed=changed)

@@ -1,0 +1,4 @@
+"""The customers REST API under /api/v1: customers, contacts, contact records, types, tags.
+"""
+
+from __future__ import annotations
