@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("customers", __name__, template_folder="templates", url_prefix="/customers")
+# Static files: /customers/static/<part>.js (no inline scripts anywhere).
+bp = Blueprint("customers", __name__, template_folder="templates", static_folder="static",
+               url_prefix="/customers")
