@@ -79,8 +79,10 @@ def _register_error_handlers(app: Flask) -> None:
     def domain_error(error: DomainError) -> Any:
         if problems.is_api_request():
             return problems.domain_problem(error)
-        return render_template("core/error.html", code=422, title="Cannot do that",
-                               detail=str(error)), 422
+        status = getattr(error, "status", 422)
+        title = "Not found" if status == 404 else "Cannot do that"
+        return render_template("core/error.html", code=status, title=title,
+                               detail=str(error)), status
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> Any:

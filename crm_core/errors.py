@@ -20,4 +20,9 @@ class RegistryError(CrmError):
 
 
 class DomainError(CrmError):
-    """A business rule refused the request; the message is shown to the user as is."""
+    """A business rule refused the request; the message is shown to the user as is.
+
+    Pages and the API answer ``status`` (422; a subclass may say 404 for "no such record
+    you may see" or 409 for a conflict)."""
+
+    status: int = 422

@@ -84,7 +84,11 @@ def validation_problem(messages: Any) -> Response:
 
 
 def domain_problem(error: Exception) -> Response:
-    """A 422 problem from a ``DomainError``; its ``field`` attribute, when set, names the field."""
+    """The problem of a ``DomainError``: its ``status`` (422 unless the error says 404 or
+    409), and per-field ``errors`` naming its ``field`` attribute when set."""
+    status = getattr(error, "status", 422)
+    if status != 422:
+        return problem(status, str(error))
     field = getattr(error, "field", None) or WHOLE_REQUEST
     return problem(422, str(error), errors={field: [str(error)]})
 

@@ -184,6 +184,30 @@ def test_a_refused_business_rule_is_a_clear_422_not_a_500(crm_make_app):
     assert page.status_code == 422 and "A note needs a title." in page.get_data(as_text=True)
 
 
+def test_a_domain_error_may_say_not_found(crm_make_app):
+    from crm_core.errors import DomainError
+    from crm_core.toolkit import public
+
+    class NoSuchThing(DomainError):
+        status = 404
+
+    app = crm_make_app(migrate=False)
+
+    @public
+    def missing():
+        raise NoSuchThing("There is no such thing, or you may not see it.")
+
+    app.add_url_rule("/api/v1/missing", "missing_api", missing)
+    app.add_url_rule("/missing", "missing_page", missing)
+    client = app.test_client()
+    api = client.get("/api/v1/missing")
+    assert api.status_code == 404 and api.content_type == "application/problem+json"
+    assert api.get_json()["detail"] == "There is no such thing, or you may not see it."
+    page = client.get("/missing")
+    assert page.status_code == 404
+    assert "There is no such thing" in page.get_data(as_text=True)
+
+
 def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
