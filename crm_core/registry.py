@@ -70,7 +70,7 @@ class MenuItem:
     parent: str | None = None
 
 
-ChartKind = Literal["bar", "pie", "line", "number"]
+ChartKind = Literal["bar", "pie", "line", "number", "list"]
 
 
 @dataclass(frozen=True)

@@ -104,5 +104,5 @@ class WidgetOut(Schema):
 
     id = fields.String()
     title = fields.String()
-    kind = fields.String(metadata={"enum": ["bar", "pie", "line", "number"]})
+    kind = fields.String(metadata={"enum": ["bar", "pie", "line", "number", "list"]})
     data = fields.Raw(metadata={"description": "What the chart is drawn from."})

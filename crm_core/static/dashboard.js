@@ -5,6 +5,8 @@
 //            or {"labels": [...], "series": [{"name": "...", "values": [...]}, ...]}
 //   pie:        {"labels": [...], "values": [...]}
 //   number:     {"value": 42, "label": "optional caption"}
+//   list:       {"items": [{"title", "url", "subtitle", "badge"}, ...], "empty": "optional text"}
+//               drawn as a Bootstrap list group of links (subtitle, badge and url optional)
 // Each widget shows a loading state, then its chart, an empty state or an error with a retry
 // button. Charts follow their box's size (ResizeObserver) and use smaller, rotated or hidden
 // labels when the box is narrow (phones).
@@ -36,6 +38,7 @@
   function isEmpty(kind, data) {
     if (!data) { return true; }
     if (kind === "number") { return data.value === null || data.value === undefined || data.value === ""; }
+    if (kind === "list") { return !(data.items || []).length; }
     if (!(data.labels || []).length) { return true; }
     return seriesOf(data).every(function (s) { return s.values.every(function (v) { return v === 0; }); });
   }
@@ -127,6 +130,49 @@
     el.setAttribute("aria-busy", "false");
   }
 
+  // Only same-site paths and http(s) links: a widget's data must never run script.
+  function safeUrl(url) {
+    url = String(url || "");
+    return (/^\/(?!\/)/.test(url) || /^https?:\/\//i.test(url)) ? url : "";
+  }
+
+  function drawList(el, data) {
+    var group = document.createElement("div");
+    group.className = "list-group list-group-flush crm-widget-list";
+    (data.items || []).forEach(function (item) {
+      var url = safeUrl(item.url);
+      var row = document.createElement(url ? "a" : "div");
+      row.className = "list-group-item d-flex justify-content-between align-items-start gap-2" +
+        (url ? " list-group-item-action" : "");
+      if (url) { row.href = url; }
+      var text = document.createElement("div");
+      text.className = "text-break";
+      var title = document.createElement("div");
+      title.className = "fw-semibold";
+      title.textContent = String(item.title || "");
+      text.appendChild(title);
+      if (item.subtitle) {
+        var subtitle = document.createElement("div");
+        subtitle.className = "small text-muted";
+        subtitle.textContent = String(item.subtitle);
+        text.appendChild(subtitle);
+      }
+      row.appendChild(text);
+      if (item.badge !== undefined && item.badge !== null && item.badge !== "") {
+        var badge = document.createElement("span");
+        badge.className = "badge rounded-pill text-bg-secondary text-nowrap";
+        badge.textContent = String(item.badge);
+        row.appendChild(badge);
+      }
+      group.appendChild(row);
+    });
+    // A list is as tall as its rows (the box's fixed height is for charts).
+    el.style.height = "auto";
+    el.style.minHeight = "140px";
+    el.replaceChildren(group);
+    el.setAttribute("aria-busy", "false");
+  }
+
   function drawChart(el, kind, data) {
     el.replaceChildren();
     el.setAttribute("aria-busy", "false");
@@ -165,7 +211,9 @@
         var kind = widget.kind || el.dataset.kind;
         var data = widget.data !== undefined ? widget.data : widget;
         if (isEmpty(kind, data)) {
-          state(el, "empty", msg.empty);
+          state(el, "empty", (kind === "list" && data && data.empty) ? String(data.empty) : msg.empty);
+        } else if (kind === "list") {
+          drawList(el, data);
         } else if (kind === "number") {
           drawNumber(el, data);
         } else {
