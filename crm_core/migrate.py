@@ -10,8 +10,10 @@ only enabled plugins are upgraded or compared.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +162,7 @@ def include_object_for(app: Flask, only_plugin: str | None = None) -> Any:
     platform = _platform(app)
     owned = platform.table_owners()  # table name -> plugin
     names = [only_plugin] if only_plugin else platform.names
+    unmanaged = unmanaged_tables(platform.models, names)
 
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         if type_ != "table":
@@ -169,9 +172,30 @@ def include_object_for(app: Flask, only_plugin: str | None = None) -> Any:
             return name is None
         if name in owned:
             return owned[name] in names
+        if any(fnmatchcase(name, pattern) for pattern in unmanaged):
+            return False
         return reflected and any(name.startswith(f"{plugin}_") for plugin in names)
 
     return include
+
+
+def unmanaged_tables(models: Mapping[str, Iterable[type]], plugins: Iterable[str]
+                     ) -> list[str]:
+    """The table name patterns the ``plugins`` declare as made by their migrations outside
+    the ORM (search indexes, FTS5 virtual tables and their shadow tables).
+
+    A plugin declares them with ``__unmanaged_tables__`` (names or ``fnmatch`` patterns such as
+    ``"customers_search_fts*"``) in the module of any of its models. Only patterns with the
+    plugin's own table prefix count, so no plugin can hide another one's tables.
+    """
+    patterns: list[str] = []
+    for plugin in plugins:
+        modules = {model.__module__ for model in models.get(plugin, ())}
+        for module in sorted(modules):
+            declared = getattr(sys.modules.get(module), "__unmanaged_tables__", ())
+            patterns.extend(pattern for pattern in declared
+                            if pattern.startswith(f"{plugin}_"))
+    return patterns
 
 
 def new_revision(app: Flask, plugin: str, message: str, autogenerate: bool = True) -> Any:
