@@ -223,20 +223,70 @@ def sync_permissions() -> None:
                f"{len(report.grants)} grants.")
 
 
-@cli.command("seed")
-@click.option("--size", default=100, show_default=True, type=click.IntRange(min=0),
-              help="How many records each plugin adds.")
-@with_appcontext
-def seed(size: int) -> None:
-    """Fill every enabled plugin with demo data (through ``crm_demo_data``)."""
-    from .db import get_session
-    from .plugins import call_each
+def _demo_data_plugins(platform: Any) -> list[str]:
+    """The enabled plugins implementing ``crm_demo_data``, in load order."""
+    order = {name: index for index, name in enumerate(platform.names)}
+    names = {impl.plugin_name for impl in platform.pm.hook.crm_demo_data.get_hookimpls()}
+    return sorted(names, key=lambda name: order.get(name, len(order)))
 
+
+def _size_option_name(plugin: str) -> str:
+    return f"--{plugin.replace('_', '-')}"
+
+
+class SeedCommand(click.Command):
+    """``crm seed``: besides ``--size``, one ``--<plugin> N`` option per enabled plugin that
+    has demo data, read from the loaded app (so ``crm seed --help`` lists them)."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        try:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except CrmError:
+            return params  # the command reports the startup error when it runs
+        taken = {name for param in params for name in param.opts}
+        extra: list[click.Parameter] = []
+        for plugin in _demo_data_plugins(app.extensions["crm"]):
+            option = _size_option_name(plugin)
+            if option in taken:
+                continue
+            extra.append(click.Option(
+                [option, f"size_{plugin}"], type=click.IntRange(min=0), default=None,
+                metavar="N", help=f"How many records plugin {plugin!r} adds (default: --size; "
+                                  "0 leaves it out)."))
+        # Before --help, which click keeps last.
+        return params[:-1] + extra + params[-1:]
+
+
+@cli.command("seed", cls=SeedCommand)
+@click.option("--size", default=100, show_default=True, type=click.IntRange(min=0),
+              help="How many records each plugin adds, unless its own option says otherwise.")
+@with_appcontext
+def seed(size: int, **plugin_sizes: int | None) -> None:
+    """Fill every enabled plugin with demo data (through ``crm_demo_data``).
+
+    ``--<plugin> N`` sets one plugin's size (``crm seed --customers 1000000``); plugins
+    without their own option add ``--size`` records each, and a size of 0 leaves a plugin out.
+    Plugins run in load order, so a plugin finds its requirements' demo data.
+    """
+    from .db import get_session
+
+    platform = current_app.extensions["crm"]
+    sizes = {plugin: size if plugin_sizes.get(f"size_{plugin}") is None
+             else plugin_sizes[f"size_{plugin}"] for plugin in _demo_data_plugins(platform)}
+    order = {name: index for index, name in enumerate(platform.names)}
     session = get_session()
-    filled = [plugin for plugin, _ in call_each(current_app.extensions["crm"].pm,
-                                                   "crm_demo_data", size=size, session=session)]
+    filled = []
+    for impl in sorted(platform.pm.hook.crm_demo_data.get_hookimpls(),
+                       key=lambda impl: order.get(impl.plugin_name, len(order))):
+        if impl.hookwrapper or impl.wrapper or not sizes.get(impl.plugin_name):
+            continue
+        arguments = {"size": sizes[impl.plugin_name], "session": session}
+        impl.function(**{name: arguments[name] for name in impl.argnames})
+        filled.append(impl.plugin_name)
     session.commit()
-    click.echo("Demo data added by: " + (", ".join(filled) or "no plugin"))
+    click.echo("Demo data added by: " + (", ".join(
+        f"{plugin} ({sizes[plugin]})" for plugin in filled) or "no plugin"))
 
 
 # -- processes -----------------------------------------------------------------------------

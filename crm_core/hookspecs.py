@@ -119,7 +119,11 @@ def crm_search(query: str, user: Any, limit: int) -> list[Any]:
 def crm_demo_data(size: int, session: Any) -> None:
     """Fill this plugin's tables with ``size`` realistic demo records for ``crm seed``.
 
-    Called in dependency order, so a plugin can rely on its requirements' demo data.
+    ``size`` is ``crm seed --<plugin> N`` for this plugin, else ``--size`` (default 100); a
+    plugin whose size is 0 is not called. Called in dependency order, so a plugin can rely on
+    its requirements' demo data. Add and flush; the command commits at the end. A plugin
+    adding many thousands of rows may commit in batches itself (and print a progress line
+    to stderr) rather than hold them all in one transaction.
     """
 
 
