@@ -12,33 +12,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import (
+    DOCS_SCREENSHOTS,
+    PASSWORD,
+    SCREENSHOTS,
+    VIEWPORTS,
+    Visit,
+    crm,
+    environment,
+    serving,
+)
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-DOCS_SCREENSHOTS = REPO / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-PASSWORD = "browser-test-Pw-2468"
-VIEWPORTS: dict[str, dict[str, Any]] = {
-    "phone": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
-              "device_scale_factor": 2},
-    "desktop": {"viewport": {"width": 1366, "height": 768}},
-}
 # A third-party plugin with one widget of each kind (and an empty and a failing one), with its
 # own Chinese catalog: the dashboard must draw them all, in the user's language.
 CHARTS_PLUGIN = """
@@ -89,12 +80,6 @@ BROKEN_WIDGET = "/api/v1/widgets/charts.broken"
 DOCS_SHOTS = ("login-zh", "dashboard", "menu", "notes", "search-dropdown", "search", "user-menu")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _charts_plugin(site: Path) -> None:
     from crm_core.testing import write_plugin_distribution
 
@@ -105,126 +90,25 @@ def _charts_plugin(site: Path) -> None:
         "translations/zh_CN/LC_MESSAGES/messages.po": "\n".join(po)})
 
 
-def _crm(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "crm_core.cli", *args], check=False, env=env,
-                          capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, f"crm {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app served by ``crm serve`` on a migrated instance with an admin and some notes."""
     instance = tmp_path_factory.mktemp("browser-instance")
     site = tmp_path_factory.mktemp("site-packages")
     _charts_plugin(site)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CRM_")}
-    env.update({"CRM_INSTANCE_PATH": str(instance), "CRM_ADMIN_PASSWORD": PASSWORD,
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(site),
-                                                             env.get("PYTHONPATH")])),
-                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-                "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
+    # The kernel's shell with the example and the charts plugins only (the customers plugin
+    # has its own browser test).
+    env = environment(instance, site, CRM_PLUGINS="example,charts")
     from crm_core import i18n_catalogs
 
     i18n_catalogs.compile_all([i18n_catalogs.kernel_sources(), *i18n_catalogs.plugin_sources(),
                                i18n_catalogs.Sources("charts", site / "charts_plugin")])
-    _crm(env, "db", "upgrade")
-    _crm(env, "users", "ensure-admin")
-    _crm(env, "seed", "--size", "20")  # demo notes: 5 about "ACME Ltd.", 5 in Chinese...
+    crm(env, "db", "upgrade")
+    crm(env, "users", "ensure-admin")
+    crm(env, "seed", "--size", "20")  # demo notes: 5 about "ACME Ltd.", 5 in Chinese...
 
-    port = _free_port()
-    log_path = instance / "serve.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crm_core.cli", "serve", "--host", "127.0.0.1", "--port",
-             str(port), "--workers", "2"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with opener.open(base + "/healthz", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:  # not listening or not answering yet (URLError is one too)
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{log_path.read_text()}")
-            time.sleep(0.3)
+    with serving(env, instance) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's chromium under Playwright (never a downloaded browser)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install chromium` "
-                    "(`make test` does)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)
-        yield chromium
-        chromium.close()
-
-
-class Visit:
-    """One browser page that records every problem and saves named screenshots."""
-
-    def __init__(self, page: Any, base: str, screen: str) -> None:
-        self.page, self.base, self.screen = page, base, screen
-        self.problems: list[str] = []
-        self.shots: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.on("requestfailed", lambda request: self.problems.append(
-            f"request failed: {request.method} {request.url} ({request.failure})"))
-        page.on("response", self._response)
-
-    def _console(self, message: Any) -> None:
-        if message.type == "error" and BROKEN_WIDGET not in message.location.get("url", ""):
-            self.problems.append(f"console error on {self.page.url}: {message.text}")
-
-    def _response(self, response: Any) -> None:
-        if response.status >= 400 and not response.url.endswith(BROKEN_WIDGET):
-            self.problems.append(f"HTTP {response.status}: {response.request.method} "
-                                 f"{response.url}")
-
-    def shot(self, name: str, full_page: bool = True) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"{self.screen}-{name}.png"),
-                             full_page=full_page)
-        self.shots.append(name)
-
-    def check_page(self) -> None:
-        """What every page must be: no inline scripts or handlers, nothing sticking out."""
-        inline = self.page.evaluate("""() => {
-            const scripts = [...document.querySelectorAll('script:not([src])')]
-              .filter(s => !s.type || s.type.includes('javascript')).length;
-            const handlers = [...document.querySelectorAll('*')]
-              .filter(el => [...el.attributes].some(a => a.name.startsWith('on'))).length;
-            return {scripts, handlers};
-        }""")
-        assert inline == {"scripts": 0, "handlers": 0}, f"inline JavaScript on {self.page.url}"
-        overflow = self.page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{self.page.url} is {overflow}px wider than the {self.screen}"
-
-    def switch_language(self, name: str) -> None:
-        self.page.locator(".crm-lang-toggle").first.click()
-        with self.page.expect_navigation():
-            self.page.get_by_role("button", name=name, exact=True).click()
-        self.page.wait_for_load_state("networkidle")
 
 
 @pytest.mark.parametrize("screen", list(VIEWPORTS))
@@ -232,7 +116,7 @@ def test_sign_in_switch_to_chinese_open_dashboard_menu_page_and_search(server, b
     context = browser.new_context(locale="en-US", **VIEWPORTS[screen])
     page = context.new_page()
     page.set_default_timeout(15_000)
-    visit = Visit(page, server, screen)
+    visit = Visit(page, server, screen, BROKEN_WIDGET)
     try:
         _walk_through(visit, server, screen)
     finally:
