@@ -31,6 +31,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_core.toolkit import DataScope, Model, TimestampMixin, utcnow
 
+# Made by customers_0003_search and kept by search.py, outside the ORM (FTS5 tables and
+# their shadow tables on SQLite; the search documents on PostgreSQL).
+__unmanaged_tables__ = ("customers_search_fts*", "customers_search_bigram*",
+                        "customers_search_doc")
+
 CUSTOMER_KINDS = ("company", "person")
 RECORD_KINDS = ("call", "visit", "email", "meeting", "other")
 MINOR_UNITS = 100  # fen per yuan, cents per dollar
@@ -223,7 +228,8 @@ class Segment(TimestampMixin, Model):
     """
 
     __tablename__ = "customers_segment"
-    __table_args__ = (UniqueConstraint("owner_id", "name", name="owner_name"),)
+    __table_args__ = (UniqueConstraint("owner_id", "name",
+                                       name="uq_customers_segment_owner_id_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -254,6 +260,7 @@ class CustomerStat(Model):
     """
 
     __tablename__ = "customers_stat"
+    __audit__ = False  # derived counts, rebuilt from the customers; nothing to account for
     __data_scope__ = DataScope(kind="customers.customer")
     __table_args__ = (Index("ix_customers_stat_dimension_bucket", "dimension", "bucket"),)
 
@@ -318,7 +325,8 @@ class ImportTemplate(TimestampMixin, Model):
     """A saved column mapping (file header to customer field) a user reuses."""
 
     __tablename__ = "customers_import_template"
-    __table_args__ = (UniqueConstraint("owner_id", "name", name="owner_name"),)
+    __table_args__ = (UniqueConstraint("owner_id", "name",
+                                       name="uq_customers_import_template_owner_id_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

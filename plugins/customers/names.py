@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 from pypinyin import Style
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 from pypinyin.style import convert
 
-__all__ = ["is_cjk", "name_key", "pinyin", "pinyin_initials", "pinyin_syllables"]
+__all__ = ["is_cjk", "name_key", "pinyin", "pinyin_initials", "pinyin_syllables",
+           "spell_name"]
 
 # Longest first, so "有限责任公司" is cut before "公司".
 COMPANY_SUFFIXES = sorted((
@@ -26,6 +26,7 @@ COMPANY_SUFFIXES = sorted((
     "co ltd", "co limited", "company limited", "company", "corporation", "corp", "inc",
     "incorporated", "ltd", "limited", "llc", "gmbh", "plc", "co", "group",
 ), key=len, reverse=True)
+_SUFFIX_ENDS = tuple(COMPANY_SUFFIXES)
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _LONGEST_PHRASE = 4
 
@@ -38,6 +39,8 @@ def is_cjk(char: str) -> bool:
 
 def _fold(text: str) -> str:
     """Full width to half width (NFKC), lower case, punctuation to single spaces."""
+    if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower there
+        return _NOT_WORD.sub(" ", text.lower()).strip()
     return _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
@@ -50,7 +53,7 @@ def name_key(name: str) -> str:
     """
     folded = _fold(name)
     words = folded
-    changed = True
+    changed = words.endswith(_SUFFIX_ENDS)  # most names end in none: skip the loop
     while changed:
         changed = False
         for suffix in COMPANY_SUFFIXES:
@@ -65,42 +68,109 @@ def name_key(name: str) -> str:
     return (words or folded).replace(" ", "")
 
 
-@lru_cache(maxsize=65536)
+_CJK_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # as is_cjk
+_CACHE_LIMIT = 65536
+# Plain dicts rather than lru_cache: these run for every CJK character of every imported
+# name, and a dict lookup costs a fraction of the cache wrapper's call.
+_CHARS: dict[str, str] = {}
+_PHRASES: dict[str, tuple[str, ...] | None] = {}
+_RUNS: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+_PHRASE_STARTS = frozenset(phrase[:2] for phrase in PHRASES_DICT if len(phrase) >= 2)
+
+
 def _char_reading(char: str) -> str:
-    readings = PINYIN_DICT.get(ord(char))
-    if readings is None:
-        return char
-    return convert(readings.split(",")[0], Style.NORMAL, strict=False)
+    reading = _CHARS.get(char)
+    if reading is None:
+        readings = PINYIN_DICT.get(ord(char))
+        reading = char if readings is None else convert(readings.split(",")[0], Style.NORMAL,
+                                                        strict=False)
+        if len(_CHARS) < _CACHE_LIMIT:
+            _CHARS[char] = reading
+    return reading
 
 
-@lru_cache(maxsize=65536)
 def _phrase_reading(phrase: str) -> tuple[str, ...] | None:
+    if phrase in _PHRASES:
+        return _PHRASES[phrase]
     readings = PHRASES_DICT.get(phrase)
-    if readings is None:
-        return None
-    return tuple(convert(options[0], Style.NORMAL, strict=False) for options in readings)
+    reading = None if readings is None else tuple(
+        convert(options[0], Style.NORMAL, strict=False) for options in readings)
+    if len(_PHRASES) < _CACHE_LIMIT:
+        _PHRASES[phrase] = reading
+    return reading
+
+
+def _segment(run: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The syllables of a run of CJK characters, longest known phrase first, and where each
+    phrase ends.
+
+    pypinyin's phrases are all CJK characters, so cutting the text into runs first gives the
+    same reading as walking it whole; short runs (城市, 有限公司, 科技) repeat across names and
+    are read once.
+    """
+    cached = _RUNS.get(run)
+    if cached is not None:
+        return cached
+    syllables: list[str] = []
+    ends: list[int] = []
+    index, length = 0, len(run)
+    while index < length:
+        # Most characters start no phrase: one set lookup says so before trying 4, 3, 2.
+        sizes = range(min(_LONGEST_PHRASE, length - index), 1, -1) \
+            if run[index:index + 2] in _PHRASE_STARTS else ()
+        for size in sizes:
+            piece = run[index:index + size]
+            if piece in PHRASES_DICT:
+                reading = _phrase_reading(piece)
+                if reading is not None and len(reading) == size:
+                    syllables.extend(reading)
+                    index += size
+                    break
+        else:
+            syllables.append(_char_reading(run[index]))
+            index += 1
+        ends.append(index)
+    result = tuple(syllables), tuple(ends)
+    if len(run) <= 8:  # long runs are whole names, seldom seen twice: not worth the memory
+        if len(_RUNS) >= _CACHE_LIMIT:
+            _RUNS.clear()
+        _RUNS[run] = result
+    return result
 
 
 def pinyin_syllables(text: str) -> list[str]:
     """The toneless pinyin of each CJK character of ``text``, in order ("重庆银行" gives
     ``["chong", "qing", "yin", "hang"]``). Other characters are left out."""
+    if text.isascii():
+        return []
     syllables: list[str] = []
-    index = 0
-    length = len(text)
-    while index < length:
-        if not is_cjk(text[index]):
-            index += 1
-            continue
-        for size in range(min(_LONGEST_PHRASE, length - index), 1, -1):
-            reading = _phrase_reading(text[index:index + size])
-            if reading is not None and len(reading) == size:
-                syllables.extend(reading)
-                index += size
-                break
-        else:
-            syllables.append(_char_reading(text[index]))
-            index += 1
+    for run in _CJK_RUN.findall(text):
+        syllables.extend(_segment(run)[0])
     return syllables
+
+
+def spell_name(name: str) -> tuple[str, str, list[str]]:
+    """``(name_key(name), pinyin(name_key(name)), pinyin_syllables(name))`` at the cost of
+    about one pinyin reading instead of two (the import needs all three for every row).
+
+    The key is mostly the name without its suffix (北京华宇科技 of 北京华宇科技有限公司): a run
+    of the key that is a run of the name, or its start cut where a phrase of the name ends,
+    reads the same, so its syllables are taken from the name's.
+    """
+    key = name_key(name)
+    if name.isascii():
+        return key, "", []
+    runs = _CJK_RUN.findall(name)
+    segments = [_segment(run) for run in runs]
+    syllables = [syllable for run_syllables, _ends in segments for syllable in run_syllables]
+    key_syllables: list[str] = []
+    for index, run in enumerate(_CJK_RUN.findall(key)):
+        if index < len(runs) and runs[index].startswith(run) \
+                and len(run) in segments[index][1]:
+            key_syllables.extend(segments[index][0][:len(run)])
+        else:
+            key_syllables.extend(_segment(run)[0])
+    return key, "".join(key_syllables), syllables
 
 
 def pinyin(text: str) -> str:

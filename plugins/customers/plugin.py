@@ -56,9 +56,11 @@ def _parts() -> Iterator[ModuleType]:
 
 
 def _gather(offer: str, *args: Any) -> list[Any]:
-    """Everything the parts offer under ``offer`` (a part without it offers nothing)."""
-    return [item for part in _parts() if hasattr(part, offer)
-            for item in getattr(part, offer)(*args)]
+    """Everything the parts offer under ``offer`` (a part without it offers nothing; a
+    module a part imported under that name is not an offer)."""
+    return [item for part in _parts()
+            if callable(function := getattr(part, offer, None))
+            for item in function(*args)]
 
 
 @hookimpl

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.toolkit import DomainError, Page, paginate, scoped, utcnow
 
+from . import search as search_index
 from .events import emit
 from .models import (
     CUSTOMER_KINDS,
@@ -38,8 +39,11 @@ from .names import name_key, pinyin
 from .validation import FieldError, normalise_email, normalise_phone, normalise_uscc
 
 __all__ = [
+    "CONTACT_FIELDS",
     "CUSTOMER_FIELDS",
     "CustomerNotFound",
+    "NotYourRecord",
+    "RECORD_FIELDS",
     "SORTS",
     "add_contact",
     "add_contact_record",
@@ -48,12 +52,20 @@ __all__ = [
     "create_customer",
     "create_customer_type",
     "create_tag",
+    "delete_contact",
+    "delete_contact_record",
     "delete_customer",
+    "filter_conditions",
+    "find_likely_duplicates",
     "get_customer",
     "list_customers",
+    "may_change_record",
+    "merge_customers",
     "remove_tag",
     "restore_customer",
     "to_minor_units",
+    "update_contact",
+    "update_contact_record",
     "update_customer",
 ]
 
@@ -244,6 +256,7 @@ def create_customer(session: Session, *, name: str, **fields: Any) -> Customer:
     if not customer.code:
         _assign_code(session, customer)
         session.flush()
+    search_index.index_customers(session, [customer.id])
     emit("customer_created", session, customer_id=customer.id)
     return customer
 
@@ -302,6 +315,8 @@ def update_customer(session: Session, customer_id: int, changes: Mapping[str, An
         _set_name_keys(customer)
     if changed:
         session.flush()
+        if {"name", "code", "phones", "emails"} & set(changed):
+            search_index.index_customers(session, [customer.id])
         emit("customer_updated", session, customer_id=customer.id, changed=changed)
     return changed
 
@@ -357,13 +372,15 @@ def list_customers(session: Session, *, user: Any = None, filters: Mapping[str, 
     filters = dict(filters or {})
     query = query.where(Customer.deleted_at.is_not(None) if filters.pop("trash", False)
                         else Customer.deleted_at.is_(None))
-    for condition in _conditions(filters):
+    for condition in filter_conditions(filters):
         query = query.where(condition)
     return paginate(session, query, sort=SORTS[sort], descending=descending, limit=limit,
                     cursor=cursor)
 
 
-def _conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of ``list_customers``'s ``filters`` (without ``trash``); search
+    reuses them."""
     conditions: list[ColumnElement[bool]] = []
     equal = {"customer_type_id": Customer.customer_type_id, "industry": Customer.industry,
              "province": Customer.province, "city": Customer.city, "kind": Customer.kind,
@@ -478,6 +495,7 @@ def add_contact(session: Session, customer_id: int, name: str, *, title: str = "
                       phones=numbers, email=address, is_primary=is_primary)
     session.add(contact)
     session.flush()
+    search_index.index_customers(session, [customer.id])
     return contact
 
 
@@ -511,3 +529,169 @@ def add_contact_record(session: Session, customer_id: int, *, kind: str, content
     if moved:
         emit("customer_updated", session, customer_id=customer.id, changed=["last_contact_at"])
     return record
+
+
+# ---------------------------------------------------------------------------- contact edits
+
+CONTACT_FIELDS = ("name", "title", "phones", "email", "is_primary")
+RECORD_FIELDS = ("kind", "content", "occurred_at", "contact_id", "next_follow_up")
+
+
+class NotYourRecord(DomainError):
+    """A user tried to change a contact record someone else made (views answer 403)."""
+
+    status = 403
+
+
+def _reindex(session: Session, customer_id: int) -> None:
+    """Refresh the customer's search document (contact names are in it), once search exists."""
+    from . import search
+
+    index = getattr(search, "index_customers", None)
+    if index is not None:
+        index(session, [customer_id])
+
+
+def _load_contact(session: Session, contact_id: int, user: Any) -> tuple[Contact, Customer]:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise CustomerNotFound(_("There is no such contact, or you may not see it."))
+    return contact, _load(session, contact.customer_id, user)
+
+
+def update_contact(session: Session, contact_id: int, changes: Mapping[str, Any], *,
+                   user: Any = None) -> list[str]:
+    """Change a contact's fields (any of ``CONTACT_FIELDS``); returns the changed names.
+
+    With ``user``, only a contact of a customer in that user's scope can be changed. Making a
+    contact primary makes the customer's other contacts non-primary.
+    """
+    unknown = sorted(set(changes) - set(CONTACT_FIELDS))
+    if unknown:
+        raise DomainError(_("Unknown contact fields: %(names)s.", names=", ".join(unknown)))
+    contact, customer = _load_contact(session, contact_id, user)
+    clean: dict[str, Any] = {}
+    if "name" in changes:
+        clean["name"] = " ".join((changes["name"] or "").split())
+        if not clean["name"] or len(clean["name"]) > 100:
+            raise FieldError("name", _("A contact needs a name of at most %(max)d "
+                                       "characters.", max=100))
+    if "title" in changes:
+        clean["title"] = (changes["title"] or "").strip()
+        if len(clean["title"]) > 100:
+            raise FieldError("title", _("At most %(max)d characters.", max=100))
+    if "phones" in changes:
+        clean["phones"] = _unique_list(normalise_phone(raw)
+                                       for raw in _as_list(changes["phones"]))
+    if "email" in changes:
+        text = (changes["email"] or "").strip()
+        clean["email"] = normalise_email(text, "email") if text else ""
+    if "is_primary" in changes:
+        clean["is_primary"] = bool(changes["is_primary"])
+    changed = [key for key, value in clean.items() if getattr(contact, key) != value]
+    if clean.get("is_primary") and "is_primary" in changed:
+        for other in session.scalars(select(Contact).where(
+                Contact.customer_id == customer.id, Contact.is_primary.is_(True),
+                Contact.id != contact.id)):
+            other.is_primary = False
+    for key in changed:
+        setattr(contact, key, clean[key])
+    if changed:
+        session.flush()
+        _reindex(session, customer.id)
+    return changed
+
+
+def delete_contact(session: Session, contact_id: int, *, user: Any = None) -> None:
+    """Delete a contact; the contact records that named it stay, without a contact."""
+    contact, customer = _load_contact(session, contact_id, user)
+    # Explicit, since SQLite only honours ON DELETE SET NULL with foreign keys switched on.
+    for record in session.scalars(select(ContactRecord).where(
+            ContactRecord.contact_id == contact.id)):
+        record.contact_id = None
+    session.delete(contact)
+    session.flush()
+    _reindex(session, customer.id)
+
+
+def may_change_record(user: Any, record: ContactRecord) -> bool:
+    """The author of a record may change it; so may whoever may delete customers."""
+    user_id = getattr(user, "id", user)
+    if record.user_id is not None and record.user_id == user_id:
+        return True
+    has_permission = getattr(user, "has_permission", None)
+    return bool(has_permission and has_permission("customers.customer.delete"))
+
+
+def _load_record(session: Session, record_id: int, user: Any) -> tuple[ContactRecord,
+                                                                       Customer]:
+    record = session.get(ContactRecord, record_id)
+    if record is None:
+        raise CustomerNotFound(_("There is no such contact record, or you may not see it."))
+    customer = _load(session, record.customer_id, user)
+    if user is not None and not may_change_record(user, record):
+        raise NotYourRecord(_("Only the person who made a contact record may change it."))
+    return record, customer
+
+
+def _refresh_last_contact(session: Session, customer: Customer) -> None:
+    """Set ``last_contact_at`` to the newest remaining record (one indexed query)."""
+    newest = session.scalar(select(ContactRecord.occurred_at)
+                            .where(ContactRecord.customer_id == customer.id)
+                            .order_by(ContactRecord.occurred_at.desc()).limit(1))
+    if _aware(newest) != _aware(customer.last_contact_at):
+        customer.last_contact_at = newest
+        session.flush()
+        emit("customer_updated", session, customer_id=customer.id, changed=["last_contact_at"])
+
+
+def update_contact_record(session: Session, record_id: int, changes: Mapping[str, Any], *,
+                          user: Any = None) -> list[str]:
+    """Change a contact record (any of ``RECORD_FIELDS``); returns the changed names.
+
+    With ``user``, the customer must be in their scope and the record theirs (or they hold
+    customers.customer.delete), else ``CustomerNotFound`` / ``NotYourRecord``.
+    """
+    unknown = sorted(set(changes) - set(RECORD_FIELDS))
+    if unknown:
+        raise DomainError(_("Unknown contact record fields: %(names)s.",
+                            names=", ".join(unknown)))
+    record, customer = _load_record(session, record_id, user)
+    clean = dict(changes)
+    if "kind" in clean and clean["kind"] not in RECORD_KINDS:
+        raise FieldError("kind", _("Choose call, visit, email, meeting or other."))
+    if clean.get("contact_id") is not None:
+        contact = session.get(Contact, clean["contact_id"])
+        if contact is None or contact.customer_id != customer.id:
+            raise FieldError("contact_id", _("That contact does not belong to this "
+                                             "customer."))
+    if "content" in clean:
+        clean["content"] = clean["content"] or ""
+    if "occurred_at" in clean:
+        clean["occurred_at"] = _aware(clean["occurred_at"]) or utcnow()
+    changed = []
+    for key, value in clean.items():
+        current = getattr(record, key)
+        if (_aware(current) if key == "occurred_at" else current) != value:
+            setattr(record, key, value)
+            changed.append(key)
+    if changed:
+        session.flush()
+        if "occurred_at" in changed:
+            _refresh_last_contact(session, customer)
+    return changed
+
+
+def delete_contact_record(session: Session, record_id: int, *, user: Any = None) -> None:
+    """Delete a contact record (same rights as ``update_contact_record``); the customer's
+    last contact time falls back to its newest remaining record."""
+    record, customer = _load_record(session, record_id, user)
+    session.delete(record)
+    session.flush()
+    _refresh_last_contact(session, customer)
+
+
+# ---------------------------------------------------------------------------- dedupe part
+# Re-exported for other plugins; imported last because those modules use this one.
+from .dedupe import find_likely_duplicates  # noqa: E402
+from .merge import merge_customers  # noqa: E402

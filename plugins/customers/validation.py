@@ -35,7 +35,7 @@ class FieldError(DomainError):
 # ---------------------------------------------------------------------------- phones
 
 _SEPARATORS = re.compile(r"[\s\-\.\(\)（）—－]")
-_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#|,)\s*(\d{1,6})$", re.IGNORECASE)
+_EXTENSION = re.compile(r"(?:转|分机|;ext=|ext\.?|x|#|,)\s*(\d{1,6})$", re.IGNORECASE)
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 # Area codes: 010 and 02x have 2 digits after the 0 and 8-digit numbers; the others 3 digits.
 _LANDLINE = re.compile(r"0(?:(?:10|2\d)[1-9]\d{7}|[3-9]\d{2}[1-9]\d{6,7})")

@@ -1,5 +1,516 @@
 """One customer's pages: create and edit forms, the 360° page (basics, contacts, the
 contact-record timeline, follow-ups, other plugins' panels) and the follow-ups widget.
+
+Every customer is read through ``services.get_customer(..., user=current_user)``: a customer
+outside the user's data scope answers 404, whatever the page. Contacts and records hang on
+that customer, so reaching them through it keeps them in scope too.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from crm_core.toolkit import (
+    DomainError,
+    ReportWidget,
+    db,
+    hooks,
+    record_history,
+    require_permission,
+)
+
+from . import followups, services
+from .blueprint import bp
+from .forms import (
+    KIND_LABELS,
+    RECORD_KIND_LABELS,
+    ConfirmForm,
+    ContactForm,
+    ContactRecordForm,
+    CustomerForm,
+    Values,
+    contact_record_form,
+    contact_values,
+    customer_form,
+    occurred_at_utc,
+    regions,
+    submitted_values,
+    users_table,
+)
+from .models import Contact, ContactRecord, Customer, CustomerTag, CustomerType, Tag
+
+log = logging.getLogger(__name__)
+
+VIEW, CREATE, EDIT, DELETE = (f"customers.customer.{verb}"
+                              for verb in ("view", "create", "edit", "delete"))
+TIMELINE_PAGE = 20
+# Field name prefixes, so the add forms and inline edit forms on one page never share ids.
+NEW_CONTACT, NEW_RECORD = "new-contact", "new-record"
+
+# ---------------------------------------------------------------------------- the part's offers
+
+
+def report_widgets() -> list[ReportWidget]:
+    """The "My follow-ups" dashboard widget (kind "list")."""
+    return [ReportWidget(id="customers.my_follow_ups", title=_l("My follow-ups"), kind="list",
+                         permission=VIEW, order=20,
+                         data=lambda: followups.widget_data(db.session, user=current_user))]
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+@bp.app_template_filter("customers_time")
+def customers_time(moment: dt.datetime | None) -> str:
+    """A stored (UTC) time in the user's time zone, to the minute."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return to_user_timezone(moment).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.app_template_global("customers_list_url")
+def customers_list_url() -> str:
+    """The customer list page (the list part's), or the dashboard while there is none."""
+    for endpoint in ("customers.index", "customers.list", "customers.list_customers"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("core_ui.home")
+
+
+def tag_text_colour(colour: str) -> str:
+    """Black or white text, whichever reads better on a tag's #rrggbb colour."""
+    try:
+        red, green, blue = (int(colour[index:index + 2], 16) for index in (1, 3, 5))
+    except ValueError:
+        return "#fff"
+    return "#000" if red * 299 + green * 587 + blue * 114 > 150_000 else "#fff"
+
+
+def _customer_or_404(customer_id: int, include_trash: bool = False) -> Customer:
+    try:
+        return services.get_customer(db.session, customer_id, user=current_user,
+                                     include_trash=include_trash)
+    except services.CustomerNotFound:
+        abort(404)
+
+
+def _user_names(ids: set[int | None]) -> dict[int, str]:
+    users = users_table()
+    wanted = {user_id for user_id in ids if user_id is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(users.c.id, users.c.username, users.c.display_name)
+                              .where(users.c.id.in_(wanted)))
+    return {row.id: row.display_name or row.username for row in rows}
+
+
+def _show_error(form: Any, error: DomainError) -> None:
+    """Put a service's error under its field (or above the form when it names none)."""
+    field = getattr(error, "field", None)
+    field = {"department_id": "owner_id"}.get(field, field)
+    if field and field in form._fields:
+        form[field].errors = [*form[field].errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+def _duplicate_check_url(customer: Customer | None) -> str | None:
+    if "customers.duplicate_check" not in current_app.view_functions:
+        return None
+    return url_for("customers.duplicate_check")
+
+
+# ---------------------------------------------------------------------------- create, edit, delete
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_permission(CREATE)
+def new():  # type: ignore[no-untyped-def]
+    """The form for a new customer; owner defaults to the user, department to theirs."""
+    form = customer_form()
+    if form.validate_on_submit():
+        try:
+            values = submitted_values(form)
+            customer = services.create_customer(db.session, **values)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Customer %(name)s added.", name=customer.name), "success")
+            return _to_customer(customer.id)
+    return _render_form(form, None)
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@require_permission(EDIT)
+def edit(customer_id: int):  # type: ignore[no-untyped-def]
+    """The form for changing a customer the user may see."""
+    customer = _customer_or_404(customer_id)
+    form = customer_form(customer)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_customer(db.session, customer.id, submitted_values(form),
+                                               user=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Customer saved.") if changed else _("Nothing changed."), "success")
+            return _to_customer(customer.id)
+    return _render_form(form, customer)
+
+
+def _to_customer(customer_id: int) -> Any:
+    """To the customer's page, or to the list when the user gave it away (to an owner outside
+    their data scope) and may no longer see it."""
+    try:
+        services.get_customer(db.session, customer_id, user=current_user)
+    except services.CustomerNotFound:
+        flash(_("The customer now belongs to someone outside what you may see."), "info")
+        return redirect(customers_list_url())
+    return redirect(url_for("customers.detail", customer_id=customer_id))
+
+
+def _render_form(form: CustomerForm, customer: Customer | None) -> Any:
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("customers/form.html", form=form, customer=customer,
+                           regions=regions(), duplicate_check_url=_duplicate_check_url(customer),
+                           confirm_form=ConfirmForm()), status
+
+
+@bp.post("/<int:customer_id>/delete")
+@require_permission(DELETE)
+def delete(customer_id: int):  # type: ignore[no-untyped-def]
+    """Move the customer to the trash (restorable from its page)."""
+    customer = _customer_or_404(customer_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.delete_customer(db.session, customer.id, user=current_user)
+    db.session.commit()
+    flash(_("%(name)s was moved to the trash.", name=customer.name), "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+@bp.post("/<int:customer_id>/restore")
+@require_permission(DELETE)
+def restore(customer_id: int):  # type: ignore[no-untyped-def]
+    """Take the customer back out of the trash."""
+    customer = _customer_or_404(customer_id, include_trash=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.restore_customer(db.session, customer.id, user=current_user)
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s was restored.", name=customer.name), "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+# ---------------------------------------------------------------------------- the 360° page
+
+
+def _collect(hook: str, **kwargs: Any) -> list[Any]:
+    """Every plugin's answer to ``hook``; a plugin that fails is logged and skipped."""
+    caller = getattr(hooks(), hook, None)
+    if caller is None:
+        return []
+    found: list[Any] = []
+    for impl in reversed(caller.get_hookimpls()):
+        if impl.hookwrapper or impl.wrapper:
+            continue
+        try:
+            result = impl.function(**{name: kwargs[name] for name in impl.argnames})
+            found.extend(item for item in result or () if isinstance(item, Mapping))
+        except Exception:  # noqa: BLE001 - another plugin's bug must not break the page
+            log.exception("Plugin %s failed in %s; the customer page is shown without it.",
+                          impl.plugin_name, hook)
+    return found
+
+
+def _panels(customer: Customer) -> list[dict[str, Any]]:
+    panels = [panel for panel in _collect("crm_customer_panels", customer_id=customer.id,
+                                          user=current_user) if "html" in panel]
+    panels.sort(key=lambda panel: (panel.get("order", 100), str(panel.get("id", ""))))
+    return [{**panel, "html": Markup(panel["html"])} for panel in panels]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def timeline(customer: Customer, before: dt.datetime | None, limit: int = TIMELINE_PAGE
+             ) -> tuple[list[dict[str, Any]], dt.datetime | None]:
+    """The newest ``limit`` entries older than ``before``: the customer's contact records and
+    other plugins' entries merged by time; returns them and the next page's ``before``."""
+    query = (select(ContactRecord).where(ContactRecord.customer_id == customer.id)
+             .order_by(ContactRecord.occurred_at.desc(), ContactRecord.id.desc()).limit(limit))
+    if before is not None:
+        query = query.where(ContactRecord.occurred_at < before)
+    records = list(db.session.scalars(query))
+    entries: list[dict[str, Any]] = [{"at": _aware(record.occurred_at), "record": record}
+                                     for record in records]
+    may_have_more = len(records) == limit
+    by_plugin: dict[str, int] = {}
+    for entry in _collect("crm_customer_timeline", customer_id=customer.id, user=current_user,
+                          before=before, limit=limit):
+        if not isinstance(entry.get("at"), dt.datetime):
+            continue
+        plugin = str(entry.get("plugin", ""))
+        by_plugin[plugin] = by_plugin.get(plugin, 0) + 1
+        entries.append({**entry, "at": _aware(entry["at"])})
+    may_have_more = may_have_more or any(count >= limit for count in by_plugin.values())
+    entries.sort(key=lambda entry: entry["at"], reverse=True)
+    page = entries[:limit]
+    more = len(entries) > limit or may_have_more
+    return page, (page[-1]["at"] if page and more else None)
+
+
+def _record_context(customer: Customer, entries: list[dict[str, Any]],
+                    contacts: list[Contact] | None = None) -> dict[str, Any]:
+    """What the timeline template needs besides its entries."""
+    records = [entry["record"] for entry in entries if "record" in entry]
+    if contacts is None:
+        contacts = _customer_contacts(customer)
+    return {"record_kinds": RECORD_KIND_LABELS,
+            "contact_names": {contact.id: contact.name for contact in contacts},
+            "authors": _user_names({record.user_id for record in records}),
+            "may_change_record": lambda record: services.may_change_record(current_user,
+                                                                            record)}
+
+
+def _render_detail(customer: Customer, contact_form: ContactForm | None = None,
+                   record_form: ContactRecordForm | None = None, status: int = 200) -> Any:
+    contacts = list(db.session.scalars(
+        select(Contact).where(Contact.customer_id == customer.id)
+        .order_by(Contact.is_primary.desc(), Contact.name, Contact.id)))
+    tags = list(db.session.scalars(
+        select(Tag).join(CustomerTag, CustomerTag.tag_id == Tag.id)
+        .where(CustomerTag.customer_id == customer.id).order_by(Tag.name)))
+    entries, next_before = timeline(customer, None)
+    customer_type = (db.session.get(CustomerType, customer.customer_type_id)
+                     if customer.customer_type_id else None)
+    follow_up = followups.open_follow_up(db.session, customer.id)
+    context = _record_context(customer, entries, contacts)
+    return render_template(
+        "customers/detail.html", customer=customer, contacts=contacts, tags=tags,
+        customer_type=customer_type, kind_labels=KIND_LABELS,
+        owner_name=_user_names({customer.owner_id}).get(customer.owner_id or 0),
+        contact_form=contact_form or ContactForm(formdata=None, prefix=NEW_CONTACT),
+        record_form=record_form or contact_record_form(contacts, formdata=None,
+                                                       prefix=NEW_RECORD),
+        confirm_form=ConfirmForm(), entries=entries, next_before=next_before,
+        follow_up=follow_up, today=followups.user_today(),
+        due_label=followups.due_label, panels=_panels(customer),
+        tag_text_colour=tag_text_colour,
+        history=record_history(Customer, customer.id, limit=20), **context), status
+
+
+@bp.get("/<int:customer_id>")
+@require_permission(VIEW)
+def detail(customer_id: int):  # type: ignore[no-untyped-def]
+    """The customer's 360° page; a customer in the trash shows a restore note to those who
+    may restore it and is missing (404) for everyone else."""
+    customer = _customer_or_404(customer_id, include_trash=True)
+    if customer.in_trash:
+        if not current_user.has_permission(DELETE):
+            abort(404)
+        return render_template("customers/detail.html", customer=customer, trashed=True,
+                               confirm_form=ConfirmForm())
+    return _render_detail(customer)
+
+
+@bp.get("/<int:customer_id>/timeline")
+@require_permission(VIEW)
+def timeline_page(customer_id: int):  # type: ignore[no-untyped-def]
+    """Older timeline entries (the "load older" button's htmx request): ``before`` is an
+    ISO 8601 time."""
+    customer = _customer_or_404(customer_id)
+    try:
+        before = _aware(dt.datetime.fromisoformat(request.args.get("before", "")))
+    except ValueError:
+        abort(400)
+    entries, next_before = timeline(customer, before)
+    return render_template("customers/_timeline.html", customer=customer, entries=entries,
+                           next_before=next_before, confirm_form=ConfirmForm(),
+                           **_record_context(customer, entries))
+
+
+# ---------------------------------------------------------------------------- contacts
+
+
+@bp.post("/<int:customer_id>/contacts")
+@require_permission(EDIT)
+def contact_add(customer_id: int):  # type: ignore[no-untyped-def]
+    """Add a contact person to the customer."""
+    customer = _customer_or_404(customer_id)
+    form = ContactForm(prefix=NEW_CONTACT)
+    if form.validate_on_submit():
+        try:
+            services.add_contact(db.session, customer.id, user=current_user,
+                                 **contact_values(form))
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Contact %(name)s added.", name=form.name.data), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id,
+                                    _anchor="contacts"))
+    return _render_detail(customer, contact_form=form, status=400)
+
+
+def _contact_or_404(customer: Customer, contact_id: int) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.customer_id != customer.id:
+        abort(404)
+    return contact
+
+
+@bp.route("/<int:customer_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@require_permission(EDIT)
+def contact_edit(customer_id: int, contact_id: int):  # type: ignore[no-untyped-def]
+    """Change a contact: inline on the 360° page (htmx asks for the form alone) or as a page."""
+    customer = _customer_or_404(customer_id)
+    contact = _contact_or_404(customer, contact_id)
+    form = ContactForm(prefix=f"contact-{contact.id}", obj=Values(
+        name=contact.name, title=contact.title, phones=", ".join(contact.phones),
+        email=contact.email, is_primary=contact.is_primary))
+    if form.validate_on_submit():
+        try:
+            services.update_contact(db.session, contact.id, contact_values(form),
+                                    user=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Contact saved."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id,
+                                    _anchor="contacts"))
+    template = ("customers/_contact_form.html" if request.headers.get("HX-Request")
+                else "customers/_contact_page.html")
+    return render_template(template, customer=customer, contact=contact, form=form,
+                           action=url_for("customers.contact_edit", customer_id=customer.id,
+                                          contact_id=contact.id)), 400 if form.errors else 200
+
+
+@bp.post("/<int:customer_id>/contacts/<int:contact_id>/delete")
+@require_permission(EDIT)
+def contact_delete(customer_id: int, contact_id: int):  # type: ignore[no-untyped-def]
+    """Delete a contact; its contact records stay, without the contact."""
+    customer = _customer_or_404(customer_id)
+    contact = _contact_or_404(customer, contact_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.delete_contact(db.session, contact.id, user=current_user)
+    db.session.commit()
+    flash(_("Contact %(name)s deleted.", name=contact.name), "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="contacts"))
+
+
+# ---------------------------------------------------------------------------- contact records
+
+
+def _customer_contacts(customer: Customer) -> list[Contact]:
+    return list(db.session.scalars(select(Contact).where(Contact.customer_id == customer.id)
+                                   .order_by(Contact.name)))
+
+
+@bp.post("/<int:customer_id>/records")
+@require_permission(EDIT)
+def record_add(customer_id: int):  # type: ignore[no-untyped-def]
+    """Record a call, visit, email, meeting or other contact, with an optional follow-up."""
+    customer = _customer_or_404(customer_id)
+    form = contact_record_form(_customer_contacts(customer), prefix=NEW_RECORD)
+    if form.validate_on_submit():
+        try:
+            services.add_contact_record(
+                db.session, customer.id, kind=form.kind.data, content=form.content.data,
+                occurred_at=occurred_at_utc(form), contact_id=form.contact_id.data,
+                next_follow_up=form.next_follow_up.data, user_id=current_user.id,
+                user=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Contact record added."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id,
+                                    _anchor="timeline"))
+    return _render_detail(customer, record_form=form, status=400)
+
+
+def _record_or_404(customer: Customer, record_id: int) -> ContactRecord:
+    record = db.session.get(ContactRecord, record_id)
+    if record is None or record.customer_id != customer.id:
+        abort(404)
+    if not services.may_change_record(current_user, record):
+        abort(403)
+    return record
+
+
+@bp.route("/<int:customer_id>/records/<int:record_id>/edit", methods=["GET", "POST"])
+@require_permission(EDIT)
+def record_edit(customer_id: int, record_id: int):  # type: ignore[no-untyped-def]
+    """Change one's own contact record (inline through htmx, or as a page)."""
+    customer = _customer_or_404(customer_id)
+    record = _record_or_404(customer, record_id)
+    local = customers_time(record.occurred_at)
+    current = Values(kind=record.kind, contact_id=record.contact_id, content=record.content,
+                     occurred_at=dt.datetime.strptime(local, "%Y-%m-%d %H:%M"),
+                     next_follow_up=record.next_follow_up)
+    form = contact_record_form(_customer_contacts(customer), prefix=f"record-{record.id}",
+                               obj=current)
+    if form.validate_on_submit():
+        changes = {"kind": form.kind.data, "content": form.content.data,
+                   "contact_id": form.contact_id.data,
+                   "next_follow_up": form.next_follow_up.data}
+        if form.occurred_at.data is not None and form.occurred_at.data.strftime(
+                "%Y-%m-%d %H:%M") != local:
+            changes["occurred_at"] = occurred_at_utc(form)
+        try:
+            services.update_contact_record(db.session, record.id, changes, user=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Contact record saved."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id,
+                                    _anchor="timeline"))
+    template = ("customers/_record_form.html" if request.headers.get("HX-Request")
+                else "customers/_record_page.html")
+    return render_template(template, customer=customer, record=record, form=form,
+                           action=url_for("customers.record_edit", customer_id=customer.id,
+                                          record_id=record.id)), 400 if form.errors else 200
+
+
+@bp.post("/<int:customer_id>/records/<int:record_id>/delete")
+@require_permission(EDIT)
+def record_delete(customer_id: int, record_id: int):  # type: ignore[no-untyped-def]
+    """Delete one's own contact record."""
+    customer = _customer_or_404(customer_id)
+    record = _record_or_404(customer, record_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.delete_contact_record(db.session, record.id, user=current_user)
+    db.session.commit()
+    flash(_("Contact record deleted."), "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="timeline"))

@@ -106,3 +106,10 @@ def test_a_chinese_user_reads_the_reason_in_chinese(crm_make_app):
         assert "1381234567" in str(refused.value)
         with pytest.raises(FieldError, match="校验码"):
             normalise_uscc("91350100M000100Y44")
+
+
+@pytest.mark.parametrize("raw", ["010-12345678 转 123", "+1 650 253 0000 ext 12",
+                                 "13812345678"])
+def test_a_stored_number_is_accepted_again_unchanged(raw):
+    stored = normalise_phone(raw)
+    assert normalise_phone(stored) == stored

@@ -77,7 +77,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['core_user.id'], name=op.f('fk_customers_import_template_owner_id_core_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers_import_template')),
-    sa.UniqueConstraint('owner_id', 'name', name='owner_name')
+    sa.UniqueConstraint('owner_id', 'name', name='uq_customers_import_template_owner_id_name')
     )
     with op.batch_alter_table('customers_import_template', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customers_import_template_owner_id'), ['owner_id'], unique=False)
@@ -92,7 +92,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['core_user.id'], name=op.f('fk_customers_segment_owner_id_core_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers_segment')),
-    sa.UniqueConstraint('owner_id', 'name', name='owner_name')
+    sa.UniqueConstraint('owner_id', 'name', name='uq_customers_segment_owner_id_name')
     )
     with op.batch_alter_table('customers_segment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customers_segment_owner_id'), ['owner_id'], unique=False)

@@ -1,0 +1,153 @@
+"""The list page's forms: the filter form (GET, bookmarkable), "save as segment" and the
+bulk action form with its confirmation step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from .bulk_actions import ACTIONS
+from .services import SORTS
+
+PAGE_SIZES = (20, 50, 100)
+TEXT_FILTERS = ("industry", "province", "city", "level", "status")
+CHOICE_FILTERS = ("customer_type_id", "owner_id", "tag_id", "kind")
+AMOUNT_FILTERS = ("amount_min", "amount_max")
+DATE_FILTERS = ("created_from", "created_to", "last_contact_from", "last_contact_to")
+FILTER_FIELDS = TEXT_FILTERS + CHOICE_FILTERS + AMOUNT_FILTERS + DATE_FILTERS
+
+
+def optional_int(value: Any) -> int | None:
+    """A select's value as an int, or None for "any" (the empty choice)."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # matches no choice: the field reports "Not a valid choice"
+
+
+def _any() -> tuple[str, Any]:
+    return ("", _l("Any"))
+
+
+class FilterForm(FlaskForm):
+    """The list's filters and view settings; read from the query string (no CSRF: GET)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Quick search"), validators=[Optional(), Length(max=200)])
+    customer_type_id = SelectField(_l("Type"), coerce=optional_int)
+    kind = SelectField(_l("Kind"), default="", choices=[("", _l("Any")), ("company", _l("Company")),
+                                            ("person", _l("Person"))])
+    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=100)])
+    province = StringField(_l("Province"), validators=[Optional(), Length(max=50)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=50)])
+    tag_id = SelectField(_l("Tag"), coerce=optional_int)
+    owner_id = SelectField(_l("Owner"), coerce=optional_int)
+    level = StringField(_l("Level"), validators=[Optional(), Length(max=20)])
+    status = StringField(_l("Status"), validators=[Optional(), Length(max=20)])
+    amount_min = DecimalField(_l("Amount from"), places=None,
+                              validators=[Optional(), NumberRange(min=0)])
+    amount_max = DecimalField(_l("Amount to"), places=None,
+                              validators=[Optional(), NumberRange(min=0)])
+    created_from = DateField(_l("Created from"), validators=[Optional()])
+    created_to = DateField(_l("Created to"), validators=[Optional()])
+    last_contact_from = DateField(_l("Last contact from"), validators=[Optional()])
+    last_contact_to = DateField(_l("Last contact to"), validators=[Optional()])
+    sort = SelectField(_l("Sort by"), default="updated",
+                       choices=[("updated", _l("Updated")), ("created", _l("Created")),
+                                ("name", _l("Name")), ("amount", _l("Amount"))])
+    order = SelectField(_l("Order"), default="desc",
+                        choices=[("desc", _l("Descending")), ("asc", _l("Ascending"))])
+    size = SelectField(_l("Per page"), coerce=int, default=PAGE_SIZES[0],
+                       choices=[(size, str(size)) for size in PAGE_SIZES])
+
+    def set_choices(self, types: list[tuple[int, str]], tags: list[tuple[int, str]],
+                    owners: list[tuple[int, str]]) -> None:
+        """Fill the select fields from the database rows (id, label)."""
+        self.customer_type_id.choices = [_any(), *types]
+        self.tag_id.choices = [_any(), *tags]
+        self.owner_id.choices = [_any(), *owners]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields' own checks, then ranges that run backwards."""
+        valid = super().validate(extra_validators)
+        for low, high in (("amount_min", "amount_max"), ("created_from", "created_to"),
+                          ("last_contact_from", "last_contact_to")):
+            first, last = self[low], self[high]
+            if first.data is not None and last.data is not None and first.data > last.data:
+                last.errors = [*last.errors, _l("Must not be before the “from” value.")]
+                valid = False
+        return valid
+
+    def filters(self) -> dict[str, Any]:
+        """The filters of ``services.list_customers`` from the fields that are set and valid
+        (a field with an error is left out rather than guessed)."""
+        filters: dict[str, Any] = {}
+        for name in FILTER_FIELDS:
+            field = self[name]
+            if field.errors or field.data in (None, ""):
+                continue
+            value = field.data.strip() if isinstance(field.data, str) else field.data
+            if value in ("", None):
+                continue
+            filters[name] = str(value) if name in AMOUNT_FILTERS else value
+        return filters
+
+    def view_settings(self) -> tuple[str, bool, int]:
+        """``(sort, descending, page size)``; defaults where a value is not valid."""
+        sort = self.sort.data if not self.sort.errors and self.sort.data in SORTS else "updated"
+        size = self.size.data if not self.size.errors and self.size.data in PAGE_SIZES \
+            else PAGE_SIZES[0]
+        return sort, self.order.data != "asc", size
+
+
+class SegmentForm(FlaskForm):
+    """Save the list's current filters as a segment."""
+
+    name = StringField(_l("Segment name"), validators=[DataRequired(), Length(max=100)])
+    shared = BooleanField(_l("Share with everyone"))
+    filters_qs = HiddenField()
+
+
+class BulkForm(FlaskForm):
+    """A bulk action: which, on what (the ticked rows or every match), and its value.
+
+    The list page posts the first three fields; the confirmation page shows the count and
+    asks for the value, then posts everything again with ``step=run``.
+    """
+
+    action = SelectField(_l("Action"), choices=[(name, action.label)
+                                                for name, action in ACTIONS.items()])
+    scope = RadioField(_l("Apply to"), default="selected",
+                       choices=[("selected", _l("The selected customers")),
+                                ("all", _l("Every customer matching the filters"))])
+    ids = HiddenField()
+    filters_qs = HiddenField()
+    step = HiddenField(default="confirm")
+    owner_id = SelectField(_l("New owner"), coerce=optional_int)
+    tag_id = SelectField(_l("Tag"), coerce=optional_int)
+    customer_type_id = SelectField(_l("New type"), coerce=optional_int)
+    fmt = SelectField(_l("File format"), choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")])
+
+    def set_choices(self, types: list[tuple[int, str]], tags: list[tuple[int, str]],
+                    owners: list[tuple[int, str]]) -> None:
+        """Fill the value selects from the database rows (id, label)."""
+        choose = ("", _l("Choose…"))
+        self.owner_id.choices = [choose, *owners]
+        self.tag_id.choices = [choose, *tags]
+        self.customer_type_id.choices = [("", _l("No type")), *types]

@@ -1,0 +1,278 @@
+"""The import wizard: upload → column mapping and settings → check (dry run, a job) →
+import (a job) → result with the bad rows, their CSV and undo; and the list of imports.
+
+An import is seen only by the user who started it (and superusers); anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import uuid
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from crm_core.toolkit import DomainError, db, job_files_dir, paginate, require_permission
+
+from .blueprint import bp
+from .import_files import FIELDS, MULTI_FIELDS, ImportFileError, file_kind, open_table
+from .importing import (
+    IMPORT_PERMISSION,
+    check_settings,
+    create_import,
+    import_folder,
+    save_template,
+    start_import_job,
+    undo_import,
+)
+from .models import CustomerImport, ImportTemplate
+
+PAGE = 100  # bad rows a page
+SAMPLE = 5  # rows shown under the mapping
+MODE_LABELS = {"insert": _l("Insert only: a row whose key exists is an error"),
+               "upsert": _l("Upsert: update the existing customer's filled-in fields"),
+               "skip": _l("Skip duplicates: leave existing customers alone")}
+KEY_LABELS = {"": _l("No key (insert everything)"), "code": _l("Code"),
+              "uscc": _l("Unified social credit code"), "phone": _l("Phone"),
+              "email": _l("Email")}
+
+
+class UploadForm(FlaskForm):
+    """Step 1: the file, and optionally a saved mapping template."""
+
+    file = FileField(_l("CSV or Excel file"), validators=[FileRequired(_l("Choose a file."))])
+    template = SelectField(_l("Column mapping template"), coerce=int, default=0)
+
+
+class SettingsForm(FlaskForm):
+    """Step 2: settings; the mapping's selects (``col_<n>``) are added per file."""
+
+    mode = RadioField(_l("When a customer exists"), choices=list(MODE_LABELS.items()),
+                      default="insert")
+    key = SelectField(_l("Key that finds an existing customer"),
+                      choices=list(KEY_LABELS.items()), default="")
+    all_or_nothing = BooleanField(_l("All or nothing: import nothing if any row is bad"))
+    template_name = StringField(_l("Save this mapping as a template named"),
+                                validators=[Optional(), Length(max=100)])
+
+
+def _settings_form(imp: CustomerImport) -> SettingsForm:
+    headers, fields = imp.mapping["headers"], imp.mapping["fields"]
+    choices = [("", _("(do not import)")), *((name, str(label)) for name, label in FIELDS.items())]
+
+    class MappingForm(SettingsForm):
+        pass
+
+    for index, header in enumerate(headers):
+        setattr(MappingForm, f"col_{index}", SelectField(header or _("(no header)"),
+                                                         choices=choices,
+                                                         default=fields[index]))
+    return MappingForm(data={"mode": imp.mode, "key": imp.key or "",
+                             "all_or_nothing": imp.all_or_nothing}
+                       if request.method == "GET" else None)
+
+
+def _visible_import(import_id: int) -> CustomerImport:
+    """The import if the current user started it (or is a superuser); 404 otherwise."""
+    imp = db.session.get(CustomerImport, import_id)
+    if imp is None or not (current_user.is_superuser or imp.user_id == current_user.id):
+        abort(404)
+    return imp
+
+
+def _max_bytes() -> int:
+    return int(current_app.config.get("CRM_CUSTOMERS_IMPORT_MAX_MB", 100)) * 1024 * 1024
+
+
+@bp.get("/imports")
+@require_permission(IMPORT_PERMISSION)
+def imports():  # type: ignore[no-untyped-def]
+    """The user's imports, newest first (everyone's for a superuser)."""
+    query = select(CustomerImport)
+    if not current_user.is_superuser:
+        query = query.where(CustomerImport.user_id == current_user.id)
+    page = paginate(db.session, query, descending=True)  # ?limit= and ?cursor= of the request
+    return render_template("customers/import_list.html", page=page)
+
+
+@bp.route("/imports/new", methods=["GET", "POST"])
+@require_permission(IMPORT_PERMISSION)
+def import_upload():  # type: ignore[no-untyped-def]
+    """Step 1: upload a CSV or XLSX file; its header row is read and the mapping guessed."""
+    form = UploadForm()
+    templates = db.session.scalars(select(ImportTemplate).where(
+        ImportTemplate.owner_id == current_user.id).order_by(ImportTemplate.name)).all()
+    form.template.choices = [(0, _("Guess from the headers")),
+                             *((template.id, template.name) for template in templates)]
+    if request.content_length and request.content_length > _max_bytes():
+        form.file.errors = [_("The file is larger than %(size)d MB; split it or use the "
+                              "command line (crm customers import).",
+                              size=_max_bytes() // 1024 // 1024)]
+    elif form.validate_on_submit():
+        upload = form.file.data
+        try:
+            kind = file_kind(upload.filename or "")
+            saved = next((t.mapping for t in templates if t.id == form.template.data), None)
+            temporary = job_files_dir() / f"upload-{uuid.uuid4().hex}.{kind}"
+            upload.save(temporary)
+            try:
+                imp = create_import(db.session, temporary, upload.filename or f"file.{kind}",
+                                    user_id=current_user.id, template=saved)
+            finally:
+                temporary.unlink(missing_ok=True)
+        except ImportFileError as exc:
+            form.file.errors = [str(exc)]
+        else:
+            db.session.commit()
+            return redirect(url_for("customers.import_detail", import_id=imp.id))
+    status = 400 if form.errors or form.file.errors else 200
+    return render_template("customers/import_upload.html", form=form,
+                           max_mb=_max_bytes() // 1024 // 1024), status
+
+
+def _sample(imp: CustomerImport) -> list[list[str]]:
+    try:
+        with open_table(imp.stored_path, imp.filename, imp.encoding) as table:
+            return [row.cells for row in itertools.islice(table.rows(), SAMPLE)]
+    except (ImportFileError, OSError):
+        return []
+
+
+def _mapping_errors(headers: list[str], fields: list[str]) -> list[str]:
+    errors = []
+    for field, count in ((field, fields.count(field)) for field in set(fields) if field):
+        if count > 1 and field not in MULTI_FIELDS:
+            columns = ", ".join(h for h, f in zip(headers, fields, strict=False) if f == field)
+            errors.append(_("%(field)s is chosen for several columns (%(columns)s); choose it "
+                            "for one.", field=FIELDS[field], columns=columns))
+    return errors
+
+
+@bp.route("/imports/<int:import_id>", methods=["GET", "POST"])
+@require_permission(IMPORT_PERMISSION)
+def import_detail(import_id: int):  # type: ignore[no-untyped-def]
+    """Step 2 (mapping and settings, then "Check"), the check's and the run's results."""
+    imp = _visible_import(import_id)
+    form = _settings_form(imp) if imp.status in ("uploaded", "checked") else None
+    errors: list[str] = []
+    if form is not None and form.validate_on_submit():
+        headers = imp.mapping["headers"]
+        fields = [form[f"col_{index}"].data for index in range(len(headers))]
+        key = form.key.data or None
+        errors = _mapping_errors(headers, fields)
+        try:
+            if not errors:
+                check_settings(fields, form.mode.data, key)
+        except DomainError as exc:
+            errors.append(str(exc))
+        if not errors:
+            imp.mapping = {"headers": headers, "fields": fields}
+            imp.mode, imp.key, imp.all_or_nothing = form.mode.data, key, form.all_or_nothing.data
+            if request.form.get("action") == "save_template":
+                try:
+                    save_template(db.session, current_user.id, form.template_name.data or "",
+                                  headers, fields)
+                except DomainError as exc:
+                    form.template_name.errors = [str(exc)]
+                    db.session.rollback()
+                    return _detail_page(imp, form, errors), 400
+                db.session.commit()
+                flash(_("The mapping was saved as the template %(name)s.",
+                        name=form.template_name.data), "success")
+                return redirect(url_for("customers.import_detail", import_id=imp.id))
+            _start(imp, dry_run=True, before="uploaded")
+            return redirect(url_for("customers.import_detail", import_id=imp.id))
+    if form is not None and form.errors:
+        errors += [f"{form[name].label.text}: {message}" for name, messages in form.errors.items()
+                   if name != "template_name" for message in messages]
+    status = 400 if errors or (form is not None and form.errors) else 200
+    return _detail_page(imp, form, errors), status
+
+
+def _detail_page(imp: CustomerImport, form: SettingsForm | None, errors: list[str]) -> str:
+    page = max(request.args.get("page", 1, type=int), 1)
+    problems, more = _problems(imp, page)
+    fields = imp.mapping["fields"]
+    return render_template(
+        "customers/import_detail.html", imp=imp, form=form, errors=errors,
+        sample=_sample(imp) if form is not None else [], problems=problems, page=page,
+        more=more, field_labels=FIELDS, mode_labels=MODE_LABELS, key_labels=KEY_LABELS,
+        mapped=[(header, FIELDS[field]) for header, field
+                in zip(imp.mapping["headers"], fields, strict=False) if field])
+
+
+def _problems(imp: CustomerImport, page: int) -> tuple[list[list[str]], bool]:
+    """One page of the check list (row, level, message) and whether more follow."""
+    path = import_folder(imp.id) / "checks.csv"
+    if not path.is_file() or imp.status in ("uploaded", "running"):
+        return [], False
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(itertools.islice(csv.reader(handle), (page - 1) * PAGE, page * PAGE + 1))
+    return rows[:PAGE], len(rows) > PAGE
+
+
+@bp.post("/imports/<int:import_id>/run")
+@require_permission(IMPORT_PERMISSION)
+def import_run(import_id: int):  # type: ignore[no-untyped-def]
+    """Step 4: run a checked import as a background job."""
+    imp = _visible_import(import_id)
+    if imp.status != "checked":
+        flash(_("Check the import before running it."), "error")
+        return redirect(url_for("customers.import_detail", import_id=imp.id))
+    _start(imp, dry_run=False, before="checked")
+    return redirect(url_for("customers.import_detail", import_id=imp.id))
+
+
+def _start(imp: CustomerImport, *, dry_run: bool, before: str) -> None:
+    """Mark the import running and queue its job; back to ``before`` if it cannot queue."""
+    imp.status = "running"
+    db.session.commit()
+    job = start_import_job(imp, owner_id=current_user.id, dry_run=dry_run,
+                           locale=str(get_locale() or "") or None)
+    imp.job_id = job.id
+    if job.state == "failed":
+        imp.status = before
+        flash(_("The background job could not be started: %(error)s", error=job.error),
+              "error")
+    db.session.commit()
+
+
+@bp.get("/imports/<int:import_id>/errors.csv")
+@require_permission(IMPORT_PERMISSION)
+def import_errors(import_id: int):  # type: ignore[no-untyped-def]
+    """The bad rows as CSV (UTF-8 with BOM): the original columns, the row and the reason."""
+    imp = _visible_import(import_id)
+    path = import_folder(imp.id) / "errors.csv"
+    if not path.is_file():
+        abort(404)
+    name = f"{Path(imp.filename).stem}-errors.csv"
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=name)
+
+
+@bp.route("/imports/<int:import_id>/undo", methods=["GET", "POST"])
+@require_permission(IMPORT_PERMISSION)
+def import_undo(import_id: int):  # type: ignore[no-untyped-def]
+    """Undo a finished import after a confirmation that names what it takes back."""
+    imp = _visible_import(import_id)
+    if imp.status not in ("done", "failed") or imp.undone_at is not None:
+        flash(_("This import cannot be undone (it was undone already, or has not run)."),
+              "error")
+        return redirect(url_for("customers.import_detail", import_id=imp.id))
+    form = FlaskForm()
+    if form.validate_on_submit():
+        deleted, restored = undo_import(db.session, imp)
+        flash(_("Import undone: %(deleted)d customers deleted, %(restored)d changes put back.",
+                deleted=deleted, restored=restored), "success")
+        return redirect(url_for("customers.import_detail", import_id=imp.id))
+    return render_template("customers/import_undo.html", imp=imp, form=form)
+
