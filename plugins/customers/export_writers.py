@@ -5,11 +5,8 @@ constant memory. Text cells that a spreadsheet would run as a formula (starting 
 ``+``, ``-``, ``@``, a tab or a carriage return) get a leading ``'``; a plain number such as
 ``-12.50`` is left as it is, since no spreadsheet runs it.
 
-The XLSX writer streams the sheet's XML straight into the zip with inline strings.
-openpyxl's write-only mode costs ~20 µs a cell in Python and keeps every distinct string in
-a shared-strings table until it saves (memory grows with the file); writing the few XML
-parts ourselves is ten times faster and flat. Readers (Excel, WPS, LibreOffice, openpyxl)
-accept inline strings.
+XLSX is written with XlsxWriter in ``constant_memory`` mode: openpyxl's write-only mode
+costs ~8 µs a cell even with lxml and keeps every distinct string in memory until it saves.
 """
 
 from __future__ import annotations
@@ -17,14 +14,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
-from xml.sax.saxutils import escape, quoteattr
 
 import phonenumbers
+import xlsxwriter
 
 __all__ = ["FORMATS", "ExportWriter", "neutralise", "open_writer", "readable_phone"]
 
@@ -40,9 +36,6 @@ _TWO_DIGIT_AREAS = ("10", "2")
 # Each pattern starts with a literal or a character set, which the regex engine scans for fast.
 _SEP = "\ue000"
 _FORMULA_CELL = re.compile("\ue000[=+\\-@\t\r]")
-_XML_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
-_XML_EDGE = re.compile(r"\ue000[=+\-@\s]")  # a formula starter or a leading space
-_XML_TRAILING_SPACE = re.compile(r"\s\ue000")
 
 
 def _csv_care(row: Sequence[str]) -> bool:
@@ -50,11 +43,10 @@ def _csv_care(row: Sequence[str]) -> bool:
     return _FORMULA_CELL.search(_SEP + _SEP.join(row)) is not None
 
 
-def _xml_care(row: Sequence[str]) -> bool:
-    """Whether a cell of ``row`` needs escaping, neutralising or its spaces kept."""
-    joined = _SEP + _SEP.join(row) + _SEP
-    return bool(_XML_SPECIAL.search(joined) or _XML_EDGE.search(joined)
-                or _XML_TRAILING_SPACE.search(joined))
+def _xlsx_care(row: Sequence[str]) -> bool:
+    """Whether a cell of ``row`` needs neutralising or holds characters XML refuses."""
+    joined = _SEP + _SEP.join(row)
+    return _FORMULA_CELL.search(joined) is not None or _ILLEGAL_XML.search(joined) is not None
 
 
 def neutralise(value: str) -> str:
@@ -133,143 +125,61 @@ class CsvWriter:
         self._file.close()
 
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_PARTS = {
-    "[Content_Types].xml": (
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/'
-        'vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        '<Override PartName="/xl/styles.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'),
-    "_rels/.rels": (
-        f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
-        f'Type="{_DOC_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
-    "xl/_rels/workbook.xml.rels": (
-        f'<Relationships xmlns="{_RELS}">'
-        f'<Relationship Id="rId1" Type="{_DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
-        f'<Relationship Id="rId2" Type="{_DOC_RELS}/styles" Target="styles.xml"/>'
-        '</Relationships>'),
-    # style 1: "#,##0.00" (built-in format 4) for amounts; style 2: the bold header
-    "xl/styles.xml": (
-        f'<styleSheet xmlns="{_MAIN}">'
-        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-        '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-        '<fill><patternFill patternType="gray125"/></fill></fills>'
-        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-        '</cellStyleXfs><cellXfs count="3">'
-        '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-        '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-        '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
-        '</cellStyles></styleSheet>'),
-}
-_SHEET_START = (f'{_HEAD}<worksheet xmlns="{_MAIN}"><sheetViews><sheetView workbookViewId="0">'
-                '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-                '</sheetView></sheetViews><sheetData>')
-_SHEET_END = "</sheetData></worksheet>"
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def _careful_text(value: str) -> str:
-    """The rest of an inline-string cell (after ``<c r="A1"``) holding ``value``, made safe."""
-    value = escape(neutralise(_ILLEGAL_XML.sub("", value)))
-    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-    return f' t="inlineStr"><is><t{space}>{value}</t></is></c>'
-
-
 class XlsxWriter:
-    """An XLSX workbook of one sheet, its XML streamed into the zip row by row.
+    """An XLSX workbook of one sheet, written by the XlsxWriter library in its
+    ``constant_memory`` mode (each row goes to disk once the next one starts).
 
     ``number_columns`` are the indexes of columns whose cells are decimal numbers written as
-    text (``"-12.50"``); they are stored as numbers with two decimals. Every other cell is a
-    text cell, never a formula.
+    text (``"-12.50"``); they are stored as numbers shown with two decimals. Every other cell
+    is a string cell, never a formula, a number or a link.
     """
 
     def __init__(self, path: Path, sheet_title: str = "Customers",
                  number_columns: Sequence[int] = ()) -> None:
-        # level 1: the sheet is very repetitive XML, so it still shrinks ~8x, at ~3x the speed
-        self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED,
-                                    compresslevel=1)
+        self._book = xlsxwriter.Workbook(str(path), {
+            "constant_memory": True, "tmpdir": str(path.parent),
+            "strings_to_formulas": False, "strings_to_numbers": False,
+            "strings_to_urls": False})
         title = _BAD_TITLE.sub(" ", sheet_title)[:31].strip() or "Sheet1"
-        parts = {**_PARTS, "xl/workbook.xml": (
-            f'<workbook xmlns="{_MAIN}" xmlns:r="{_DOC_RELS}"><sheets>'
-            f'<sheet name={quoteattr(title)} sheetId="1" r:id="rId1"/></sheets></workbook>')}
-        for name, text in parts.items():
-            self._zip.writestr(name, _HEAD + text)
-        self._sheet = self._zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
-        self._sheet.write(_SHEET_START.encode())
-        self._numbers = frozenset(number_columns)
+        self._sheet = self._book.add_worksheet(title)
+        self._sheet.freeze_panes(1, 0)
+        self._money = self._book.add_format({"num_format": "#,##0.00"})
+        self._bold = self._book.add_format({"bold": True})
+        self._numbers = sorted(set(number_columns))
         self._row = 0
-
-    def _refs(self, width: int) -> list[tuple[str, bool]]:
-        """``('<c r="B', is a number column)`` of each column: the cell tag up to its row."""
-        return [(f'<c r="{_column_letter(i)}', i in self._numbers) for i in range(width)]
-
-    def _careful(self, row: Sequence[str], number: str, style: str = "") -> str:
-        cells = []
-        for (ref, is_number), value in zip(self._refs(len(row)), row, strict=True):
-            if not value:
-                continue
-            if is_number and _NUMBER.fullmatch(value):
-                cells.append(f'{ref}{number}" s="1"><v>{value}</v></c>')
-            else:
-                cells.append(f'{ref}{number}"{style}{_careful_text(value)}')
-        return "".join(cells)
 
     def write(self, row: Sequence[str]) -> None:
         """Write one row in bold (the header)."""
+        for column, value in enumerate(row):
+            self._sheet.write_string(self._row, column, _clean_text(value), self._bold)
         self._row += 1
-        number = str(self._row)
-        cells = self._careful(row, number, ' s="2"')
-        self._sheet.write(f'<row r="{number}">{cells}</row>'.encode())
 
     def write_rows(self, rows: Sequence[Sequence[str]]) -> None:
         """Write a batch of rows: text kept text (never a formula), amounts as numbers."""
-        if not rows:
-            return
-        refs = self._refs(len(rows[0]))
-        parts: list[str] = []
-        for index, row in enumerate(rows, 1):
-            if index % 1000 == 0:  # a batch's whole XML at once would cost ~30 MB of memory
-                self._sheet.write("".join(parts).encode())
-                parts = []
+        write_string, write_number = self._sheet.write_string, self._sheet.write_number
+        for row in rows:
+            number = self._row
+            careful = _xlsx_care(row)
+            for column, value in enumerate(row):
+                if value:
+                    write_string(number, column, _clean_text(value) if careful else value)
+            for column in self._numbers:
+                value = row[column]
+                if value and _NUMBER.fullmatch(value):
+                    write_number(number, column, float(value), self._money)
             self._row += 1
-            number = str(self._row)
-            if _xml_care(row):
-                parts.append(f'<row r="{number}">{self._careful(row, number)}</row>')
-                continue
-            parts.append(f'<row r="{number}">')
-            parts.extend([
-                f'{ref}{number}" s="1"><v>{value}</v></c>' if is_number else
-                f'{ref}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
-                for (ref, is_number), value in zip(refs, row, strict=True) if value])
-            parts.append("</row>")
-        self._sheet.write("".join(parts).encode())
 
     def close(self) -> None:
-        """Finish the sheet and the zip."""
-        self._sheet.write(_SHEET_END.encode())
-        self._sheet.close()
-        self._zip.close()
+        """Finish the workbook (XlsxWriter assembles the zip from its temporary files)."""
+        self._book.close()
+
+
+def _clean_text(value: str) -> str:
+    """A cell's text without the control characters XML refuses, formulas neutralised."""
+    return neutralise(_ILLEGAL_XML.sub("", value))
 
 
 def open_writer(fmt: str, path: Path, sheet_title: str = "Customers",
