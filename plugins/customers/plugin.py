@@ -46,8 +46,8 @@ CUSTOMER_PERMISSIONS = (
 
 
 # Each part's module; imported when the app asks the hooks (never at plugin discovery).
-PARTS = ("views_list", "views_record", "search", "importing", "exporting", "dedupe",
-         "classification", "api", "demo")
+PARTS = ("views_list", "bulk_actions", "views_record", "search", "importing", "exporting",
+         "dedupe", "classification", "api", "demo")
 
 
 def _parts() -> Iterator[ModuleType]:

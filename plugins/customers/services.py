@@ -58,11 +58,15 @@ __all__ = [
     "filter_conditions",
     "find_likely_duplicates",
     "get_customer",
+    "get_segment",
     "list_customers",
+    "list_segments",
     "may_change_record",
     "merge_customers",
     "remove_tag",
     "restore_customer",
+    "search_customers",
+    "segment_filters",
     "to_minor_units",
     "update_contact",
     "update_contact_record",
@@ -352,6 +356,19 @@ def adjust_total_amount(session: Session, customer_id: int, delta: Decimal | int
     return customer.total_amount
 
 
+def _as_date(value: dt.date | str, field: str) -> dt.date:
+    """A filter's date: a ``date`` or ISO text (``"2026-11-27"``, as saved segments hold it)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise FieldError(field, _("\"%(value)s\" is not a date (YYYY-MM-DD).",
+                                  value=value)) from None
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
@@ -398,14 +415,15 @@ def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
         elif key == "amount_max":
             conditions.append(Customer.total_amount <= to_minor_units(value, key))
         elif key == "created_from":
-            conditions.append(Customer.created_at >= _day_start(value))
+            conditions.append(Customer.created_at >= _day_start(_as_date(value, key)))
         elif key == "created_to":
-            conditions.append(Customer.created_at < _day_start(value + dt.timedelta(days=1)))
+            conditions.append(Customer.created_at
+                              < _day_start(_as_date(value, key) + dt.timedelta(days=1)))
         elif key == "last_contact_from":
-            conditions.append(Customer.last_contact_at >= _day_start(value))
+            conditions.append(Customer.last_contact_at >= _day_start(_as_date(value, key)))
         elif key == "last_contact_to":
-            conditions.append(
-                Customer.last_contact_at < _day_start(value + dt.timedelta(days=1)))
+            conditions.append(Customer.last_contact_at
+                              < _day_start(_as_date(value, key) + dt.timedelta(days=1)))
         else:
             raise DomainError(_("Unknown filter: %(name)s.", name=key))
     return conditions
@@ -691,7 +709,10 @@ def delete_contact_record(session: Session, record_id: int, *, user: Any = None)
     _refresh_last_contact(session, customer)
 
 
-# ---------------------------------------------------------------------------- dedupe part
-# Re-exported for other plugins; imported last because those modules use this one.
+# ---------------------------------------------------------------------------- other parts
+# Re-exported for other plugins (marketing targets segments; every plugin may search);
+# imported last because those modules use this one.
 from .dedupe import find_likely_duplicates  # noqa: E402
 from .merge import merge_customers  # noqa: E402
+from .search import search_customers  # noqa: E402
+from .segments import get_segment, list_segments, segment_filters  # noqa: E402

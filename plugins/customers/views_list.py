@@ -27,7 +27,6 @@ from crm_core.toolkit import DomainError, MenuItem, db, require_permission, star
 
 from . import bulk_actions, exporting, search, segments, services
 from .blueprint import bp
-from .bulk_actions import celery_tasks  # noqa: F401 - offered as this part's task
 from .forms_list import FILTER_FIELDS, BulkForm, FilterForm, SegmentForm
 from .models import Customer, CustomerTag, CustomerType, Tag
 from .plugin import N_

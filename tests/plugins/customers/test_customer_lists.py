@@ -154,6 +154,10 @@ def test_filters_narrow_the_list(customers_app, session):
     assert listed(created_to=today - dt.timedelta(days=1)) == []
     assert listed(last_contact_from=dt.date(2026, 3, 5),
                   last_contact_to=dt.date(2026, 3, 5)) == ["Small"]
+    # As a saved segment holds them (JSON): ISO text.
+    assert listed(last_contact_from="2026-03-05", last_contact_to="2026-03-05") == ["Small"]
+    with pytest.raises(FieldError, match="is not a date"):
+        listed(created_from="2026-13-45")
     with pytest.raises(FieldError, match="at most two decimals"):
         listed(amount_min="1.005")
     with pytest.raises(FieldError, match="Sort by one of"):
