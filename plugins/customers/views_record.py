@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -125,6 +125,22 @@ def _show_error(form: Any, error: DomainError) -> None:
         form[field].errors = [*form[field].errors, str(error)]
     else:
         form.form_errors.append(str(error))
+
+
+def _saved(form: Any, write: Callable[[], Any], message: str, customer: Customer,
+           anchor: str) -> Any | None:
+    """Run the service call ``write``: on a refusal roll back and show it on ``form`` (and
+    return None); else commit, flash ``message`` and return the redirect to the customer's
+    page at ``anchor``."""
+    try:
+        write()
+    except DomainError as error:
+        db.session.rollback()
+        _show_error(form, error)
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id, _anchor=anchor))
 
 
 def _duplicate_check_url(customer: Customer | None) -> str | None:
@@ -361,18 +377,11 @@ def contact_add(customer_id: int):  # type: ignore[no-untyped-def]
     """Add a contact person to the customer."""
     customer = _customer_or_404(customer_id)
     form = ContactForm(prefix=NEW_CONTACT)
-    if form.validate_on_submit():
-        try:
-            services.add_contact(db.session, customer.id, user=current_user,
-                                 **contact_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Contact %(name)s added.", name=form.name.data), "success")
-            return redirect(url_for("customers.detail", customer_id=customer.id,
-                                    _anchor="contacts"))
+    if form.validate_on_submit() and (done := _saved(
+            form, lambda: services.add_contact(db.session, customer.id, user=current_user,
+                                               **contact_values(form)),
+            _("Contact %(name)s added.", name=form.name.data), customer, "contacts")):
+        return done
     return _render_detail(customer, contact_form=form, status=400)
 
 
@@ -392,18 +401,11 @@ def contact_edit(customer_id: int, contact_id: int):  # type: ignore[no-untyped-
     form = ContactForm(prefix=f"contact-{contact.id}", obj=Values(
         name=contact.name, title=contact.title, phones=", ".join(contact.phones),
         email=contact.email, is_primary=contact.is_primary))
-    if form.validate_on_submit():
-        try:
-            services.update_contact(db.session, contact.id, contact_values(form),
-                                    user=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Contact saved."), "success")
-            return redirect(url_for("customers.detail", customer_id=customer.id,
-                                    _anchor="contacts"))
+    if form.validate_on_submit() and (done := _saved(
+            form, lambda: services.update_contact(db.session, contact.id, contact_values(form),
+                                                  user=current_user),
+            _("Contact saved."), customer, "contacts")):
+        return done
     template = ("customers/_contact_form.html" if request.headers.get("HX-Request")
                 else "customers/_contact_page.html")
     return render_template(template, customer=customer, contact=contact, form=form,
@@ -439,21 +441,14 @@ def record_add(customer_id: int):  # type: ignore[no-untyped-def]
     """Record a call, visit, email, meeting or other contact, with an optional follow-up."""
     customer = _customer_or_404(customer_id)
     form = contact_record_form(_customer_contacts(customer), prefix=NEW_RECORD)
-    if form.validate_on_submit():
-        try:
-            services.add_contact_record(
+    if form.validate_on_submit() and (done := _saved(
+            form, lambda: services.add_contact_record(
                 db.session, customer.id, kind=form.kind.data, content=form.content.data,
                 occurred_at=occurred_at_utc(form), contact_id=form.contact_id.data,
                 next_follow_up=form.next_follow_up.data, user_id=current_user.id,
-                user=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Contact record added."), "success")
-            return redirect(url_for("customers.detail", customer_id=customer.id,
-                                    _anchor="timeline"))
+                user=current_user),
+            _("Contact record added."), customer, "timeline")):
+        return done
     return _render_detail(customer, record_form=form, status=400)
 
 
@@ -485,16 +480,11 @@ def record_edit(customer_id: int, record_id: int):  # type: ignore[no-untyped-de
         if form.occurred_at.data is not None and form.occurred_at.data.strftime(
                 "%Y-%m-%d %H:%M") != local:
             changes["occurred_at"] = occurred_at_utc(form)
-        try:
-            services.update_contact_record(db.session, record.id, changes, user=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Contact record saved."), "success")
-            return redirect(url_for("customers.detail", customer_id=customer.id,
-                                    _anchor="timeline"))
+        done = _saved(form, lambda: services.update_contact_record(
+            db.session, record.id, changes, user=current_user),
+            _("Contact record saved."), customer, "timeline")
+        if done:
+            return done
     template = ("customers/_record_form.html" if request.headers.get("HX-Request")
                 else "customers/_record_page.html")
     return render_template(template, customer=customer, record=record, form=form,
