@@ -7,25 +7,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from customers_testing import add_user
 from sqlalchemy import select, update
 
-from crm_core.auth.models import User
 from crm_core.db import get_session
 from crm_core.rbac.departments import create_department
-from crm_core.rbac.service import assign_roles, user_permission_names
-from crm_core.testing import create_test_user
+from crm_core.rbac.service import user_permission_names
 from plugins.customers import services
 from plugins.customers.models import Customer
 from plugins.customers.validation import FieldError
-
-
-def add_user(app, session, name, roles, department_id=None, superuser=False):
-    """A user made by the test helper, then placed in a department and given roles."""
-    user = create_test_user(app, name, superuser=superuser)
-    session.get(User, user.id).department_id = department_id
-    assign_roles(session, user.id, roles)
-    session.commit()
-    return user.id
 
 
 def names(page):

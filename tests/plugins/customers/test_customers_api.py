@@ -5,23 +5,14 @@ scope (404 outside it), no N+1 queries, and a valid OpenAPI document."""
 from __future__ import annotations
 
 import pytest
+from customers_testing import add_user
 from sqlalchemy import event
 
 from crm_core.api.tokens import create_token
 from crm_core.auth.models import User
 from crm_core.db import get_session
 from crm_core.rbac.departments import create_department
-from crm_core.rbac.service import assign_roles
-from crm_core.testing import create_test_user
 from plugins.customers import services
-
-
-def add_user(app, session, name, roles, department_id=None, superuser=False):
-    user = create_test_user(app, name, superuser=superuser)
-    session.get(User, user.id).department_id = department_id
-    assign_roles(session, user.id, roles)
-    session.commit()
-    return user.id
 
 
 def bearer(session, user_id):

@@ -5,49 +5,17 @@ form's warning partial and the possible-duplicates page show them."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
+from customers_testing import add_user, app_session, client_for
 from sqlalchemy import select
 
-from crm_core.auth.models import User
-from crm_core.db import get_session
 from crm_core.rbac.departments import create_department
-from crm_core.rbac.service import assign_roles
-from crm_core.testing import create_test_user, login
 from plugins.customers import dedupe, services
 from plugins.customers.dedupe import duplicate_groups, find_likely_duplicates
 from plugins.customers.models import Customer
 from plugins.customers.validation import uscc_check_char
 
 USCC = "91110108MA01C3XK5" + uscc_check_char("91110108MA01C3XK5")
-
-
-def add_user(app, session, name, roles, department_id=None, superuser=False):
-    user = create_test_user(app, name, superuser=superuser)
-    session.get(User, user.id).department_id = department_id
-    assign_roles(session, user.id, roles)
-    session.commit()
-    return user.id
-
-
-@contextmanager
-def app_session(app):
-    """A session in its own app context, committed on leaving: set up data with it, then
-    make requests outside it (a shared app context would keep the signed-in user)."""
-    with app.app_context():
-        session = get_session()
-        yield session
-        session.commit()
-
-
-class _Id:
-    def __init__(self, user_id):
-        self.id = user_id
-
-
-def client_for(app, user_id):
-    """A test client signed in as the user."""
-    return login(app.test_client(), _Id(user_id))
 
 
 def found(session, **query):

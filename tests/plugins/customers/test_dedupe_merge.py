@@ -8,18 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from contextlib import contextmanager
 
 import pytest
+from customers_testing import add_user, app_session, client_for
 from sqlalchemy import func, select
 
 from crm_core.audit.models import AuditEntry
-from crm_core.auth.models import User
 from crm_core.db import get_session
 from crm_core.errors import DomainError
 from crm_core.rbac.departments import create_department
-from crm_core.rbac.service import assign_roles
-from crm_core.testing import create_test_user, login
 from crm_core.toolkit import hookimpl
 from plugins.customers import services
 from plugins.customers.merge import MERGE_FIELDS, merge_customers
@@ -52,34 +49,6 @@ def listener(customers_app):
     heard = MergeListener()
     customers_app.extensions["crm"].pm.register(heard, name="merge-listener")
     return heard
-
-
-@contextmanager
-def app_session(app):
-    """A session in its own app context, committed on leaving: set up data with it, then
-    make requests outside it (a shared app context would keep the signed-in user)."""
-    with app.app_context():
-        session = get_session()
-        yield session
-        session.commit()
-
-
-class _Id:
-    def __init__(self, user_id):
-        self.id = user_id
-
-
-def client_for(app, user_id):
-    """A test client signed in as the user."""
-    return login(app.test_client(), _Id(user_id))
-
-
-def add_user(app, session, name, roles, department_id=None, superuser=False):
-    user = create_test_user(app, name, superuser=superuser)
-    session.get(User, user.id).department_id = department_id
-    assign_roles(session, user.id, roles)
-    session.commit()
-    return user.id
 
 
 def two_acmes(session):

@@ -10,6 +10,7 @@ import json
 import time
 
 import pytest
+from customers_testing import add_user
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -18,21 +19,12 @@ from crm_core.auth.models import User
 from crm_core.db import get_session
 from crm_core.jobs.models import Job
 from crm_core.rbac.departments import create_department
-from crm_core.rbac.service import assign_roles
 from crm_core.testing import create_test_user, invoke_cli, login
 from crm_core.toolkit import DomainError
 from plugins.customers import services
 from plugins.customers.export_writers import neutralise, open_writer, readable_phone
 from plugins.customers.exporting import HEADERS, start_export, write_export
 from plugins.customers.models import Customer
-
-
-def add_user(app, session, name, roles, department_id=None, superuser=False):
-    user = create_test_user(app, name, superuser=superuser)
-    session.get(User, user.id).department_id = department_id
-    assign_roles(session, user.id, roles)
-    session.commit()
-    return user.id
 
 
 @pytest.fixture

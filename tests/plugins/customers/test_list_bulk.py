@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from customers_testing import add_customers, add_user, app_session, client_for, csrf, listed
 from sqlalchemy import select
-from test_list_helpers import add_customers, add_user, app_session, client_for, csrf, listed
 
 from crm_core.jobs.models import Job
 from crm_core.rbac.departments import create_department

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_list_helpers import add_customers, add_user, app_session, client_for, csrf, listed
+from customers_testing import add_customers, add_user, app_session, client_for, csrf, listed
 
 from crm_core.rbac.departments import create_department
 from plugins.customers import segments

@@ -1,5 +1,5 @@
-"""Helpers of the list page tests (no tests here): users with roles, customers, and reading
-the page."""
+"""Helpers of the customers tests (no tests here): users with roles, sessions and signed-in
+clients that do not share an app context, customers, and reading the list page."""
 
 from __future__ import annotations
 
@@ -25,12 +25,12 @@ def app_session(app) -> Iterator:
         session.commit()
 
 
-def add_user(app, session, name, roles, department_id=None, superuser=False):
+def add_user(app, session, name, roles=(), department_id=None, superuser=False):
     """A user in ``department_id`` holding ``roles``; returns its id."""
     session.commit()  # the user is made in another session: SQLite allows one writer
     user = create_test_user(app, name, superuser=superuser)
     session.get(User, user.id).department_id = department_id
-    assign_roles(session, user.id, roles)
+    assign_roles(session, user.id, list(roles))
     session.commit()
     return user.id
 
