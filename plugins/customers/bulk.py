@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import importlib
 import operator
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -24,7 +23,7 @@ from .models import Customer, CustomerEmail, CustomerPhone, CustomerTag
 from .names import name_key, pinyin, spell_name
 
 __all__ = ["allocate_ids", "analyze", "generated_code", "index_in_search",
-           "insert_customers", "loading", "set_loading"]
+           "insert_customers", "set_loading"]
 
 _TABLE = Customer.__table__
 # Children and maintained keys, not columns the caller passes as such.
@@ -281,12 +280,3 @@ def set_loading(session: Session, on: bool = True) -> None:
     for name, value in (LOADING_PRAGMAS if on else _USUAL_PRAGMAS).items():
         connection.exec_driver_sql(f"PRAGMA {name}={int(value)}")
 
-
-@contextmanager
-def loading(session: Session) -> Iterator[None]:
-    """The loading settings for the length of a ``with`` block (see ``set_loading``)."""
-    set_loading(session)
-    try:
-        yield
-    finally:
-        set_loading(session, on=False)

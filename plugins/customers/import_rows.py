@@ -98,25 +98,10 @@ class RowCleaner:
         self._types: dict[str, int] | None = None
         self._tags: dict[str, int] | None = None
         self._users: dict[str, tuple[int, int | None]] = {}
-        self._all_users = False  # every user name is in _users: a miss needs no query
         self._default_department = self._user(owner_id)[1] if owner_id else None
-
-    def preload(self) -> None:
-        """Read the customer types, tags and (when a column names owners) users now, so that
-        ``clean`` needs the database no more and may run in another thread."""
-        self._type_id_map()
-        self._tag_map()
-        if "owner" in self.fields:
-            users = _users_table()
-            for user_id, username, department_id in self.session.execute(
-                    select(users.c.id, users.c.username, users.c.department_id)):
-                self._users.setdefault(str(username), (user_id, department_id))
-            self._all_users = True
 
     def _user(self, key: int | str) -> tuple[int, int | None]:
         cache_key = str(key)
-        if cache_key not in self._users and self._all_users and isinstance(key, str):
-            raise FieldError("owner", _("There is no user named %(name)s.", name=key))
         if cache_key not in self._users:
             users = _users_table()
             column = users.c.id if isinstance(key, int) else users.c.username

@@ -10,14 +10,11 @@ every imported customer carries ``import_id``, which says the rest.
 
 from __future__ import annotations
 
-import contextvars
 import csv
 import importlib
 import json
-import queue
 import shutil
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,53 +207,6 @@ def _batches(table: TableFile, cleaner: RowCleaner, key: str | None
         yield batch
 
 
-def _ahead(batches: Iterator[list[CleanRow]], depth: int = 2) -> Iterator[list[CleanRow]]:
-    """``batches``, read and cleaned in a thread up to ``depth`` batches ahead.
-
-    SQLite and psycopg let go of the GIL while they insert and commit (about half of an
-    import's time), so with a second core the next rows are read and checked meanwhile. The
-    thread runs in a copy of this context (the app, the locale of the reasons); the cleaner
-    must not need the session (``RowCleaner.preload``). An error in the thread is raised here;
-    leaving early stops the thread.
-    """
-    buffer: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: tuple[str, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                buffer.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                if not put(("batch", batch)):
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            put(("error", exc))
-        else:
-            put(("done", None))
-
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(produce,),
-                              name="customers-import-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, item = buffer.get()
-            if kind == "error":
-                raise item
-            if kind == "done":
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
-
-
 class _Reports:
     """The error report (original cells + row + reason, UTF-8 with BOM for Excel) and the
     check list the result page shows (row, level, message)."""
@@ -294,9 +244,8 @@ def _pass(session: Session, imp: CustomerImport, *, dry_run: bool, user_id: int 
         writer = BatchWriter(session, mode=imp.mode, key=imp.key, import_id=imp.id,
                              user_id=user_id, dry_run=dry_run, seen=seen)
         reports = _Reports(folder, table.headers)
-        cleaner.preload()
         try:
-            for batch in _ahead(_batches(table, cleaner, imp.key)):
+            for batch in _batches(table, cleaner, imp.key):
                 if not dry_run:  # again each batch: a commit may hand the connection back
                     bulk.set_loading(session)
                 outcome = writer.process(batch)

@@ -15,8 +15,8 @@ from crm_core.db import get_session
 from crm_core.errors import DomainError
 from crm_core.testing import create_test_user, invoke_cli
 from plugins.customers import bulk, names, search, services
-from plugins.customers.import_rows import _phone
-from plugins.customers.validation import normalise_phone
+from plugins.customers.import_rows import _phone, _uscc
+from plugins.customers.validation import normalise_phone, normalise_uscc, uscc_check_char
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -124,3 +124,14 @@ def test_an_import_refreshes_the_planners_statistics(crm_make_app, tmp_path, dat
             analysed = set(session.scalars(text(
                 "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")))
             assert {"customers_customer", "customers_search_doc"} <= analysed
+
+
+@pytest.mark.parametrize("raw", [
+    "91110108MA01C3XK5" + uscc_check_char("91110108MA01C3XK5"),
+    "91110108MA01C3XK5" + ("0" if uscc_check_char("91110108MA01C3XK5") != "0" else "1"),
+    "91110108ma01c3xk5" + uscc_check_char("91110108MA01C3XK5"), "9111 0108 MA01 C3XK 5X",
+    "91110108MA01C3XKS0", "91AB0108MA01C3XK50", "911101", ""])
+def test_the_import_stores_each_uscc_as_normalise_uscc_does(customers_app, raw):
+    with customers_app.test_request_context():
+        assert _stored(lambda value, _field: _uscc(value), raw) \
+            == _stored(lambda value, _field: normalise_uscc(value), raw)
