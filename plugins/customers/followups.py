@@ -17,8 +17,8 @@ from typing import Any
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext, to_user_timezone
-from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crm_core.toolkit import scoped, utcnow
 
@@ -33,37 +33,32 @@ def user_today() -> dt.date:
     return to_user_timezone(now).date() if has_request_context() else now.date()
 
 
-def _is_open() -> Any:
-    """No newer contact record of the same customer exists."""
-    later = aliased(ContactRecord)
-    return ~exists().where(later.customer_id == ContactRecord.customer_id,
-                           later.occurred_at > ContactRecord.occurred_at)
-
-
-def _due(user: Any, today: dt.date) -> Select[Any]:
-    return (select(ContactRecord, Customer)
-            .join(Customer, Customer.id == ContactRecord.customer_id)
-            .where(ContactRecord.next_follow_up.is_not(None),
-                   ContactRecord.next_follow_up <= today,
-                   Customer.deleted_at.is_(None), _is_open()))
-
-
 def due_follow_ups(session: Session, *, user: Any, today: dt.date | None = None,
                    limit: int = 50) -> list[tuple[ContactRecord, Customer]]:
     """Open follow-ups due on or before ``today`` (default: the user's today) on customers
-    ``user`` owns or whose records they made, oldest date first, at most ``limit``."""
+    ``user`` owns or whose newest record they made, oldest date first, at most ``limit``.
+
+    Reads the customers' maintained ``follow_up_on`` / ``follow_up_by`` through the
+    ``(owner_id, follow_up_on)`` and ``(follow_up_by, follow_up_on)`` indexes (two seeks, not
+    a scan of every follow-up ever set), then the open records of those few customers."""
     today = today or user_today()
     user_id = getattr(user, "id", user)
-    # Two indexed queries (records by author, customers by owner) instead of one OR, which
-    # would scan every follow-up ever set.
-    found: dict[int, tuple[ContactRecord, Customer]] = {}
-    for condition in (ContactRecord.user_id == user_id, Customer.owner_id == user_id):
-        query = scoped(_due(user, today).where(condition), Customer, user)
-        query = query.order_by(ContactRecord.next_follow_up, ContactRecord.id).limit(limit)
-        for record, customer in session.execute(query):
-            found[record.id] = (record, customer)
-    rows = sorted(found.values(), key=lambda row: (row[0].next_follow_up, row[0].id))
-    return rows[:limit]
+    found: dict[int, Customer] = {}
+    for column in (Customer.owner_id, Customer.follow_up_by):
+        query = scoped(select(Customer), Customer, user).where(
+            column == user_id, Customer.follow_up_on.is_not(None),
+            Customer.follow_up_on <= today, Customer.deleted_at.is_(None))
+        for customer in session.scalars(query.order_by(Customer.follow_up_on, Customer.id)
+                                        .limit(limit)):
+            found[customer.id] = customer
+    customers = sorted(found.values(), key=lambda customer: (customer.follow_up_on,
+                                                             customer.id))[:limit]
+    rows = []
+    for customer in customers:
+        record = open_follow_up(session, customer.id)
+        if record is not None:
+            rows.append((record, customer))
+    return rows
 
 
 def open_follow_up(session: Session, customer_id: int) -> ContactRecord | None:

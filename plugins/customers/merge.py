@@ -140,12 +140,12 @@ def _merge(session: Session, target_id: int, merged_ids: list[int],
 
     _move_children(session, target, merged_ids)
     target.total_amount = sum(customer.total_amount or 0 for customer in (target, *merged))
-    contacts = [moment for moment in (_aware(c.last_contact_at) for c in (target, *merged))
-                if moment is not None]
-    target.last_contact_at = max(contacts) if contacts else None
+    session.flush()
+    services.refresh_contact_summary(session, target)  # last contact and open follow-up
     note = _("Merged into %(code)s.", code=target.code)
     for customer in merged:
         customer.total_amount = 0  # counted once, on the target
+        customer.follow_up_on = customer.follow_up_by = None  # their records moved
         customer.notes = f"{customer.notes.rstrip()}\n{note}".strip()
     session.flush()
 

@@ -72,6 +72,9 @@ class Customer(TimestampMixin, Model):
         Index("ix_customers_customer_name_id", "name", "id"),
         Index("ix_customers_customer_total_amount_id", "total_amount", "id"),
         Index("ix_customers_customer_last_contact_at_id", "last_contact_at", "id"),
+        Index("ix_customers_customer_owner_id_follow_up_on", "owner_id", "follow_up_on"),
+        Index("ix_customers_customer_follow_up_by_follow_up_on", "follow_up_by",
+              "follow_up_on"),
         # Only the trash: an index on every row's NULL would tempt the planner (before ANALYZE)
         # to read the whole table through it for "not in the trash".
         Index("ix_customers_customer_trash", "deleted_at", "id",
@@ -101,6 +104,11 @@ class Customer(TimestampMixin, Model):
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     total_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     last_contact_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The open follow-up: the newest contact record's next-follow-up date and its author,
+    # maintained by the services so "my follow-ups" is an index seek, not a scan of records.
+    follow_up_on: Mapped[dt.date | None] = mapped_column(Date)
+    follow_up_by: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL"))
     notes: Mapped[str] = mapped_column(Text, default="")
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # Maintained from ``name`` by the services (names.name_key / names.pinyin) for the

@@ -543,6 +543,8 @@ def add_contact_record(session: Session, customer_id: int, *, kind: str, content
     moved = last is None or moment > last
     if moved:
         customer.last_contact_at = moment
+    if last is None or moment >= last:  # the newest record now: its follow-up is the open one
+        customer.follow_up_on, customer.follow_up_by = next_follow_up, user_id
     session.flush()
     if moved:
         emit("customer_updated", session, customer_id=customer.id, changed=["last_contact_at"])
@@ -652,13 +654,18 @@ def _load_record(session: Session, record_id: int, user: Any) -> tuple[ContactRe
     return record, customer
 
 
-def _refresh_last_contact(session: Session, customer: Customer) -> None:
-    """Set ``last_contact_at`` to the newest remaining record (one indexed query)."""
-    newest = session.scalar(select(ContactRecord.occurred_at)
-                            .where(ContactRecord.customer_id == customer.id)
-                            .order_by(ContactRecord.occurred_at.desc()).limit(1))
-    if _aware(newest) != _aware(customer.last_contact_at):
-        customer.last_contact_at = newest
+def refresh_contact_summary(session: Session, customer: Customer) -> None:
+    """Set ``last_contact_at`` and the open follow-up (``follow_up_on``, ``follow_up_by``)
+    from the customer's newest remaining record (one indexed query). For this plugin's own
+    modules that move or delete records (merge)."""
+    newest = session.execute(
+        select(ContactRecord.occurred_at, ContactRecord.next_follow_up, ContactRecord.user_id)
+        .where(ContactRecord.customer_id == customer.id)
+        .order_by(ContactRecord.occurred_at.desc(), ContactRecord.id.desc()).limit(1)).first()
+    moment, follow_up_on, follow_up_by = newest or (None, None, None)
+    customer.follow_up_on, customer.follow_up_by = follow_up_on, follow_up_by
+    if _aware(moment) != _aware(customer.last_contact_at):
+        customer.last_contact_at = moment
         session.flush()
         emit("customer_updated", session, customer_id=customer.id, changed=["last_contact_at"])
 
@@ -695,8 +702,8 @@ def update_contact_record(session: Session, record_id: int, changes: Mapping[str
             changed.append(key)
     if changed:
         session.flush()
-        if "occurred_at" in changed:
-            _refresh_last_contact(session, customer)
+        if "occurred_at" in changed or "next_follow_up" in changed:
+            refresh_contact_summary(session, customer)
     return changed
 
 
@@ -706,7 +713,7 @@ def delete_contact_record(session: Session, record_id: int, *, user: Any = None)
     record, customer = _load_record(session, record_id, user)
     session.delete(record)
     session.flush()
-    _refresh_last_contact(session, customer)
+    refresh_contact_summary(session, customer)
 
 
 # ---------------------------------------------------------------------------- other parts

@@ -92,3 +92,22 @@ def test_the_widget_is_on_the_dashboard_with_an_empty_state(customers_app, sessi
     assert 'data-widget-url="/api/v1/widgets/customers.my_follow_ups"' in home
     assert 'data-kind="list"' in home and "My follow-ups" in home
     assert data["items"] == [] and data["empty"] == "No follow-ups due today. Well done."
+
+
+def test_deleting_the_newest_record_reopens_the_follow_up_before_it(customers_app, session):
+    sally = add_user(customers_app, session, "sally", ["sales"])
+    acme = services.create_customer(session, name="ACME", owner_id=sally.id)
+    follow_up(session, acme, -2, hours_ago=5, content="Call back about the quote")
+    visit = services.add_contact_record(session, acme.id, kind="visit", occurred_at=NOW)
+    session.commit()
+    assert followups.due_follow_ups(session, user=sally, today=TODAY) == []
+
+    services.delete_contact_record(session, visit.id)
+    session.commit()
+    due = followups.due_follow_ups(session, user=sally, today=TODAY)
+    assert [(record.content, customer.name) for record, customer in due] == [
+        ("Call back about the quote", "ACME")]
+    services.update_contact_record(session, due[0][0].id,
+                                   {"next_follow_up": TODAY + dt.timedelta(days=3)})
+    session.commit()
+    assert followups.due_follow_ups(session, user=sally, today=TODAY) == []

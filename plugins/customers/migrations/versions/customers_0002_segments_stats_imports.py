@@ -124,6 +124,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_customers_customer_pinyin_key'), ['pinyin_key'], unique=False)
         batch_op.create_index('ix_customers_customer_total_amount_id', ['total_amount', 'id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_customers_customer_import_id_customers_import'), 'customers_import', ['import_id'], ['id'], ondelete='SET NULL')
+        batch_op.add_column(sa.Column('follow_up_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('follow_up_by', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_customers_customer_follow_up_by_core_user'),
+                                    'core_user', ['follow_up_by'], ['id'], ondelete='SET NULL')
+        batch_op.create_index('ix_customers_customer_owner_id_follow_up_on',
+                              ['owner_id', 'follow_up_on'], unique=False)
+        batch_op.create_index('ix_customers_customer_follow_up_by_follow_up_on',
+                              ['follow_up_by', 'follow_up_on'], unique=False)
         batch_op.drop_index(batch_op.f('ix_customers_customer_deleted_at'))
         batch_op.create_index('ix_customers_customer_trash', ['deleted_at', 'id'], unique=False,
                               sqlite_where=sa.text('deleted_at IS NOT NULL'),
@@ -131,6 +139,21 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     _fill_name_keys()
+    op.execute(FILL_FOLLOW_UPS)
+
+
+# Each customer's open follow-up: its newest contact record's date and author.
+FILL_FOLLOW_UPS = """
+UPDATE customers_customer SET
+  follow_up_on = (SELECT r.next_follow_up FROM customers_contact_record r
+                  WHERE r.customer_id = customers_customer.id
+                  ORDER BY r.occurred_at DESC, r.id DESC LIMIT 1),
+  follow_up_by = (SELECT r.user_id FROM customers_contact_record r
+                  WHERE r.customer_id = customers_customer.id
+                  ORDER BY r.occurred_at DESC, r.id DESC LIMIT 1)
+WHERE EXISTS (SELECT 1 FROM customers_contact_record r
+              WHERE r.customer_id = customers_customer.id)
+"""
 
 
 def _fill_name_keys() -> None:
@@ -154,6 +177,12 @@ def downgrade() -> None:
     with op.batch_alter_table('customers_customer', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_customers_customer_import_id_customers_import'), type_='foreignkey')
         batch_op.drop_index('ix_customers_customer_trash')
+        batch_op.drop_index('ix_customers_customer_follow_up_by_follow_up_on')
+        batch_op.drop_index('ix_customers_customer_owner_id_follow_up_on')
+        batch_op.drop_constraint(batch_op.f('fk_customers_customer_follow_up_by_core_user'),
+                                 type_='foreignkey')
+        batch_op.drop_column('follow_up_by')
+        batch_op.drop_column('follow_up_on')
         batch_op.create_index(batch_op.f('ix_customers_customer_deleted_at'), ['deleted_at'],
                               unique=False)
         batch_op.drop_index('ix_customers_customer_total_amount_id')
