@@ -158,8 +158,8 @@ class Run:
                  "ORDER BY updated_at DESC, id DESC LIMIT 50", ())
         updated, last_id = s["raw_deep"]
         deep = (f"SELECT {LIST_COLUMNS} FROM customers_customer WHERE deleted_at IS NULL AND "
-                "(updated_at < ? OR (updated_at = ? AND id < ?)) "
-                "ORDER BY updated_at DESC, id DESC LIMIT 50", (updated, updated, last_id))
+                "(updated_at, id) < (?, ?) "
+                "ORDER BY updated_at DESC, id DESC LIMIT 50", (updated, last_id))
         scoped = (f"SELECT {LIST_COLUMNS} FROM customers_customer WHERE deleted_at IS NULL "
                   "AND department_id = ? ORDER BY updated_at DESC, id DESC LIMIT 50",
                   (self.sales.department_id,))
