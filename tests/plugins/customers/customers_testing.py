@@ -70,3 +70,24 @@ def csrf(html):
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "the page has no CSRF token"
     return match.group(1)
+
+
+def add_staff(app, session, name, roles=(), department_id=None, superuser=False):
+    """Like ``add_user``, but returns the ``User`` (loaded in ``session``)."""
+    return session.get(User, add_user(app, session, name, roles, department_id, superuser))
+
+
+class Browser:
+    """A signed-in test client whose every request runs in a fresh app context (the
+    ``session`` fixture's context would otherwise cache its own anonymous user)."""
+
+    def __init__(self, app, user):
+        self.app, self.client = app, login(app.test_client(), user)
+
+    def get(self, *args, **kwargs):
+        with self.app.app_context():
+            return self.client.get(*args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        with self.app.app_context():
+            return self.client.post(*args, **kwargs)

@@ -9,12 +9,12 @@ import html
 import re
 
 import pytest
+from customers_testing import Browser, add_staff
 from markupsafe import Markup
 from sqlalchemy import select
 
 from crm_core.auth.models import User
 from crm_core.rbac.departments import create_department
-from crm_core.rbac.service import assign_roles
 from crm_core.testing import create_test_user, login
 from crm_core.toolkit import hookimpl
 from plugins.customers import search, services
@@ -22,30 +22,6 @@ from plugins.customers.models import Contact, ContactRecord, Customer
 
 EN = {"Accept-Language": "en"}
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def add_user(app, session, name, roles=(), department_id=None, superuser=False):
-    user = create_test_user(app, name, superuser=superuser)
-    session.get(User, user.id).department_id = department_id
-    assign_roles(session, user.id, list(roles))
-    session.commit()
-    return session.get(User, user.id)
-
-
-class Browser:
-    """A signed-in test client whose every request runs in a fresh app context (the
-    ``session`` fixture's context would otherwise cache its own anonymous user)."""
-
-    def __init__(self, app, user):
-        self.app, self.client = app, login(app.test_client(), user)
-
-    def get(self, *args, **kwargs):
-        with self.app.app_context():
-            return self.client.get(*args, **kwargs)
-
-    def post(self, *args, **kwargs):
-        with self.app.app_context():
-            return self.client.post(*args, **kwargs)
 
 
 
@@ -82,7 +58,7 @@ class BrokenPlugin:
 @pytest.fixture
 def web(customers_app, session):
     customers_app.config["WTF_CSRF_ENABLED"] = False
-    root = add_user(customers_app, session, "root", superuser=True)
+    root = add_staff(customers_app, session, "root", superuser=True)
     return Browser(customers_app, root)
 
 
@@ -253,8 +229,8 @@ def test_only_the_author_edits_and_deletes_a_record(customers_app, session, cust
     customers_app.config["WTF_CSRF_ENABLED"] = False
     team = create_department(session, "East").id
     session.commit()
-    sally = add_user(customers_app, session, "sally", ["sales"], team)
-    sam = add_user(customers_app, session, "sam", ["sales"], team)
+    sally = add_staff(customers_app, session, "sally", ["sales"], team)
+    sam = add_staff(customers_app, session, "sam", ["sales"], team)
     services.update_customer(session, customer.id, {"owner_id": sally.id,
                                                     "department_id": team})
     hers = services.add_contact_record(session, customer.id, kind="call", content="first",
@@ -314,7 +290,7 @@ def test_the_page_on_postgresql(crm_make_app):
 def test_the_pages_forms_carry_their_csrf_tokens(customers_app, session, customer):
     """With CSRF on (as in production): the add-contact form and a delete button of the page
     post with the tokens the page gave them, and a post without one is refused."""
-    root = add_user(customers_app, session, "root", superuser=True)
+    root = add_staff(customers_app, session, "root", superuser=True)
     browser = Browser(customers_app, root)
     page = text(browser.get(f"/customers/{customer.id}", headers=EN))
     token = re.search(r'name="new-contact-csrf_token" type="hidden" value="([^"]+)"', page)

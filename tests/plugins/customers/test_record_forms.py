@@ -8,12 +8,10 @@ import html
 import re
 
 import pytest
+from customers_testing import Browser, add_staff
 from sqlalchemy import func, select
 
-from crm_core.auth.models import User
 from crm_core.rbac.departments import create_department
-from crm_core.rbac.service import assign_roles
-from crm_core.testing import create_test_user, login
 from plugins.customers import services
 from plugins.customers.models import Customer
 from plugins.customers.validation import uscc_check_char
@@ -22,36 +20,12 @@ USCC = "91110108MA01C3XK5" + uscc_check_char("91110108MA01C3XK5")
 EN = {"Accept-Language": "en"}
 
 
-def add_user(app, session, name, roles=(), department_id=None, superuser=False):
-    user = create_test_user(app, name, superuser=superuser)
-    session.get(User, user.id).department_id = department_id
-    assign_roles(session, user.id, list(roles))
-    session.commit()
-    return session.get(User, user.id)
-
-
-class Browser:
-    """A signed-in test client whose every request runs in a fresh app context (the
-    ``session`` fixture's context would otherwise cache its own anonymous user)."""
-
-    def __init__(self, app, user):
-        self.app, self.client = app, login(app.test_client(), user)
-
-    def get(self, *args, **kwargs):
-        with self.app.app_context():
-            return self.client.get(*args, **kwargs)
-
-    def post(self, *args, **kwargs):
-        with self.app.app_context():
-            return self.client.post(*args, **kwargs)
-
-
 
 @pytest.fixture
 def web(customers_app, session):
     """A signed-in superuser's client (CSRF is checked in its own test)."""
     customers_app.config["WTF_CSRF_ENABLED"] = False
-    root = add_user(customers_app, session, "root", superuser=True)
+    root = add_staff(customers_app, session, "root", superuser=True)
     return Browser(customers_app, root)
 
 
@@ -107,7 +81,7 @@ def test_a_new_customer_is_saved_with_the_user_as_owner_and_their_department(
     customers_app.config["WTF_CSRF_ENABLED"] = False
     team = create_department(session, "East").id
     session.commit()
-    sally = add_user(customers_app, session, "sally", ["sales"], team)
+    sally = add_staff(customers_app, session, "sally", ["sales"], team)
     client = Browser(customers_app, sally)
     form = client.get("/customers/new", headers=EN).get_data(as_text=True)
     assert re.search(rf'<option selected value="{sally.id}">sally</option>', form)
@@ -159,7 +133,7 @@ def test_delete_moves_to_the_trash_and_restore_brings_it_back(web, session):
 
 
 def test_forms_refuse_a_post_without_csrf_token(customers_app, session):
-    root = add_user(customers_app, session, "root", superuser=True)
+    root = add_staff(customers_app, session, "root", superuser=True)
     client = Browser(customers_app, root)
     assert post_new(client).status_code == 400
     assert session.scalar(select(Customer)) is None
@@ -170,13 +144,13 @@ def test_roles_and_scope_decide_who_sees_edits_and_deletes(customers_app, sessio
     east = create_department(session, "East").id
     west = create_department(session, "West").id
     session.commit()
-    sally = add_user(customers_app, session, "sally", ["sales"], east)
+    sally = add_staff(customers_app, session, "sally", ["sales"], east)
     gone = services.create_customer(session, name="Gone", owner_id=sally.id,
                                     department_id=east)
     services.delete_customer(session, gone.id)
     session.commit()
-    bob = add_user(customers_app, session, "bob", ["sales"], west)
-    vera = add_user(customers_app, session, "vera", ["viewer"], east)
+    bob = add_staff(customers_app, session, "bob", ["sales"], west)
+    vera = add_staff(customers_app, session, "vera", ["viewer"], east)
     mine = services.create_customer(session, name="Sally's", owner_id=sally.id,
                                     department_id=east)
     theirs = services.create_customer(session, name="Bob's", owner_id=bob.id,
