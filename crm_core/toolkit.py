@@ -12,7 +12,7 @@ import pluggy
 from flask import current_app
 
 from .api.endpoint import api_endpoint
-from .api.pagination import ListQuery, Page, paginate
+from .api.pagination import ListQuery, Page, encode_cursor, paginate
 from .api.schemas import UtcDateTime
 from .audit.context import acting_as
 from .audit.service import record_event, record_history
@@ -21,6 +21,7 @@ from .db import Model, TimestampMixin, db, get_session, utcnow
 from .errors import DomainError
 from .jobs.service import JobHandle, job_files_dir, send_task, start_job
 from .rbac.scope import DataScope, get_scoped_or_404, scoped
+from .rbac.users import user_names
 from .registry import (
     MenuItem,
     Permission,
@@ -71,6 +72,7 @@ __all__ = [
     "acting_as",
     "api_endpoint",
     "db",
+    "encode_cursor",
     "get_scoped_or_404",
     "get_session",
     "hookimpl",
@@ -87,5 +89,6 @@ __all__ = [
     "scoped",
     "send_task",
     "start_job",
+    "user_names",
     "utcnow",
 ]

@@ -23,6 +23,17 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PAGE_SIZE = 50
 
 
+def user_names(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """``{id: display name, else user name}`` of the given users in one query (None ids and
+    unknown users are left out): what a page shows as a record's owner or author."""
+    wanted = sorted({user_id for user_id in user_ids if user_id is not None})
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.display_name, User.username)
+                           .where(User.id.in_(wanted)))
+    return {row.id: row.display_name or row.username for row in rows}
+
+
 def get_user(session: Session, user_id: int) -> User:
     """The user with this id; DomainError when there is none."""
     user = session.get(User, user_id)

@@ -16,7 +16,7 @@ from flask import Blueprint, abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm_core.toolkit import Page, api_endpoint, db, paginate
+from crm_core.toolkit import Page, api_endpoint, db, paginate, user_names
 
 from . import services
 from .api_schemas import (
@@ -33,7 +33,7 @@ from .api_schemas import (
     CustomerTypeIn,
     CustomerTypeOut,
 )
-from .exporting import customer_tags, user_names
+from .exporting import customer_tags
 from .models import Contact, ContactRecord, Customer, CustomerType, Tag
 
 __all__ = ["api", "blueprints", "present_customers"]

@@ -20,15 +20,14 @@ from wtforms import BooleanField, RadioField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
 
-from crm_core.toolkit import DomainError, db, require_permission
+from crm_core.toolkit import DomainError, db, require_permission, user_names
 
 from . import dedupe, merge, services
 from .blueprint import bp
 from .models import Customer, CustomerType
 
-# Kernel tables read for display only (names of owners and departments), without importing
+# A kernel table read for display only (department names), without importing
 # kernel models: a plugin reaches the kernel through the toolkit alone.
-_USERS = table("core_user", column("id"), column("username"), column("display_name"))
 _DEPARTMENTS = table("core_department", column("id"), column("name"))
 
 FIELD_LABELS = {
@@ -124,8 +123,7 @@ def _names(customers: list[Customer]) -> dict[str, dict[int, str]]:
     return {
         "types": dict(session.execute(select(CustomerType.id, CustomerType.name)
                                       .where(CustomerType.id.in_(types))).all()),
-        "users": {row.id: row.display_name or row.username for row in session.execute(
-            select(_USERS).where(_USERS.c.id.in_(users)))},
+        "users": user_names(session, users),
         "departments": dict(session.execute(select(_DEPARTMENTS.c.id, _DEPARTMENTS.c.name)
                                             .where(_DEPARTMENTS.c.id.in_(departments)))
                             .all()),

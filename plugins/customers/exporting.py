@@ -48,6 +48,7 @@ from crm_core.toolkit import (
     require_permission,
     scoped,
     start_job,
+    user_names,
 )
 
 from . import services
@@ -65,7 +66,7 @@ from .models import (
 from .segments import filters_from_json, filters_to_json
 
 __all__ = ["BATCH", "EXPORT_PERMISSION", "HEADERS", "customer_tags", "start_export",
-           "user_names", "write_export"]
+           "write_export"]
 
 EXPORT_PERMISSION = "customers.customer.export"
 TASK = "customers.export_customers"
@@ -120,23 +121,6 @@ def _columns(dialect: str) -> tuple[Any, ...]:
 
 
 # ---------------------------------------------------------------------------- look-ups
-
-
-def _users_table() -> Any:
-    """The kernel's user table, reached through the owner foreign key (no kernel import)."""
-    (foreign_key,) = Customer.__table__.c.owner_id.foreign_keys
-    return foreign_key.column.table
-
-
-def user_names(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
-    """``{user id: display name or user name}`` of the given users, in one query."""
-    wanted = sorted({user_id for user_id in user_ids if user_id is not None})
-    if not wanted:
-        return {}
-    users = _users_table()
-    rows = session.execute(select(users.c.id, users.c.display_name, users.c.username)
-                           .where(users.c.id.in_(wanted)))
-    return {row.id: row.display_name or row.username for row in rows}
 
 
 def customer_tags(session: Session, customer_ids: Iterable[int]) -> dict[int, list[Tag]]:

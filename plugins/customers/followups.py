@@ -53,12 +53,19 @@ def due_follow_ups(session: Session, *, user: Any, today: dt.date | None = None,
             found[customer.id] = customer
     customers = sorted(found.values(), key=lambda customer: (customer.follow_up_on,
                                                              customer.id))[:limit]
-    rows = []
-    for customer in customers:
-        record = open_follow_up(session, customer.id)
-        if record is not None:
-            rows.append((record, customer))
-    return rows
+    # The newest record of each of these customers in one query: the one at the customer's
+    # maintained last_contact_at (an index seek each; the highest id wins a tie).
+    newest: dict[int, ContactRecord] = {}
+    if customers:
+        for record in session.scalars(
+                select(ContactRecord)
+                .join(Customer, Customer.id == ContactRecord.customer_id)
+                .where(Customer.id.in_([customer.id for customer in customers]),
+                       ContactRecord.occurred_at == Customer.last_contact_at)
+                .order_by(ContactRecord.customer_id, ContactRecord.id.desc())):
+            newest.setdefault(record.customer_id, record)
+    return [(newest[customer.id], customer) for customer in customers
+            if customer.id in newest and newest[customer.id].next_follow_up is not None]
 
 
 def open_follow_up(session: Session, customer_id: int) -> ContactRecord | None:

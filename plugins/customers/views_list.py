@@ -7,9 +7,7 @@ Every read goes through ``services.list_customers`` (or the search part's
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -23,7 +21,15 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from crm_core.toolkit import DomainError, MenuItem, db, require_permission, start_job
+from crm_core.toolkit import (
+    DomainError,
+    MenuItem,
+    db,
+    encode_cursor,
+    require_permission,
+    start_job,
+    user_names,
+)
 
 from . import bulk_actions, exporting, search, segments, services
 from .blueprint import bp
@@ -73,10 +79,7 @@ def _page_details(customers: list[Customer]) -> dict[str, Any]:
     session = db.session
     ids = [customer.id for customer in customers]
     owner_ids = {customer.owner_id for customer in customers if customer.owner_id}
-    users = _users_table()
-    owners = {row.id: row.display_name or row.username for row in session.execute(
-        select(users.c.id, users.c.username, users.c.display_name)
-        .where(users.c.id.in_(owner_ids)))} if owner_ids else {}
+    owners = user_names(session, owner_ids)
     types = {row.id: row.name for row in session.execute(
         select(CustomerType.id, CustomerType.name))}
     tags: dict[int, list[Tag]] = {}
@@ -135,11 +138,7 @@ def _qs_args(qs: str) -> MultiDict:
 def page_cursor(customer: Customer, sort: str) -> str:
     """The keyset cursor of ``customer`` under ``sort``, as ``list_customers`` reads it: the
     "previous" link starts from the first row of a page, which the kernel does not return."""
-    value = getattr(customer, services.SORTS[sort].key)
-    if isinstance(value, dt.datetime):
-        value = {"dt": value.isoformat()}
-    raw = json.dumps([value, customer.id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return encode_cursor([getattr(customer, services.SORTS[sort].key), customer.id])
 
 
 # ---------------------------------------------------------------------------- the list

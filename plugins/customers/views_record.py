@@ -28,6 +28,7 @@ from crm_core.toolkit import (
     hooks,
     record_history,
     require_permission,
+    user_names,
 )
 
 from . import followups, services
@@ -46,7 +47,6 @@ from .forms import (
     occurred_at_utc,
     regions,
     submitted_values,
-    users_table,
 )
 from .models import Contact, ContactRecord, Customer, CustomerTag, CustomerType, Tag
 
@@ -105,16 +105,6 @@ def _customer_or_404(customer_id: int, include_trash: bool = False) -> Customer:
                                      include_trash=include_trash)
     except services.CustomerNotFound:
         abort(404)
-
-
-def _user_names(ids: set[int | None]) -> dict[int, str]:
-    users = users_table()
-    wanted = {user_id for user_id in ids if user_id is not None}
-    if not wanted:
-        return {}
-    rows = db.session.execute(select(users.c.id, users.c.username, users.c.display_name)
-                              .where(users.c.id.in_(wanted)))
-    return {row.id: row.display_name or row.username for row in rows}
 
 
 def _show_error(form: Any, error: DomainError) -> None:
@@ -306,7 +296,7 @@ def _record_context(customer: Customer, entries: list[dict[str, Any]],
         contacts = _customer_contacts(customer)
     return {"record_kinds": RECORD_KIND_LABELS,
             "contact_names": {contact.id: contact.name for contact in contacts},
-            "authors": _user_names({record.user_id for record in records}),
+            "authors": user_names(db.session, (record.user_id for record in records)),
             "may_change_record": lambda record: services.may_change_record(current_user,
                                                                             record)}
 
@@ -327,7 +317,7 @@ def _render_detail(customer: Customer, contact_form: ContactForm | None = None,
     return render_template(
         "customers/detail.html", customer=customer, contacts=contacts, tags=tags,
         customer_type=customer_type, kind_labels=KIND_LABELS,
-        owner_name=_user_names({customer.owner_id}).get(customer.owner_id or 0),
+        owner_name=user_names(db.session, [customer.owner_id]).get(customer.owner_id or 0),
         contact_form=contact_form or ContactForm(formdata=None, prefix=NEW_CONTACT),
         record_form=record_form or contact_record_form(contacts, formdata=None,
                                                        prefix=NEW_RECORD),
