@@ -321,9 +321,11 @@ def beat(celery_args: tuple[str, ...]) -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app with gunicorn."""
     sys.stdout.flush()
+    # --limit-request-line 0: gunicorn's own 8 KiB limit would answer a long URL with its bare
+    # HTML 400 before the app's 414 (CRM_MAX_URL_LENGTH) could; 0 leaves gunicorn a 1 MiB cap.
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
                               "--workers", str(workers), "--access-logfile", "-",
-                              "crm_core.wsgi:app"])
+                              "--limit-request-line", "0", "crm_core.wsgi:app"])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -45,6 +45,10 @@ def defaults(instance: Path) -> dict[str, Any]:
         "CRM_PASSWORD_MIN_LENGTH": 10,
         "CRM_PROXY_FIX": False,  # behind a TLS-ending proxy: trust X-Forwarded-Proto/-For/-Host
         "CRM_LOG_LEVEL": "INFO",  # of the kernel's and the plugins' loggers
+        "CRM_MAX_REQUEST_MB": 1,  # a request body (form, JSON); upload routes declare more
+        "CRM_MAX_URL_LENGTH": 8192,  # path plus query string, in bytes: longer answers 414
+        "CRM_REMEMBER_DAYS": 14,  # a sign-in (and its remember-me cookie) lasts this long
+        "CRM_MAX_JSON_DEPTH": 32,  # nesting of a JSON body, checked before it is parsed
     }
 
 

@@ -23,6 +23,7 @@ from flask import Flask, g, has_request_context, request
 from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
 
+from .edge.failures import loaded_user_id
 from .errors import ConfigError
 
 ACCESS_LOGGER = "crm.access"
@@ -47,11 +48,12 @@ def current_request_id() -> str | None:
 
 
 def _current_user_id() -> int | None:
-    # Only a user Flask-Login already loaded: logging must never query the database.
-    user = g.get("_login_user")
-    if user is not None and getattr(user, "is_authenticated", False):
-        return getattr(user, "id", None)
-    return None
+    # Only a user Flask-Login already loaded, read from the identity map: logging must never
+    # query the database (after a failed flush the user is expired and a query would fail).
+    try:
+        return loaded_user_id()
+    except Exception:  # noqa: BLE001 — a log line must never fail
+        return None
 
 
 class RequestContextFilter(logging.Filter):

@@ -19,6 +19,7 @@ from marshmallow import Schema, ValidationError
 
 from ..auth.permissions import public as mark_public
 from ..auth.permissions import require_permission
+from ..edge.fields import bound_schema
 from .pagination import ListQuery, Page
 from .problems import WHOLE_REQUEST
 
@@ -46,6 +47,11 @@ def _instance(schema: SchemaArg) -> Schema | None:
     if schema is None or isinstance(schema, Schema):
         return schema
     return schema()
+
+
+def _bounded(schema: SchemaArg) -> Schema | None:
+    loaded = _instance(schema)
+    return bound_schema(loaded) if loaded is not None else None
 
 
 def _load_body(schema: Schema) -> Any:
@@ -96,10 +102,14 @@ def api_endpoint(bp: Blueprint, rule: str, *, methods: Iterable[str] = ("GET",),
     - ``summary``: one line for the OpenAPI document (default: the docstring's first line).
 
     A refused body or query answers 422 problem+json with a per-field ``errors`` object.
+    Every ``Integer`` of ``body`` and ``query`` without its own ``validate.Range`` is bounded to
+    a PostgreSQL ``bigint``, every ``String`` without a ``validate.Length`` to 10,000
+    characters; the request edge has already refused NUL bytes, lone surrogates and JSON
+    nested too deep.
     """
     methods = tuple(method.upper() for method in methods)
-    body_schema = _instance(body)
-    query_schema = _instance(query) or (ListQuery() if page else None)
+    body_schema = _bounded(body)
+    query_schema = _bounded(query) or (_bounded(ListQuery) if page else None)
     response_schema = _instance(response)
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,4 +1,5 @@
-"""The REST API kit wiring: token authentication, CSRF, problem+json errors, rate limits.
+"""The REST API kit wiring: token authentication, CSRF, JSON checks, problem+json errors,
+rate limits.
 
 ``create_app`` calls ``init_app`` after CSRF and Babel are set up and before the blueprints
 are registered.
@@ -13,10 +14,13 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest
 
 from ..auth.views import login_manager
+from ..edge import guard
+from ..edge.failures import rollback_session
 from . import limits, problems, security
 
 
 def _validation_error(error: ValidationError) -> Any:
+    rollback_session()
     if problems.is_api_request():
         return problems.validation_problem(error.messages)
     # A page given a bad ?cursor= or ?limit=: a plain 400 page.
@@ -27,4 +31,5 @@ def init_app(app: Flask) -> None:
     """Install token authentication, problem+json errors and rate limits on ``app``."""
     limits.init_app(app)  # before the token check: bad tokens spend their address's budget
     security.init_app(app, login_manager)
+    app.before_request(guard.check_json)  # after authentication: anonymous writes get 401
     app.register_error_handler(ValidationError, _validation_error)

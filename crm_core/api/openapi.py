@@ -15,6 +15,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 
+from ..edge.ints import INT32_MAX
 from .endpoint import EndpointSpec
 from .schemas import ProblemSchema
 
@@ -23,15 +24,20 @@ OPENAPI_VERSION = "3.0.3"
 _ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\([^)]*\))?:)?"
                        r"(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
 _CONVERTER_SCHEMAS = {
-    "int": {"type": "integer"},
+    "int": {"type": "integer", "minimum": 0, "maximum": INT32_MAX},
     "float": {"type": "number"},
     "uuid": {"type": "string", "format": "uuid"},
 }
 _ERROR_RESPONSES = {
+    "400": "Refused before it was read: text with a NUL character or an unpaired surrogate "
+           "(`errors` names each field), JSON nested too deep, or a value the database cannot "
+           "store.",
     "401": "Not signed in, or the API token is unknown or revoked.",
     "403": "The caller lacks the permission.",
     "404": "Not found, or outside the caller's data scope.",
     "422": "Invalid request: see `errors` for the message of each field.",
+    "413": "The body is larger than this route accepts.",
+    "414": "The URL (path and query string) is too long.",
     "429": "Too many requests; retry after the `Retry-After` seconds.",
 }
 
@@ -91,7 +97,9 @@ def _declared_operation(api: EndpointSpec, parameters: list[dict[str, Any]],
     else:
         success = {"description": "Done; no content." if api.status == 204 else "Success."}
     responses = {str(api.status): success}
-    errors = ["429"]
+    errors = ["400", "414", "429"]
+    if api.body is not None:
+        errors.append("413")
     if not api.public:
         errors.append("401")
     if api.permission:
@@ -116,7 +124,7 @@ def _plain_operation(view: Any, operation: dict[str, Any]) -> None:
     operation["responses"] = {
         "200": {"description": "Success (JSON)."},
         **{code: {"$ref": f"#/components/responses/Problem{code}"}
-           for code in ("401", "403", "429")}}
+           for code in ("400", "401", "403", "414", "429")}}
     if getattr(view, "crm_permission", None) == "public":
         operation["security"] = []
 

@@ -21,6 +21,9 @@ from sqlalchemy import Select, inspect, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..edge.ints import INT64_MAX, INT64_MIN
+from ..edge.text import is_clean
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -77,6 +80,23 @@ def encode_cursor(key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _storable(value: Any) -> Any:
+    # A forged cursor must not reach the database with what it cannot compare or store.
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise ValueError("out of range")
+        return value
+    if isinstance(value, str):
+        if not is_clean(value):
+            raise ValueError("bad text")
+        return value
+    if isinstance(value, (dt.date, Decimal)):
+        return value
+    raise ValueError("not a scalar")
+
+
 def decode_cursor(cursor: str, size: int) -> list[Any]:
     """The row key inside ``cursor``; raises ValidationError on the ``cursor`` field."""
     try:
@@ -84,8 +104,8 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(key, list) or len(key) != size:
             raise ValueError("wrong size")
-        return [_decode_value(value) for value in key]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return [_storable(_decode_value(value)) for value in key]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, ArithmeticError):
         raise ValidationError({"cursor": [
             "Not a valid cursor; use the next_cursor of the previous page."]}) from None
 

@@ -1,8 +1,10 @@
 """Errors under ``/api/`` as ``application/problem+json`` (RFC 9457), never HTML.
 
-Every error an API client can meet (401, 403, 404, 405, 422, 429, 500) answers a JSON object
-with ``type``, ``title``, ``status``, ``detail`` and ``instance``; a 422 adds ``errors``, an
-object mapping each refused field to its messages (``"_schema"`` for the request as a whole).
+Every error an API client can meet (400, 401, 403, 404, 405, 413, 414, 422, 429, 500)
+answers a JSON object with ``type``, ``title``, ``status``, ``detail`` and ``instance``; a 422
+(and a 400 refusing text) adds ``errors``, a flat object mapping each refused field's path to
+its list of messages: ``"name"``, ``"phones.0"`` (the first item of a list),
+``"address.city"`` (a nested field), ``"_schema"`` (the request as a whole).
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ def _detail(error: HTTPException) -> str:
     if code == 405:
         return gettext("This address does not accept the %(method)s method.",
                        method=request.method)
+    if code == 413:
+        return gettext("The request body is larger than this address accepts.")
+    if code == 414:
+        return gettext("The URL (path and query string) is too long.")
     if code == 429:
         return gettext("Too many requests (limit: %(limit)s). Try again later.",
                        limit=error.description or "")
@@ -75,9 +81,36 @@ def http_problem(error: HTTPException) -> Response:
     return problem(code, _detail(error), headers=headers)
 
 
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as ``{"phones.0": ["…"], "address.city": ["…"]}``.
+
+    A list of items is keyed by index (``{"phones": {0: [...]}}``); a nested schema's own
+    ``_schema`` messages keep their parent's path (``"address"``).
+    """
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            if str(key) == WHOLE_REQUEST and prefix:
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for name, texts in flatten_errors(value, path).items():
+                flat.setdefault(name, []).extend(texts)
+        return flat
+    texts = messages if isinstance(messages, list) else [messages]
+    if any(isinstance(text, dict) for text in texts):  # a list field's per-item dicts
+        flat = {}
+        for text in texts:
+            for name, more in flatten_errors(text, prefix).items():
+                flat.setdefault(name, []).extend(more)
+        return flat
+    return {prefix or WHOLE_REQUEST: [str(text) for text in texts]}
+
+
 def validation_problem(messages: Any) -> Response:
-    """A 422 problem from marshmallow ``ValidationError.messages``."""
-    errors = messages if isinstance(messages, dict) else {WHOLE_REQUEST: messages}
+    """A 422 problem from marshmallow ``ValidationError.messages``, with flat field paths."""
+    errors = flatten_errors(messages if isinstance(messages, dict)
+                            else {WHOLE_REQUEST: messages})
     fields = ", ".join(sorted(str(name) for name in errors))
     return problem(422, gettext("The request has invalid fields: %(fields)s.", fields=fields),
                    errors=errors)
@@ -90,7 +123,7 @@ def domain_problem(error: Exception) -> Response:
     if status != 422:
         return problem(status, str(error))
     field = getattr(error, "field", None) or WHOLE_REQUEST
-    return problem(422, str(error), errors={field: [str(error)]})
+    return problem(422, str(error), errors={str(field): [str(error)]})
 
 
 def server_problem() -> Response:

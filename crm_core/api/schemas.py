@@ -27,8 +27,14 @@ class ProblemSchema(Schema):
     status = fields.Integer(metadata={"example": 422})
     detail = fields.String()
     instance = fields.String(metadata={"example": "/api/v1/tokens"})
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "422 only: messages per refused field."})
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "422 (and a 400 refusing text): the messages of each refused "
+                                 "field, keyed by its path: `name`, `phones.0` (the first item "
+                                 "of a list), `address.city` (a nested field), `_schema` (the "
+                                 "request as a whole). Always one flat object of lists of "
+                                 "strings.",
+                  "example": {"phones.0": ["Not a valid phone number."]}})
 
 
 class MeOut(Schema):
@@ -73,8 +79,12 @@ class JobOut(Schema):
     state = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
     progress = fields.Integer(metadata={"description": "0 to 100"})
     message = fields.String()
-    result_file = fields.String(allow_none=True)
-    error = fields.String(allow_none=True)
+    download_url = fields.String(
+        allow_none=True, dump_only=True,
+        metadata={"description": "Where the job's owner downloads its file once it is done "
+                                 "(null when there is none). Never a server path."})
+    error = fields.String(attribute="error_text", allow_none=True, dump_only=True,
+                          metadata={"description": "Why the job failed, for its user."})
     created_at = UtcDateTime()
     started_at = UtcDateTime(allow_none=True)
     finished_at = UtcDateTime(allow_none=True)

@@ -4,7 +4,9 @@
 through Flask-Login's ``request_loader``; an unknown or revoked token answers 401 even when a
 session cookie is present. Such requests carry no cookies an attacker's page could ride on,
 so they skip CSRF; every other write (forms, same-origin ``fetch`` with the session cookie)
-must carry the CSRF token, in the form or in the ``X-CSRFToken`` header.
+must carry the CSRF token, in the form or in the ``X-CSRFToken`` header. A write to a guarded
+``/api/`` route with neither a token nor a signed-in session answers 401 (sign in first),
+not a 400 about a missing CSRF token.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from flask_babel import gettext
 from flask_login import LoginManager, current_user
 
 from ..auth.models import User
+from ..auth.permissions import route_permission
 from ..db import get_session
 from .models import ApiToken
 from .problems import is_api_request, problem
 from .tokens import find_active_token, needs_touch, record_use
 
 _MISSING = object()
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def bearer_text() -> str | None:
@@ -74,9 +78,24 @@ def check_request() -> Any:
             return problem(401, gettext("Send either an API token or a session cookie, "
                                         "not both for different users."))
         return None  # a bearer request carries no cookie to forge: no CSRF check
+    if is_api_request() and request.url_rule is None:
+        return None  # no such route (404) or method (405): nothing to protect
+    if _anonymous_api_write():
+        return problem(401, gettext("Sign in, or send a valid API token as "
+                                    "'Authorization: Bearer …'."),
+                       headers={"WWW-Authenticate": 'Bearer realm="crm"'})
     if current_app.config.get("WTF_CSRF_ENABLED", True):
         current_app.extensions["csrf"].protect(apply_exemptions=True)
     return None
+
+
+def _anonymous_api_write() -> bool:
+    """A write to a guarded API route by nobody: no token, no signed-in session."""
+    if not is_api_request() or request.method in SAFE_METHODS or request.url_rule is None:
+        return False
+    if route_permission(current_app, request.endpoint or "") == "public":
+        return False
+    return not current_user.is_authenticated
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from crm_core.auth.permissions import check_every_route_guarded, route_permission
 from crm_core.errors import RegistryError
@@ -117,7 +118,7 @@ def test_empty_dashboard_explains_itself_with_the_kernel_alone(crm_make_app):
 
 
 def _sample_url(rule) -> str:
-    values = {arg: 1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "x"
+    values = {arg: 1 if isinstance(rule._converters[arg], IntegerConverter) else "x"
               for arg in rule.arguments}
     return rule.build(values, append_unknown=False)[1]
 
