@@ -15,7 +15,7 @@ from .audit.models import AuditEntry
 from .audit.views import MENU_ITEMS as AUDIT_MENU
 from .audit.views import bp as audit_bp
 from .auth.cli import users as users_cli
-from .auth.models import LoginAttempt, User
+from .auth.models import AuthSession, LoginAttempt, User
 from .auth.views import bp as auth_bp
 from .health import bp as health_bp
 from .i18n_cli import i18n as i18n_cli
@@ -36,7 +36,7 @@ hookimpl = pluggy.HookimplMarker("crm")
 @hookimpl
 def crm_models() -> list[type]:
     return [User, Job, Department, PermissionRow, Role, RolePermission, UserRole, RoleScope,
-            AuditEntry, ApiToken, LoginAttempt]
+            AuditEntry, ApiToken, LoginAttempt, AuthSession]
 
 
 @hookimpl

@@ -220,10 +220,29 @@ def create_test_user(app: Flask, username: str = "user", password: str = "correc
         return user
 
 
+def start_test_session(app: Flask, user: Any, remember: bool = False) -> str:
+    """A live server-side sign-in of ``user`` (an object with ``id``, or an id) in ``app``'s
+    database; returns its key, what Flask-Login keeps as the user id."""
+    from .auth.sessions import start_session
+
+    user_id = user if isinstance(user, int) else user.id
+    with app.app_context():
+        session = app.extensions["crm_db"].new_session()
+        try:
+            key = start_session(session, user_id, remember=remember,
+                                days=int(app.config.get("CRM_REMEMBER_DAYS", 14)))
+            session.commit()
+        finally:
+            session.close()
+    return key
+
+
 def login(client: FlaskClient, user: Any) -> FlaskClient:
-    """Sign ``user`` in on ``client`` (through the session, as Flask-Login stores it)."""
+    """Sign ``user`` in on ``client``: a real server-side session, its key in the session
+    cookie as Flask-Login stores it (signing out or a new password ends it)."""
+    key = start_test_session(client.application, user)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = key
         session["_fresh"] = True
     return client
 
@@ -372,6 +391,6 @@ def crm_start_worker(tmp_path: Path) -> Iterator[Callable[[Flask], WorkerProcess
 
 __all__ = [
     "FreshDatabases", "WorkerProcess", "app_environment", "create_test_user", "invoke_cli",
-    "login", "write_plugin_distribution",
+    "login", "start_test_session", "write_plugin_distribution",
     "running_in_ci", "test_config", "test_service_url",
 ]

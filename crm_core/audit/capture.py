@@ -27,7 +27,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.orm.state import InstanceState
 
 from ..db import utcnow
-from . import chain
+from . import chain, scoping
 from .context import Origin, current_origin
 
 MASK = "***"
@@ -37,16 +37,18 @@ _installed = False
 
 @dataclass(frozen=True)
 class AuditSettings:
-    """What one app records: its audited models by table name."""
+    """What one app records: its audited models by table name, and whose data scope the
+    entries of each scoped table follow."""
 
     models: dict[str, type]
+    scopes: dict[str, scoping.ScopeRule]
 
 
 def register(engine: Engine, models: list[type]) -> None:
     """Record writes made through ``engine`` to any of ``models`` (unless they opt out)."""
     audited = {model.__table__.name: model for model in models
                if getattr(model, "__audit__", True) is not False}
-    _engines[engine] = AuditSettings(audited)
+    _engines[engine] = AuditSettings(audited, scoping.rules_for(audited))
     _install()
 
 
@@ -78,12 +80,15 @@ def _install() -> None:
 # -- building entries ---------------------------------------------------------------------
 
 def new_entry(origin: Origin, action: str, model: str | None, record_id: str | None,
-              changes: dict[str, Any], message: str = "") -> dict[str, Any]:
-    """An entry as a dict of AuditEntry columns (the chain fields are added on append)."""
+              changes: dict[str, Any], message: str = "",
+              scope: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An entry as a dict of AuditEntry columns (the chain fields are added on append);
+    ``scope`` holds its ``scope_model``/``scope_id`` (``scoping.scope_of``)."""
     return {
         "at": utcnow(), "user_id": origin.actor.user_id, "username": origin.actor.username,
         "request_id": origin.request_id, "ip": origin.ip, "action": action, "model": model,
         "record_id": record_id, "changes": chain.canonical_json(changes), "message": message,
+        "scope_model": None, "scope_id": None, **(scope or {}),
     }
 
 
@@ -108,15 +113,18 @@ def _jsonable(value: Any) -> Any:
 class _Pending:
     """Entries of one flush, sharing one origin (looked up once, only if needed)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: AuditSettings) -> None:
         self.entries: list[dict[str, Any]] = []
         self._origin: Origin | None = None
+        self._scopes = settings.scopes
 
     def add(self, action: str, table: str, key: str | None, changes: dict[str, Any],
-            message: str = "") -> None:
+            message: str = "", row: dict[str, Any] | None = None) -> None:  # row: for scope
         if self._origin is None:
             self._origin = current_origin()
-        self.entries.append(new_entry(self._origin, action, table, key, changes, message))
+        scope = scoping.scope_of(self._scopes, table, row or {})
+        self.entries.append(new_entry(self._origin, action, table, key, changes, message,
+                                      scope))
 
 
 def _audited(settings: AuditSettings, state: InstanceState[Any]) -> type | None:
@@ -141,14 +149,14 @@ _CASCADED = "crm_audit_cascaded"  # session.info key: entries of rows the databa
 
 def cascaded(session: Session, settings: AuditSettings, table: Any,
              rows: list[dict[str, Any]], skip: set[tuple[str, str | None]],
-             depth: int = 0) -> list[tuple[str, str, str | None, dict[str, Any]]]:
+             depth: int = 0) -> list[tuple[str, str, str | None, dict[str, Any], dict[str, Any]]]:
     """Rows of audited tables the database deletes (``ON DELETE CASCADE``) or clears
     (``SET NULL``) when ``rows`` of ``table`` are deleted, read before they change.
 
-    Returns ``(action, table, record id, changes)`` tuples; rows in ``skip`` (the session
-    deletes them itself) are left out.
+    Returns ``(action, table, record id, changes, row)`` tuples (``row``: the values read);
+    rows in ``skip`` (the session deletes them itself) are left out.
     """
-    found: list[tuple[str, str, str | None, dict[str, Any]]] = []
+    found: list[tuple[str, str, str | None, dict[str, Any], dict[str, Any]]] = []
     if not rows or depth > 4:
         return found
     for name, model in settings.models.items():
@@ -175,12 +183,12 @@ def cascaded(session: Session, settings: AuditSettings, table: Any,
                     continue
                 if action == "CASCADE":
                     deleted.append(row)
-                    found.append(("delete", name, key, _row_changes(model, row, None)))
+                    found.append(("delete", name, key, _row_changes(model, row, None), row))
                 else:
                     changes = _row_changes(model, {c.key: row[c.key] for c in local},
                                            {c.key: None for c in local})
                     if changes:
-                        found.append(("update", name, key, changes))
+                        found.append(("update", name, key, changes, row))
             found += cascaded(session, settings, child, deleted, skip, depth + 1)
     return found
 
@@ -196,6 +204,7 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -
                *(obj for obj in session.dirty if session.is_modified(obj))]
     if any(_audited(settings, inspect(obj)) is not None for obj in changed):
         chain.lock(session)
+    scoping.load_owner_columns(session.dirty, settings.scopes)
     by_table: dict[Any, list[dict[str, Any]]] = {}
     skip: set[tuple[str, str | None]] = set()
     for obj in list(session.deleted):
@@ -222,7 +231,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     settings = settings_for(session)
     if settings is None:
         return
-    pending = _Pending()
+    pending = _Pending(settings)
     new_states = sorted((inspect(obj) for obj in session.new), key=lambda s: s.insert_order)
     for state in new_states:
         model = _audited(settings, state)
@@ -230,7 +239,8 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             continue
         changes = {prop.key: {"new": _jsonable(_masked(model, prop.key, state.dict[prop.key]))}
                    for prop in state.mapper.column_attrs if prop.key in state.dict}
-        pending.add("insert", state.mapper.local_table.name, _pk_of(state), changes)
+        pending.add("insert", state.mapper.local_table.name, _pk_of(state), changes,
+                    row=state.dict)
     for obj in session.dirty:
         state = inspect(obj)
         model = _audited(settings, state)
@@ -246,7 +256,8 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             changes[prop.key] = {"old": _jsonable(_masked(model, prop.key, old)),
                                  "new": _jsonable(_masked(model, prop.key, new))}
         if changes:
-            pending.add("update", state.mapper.local_table.name, _pk_of(state), changes)
+            pending.add("update", state.mapper.local_table.name, _pk_of(state), changes,
+                        row=state.dict)
     for obj in session.deleted:
         state = inspect(obj)
         model = _audited(settings, state)
@@ -254,9 +265,10 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             continue
         changes = {prop.key: {"old": _jsonable(_masked(model, prop.key, state.dict[prop.key]))}
                    for prop in state.mapper.column_attrs if prop.key in state.dict}
-        pending.add("delete", state.mapper.local_table.name, _pk_of(state), changes)
-    for action, table, key, changes in session.info.pop(_CASCADED, ()):
-        pending.add(action, table, key, changes, "by the database (cascade)")
+        pending.add("delete", state.mapper.local_table.name, _pk_of(state), changes,
+                    row=state.dict)
+    for action, table, key, changes, row in session.info.pop(_CASCADED, ()):
+        pending.add(action, table, key, changes, "by the database (cascade)", row)
     chain.append(session, pending.entries)
 
 
@@ -337,7 +349,7 @@ def _on_execute(state: ORMExecuteState) -> Any:
     if model is None:
         return None
     chain.lock(session)
-    pending = _Pending()
+    pending = _Pending(settings)
     pk_columns = list(table.primary_key.columns)
 
     def key_of(row: dict[str, Any]) -> tuple[Any, ...]:
@@ -356,7 +368,9 @@ def _on_execute(state: ORMExecuteState) -> Any:
                 single_pk = None
         for row in rows:
             key = record_key(list(single_pk)) if single_pk else record_key(key_of(row))
-            pending.add("insert", table.name, key, _column_values(table, row, model))
+            pending.add("insert", table.name, key, _column_values(table, row, model),
+                        row={**row, **dict(zip([c.key for c in pk_columns], single_pk or (),
+                                               strict=False))})
     else:
         where = state.statement.whereclause
         before = _select_rows(session, table, where)
@@ -371,14 +385,16 @@ def _on_execute(state: ORMExecuteState) -> Any:
                 changes = _row_changes(model, row, new) if new is not None else {}
                 changes = {key: value for key, value in changes.items() if key not in automatic}
                 if changes:
-                    pending.add("update", table.name, record_key(key_of(new or row)), changes)
+                    pending.add("update", table.name, record_key(key_of(new or row)), changes,
+                                row=new or row)
         else:
             found = cascaded(session, settings, table, before, set())
             result = state.invoke_statement()
             for row in before:
                 pending.add("delete", table.name, record_key(key_of(row)),
-                            _row_changes(model, row, None))
-            for action, name, key, changes in found:
-                pending.add(action, name, key, changes, "by the database (cascade)")
+                            _row_changes(model, row, None), row=row)
+            for action, name, key, changes, cascade_row in found:
+                pending.add(action, name, key, changes, "by the database (cascade)",
+                            cascade_row)
     chain.append(session, pending.entries)
     return result

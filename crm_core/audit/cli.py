@@ -35,3 +35,17 @@ def verify(batch_size: int) -> None:
                err=True)
     click.echo(f"{verdict.checked} entries before it are intact.", err=True)
     sys.exit(1)
+
+
+@audit.command("backfill-scope")
+def backfill_scope() -> None:
+    """Give entries written before the data scope was recorded on them their scope.
+
+    ``crm db upgrade`` does it once; run it again after enabling a plugin whose tables held
+    entries while it was disabled. Entries that have a scope are left alone.
+    """
+    from .scoping import audited_models, backfill
+
+    with current_app.extensions["crm_db"].engine.begin() as connection:
+        changed = backfill(connection, audited_models(current_app.extensions["crm"]))
+    click.echo(f"{changed} entries of the operation log were given their data scope.")

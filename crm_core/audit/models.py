@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Model, utcnow
@@ -14,6 +14,8 @@ class AuditEntry(Model):
     """One recorded action. ``hash`` = SHA-256 over this entry's content and ``prev_hash``.
 
     No foreign keys on purpose: entries outlive the users and records they mention.
+    ``scope_model``/``scope_id`` name the data-scoped record whose scope the entry follows
+    (``scoping.py``); they are not hashed.
     """
 
     __tablename__ = "core_audit_log"
@@ -37,3 +39,5 @@ class AuditEntry(Model):
     message: Mapped[str] = mapped_column(String(500), default="")
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope_model: Mapped[str | None] = mapped_column(String(120))
+    scope_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -15,14 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from . import capture, chain
+from . import capture, chain, scoping
 from .context import actor_of, current_origin
 from .models import AuditEntry
 
 PAGE_SIZE = 50
+# Ids of the log a page looks through for a viewer who reads only part of it: a page costs
+# at most this many primary-key steps (tens of ms), however little of the log they may read.
+SCAN_SPAN = 100_000
 
 
 def init_app(app: Flask) -> None:
@@ -72,16 +75,21 @@ def record_event(action: str, message: str = "", *, model: str | type | None = N
 
         session = get_session()
     origin = current_origin(actor_of(user) if user is not None else None)
-    entry = capture.new_entry(origin, action, _table_name(model), _record_key(record_id),
-                              changes or {}, message)
+    table, key = _table_name(model), _record_key(record_id)
+    settings = capture.settings_for(session)
+    scope = scoping.scope_of_record(session, settings.scopes, settings.models, table, key) \
+        if settings is not None else None
+    entry = capture.new_entry(origin, action, table, key, changes or {}, message, scope)
     chain.append(session, [entry])
 
 
-def record_history(model: str | type, record_id: Any, limit: int = 50) -> list[Any]:
+def record_history(model: str | type, record_id: Any, limit: int = 50,
+                   visible: Any = None) -> list[Any]:
     """The newest ``limit`` entries about one record (for its page's history panel).
 
     ``model`` is a model class or its table name (``"core_user"``); a composite key is
-    given as a tuple. Reads through the app context's session.
+    given as a tuple. ``visible`` is a further condition on the entries (what a viewer may
+    read: ``visibility.visible_condition``). Reads through the app context's session.
     """
     from ..db import get_session
 
@@ -89,6 +97,8 @@ def record_history(model: str | type, record_id: Any, limit: int = 50) -> list[A
              .where(AuditEntry.model == _table_name(model),
                     AuditEntry.record_id == _record_key(record_id))
              .order_by(AuditEntry.id.desc()).limit(limit))
+    if visible is not None:
+        query = query.where(visible)
     return list(get_session().scalars(query))
 
 
@@ -108,11 +118,17 @@ class LogFilter:
 
 @dataclass(frozen=True)
 class LogPage:
-    """One page of entries, newest first, with the cursors of its neighbours (or None)."""
+    """One page of entries, newest first, with the cursors of its neighbours (or None).
+
+    ``searched`` is the range of entry ids looked through, lowest and highest, when a
+    viewer who reads part of the log got fewer entries than a page holds before the search
+    stopped (``SCAN_SPAN``); "Older" and "Newer" search on from there.
+    """
 
     entries: list[Any]
     older: int | None
     newer: int | None
+    searched: tuple[int, int] | None = None
 
 
 def _filtered(query: Select[Any], filters: LogFilter) -> Select[Any]:
@@ -134,14 +150,19 @@ def _filtered(query: Select[Any], filters: LogFilter) -> Select[Any]:
 
 
 def find_entries(session: Session, filters: LogFilter, *, before: int | None = None,
-                 after: int | None = None, limit: int = PAGE_SIZE) -> LogPage:
+                 after: int | None = None, limit: int = PAGE_SIZE,
+                 visible: Any = None) -> LogPage:
     """A page of entries matching ``filters``, newest first, by keyset on id (no OFFSET).
 
     ``before`` gives the page of entries older than that id ("Older"), ``after`` the page
     just newer than it ("Newer"); neither gives the newest page. Dates are UTC days.
+    ``visible`` limits the entries to what a viewer may read
+    (``visibility.visible_condition``; None: every entry).
     """
     base = _filtered(select(AuditEntry), filters)
     ids = _filtered(select(AuditEntry.id), filters)
+    if visible is not None:
+        return _bounded_page(session, base.where(visible), before, after, limit)
 
     def exists(condition: Any) -> bool:
         return session.scalar(ids.where(condition).limit(1)) is not None
@@ -193,3 +214,38 @@ def describe_changes(entry: Any) -> list[Change]:
         else:
             described.append(Change(name, new=value, has_new=True))
     return described
+
+
+def _any_entry(session: Session, condition: Any) -> bool:
+    return session.scalar(select(AuditEntry.id).where(condition).limit(1)) is not None
+
+
+def _bounded_page(session: Session, query: Select[Any], before: int | None,
+                  after: int | None, limit: int, span: int | None = None) -> LogPage:
+    """A page of ``query`` (restricted to what a viewer may read) that looks through at most
+    ``span`` entry ids: unbounded, a viewer who may read almost nothing would make every page
+    walk the whole log. The neighbours' cursors are told by any entry beyond the window,
+    readable or not (a cheap look-up), so "Older" may search on and find nothing."""
+    key, span = AuditEntry.id, span or SCAN_SPAN
+    if after is not None:
+        high = after + span
+        rows = list(session.scalars(query.where(key > after, key <= high)
+                                    .order_by(key.asc()).limit(limit + 1)))
+        full = len(rows) > limit
+        rows = rows[:limit][::-1]
+        newer = rows[0].id if full else (high if _any_entry(session, key > high) else None)
+        older = (rows[-1].id if rows else after + 1) if _any_entry(session, key <= after) \
+            else None
+        searched = None if full else (after + 1, high)
+        return LogPage(rows, older, newer, searched)
+    top = before if before is not None else (session.scalar(select(func.max(key))) or 0) + 1
+    low = top - span
+    rows = list(session.scalars(query.where(key < top, key >= low)
+                                .order_by(key.desc()).limit(limit + 1)))
+    full = len(rows) > limit
+    rows = rows[:limit]
+    older = rows[-1].id if full else (low if _any_entry(session, key < low) else None)
+    newer = None
+    if before is not None and _any_entry(session, key >= top):
+        newer = rows[0].id if rows else top - 1
+    return LogPage(rows, older, newer, None if full else (max(low, 1), top - 1))

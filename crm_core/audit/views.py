@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import lazy_gettext
+from flask_login import current_user
 
 from ..auth.permissions import require_permission
 from ..db import get_session
@@ -14,6 +15,7 @@ from ..registry import MenuItem
 from .chain import canonical_json
 from .forms import LogFilterForm
 from .service import LogFilter, audited_tables, describe_changes, find_entries, record_history
+from .visibility import record_in_scope, sees_everything, visible_condition
 
 bp = Blueprint("core_audit", __name__)
 MENU_ITEMS: list[MenuItem] = [
@@ -67,8 +69,17 @@ def audit_action_label(action: str) -> str:
 
 @bp.app_template_global("audit_history")
 def audit_history(model: str | type, record_id: Any, limit: int = 20) -> list[Any]:
-    """A record's newest entries, for ``core/audit/_history.html`` on the record's page."""
-    return record_history(model, record_id, limit)
+    """A record's newest entries the signed-in user may read, for
+    ``core/audit/_history.html`` on the record's page."""
+    return record_history(model, record_id, limit,
+                          visible=visible_condition(current_user._get_current_object()))
+
+
+def _scoped_tables() -> set[str]:
+    from .capture import settings_for_engine
+
+    settings = settings_for_engine(current_app.extensions["crm_db"].engine)
+    return set(settings.scopes) if settings else set()
 
 
 def _cursor(name: str) -> int | None:
@@ -79,15 +90,18 @@ def _cursor(name: str) -> int | None:
 @bp.get("/audit")
 @require_permission("core.audit.view")
 def log():  # type: ignore[no-untyped-def]
-    """Every entry, newest first, filtered by user, model, record, action and dates."""
+    """Entries the viewer may read (``visibility``), newest first, filtered by user, model,
+    record, action and dates."""
     form = LogFilterForm(formdata=request.args)
     valid = form.validate()
     filters = LogFilter(
         username=(form.user.data or "").strip(), model=(form.model.data or "").strip(),
         record_id=(form.record_id.data or "").strip(), action=(form.action.data or "").strip(),
         date_from=form.date_from.data, date_to=form.date_to.data) if valid else None
+    viewer = current_user._get_current_object()
     page = find_entries(get_session(), filters, before=_cursor("before"),
-                        after=_cursor("after")) if filters else None
+                        after=_cursor("after"), visible=visible_condition(viewer)) \
+        if filters else None
     kept = {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
     return render_template("core/audit/log.html", form=form, page=page, kept=kept,
                            actions=ACTION_LABELS, models=audited_tables(current_app),
@@ -97,7 +111,12 @@ def log():  # type: ignore[no-untyped-def]
 @bp.get("/audit/record/<model>/<record_id>")
 @require_permission("core.audit.view")
 def record(model: str, record_id: str):  # type: ignore[no-untyped-def]
-    """One record's history, newest first."""
-    history = record_history(model, record_id, limit=50)
+    """One record's history, newest first: 404 for a record outside the viewer's scope."""
+    viewer = current_user._get_current_object()
+    if not record_in_scope(get_session(), viewer, model, record_id):
+        abort(404)
+    history = record_history(model, record_id, limit=50, visible=visible_condition(viewer))
+    if not history and not sees_everything(viewer) and model in _scoped_tables():
+        abort(404)  # a row gone: nothing of it may be read, so nothing says it existed
     return render_template("core/audit/record.html", model=model, record_id=record_id,
                            history=history)

@@ -38,7 +38,16 @@ class User(TimestampMixin, Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Flask-Login's user id: the key of this sign-in's server-side session.
+
+        Both the session cookie and the "remember me" cookie carry it, so revoking the
+        session (``auth.sessions``) signs out every copy of either. It is set on the user
+        object when a session starts or is loaded; there is no id without one.
+        """
+        key = self.__dict__.get("crm_session_key")
+        if not key:
+            raise RuntimeError("sign users in with crm_core.auth.sessions.start_session")
+        return str(key)
 
     @property
     def permissions(self) -> frozenset[str]:
@@ -78,3 +87,27 @@ class LoginAttempt(Model):
     ip: Mapped[str] = mapped_column(String(45), default="")
     success: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuthSession(Model):
+    """One sign-in: a browser's session (and its "remember me" cookie) until revoked.
+
+    Only the SHA-256 of the random key is stored, so a copy of the table signs nobody in.
+    Signing out revokes the row; a password change or disabling the user revokes all the
+    user's rows; a row is refused after ``expires_at`` (``CRM_REMEMBER_DAYS`` after sign-in).
+    """
+
+    __tablename__ = "core_auth_session"
+    __audit__ = False  # sign-ins are in the log as events; this is their bookkeeping
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"),
+                                         index=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")

@@ -16,6 +16,7 @@ from ..errors import DomainError
 from . import policy, throttle
 from .models import User
 from .passwords import generate_password, hash_password, verify_password
+from .sessions import revoke_session, revoke_user_sessions
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,18 @@ def create_user(session: Session, username: str, password: str, *,
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """Give ``user`` a new password; raises DomainError when it breaks the password policy."""
+def set_password(session: Session, user: User, password: str, *,
+                 keep_session_key: str | None = None) -> None:
+    """Give ``user`` a new password; raises DomainError when it breaks the password policy.
+
+    Every sign-in of the user ends, but the session of ``keep_session_key`` (the user's own,
+    when they changed their password themselves).
+    """
     check_password_policy(password, user.username)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     session.flush()
+    revoke_user_sessions(session, user.id, keep_key=keep_session_key)
 
 
 def ensure_first_admin(session: Session, username: str = "admin",
@@ -142,18 +149,25 @@ def sign_in(session: Session, username: str, password: str, ip: str,
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Replace ``user``'s password after checking the current one; raises DomainError."""
+def change_password(session: Session, user: User, current: str, new: str, *,
+                    keep_session_key: str | None = None) -> None:
+    """Replace ``user``'s password after checking the current one; raises DomainError.
+
+    The user's other sign-ins end; the one of ``keep_session_key`` (theirs) stays.
+    """
     if not verify_password(user.password_hash, current):
         raise LoginRefused(gettext("The current password is wrong."))
     if new == current:
         raise DomainError(gettext("The new password must differ from the current one."))
-    set_password(session, user, new)
+    set_password(session, user, new, keep_session_key=keep_session_key)
     record_event("password_changed", f"{user.username} changed their password.",
                  user=user, session=session)
 
 
-def record_logout(session: Session, user: User) -> None:
-    """Note in the logs and the operation log that ``user`` signed out."""
+def record_logout(session: Session, user: User, session_key: str | None = None) -> None:
+    """End the sign-in of ``session_key`` and note in the logs and the operation log that
+    ``user`` signed out."""
+    if session_key:
+        revoke_session(session, session_key)
     log.info("logout", extra={"username": user.username})
     record_event("logout", f"{user.username} signed out.", user=user, session=session)

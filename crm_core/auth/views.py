@@ -24,7 +24,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 
 from ..db import get_session
 from ..errors import ConfigError, DomainError
-from . import cookies
+from . import cookies, sessions
 from .forms import ChangePasswordForm, LoginForm
 from .models import User
 from .permissions import public, require_permission
@@ -43,6 +43,10 @@ class CrmLoginManager(LoginManager):
         for name in ("CRM_LOGIN_MAX_FAILURES", "CRM_LOGIN_LOCKOUT_MINUTES",
                      "CRM_PASSWORD_MIN_LENGTH"):
             app.config[name] = _positive_int(name, app.config.get(name))
+        days = sessions.remember_days(app.config.get("CRM_REMEMBER_DAYS",
+                                                     sessions.DEFAULT_REMEMBER_DAYS))
+        app.config["CRM_REMEMBER_DAYS"] = days
+        app.config["REMEMBER_COOKIE_DURATION"] = dt.timedelta(days=days)
         cookies.init_app(app)
 
 
@@ -62,10 +66,27 @@ login_manager.login_message = lazy_gettext("Please sign in to see this page.")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The signed-in user for Flask-Login, or None when gone or disabled."""
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+def load_user(session_key: str) -> User | None:
+    """The signed-in user for Flask-Login: the active user of a live server-side session
+    (``auth.sessions``), or None when the session was revoked or expired."""
+    db = get_session()
+    found = sessions.find_session(db, session_key)
+    if found is None:
+        return None
+    row, user = found
+    user.__dict__["crm_session_key"] = session_key
+    if sessions.needs_touch(row):
+        # Its own short transaction: the request's session must not commit half its work.
+        with current_app.extensions["crm_db"].engine.begin() as connection:
+            sessions.touch(connection, row.id)
+    return user
+
+
+def current_session_key() -> str | None:
+    """The key of the signed-in browser session (None for an API token or nobody)."""
+    if not current_user.is_authenticated:
+        return None
+    return current_user.__dict__.get("crm_session_key")
 
 
 def throttle_settings() -> ThrottleSettings:
@@ -85,11 +106,13 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _start_new_session(user: User, remember: bool) -> None:
+def _start_new_session(user: User, key: str, remember: bool) -> None:
     """Sign ``user`` in on a fresh session: nothing set before sign-in survives it."""
     session.clear()
     g.pop("csrf_token", None)  # Flask-WTF caches the token of the old session here
-    login_user(user, remember=remember)
+    user.__dict__["crm_session_key"] = key
+    login_user(user, remember=remember,
+               duration=dt.timedelta(days=current_app.config["CRM_REMEMBER_DAYS"]))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -114,8 +137,12 @@ def login():  # type: ignore[no-untyped-def]
             db.commit()
             form.password.errors.append(str(refused))
         else:
+            remember = bool(form.remember.data)
+            key = sessions.start_session(
+                db, user.id, days=current_app.config["CRM_REMEMBER_DAYS"], remember=remember,
+                ip=request.remote_addr or "", user_agent=request.user_agent.string)
             db.commit()
-            _start_new_session(user, bool(form.remember.data))
+            _start_new_session(user, key, remember)
             return redirect(_safe_next(request.args.get("next")))
     if form.errors:
         status = 400
@@ -127,7 +154,7 @@ def login():  # type: ignore[no-untyped-def]
 def logout():  # type: ignore[no-untyped-def]
     """Sign out (POST, so a link cannot sign you out)."""
     db = get_session()
-    record_logout(db, current_user._get_current_object())
+    record_logout(db, current_user._get_current_object(), current_session_key())
     db.commit()
     session.clear()
     logout_user()  # after clear(): it asks for the "remember me" cookie to be deleted
@@ -144,7 +171,8 @@ def change_password_page():  # type: ignore[no-untyped-def]
         db = get_session()
         user = db.get(User, current_user.id)
         try:
-            change_password(db, user, form.current_password.data, form.new_password.data)
+            change_password(db, user, form.current_password.data, form.new_password.data,
+                            keep_session_key=current_session_key())
         except LoginRefused as wrong:
             db.rollback()
             form.current_password.errors.append(str(wrong))

@@ -12,8 +12,25 @@ from ..db import Model, TimestampMixin
 JOB_STATES = ("queued", "running", "done", "failed")
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for translation; ``Job.error_text`` translates it when shown."""
+    return message
+
+
+# Stored as ``error`` (untranslated msgids) when the real reason must stay in the log.
+UNEXPECTED_FAILURE = N_("The job failed unexpectedly. An administrator can find job %(id)s "
+                        "in the log.")
+NOT_QUEUED = N_("The job could not be queued. Try again later, or tell an administrator.")
+_GENERIC_ERRORS = (UNEXPECTED_FAILURE, NOT_QUEUED)
+
+
 class Job(TimestampMixin, Model):
-    """A background task's state, progress (0–100), message, result file or error."""
+    """A background task's state, progress (0–100), message, result file or error.
+
+    ``result_file`` is a server path inside the jobs folder (``CRM_JOB_FILES``); only the
+    kernel reads it, to serve the file at ``download_url``. ``error`` is what the user may
+    read: a domain error's message, or a generic one (the details go to the log).
+    """
 
     __tablename__ = "core_job"
     __audit__ = False  # progress updates, not business data
@@ -36,14 +53,41 @@ class Job(TimestampMixin, Model):
         """Whether the job is done or failed."""
         return self.state in ("done", "failed")
 
+    @property
+    def error_text(self) -> str | None:
+        """``error`` as the user reads it, in their language when it is a generic one."""
+        if self.error in _GENERIC_ERRORS:
+            from flask_babel import gettext
+
+            return gettext(self.error, id=self.id)
+        return self.error
+
+    @property
+    def has_download(self) -> bool:
+        """Whether the job is done and left a file to download."""
+        return self.state == "done" and bool(self.result_file)
+
+    @property
+    def download_url(self) -> str | None:
+        """The URL that downloads the job's file (``core_jobs.download``), or None.
+
+        ``result_file`` is a path on the server and is never shown: pages and the API offer
+        this URL instead.
+        """
+        if not self.has_download:
+            return None
+        from flask import url_for
+
+        return url_for("core_jobs.download", job_id=self.id)
+
     def to_dict(self) -> dict[str, object]:
-        """The job as the API and the progress page show it."""
+        """The job as the API and the progress page show it (no server path)."""
         def iso(value: dt.datetime | None) -> str | None:
             return value.isoformat() if value else None
         return {
             "id": self.id, "kind": self.kind, "task": self.task, "owner_id": self.owner_id,
             "state": self.state, "progress": self.progress, "message": self.message,
-            "result_file": self.result_file, "error": self.error,
+            "download_url": self.download_url, "error": self.error_text,
             "created_at": iso(self.created_at), "started_at": iso(self.started_at),
             "finished_at": iso(self.finished_at),
         }

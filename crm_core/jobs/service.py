@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,9 @@ from flask import current_app
 
 from ..db import utcnow
 from ..errors import DomainError
-from .models import Job
+from .models import NOT_QUEUED, UNEXPECTED_FAILURE, Job
+
+log = logging.getLogger(__name__)
 
 
 def _new_session() -> Any:
@@ -33,8 +36,9 @@ def start_job(task: str, *, kind: str | None = None, owner_id: int | None = None
         session.commit()
         try:
             current_app.extensions["celery"].send_task(task, kwargs={**kwargs, "job_id": job.id})
-        except Exception as exc:  # broker down: the user sees a failed job, not a 500
-            job.state, job.error, job.finished_at = "failed", f"could not queue: {exc}", utcnow()
+        except Exception:  # broker down: the user sees a failed job, not a 500
+            log.exception("job %s could not be queued", job.id, extra={"job_id": job.id})
+            job.state, job.error, job.finished_at = "failed", NOT_QUEUED, utcnow()
             session.commit()
         session.refresh(job)
         session.expunge(job)
@@ -95,8 +99,15 @@ class JobHandle:
         self._update(**values)
 
     def result_file(self, path: str | Path) -> None:
-        """Record the file this job produced (an export, an error report)."""
-        self._update(result_file=str(path))
+        """Record the file this job produced (an export, an error report).
+
+        The file must be inside the jobs folder (``job_files_dir()``); its owner downloads it
+        from ``core_jobs.download`` and nobody ever sees the path.
+        """
+        resolved = Path(path).resolve()
+        if not resolved.is_relative_to(job_files_dir().resolve()):
+            raise ValueError(f"job {self.id}: a result file must be inside the jobs folder")
+        self._update(result_file=str(resolved))
 
     def start(self) -> None:
         """Mark the job running (the kernel calls this before the task function)."""
@@ -108,9 +119,19 @@ class JobHandle:
                      message=(message or "Done")[:500])
 
     def fail(self, error: BaseException | str) -> None:
-        """Mark the job failed with the error (the kernel calls this when the task raises)."""
-        text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-        self._update(state="failed", finished_at=utcnow(), error=text, message="Failed")
+        """Mark the job failed (the kernel calls this when the task raises).
+
+        The user reads a string or a ``DomainError``'s message as given; any other exception
+        is logged with its traceback (its text may hold a server path or a raw database
+        error) and the user reads ``UNEXPECTED_FAILURE``.
+        """
+        if isinstance(error, str | DomainError):
+            text = str(error)
+        else:
+            log.error("job %s failed", self.id, exc_info=error,
+                      extra={"job_id": self.id, "error": f"{type(error).__name__}: {error}"})
+            text = UNEXPECTED_FAILURE
+        self._update(state="failed", finished_at=utcnow(), error=text[:2000], message="Failed")
 
 
 def job_files_dir() -> Path:

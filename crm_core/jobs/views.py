@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, render_template, send_file
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 
 from ..api.endpoint import api_endpoint
 from ..api.schemas import JobOut
 from ..auth.permissions import require_permission
 from ..db import get_session
 from .models import Job
+from .service import job_files_dir
 
 bp = Blueprint("core_jobs", __name__)
+log = logging.getLogger(__name__)
 
 
 def _visible_job(job_id: int) -> Job:
@@ -39,8 +46,37 @@ def job_progress(job_id: int):  # type: ignore[no-untyped-def]
 @api_endpoint(bp, "/api/v1/jobs/<int:job_id>", permission="core.job.view", response=JobOut,
               tags=["jobs"])
 def job_api(job_id: int) -> Job:
-    """A background job: state, progress, message, result file, error, times.
+    """A background job: state, progress, message, download URL, error, times.
 
     Only the user who started it (or a superuser) sees it; anyone else gets 404.
     """
     return _visible_job(job_id)
+
+
+def job_file(job: Job) -> Path | None:
+    """The job's result file if it is done and the file is inside the jobs folder, else None.
+
+    A path outside the folder (a row edited by hand, a folder moved by a new setting) is
+    never served, and is logged.
+    """
+    if not job.has_download:
+        return None
+    folder = job_files_dir().resolve()
+    path = Path(job.result_file or "").resolve()
+    if not path.is_relative_to(folder):
+        log.warning("job %s: result file outside the jobs folder refused", job.id,
+                    extra={"job_id": job.id})
+        return None
+    return path if path.is_file() else None
+
+
+@bp.get("/jobs/<int:job_id>/download")
+@require_permission("core.job.view")
+def download(job_id: int) -> Any:
+    """Download a finished job's file: its owner (or a superuser) only, 404 for anyone else."""
+    job = _visible_job(job_id)
+    path = job_file(job)
+    if path is None:
+        abort(404)
+    name = secure_filename(path.name) or f"job-{job.id}"
+    return send_file(path, as_attachment=True, download_name=name, max_age=0)

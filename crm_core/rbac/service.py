@@ -28,13 +28,23 @@ from ..registry import Permission as PermissionSpec
 from ..registry import RoleSpec
 from .models import SCOPES, Permission, Role, RolePermission, RoleScope, UserRole
 
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation; the role pages translate labels when they show them."""
+    return message
+
+
+GROUP = N_("System")
 KERNEL_PERMISSIONS = [
-    PermissionSpec("core.job.view", "View own background jobs", "System"),
-    PermissionSpec("core.user.manage", "Manage users", "System"),
-    PermissionSpec("core.role.manage", "Manage roles and permissions", "System"),
-    PermissionSpec("core.department.manage", "Manage departments", "System"),
-    PermissionSpec("core.audit.view", "View the operation log", "System"),
-    PermissionSpec("core.token.manage", "Create own API tokens", "System"),
+    PermissionSpec("core.job.view", N_("View own background jobs"), GROUP),
+    PermissionSpec("core.user.manage", N_("Manage users"), GROUP),
+    PermissionSpec("core.role.manage", N_("Manage roles and permissions"), GROUP),
+    PermissionSpec("core.department.manage", N_("Manage departments"), GROUP),
+    # Entries within one's data scope and department (audit.visibility) ...
+    PermissionSpec("core.audit.view", N_("View the operation log"), GROUP),
+    # ... or every entry: no default role but the administrator's ("*") holds it.
+    PermissionSpec("core.audit.view_all", N_("View the whole operation log"), GROUP),
+    PermissionSpec("core.token.manage", N_("Create own API tokens"), GROUP),
 ]
 
 KERNEL_ROLES = [

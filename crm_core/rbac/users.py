@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..auth.models import User
 from ..auth.service import create_user, set_password
+from ..auth.sessions import revoke_user_sessions
 from ..errors import DomainError
 from .departments import get_department
 from .service import FieldError, assign_roles
@@ -145,9 +146,11 @@ def update_account(session: Session, user_id: int, *, display_name: str,
     user.display_name = display_name or user.username
     user.email = email
     user.department_id = department_id
-    user.is_active = active
+    was_active, user.is_active = user.is_active, active
     _assign(session, user, roles)
     session.flush()
+    if was_active and not active:
+        revoke_user_sessions(session, user.id)
     return user
 
 
@@ -164,18 +167,20 @@ def _check_may_disable(session: Session, user: User, acting_user_id: int | None,
 
 
 def disable_account(session: Session, user_id: int, acting_user_id: int | None = None) -> User:
-    """Stop the user from signing in (their records and history stay)."""
+    """Stop the user from signing in and end their sessions (records and history stay)."""
     user = get_user(session, user_id)
     if not user.is_active:
         return user
     _check_may_disable(session, user, acting_user_id)
     user.is_active = False
     session.flush()
+    revoke_user_sessions(session, user.id)
     return user
 
 
 def reset_password(session: Session, user_id: int, password: str) -> User:
-    """Give the user a new password chosen by an administrator (policy applies)."""
+    """Give the user a new password chosen by an administrator (policy applies); every
+    sign-in of the user ends."""
     user = get_user(session, user_id)
     try:
         set_password(session, user, password)

@@ -240,7 +240,7 @@ def test_plugins_list_json_describes_every_plugin(tmp_path):
     example = rows["example"]
     assert example["source"] == "entry point"
     assert (example["models"], example["permissions"], example["menu_items"],
-            example["widgets"], example["tasks"]) == (1, 2, 1, 1, 1)
+            example["widgets"], example["tasks"]) == (1, 3, 1, 1, 1)
     assert example["routes"] >= 2
 
 

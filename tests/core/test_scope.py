@@ -140,8 +140,8 @@ def test_export_job_writes_only_the_notes_of_the_user_who_started_it(crm_app,
                 break
             time.sleep(0.1)
         assert job["state"] == "done", job
-        with open(job["result_file"], encoding="utf-8-sig") as fh:
-            exported[name] = sorted(line.split(",")[1] for line in fh.read().splitlines()[1:])
+        text = client.get(job["download_url"]).get_data().decode("utf-8-sig")
+        exported[name] = sorted(line.split(",")[1] for line in text.splitlines()[1:])
     assert exported == {"sally": ["Alpha plan"], "mia": ["Alpha plan", "Bravo plan"],
                         "root": ["Alpha plan", "Bravo plan", "Orphan plan"]}
 
