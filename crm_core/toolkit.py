@@ -18,6 +18,8 @@ from .audit.context import acting_as
 from .audit.service import record_event, record_history
 from .auth.permissions import public, require_permission
 from .db import Model, TimestampMixin, db, get_session, utcnow
+from .edge.ints import INT32_MAX, INT64_MAX, INT64_MIN, Id
+from .edge.marks import embeddable, upload_limit
 from .errors import DomainError
 from .jobs.service import JobHandle, job_files_dir, send_task, start_job
 from .rbac.scope import DataScope, get_scoped_or_404, scoped
@@ -31,6 +33,25 @@ from .registry import (
     ScheduleEntry,
     SearchHit,
     TaskSpec,
+)
+from .tabular import FORMATS as TABLE_FORMATS
+from .tabular import (
+    CsvWriter,
+    Limits,
+    Row,
+    Table,
+    TableWriter,
+    TabularError,
+    XlsxWriter,
+    cell_text,
+    detect_encoding,
+    file_kind,
+    neutralise,
+    neutralise_row,
+    open_table,
+    open_writer,
+    unneutralise,
+    unneutralise_row,
 )
 
 hookimpl = pluggy.HookimplMarker("crm")
@@ -53,9 +74,16 @@ def hooks() -> Any:
 
 
 __all__ = [
+    "INT32_MAX",
+    "INT64_MAX",
+    "INT64_MIN",
+    "TABLE_FORMATS",
+    "CsvWriter",
     "DataScope",
     "DomainError",
+    "Id",
     "JobHandle",
+    "Limits",
     "ListQuery",
     "MenuItem",
     "Model",
@@ -64,21 +92,34 @@ __all__ = [
     "PluginInfo",
     "ReportWidget",
     "RoleSpec",
+    "Row",
     "ScheduleEntry",
     "SearchHit",
+    "Table",
+    "TableWriter",
+    "TabularError",
     "TaskSpec",
     "TimestampMixin",
     "UtcDateTime",
+    "XlsxWriter",
     "acting_as",
     "api_endpoint",
+    "cell_text",
     "db",
+    "detect_encoding",
+    "embeddable",
     "encode_cursor",
+    "file_kind",
     "get_scoped_or_404",
     "get_session",
     "hookimpl",
     "hooks",
     "hookspec",
     "job_files_dir",
+    "neutralise",
+    "neutralise_row",
+    "open_table",
+    "open_writer",
     "paginate",
     "plugin_config",
     "plugin_enabled",
@@ -89,6 +130,9 @@ __all__ = [
     "scoped",
     "send_task",
     "start_job",
+    "unneutralise",
+    "unneutralise_row",
+    "upload_limit",
     "user_names",
     "utcnow",
 ]

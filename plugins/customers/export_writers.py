@@ -1,59 +1,24 @@
-"""File writers of the customer export: CSV (UTF-8 with BOM) and XLSX (streamed).
+"""File writers of the customer export, and phone numbers as people write them.
 
-Both take a header row, then batches of rows of text, so an export of any size runs in
-constant memory. Text cells that a spreadsheet would run as a formula (starting with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return) get a leading ``'``; a plain number such as
-``-12.50`` is left as it is, since no spreadsheet runs it.
-
-XLSX is written with XlsxWriter in ``constant_memory`` mode: openpyxl's write-only mode
-costs ~8 µs a cell even with lxml and keeps every distinct string in memory until it saves.
+The writers are the kernel's (``toolkit.open_writer``): CSV in UTF-8 with a BOM and XLSX,
+streamed, every text cell a spreadsheet would run as a formula neutralised with a leading
+``'``. Until the toolkit names them, the customers plugin reaches them directly.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
-from typing import Protocol
 
 import phonenumbers
-import xlsxwriter
 
-__all__ = ["FORMATS", "ExportWriter", "neutralise", "open_writer", "readable_phone"]
+from crm_core.toolkit import TABLE_FORMATS as FORMATS
+from crm_core.toolkit import CsvWriter, TableWriter, neutralise, open_writer
 
-FORMATS = ("csv", "xlsx")
-_FORMULA_START = frozenset("=+-@\t\r")
-_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
-# Characters XML 1.0 refuses: C0 controls except tab, LF and CR.
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+__all__ = ["FORMATS", "CsvWriter", "ExportWriter", "neutralise", "open_writer", "readable_phone"]
+
+ExportWriter = TableWriter
 # Chinese area codes with two digits after the trunk 0: Beijing (10) and 2x; the rest have 3.
 _TWO_DIGIT_AREAS = ("10", "2")
-# Rows are checked whole, joined by a private-use character: a few regex calls a row find the
-# rare row that needs care cell by cell (a stray U+E000 in a cell only costs that slow path).
-# Each pattern starts with a literal or a character set, which the regex engine scans for fast.
-_SEP = "\ue000"
-_FORMULA_CELL = re.compile("\ue000[=+\\-@\t\r]")
-
-
-def _csv_care(row: Sequence[str]) -> bool:
-    """Whether a cell of ``row`` may need neutralising (false alarms only cost time)."""
-    return _FORMULA_CELL.search(_SEP + _SEP.join(row)) is not None
-
-
-def _xlsx_care(row: Sequence[str]) -> bool:
-    """Whether a cell of ``row`` needs neutralising or holds characters XML refuses."""
-    joined = _SEP + _SEP.join(row)
-    return _FORMULA_CELL.search(joined) is not None or _ILLEGAL_XML.search(joined) is not None
-
-
-def neutralise(value: str) -> str:
-    """``value`` made safe for a spreadsheet cell: a leading ``'`` before formula starters."""
-    if value[:1] in _FORMULA_START and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def readable_phone(e164: str) -> str:
@@ -85,109 +50,3 @@ def _international(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-class ExportWriter(Protocol):
-    """What the export job writes through: a header, batches of rows, then close."""
-
-    def write(self, row: Sequence[str]) -> None:
-        """Write one row of text cells (the header)."""
-
-    def write_rows(self, rows: Sequence[Sequence[str]]) -> None:
-        """Write a batch of rows of text cells ("" for an empty cell)."""
-
-    def close(self) -> None:
-        """Finish the file."""
-
-
-class CsvWriter:
-    """CSV in UTF-8 with a BOM, so Excel on a Chinese Windows shows Chinese correctly."""
-
-    def __init__(self, path: Path) -> None:
-        # plain UTF-8 plus a BOM written once: the utf-8-sig codec is a slow path per write
-        self._file = path.open("w", newline="", encoding="utf-8")
-        self._file.write("\ufeff")
-
-    def write(self, row: Sequence[str]) -> None:
-        """Write one row."""
-        self.write_rows([row])
-
-    def write_rows(self, rows: Sequence[Sequence[str]]) -> None:
-        """Write a batch of rows, formula starters neutralised, in one write to the file."""
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(
-            [[neutralise(cell) for cell in row] if _csv_care(row) else row
-             for row in rows])
-        self._file.write(buffer.getvalue())
-
-    def close(self) -> None:
-        """Flush and close the file."""
-        self._file.close()
-
-
-_BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
-
-
-class XlsxWriter:
-    """An XLSX workbook of one sheet, written by the XlsxWriter library in its
-    ``constant_memory`` mode (each row goes to disk once the next one starts).
-
-    ``number_columns`` are the indexes of columns whose cells are decimal numbers written as
-    text (``"-12.50"``); they are stored as numbers shown with two decimals. Every other cell
-    is a string cell, never a formula, a number or a link.
-    """
-
-    def __init__(self, path: Path, sheet_title: str = "Customers",
-                 number_columns: Sequence[int] = ()) -> None:
-        self._book = xlsxwriter.Workbook(str(path), {
-            "constant_memory": True, "tmpdir": str(path.parent),
-            "strings_to_formulas": False, "strings_to_numbers": False,
-            "strings_to_urls": False})
-        title = _BAD_TITLE.sub(" ", sheet_title)[:31].strip() or "Sheet1"
-        self._sheet = self._book.add_worksheet(title)
-        self._sheet.freeze_panes(1, 0)
-        self._money = self._book.add_format({"num_format": "#,##0.00"})
-        self._bold = self._book.add_format({"bold": True})
-        self._numbers = sorted(set(number_columns))
-        self._row = 0
-
-    def write(self, row: Sequence[str]) -> None:
-        """Write one row in bold (the header)."""
-        for column, value in enumerate(row):
-            self._sheet.write_string(self._row, column, _clean_text(value), self._bold)
-        self._row += 1
-
-    def write_rows(self, rows: Sequence[Sequence[str]]) -> None:
-        """Write a batch of rows: text kept text (never a formula), amounts as numbers."""
-        write_string, write_number = self._sheet.write_string, self._sheet.write_number
-        for row in rows:
-            number = self._row
-            careful = _xlsx_care(row)
-            for column, value in enumerate(row):
-                if value:
-                    write_string(number, column, _clean_text(value) if careful else value)
-            for column in self._numbers:
-                value = row[column]
-                if value and _NUMBER.fullmatch(value):
-                    write_number(number, column, float(value), self._money)
-            self._row += 1
-
-    def close(self) -> None:
-        """Finish the workbook (XlsxWriter assembles the zip from its temporary files)."""
-        self._book.close()
-
-
-def _clean_text(value: str) -> str:
-    """A cell's text without the control characters XML refuses, formulas neutralised."""
-    return neutralise(_ILLEGAL_XML.sub("", value))
-
-
-def open_writer(fmt: str, path: Path, sheet_title: str = "Customers",
-                number_columns: Sequence[int] = ()) -> ExportWriter:
-    """A writer of format ``fmt`` ("csv" or "xlsx") into ``path``; ``number_columns`` are
-    the indexes of decimal-number columns (typed as numbers in XLSX, plain text in CSV)."""
-    if fmt == "csv":
-        return CsvWriter(path)
-    if fmt == "xlsx":
-        return XlsxWriter(path, sheet_title, number_columns)
-    raise ValueError(f"unknown export format {fmt!r}")

@@ -34,6 +34,15 @@ def customer_deleted(customer_id: int) -> None:
 
 
 @hookspec
+def customer_purged(customer_id: int) -> None:
+    """A customer is being deleted for good (not moved to the trash), before commit: delete
+    or detach your rows that point at it now; afterwards it no longer exists.
+
+    Called today only when an all-or-nothing import takes back the customers its own run had
+    just created; undo and the trash never purge. A future "empty the trash" calls it too."""
+
+
+@hookspec
 def customer_restored(customer_id: int) -> None:
     """A customer was taken back out of the trash."""
 

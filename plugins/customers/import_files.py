@@ -1,33 +1,39 @@
-"""Reading the files users import: CSV (UTF-8 with or without BOM, GB18030/GBK) and XLSX.
+"""Reading the files users import: the kernel's tabular reader, plus what is customer's.
 
-Rows are streamed one at a time (``csv`` over a decoding file; openpyxl ``read_only``), so
-memory stays flat at any size. Excel's habits are smoothed over here: a BOM, ``\\r\\n``,
-blank rows before the header, trailing empty rows and columns, numbers stored as floats
-(``13812345678.0``) and dates as datetimes. The header row is matched to customer fields
-from Chinese or English names by ``guess_field``.
+``crm_core.tabular`` streams CSV (encoding detected) and XLSX under the upload limits and
+smooths Excel's habits over (a BOM, blank rows, trailing empty cells, numbers stored as
+floats, dates). Here the header row is matched to customer fields from Chinese or English
+names (``guess_field``), a first row that looks like a customer is refused, and the ``'`` a
+bad-rows report put before a formula starter is taken off again (``import_rows``).
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
-import io
+import itertools
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from crm_core.toolkit import DomainError
+from crm_core.toolkit import (
+    Limits,
+    Row,
+    Table,
+    TabularError,
+    cell_text,
+    detect_encoding,
+    file_kind,
+    unneutralise_row,
+)
+from crm_core.toolkit import open_table as _open_table
 
-__all__ = ["FIELDS", "MULTI_FIELDS", "ImportFileError", "Row", "TableFile", "detect_encoding",
-           "file_kind", "guess_field", "guess_mapping", "open_table"]
+__all__ = ["FIELDS", "HEADER_CHARS", "MULTI_FIELDS", "ImportFileError", "Row", "TableFile",
+           "cell_text", "detect_encoding", "file_kind", "guess_field", "guess_mapping",
+           "import_rows", "open_table", "preview"]
 
 # Customer fields a column can be mapped to, with their labels (the select on the page).
 FIELDS: dict[str, Any] = {
@@ -99,157 +105,10 @@ def guess_mapping(headers: list[str], saved: dict[str, str] | None = None) -> li
     return fields
 
 
-class ImportFileError(DomainError):
-    """The file cannot be imported as a whole (empty, not CSV/XLSX, no header row)."""
-
-
-@dataclass(frozen=True)
-class Row:
-    """One data row: its number as a spreadsheet shows it (1 is the first line) and cells."""
-
-    number: int
-    cells: list[str]
-
-
-def file_kind(filename: str, head: bytes = b"") -> str:
-    """"csv" or "xlsx" from the file name (and its first bytes); ImportFileError otherwise."""
-    suffix = Path(filename or "").suffix.lower()
-    if suffix == ".xlsx" or (suffix not in (".csv", ".txt") and head.startswith(b"PK\x03\x04")):
-        return "xlsx"
-    if suffix in (".csv", ".txt"):
-        return "csv"
-    raise ImportFileError(_("Choose a CSV or XLSX file (Excel: \"Save as\" CSV or Excel "
-                            "workbook); \"%(name)s\" is neither.", name=filename))
-
-
-def detect_encoding(path: str | Path, chunk_size: int = 1 << 20) -> str:
-    """"utf-8-sig", "utf-8", "utf-16" or "gb18030": UTF-16 when the file starts with its BOM
-    (Excel's "Unicode text"), UTF-8 if the whole file decodes strictly as UTF-8
-    (read in chunks, so memory stays flat), else GB18030 (a superset of GBK, as Excel on
-    Chinese Windows saves CSV)."""
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    with open(path, "rb") as handle:
-        first = handle.read(chunk_size)
-        if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"  # Excel's "Unicode text" (tab separated)
-        bom = first.startswith(codecs.BOM_UTF8)
-        chunk = first
-        try:
-            while chunk:
-                decoder.decode(chunk)
-                chunk = handle.read(chunk_size)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8-sig" if bom else "utf-8"
-
-
-def cell_text(value: Any) -> str:
-    """A cell as text: whole floats without ".0" (phones, USCC), dates as ISO, None as ""."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time.min:
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value).strip()
-
-
-class TableFile:
-    """An open CSV or XLSX file: ``headers`` (the first non-blank row) and ``rows()``.
-
-    Use as a context manager. ``progress()`` says how far ``rows()`` has read, 0 to 1.
-    """
-
-    def __init__(self, path: str | Path, kind: str, encoding: str = "") -> None:
-        self.path, self.kind = Path(path), kind
-        self.encoding = encoding or (detect_encoding(path) if kind == "csv" else "")
-        self._handle: Any = None
-        self._workbook: Any = None
-        self._size = max(self.path.stat().st_size, 1)
-        self._max_row = 1
-        self._raw = self._open()
-        self.header_number, self.headers = self._read_header()
-
-    def _open(self) -> Iterator[tuple[int, list[str]]]:
-        if self.kind == "xlsx":
-            return self._open_xlsx()
-        self._handle = open(self.path, "rb")  # noqa: SIM115 - closed by close()
-        text = io.TextIOWrapper(self._handle, encoding=self.encoding, newline="")
-        sample = text.readline()
-        text.seek(0)
-        delimiter = max(",;\t", key=sample.count) if sample else ","
-        reader = csv.reader(text, delimiter=delimiter)
-        return ((number, [cell.strip() for cell in cells])
-                for number, cells in enumerate(reader, start=1))
-
-    def _open_xlsx(self) -> Iterator[tuple[int, list[str]]]:
-        from openpyxl import load_workbook
-
-        try:
-            self._workbook = load_workbook(self.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise ImportFileError(_("This file is not an Excel workbook we can read (%(error)s)."
-                                    " Save it again as .xlsx or CSV.", error=exc)) from None
-        sheet = self._workbook.worksheets[0]
-        self._max_row = max(sheet.max_row or 1, 1)
-        return ((number, [cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))
-
-    def _read_header(self) -> tuple[int, list[str]]:
-        try:
-            for number, cells in self._raw:
-                if any(cells):
-                    while cells and not cells[-1]:
-                        cells.pop()
-                    return number, cells
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise ImportFileError(_("This CSV file cannot be read: %(error)s.",
-                                    error=exc)) from None
-        raise ImportFileError(_("The file is empty: it has no header row and no customers."))
-
-    def rows(self) -> Iterator[Row]:
-        """The data rows after the header; blank rows are left out, cells fit the header."""
-        width = len(self.headers)
-        try:
-            for number, cells in self._raw:
-                self._at = number
-                if not any(cells):
-                    continue
-                if len(cells) < width:
-                    cells = cells + [""] * (width - len(cells))
-                yield Row(number, cells[:width])
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise ImportFileError(_("This CSV file cannot be read after row %(row)d: "
-                                    "%(error)s.", row=getattr(self, "_at", 0),
-                                    error=exc)) from None
-
-    def progress(self) -> float:
-        """How much of the file has been read, from 0 to 1 (an estimate for XLSX)."""
-        if self.kind == "csv" and self._handle is not None and not self._handle.closed:
-            return min(self._handle.tell() / self._size, 1.0)
-        return min(getattr(self, "_at", 0) / self._max_row, 1.0)
-
-    def close(self) -> None:
-        """Close the file (and the workbook)."""
-        if self._handle is not None:
-            self._handle.close()
-        if self._workbook is not None:
-            self._workbook.close()
-
-    def __enter__(self) -> TableFile:
-        return self
-
-    def __exit__(self, *_exc: Any) -> None:
-        self.close()
+# The kernel's reader (toolkit.open_table) does the reading; the old names stay for callers.
+ImportFileError = TabularError
+TableFile = Table
+HEADER_CHARS = 200  # a header (and a sample cell) as the mapping page shows it
 
 
 def _looks_like_data(cell: str) -> bool:
@@ -257,14 +116,13 @@ def _looks_like_data(cell: str) -> bool:
     return "@" in cell or (len(digits) >= 5 and digits.isdigit())
 
 
-def open_table(path: str | Path, filename: str, encoding: str = "") -> TableFile:
-    """Open an uploaded file for reading; ImportFileError when it is empty, of another kind,
-    or starts with data instead of a header row."""
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if not head:
-        raise ImportFileError(_("The file is empty: it has no header row and no customers."))
-    table = TableFile(path, file_kind(filename, head), encoding)
+def open_table(path: str | Path, filename: str, encoding: str = "",
+               limits: Limits | None = None) -> Table:
+    """Open an uploaded file for reading under the upload limits; ImportFileError when it is
+    empty, of another kind, over a limit or starts with data instead of a header row.
+
+    Read files only in a job or the command line, never in a web request."""
+    table = _open_table(path, filename, encoding=encoding, limits=limits)
     if not any(guess_field(header) for header in table.headers) \
             and any(_looks_like_data(header) for header in table.headers):
         table.close()
@@ -273,3 +131,19 @@ def open_table(path: str | Path, filename: str, encoding: str = "") -> TableFile
                                 "Add a header row and upload the file again.",
                                 row=table.header_number))
     return table
+
+
+def import_rows(table: Table) -> Iterator[Row]:
+    """The table's data rows, cells as the user typed them: the ``'`` our own bad-rows file
+    put before a formula starter (``'=1+1``) is taken off, so that file imports again."""
+    for row in table.rows():
+        cells = unneutralise_row(row.cells)
+        yield row if cells is row.cells else Row(row.number, cells)
+
+
+def preview(table: Table, rows: int = 5) -> tuple[list[str], list[list[str]]]:
+    """The headers and the first ``rows`` rows, each text cut for the mapping page."""
+    headers = [header[:HEADER_CHARS] for header in table.headers]
+    sample = [[cell[:HEADER_CHARS] for cell in row.cells]
+              for row in itertools.islice(import_rows(table), rows)]
+    return headers, sample

@@ -1,14 +1,16 @@
-"""The import wizard: upload → column mapping and settings → check (dry run, a job) →
-import (a job) → result with the bad rows, their CSV and undo; and the list of imports.
+"""The import wizard: upload → reading the header (a job) → column mapping and settings →
+check (dry run, a job) → import (a job) → result with the bad rows, their CSV and undo (a
+job); and the list of imports.
 
-An import is seen only by the user who started it (and superusers); anyone else gets 404.
+The web request never opens the uploaded file: it stores it and queues a job, so a hostile
+workbook can only cost a worker its limits (``crm_core.tabular``), never a web worker. An
+import is seen only by the user who started it (and superusers); anyone else gets 404.
 """
 
 from __future__ import annotations
 
 import csv
 import itertools
-import uuid
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -22,23 +24,23 @@ from sqlalchemy import select
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from crm_core.toolkit import DomainError, db, job_files_dir, paginate, require_permission
+from crm_core.toolkit import DomainError, db, paginate, require_permission, upload_limit
 
 from .blueprint import bp
-from .import_files import FIELDS, MULTI_FIELDS, ImportFileError, file_kind, open_table
-from .importing import (
+from .import_files import FIELDS, MULTI_FIELDS, ImportFileError, file_kind
+from .import_jobs import start_import_job
+from .import_settings import (
     IMPORT_PERMISSION,
     check_settings,
-    create_import,
+    create_upload,
     import_folder,
     save_template,
-    start_import_job,
-    undo_import,
 )
+from .import_undo import UNDO_REPORT, check_undoable
 from .models import CustomerImport, ImportTemplate
 
 PAGE = 100  # bad rows a page
-SAMPLE = 5  # rows shown under the mapping
+WORKING = ("reading", "running", "undoing")  # a job works on the import
 MODE_LABELS = {"insert": _l("Insert only: a row whose key exists is an error"),
                "upsert": _l("Upsert: update the existing customer's filled-in fields"),
                "skip": _l("Skip duplicates: leave existing customers alone")}
@@ -90,8 +92,12 @@ def _visible_import(import_id: int) -> CustomerImport:
     return imp
 
 
+def _max_mb() -> int:
+    return int(current_app.config.get("CRM_CUSTOMERS_IMPORT_MAX_MB", 100))
+
+
 def _max_bytes() -> int:
-    return int(current_app.config.get("CRM_CUSTOMERS_IMPORT_MAX_MB", 100)) * 1024 * 1024
+    return _max_mb() * 1024 * 1024
 
 
 @bp.get("/imports")
@@ -106,9 +112,10 @@ def imports():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])
+@upload_limit(lambda: _max_mb() + 1)  # the form says "too large" up to 1 MB over the limit
 @require_permission(IMPORT_PERMISSION)
 def import_upload():  # type: ignore[no-untyped-def]
-    """Step 1: upload a CSV or XLSX file; its header row is read and the mapping guessed."""
+    """Step 1: upload a CSV or XLSX file. It is stored unread; a job reads its header."""
     form = UploadForm()
     templates = db.session.scalars(select(ImportTemplate).where(
         ImportTemplate.owner_id == current_user.id).order_by(ImportTemplate.name)).all()
@@ -116,36 +123,27 @@ def import_upload():  # type: ignore[no-untyped-def]
                              *((template.id, template.name) for template in templates)]
     if request.content_length and request.content_length > _max_bytes():
         form.file.errors = [_("The file is larger than %(size)d MB; split it or use the "
-                              "command line (crm customers import).",
-                              size=_max_bytes() // 1024 // 1024)]
+                              "command line (crm customers import).", size=_max_mb())]
     elif form.validate_on_submit():
         upload = form.file.data
+        head = upload.stream.read(8)
+        upload.stream.seek(0)
         try:
-            kind = file_kind(upload.filename or "")
-            saved = next((t.mapping for t in templates if t.id == form.template.data), None)
-            temporary = job_files_dir() / f"upload-{uuid.uuid4().hex}.{kind}"
-            upload.save(temporary)
-            try:
-                imp = create_import(db.session, temporary, upload.filename or f"file.{kind}",
-                                    user_id=current_user.id, template=saved)
-            finally:
-                temporary.unlink(missing_ok=True)
+            if not head:
+                raise ImportFileError(_("The file is empty: it has no header row and no "
+                                        "customers."))
+            kind = file_kind(upload.filename or "", head)
         except ImportFileError as exc:
             form.file.errors = [str(exc)]
         else:
+            imp = create_upload(db.session, upload.stream, upload.filename or "", kind,
+                                user_id=current_user.id, template_id=form.template.data or None)
             db.session.commit()
+            _start(imp, step="read", before="failed")
             return redirect(url_for("customers.import_detail", import_id=imp.id))
     status = 400 if form.errors or form.file.errors else 200
     return render_template("customers/import_upload.html", form=form,
-                           max_mb=_max_bytes() // 1024 // 1024), status
-
-
-def _sample(imp: CustomerImport) -> list[list[str]]:
-    try:
-        with open_table(imp.stored_path, imp.filename, imp.encoding) as table:
-            return [row.cells for row in itertools.islice(table.rows(), SAMPLE)]
-    except (ImportFileError, OSError):
-        return []
+                           max_mb=_max_mb()), status
 
 
 def _mapping_errors(headers: list[str], fields: list[str]) -> list[str]:
@@ -163,7 +161,8 @@ def _mapping_errors(headers: list[str], fields: list[str]) -> list[str]:
 def import_detail(import_id: int):  # type: ignore[no-untyped-def]
     """Step 2 (mapping and settings, then "Check"), the check's and the run's results."""
     imp = _visible_import(import_id)
-    form = _settings_form(imp) if imp.status in ("uploaded", "checked") else None
+    form = _settings_form(imp) if imp.status in ("uploaded", "checked") \
+        and imp.mapping.get("headers") else None
     errors: list[str] = []
     if form is not None and form.validate_on_submit():
         headers = imp.mapping["headers"]
@@ -176,7 +175,7 @@ def import_detail(import_id: int):  # type: ignore[no-untyped-def]
         except DomainError as exc:
             errors.append(str(exc))
         if not errors:
-            imp.mapping = {"headers": headers, "fields": fields}
+            imp.mapping = {**imp.mapping, "fields": fields}
             imp.mode, imp.key, imp.all_or_nothing = form.mode.data, key, form.all_or_nothing.data
             if request.form.get("action") == "save_template":
                 try:
@@ -190,7 +189,7 @@ def import_detail(import_id: int):  # type: ignore[no-untyped-def]
                 flash(_("The mapping was saved as the template %(name)s.",
                         name=form.template_name.data), "success")
                 return redirect(url_for("customers.import_detail", import_id=imp.id))
-            _start(imp, dry_run=True, before="uploaded")
+            _start(imp, step="check", before="uploaded")
             return redirect(url_for("customers.import_detail", import_id=imp.id))
     if form is not None and form.errors:
         errors += [f"{form[name].label.text}: {message}" for name, messages in form.errors.items()
@@ -205,8 +204,9 @@ def _detail_page(imp: CustomerImport, form: SettingsForm | None, errors: list[st
     fields = imp.mapping["fields"]
     return render_template(
         "customers/import_detail.html", imp=imp, form=form, errors=errors,
-        sample=_sample(imp) if form is not None else [], problems=problems, page=page,
-        more=more, field_labels=FIELDS, mode_labels=MODE_LABELS, key_labels=KEY_LABELS,
+        sample=imp.mapping.get("sample", []) if form is not None else [], problems=problems,
+        page=page, more=more, skipped=_undo_skipped(imp), working=WORKING,
+        field_labels=FIELDS, mode_labels=MODE_LABELS, key_labels=KEY_LABELS,
         mapped=[(header, FIELDS[field]) for header, field
                 in zip(imp.mapping["headers"], fields, strict=False) if field])
 
@@ -214,11 +214,20 @@ def _detail_page(imp: CustomerImport, form: SettingsForm | None, errors: list[st
 def _problems(imp: CustomerImport, page: int) -> tuple[list[list[str]], bool]:
     """One page of the check list (row, level, message) and whether more follow."""
     path = import_folder(imp.id) / "checks.csv"
-    if not path.is_file() or imp.status in ("uploaded", "running"):
+    if not path.is_file() or imp.status in ("uploaded", "reading", "running"):
         return [], False
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(itertools.islice(csv.reader(handle), (page - 1) * PAGE, page * PAGE + 1))
     return rows[:PAGE], len(rows) > PAGE
+
+
+def _undo_skipped(imp: CustomerImport) -> list[list[str]]:
+    """The first rows undo left alone: customer id ("" when unseen), name, reason."""
+    path = import_folder(imp.id) / UNDO_REPORT
+    if imp.status != "undone" or not path.is_file():
+        return []
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(itertools.islice(csv.reader(handle), PAGE))
 
 
 @bp.post("/imports/<int:import_id>/run")
@@ -229,20 +238,21 @@ def import_run(import_id: int):  # type: ignore[no-untyped-def]
     if imp.status != "checked":
         flash(_("Check the import before running it."), "error")
         return redirect(url_for("customers.import_detail", import_id=imp.id))
-    _start(imp, dry_run=False, before="checked")
+    _start(imp, step="run", before="checked")
     return redirect(url_for("customers.import_detail", import_id=imp.id))
 
 
-def _start(imp: CustomerImport, *, dry_run: bool, before: str) -> None:
-    """Mark the import running and queue its job; back to ``before`` if it cannot queue."""
-    imp.status = "running"
+def _start(imp: CustomerImport, *, step: str, before: str) -> None:
+    """Mark the import as worked on and queue the job's ``step``; back to ``before`` if the
+    job cannot be queued."""
+    imp.status = {"read": "reading", "undo": "undoing"}.get(step, "running")
     db.session.commit()
-    job = start_import_job(imp, owner_id=current_user.id, dry_run=dry_run,
+    job = start_import_job(imp, owner_id=current_user.id, dry_run=step == "check", step=step,
                            locale=str(get_locale() or "") or None)
     imp.job_id = job.id
     if job.state == "failed":
         imp.status = before
-        flash(_("The background job could not be started: %(error)s", error=job.error),
+        flash(_("The background job could not be started: %(error)s", error=job.error_text),
               "error")
     db.session.commit()
 
@@ -262,17 +272,18 @@ def import_errors(import_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/imports/<int:import_id>/undo", methods=["GET", "POST"])
 @require_permission(IMPORT_PERMISSION)
 def import_undo(import_id: int):  # type: ignore[no-untyped-def]
-    """Undo a finished import after a confirmation that names what it takes back."""
+    """Undo a finished import (a job) after a confirmation that says what it takes back."""
     imp = _visible_import(import_id)
-    if imp.status not in ("done", "failed") or imp.undone_at is not None:
+    try:
+        check_undoable(imp)
+        if imp.status == "undoing":
+            raise DomainError(_("This import is being undone."))
+    except DomainError:
         flash(_("This import cannot be undone (it was undone already, or has not run)."),
               "error")
         return redirect(url_for("customers.import_detail", import_id=imp.id))
     form = FlaskForm()
     if form.validate_on_submit():
-        deleted, restored = undo_import(db.session, imp)
-        flash(_("Import undone: %(deleted)d customers deleted, %(restored)d changes put back.",
-                deleted=deleted, restored=restored), "success")
+        _start(imp, step="undo", before=imp.status)
         return redirect(url_for("customers.import_detail", import_id=imp.id))
     return render_template("customers/import_undo.html", imp=imp, form=form)
-

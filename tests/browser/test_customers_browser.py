@@ -147,6 +147,8 @@ def _walk_through(visit: Visit, tmp_path: Any, screen: str) -> None:
     page.locator("input[type=file]").set_input_files(str(upload))
     with page.expect_navigation():
         page.get_by_role("button", name="Upload and map columns").click()
+    # A job reads the file (never the web request); the page reloads with the mapping.
+    page.locator("select[name=col_0]").wait_for(timeout=90_000)
     page.wait_for_load_state("networkidle")
     # The mapping is guessed from the Chinese headers.
     guessed = [page.locator(f"select[name=col_{index}]").input_value() for index in range(3)]

@@ -104,7 +104,7 @@ def test_hookspecs_are_documented_and_offered_to_other_plugins(crm_make_app):
     app = crm_make_app(plugins=["customers"], migrate=False)
     hook = app.extensions["crm"].hook
     for name in ["customer_created", "customer_updated", "customer_deleted",
-                 "customer_restored", "customer_merged", "crm_customer_panels",
+                 "customer_restored", "customer_merged", "customer_purged", "crm_customer_panels",
                  "crm_customer_timeline"]:
         spec = getattr(hook, name).spec
         assert spec is not None and spec.function.__doc__, name

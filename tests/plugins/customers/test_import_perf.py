@@ -15,7 +15,7 @@ from crm_core.db import get_session
 from crm_core.errors import DomainError
 from crm_core.testing import create_test_user, invoke_cli
 from plugins.customers import bulk, names, search, services
-from plugins.customers.import_rows import _phone, _uscc
+from plugins.customers.import_clean import _phone, _uscc
 from plugins.customers.validation import normalise_phone, normalise_uscc, uscc_check_char
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

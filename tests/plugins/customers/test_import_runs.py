@@ -91,7 +91,9 @@ def test_insert_skip_and_upsert_by_key(customers_app, tmp_path):
         assert changed.name == "北京华宇科技有限公司" and changed.industry == "软件"
         assert changed.name_key == "北京华宇科技" and changed.uscc == USCC
         (change,) = session.scalars(select(ImportChange)).all()
-        assert change.old_values["name"] == "旧名字" and change.old_values["industry"] == "旧行业"
+        old, new = change.old_values["old"], change.old_values["new"]
+        assert old["name"] == "旧名字" and old["industry"] == "旧行业"
+        assert new["name"] == "北京华宇科技有限公司" and new["industry"] == "软件"
         audit_before = count(session, AuditEntry)
     again = last_json(run(customers_app, path, "--mode", "upsert", "--key", "code", "--json"))
     assert (again["updated"], again["created"], again["skipped"]) == (0, 0, 3)
@@ -159,7 +161,7 @@ def test_a_bad_file_exits_2(customers_app, tmp_path):
 
 @pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql",
                                                              marks=pytest.mark.postgres)])
-def test_undo_deletes_what_an_import_created_and_restores_what_it_changed(crm_make_app,
+def test_undo_trashes_what_an_import_created_and_restores_what_it_changed(crm_make_app,
                                                                           tmp_path, database):
     app = crm_make_app(plugins=["customers"], database=database)
     with app.app_context():
@@ -180,14 +182,16 @@ def test_undo_deletes_what_an_import_created_and_restores_what_it_changed(crm_ma
         session = get_session()
         imp = session.scalars(select(CustomerImport).order_by(CustomerImport.id.desc())).first()
         assert session.get(Customer, kept_id).phones == ["+8613812345678"]
-        deleted, restored = undo_import(session, imp)
-        assert (deleted, restored) == (1, 1)
-        assert session.scalar(select(Customer.id).where(Customer.code == "NEW1")) is None
-        assert count(session, CustomerPhone, CustomerPhone.number == "+8613700000000") == 0
+        result = undo_import(session, imp)
+        assert (result.trashed, result.restored, result.skipped) == (1, 1, 0)
+        # In the trash, restorable, with its phone: never deleted for good.
+        created = session.scalar(select(Customer).where(Customer.code == "NEW1"))
+        assert created.deleted_at is not None
+        assert count(session, CustomerPhone, CustomerPhone.number == "+8613700000000") == 1
         session.expire_all()
         back = session.get(Customer, kept_id)
         assert back.name == "旧名字" and back.phones == ["+8613900000000"] and back.uscc is None
-        assert count(session, Customer) == 3  # the first import's two stay
+        assert count(session, Customer, Customer.deleted_at.is_(None)) == 3
         assert count(session, AuditEntry, AuditEntry.action == "import_undo") == 1
         with pytest.raises(DomainError, match="undone already"):
             undo_import(session, session.get(CustomerImport, imp.id))
@@ -262,3 +266,70 @@ def test_imported_rows_call_the_created_and_updated_events(crm_make_app, crm_ins
     listener.HEARD.clear()
     run(app, write_csv(tmp_path / "c.csv", GOOD_ROWS), "--mode", "upsert")
     assert listener.HEARD == []  # the same file again changes nothing and tells nobody
+
+
+TAKER = '''
+    from crm_core.toolkit import PluginInfo, hookimpl
+
+    PLUGIN = PluginInfo(name="codetaker", version="0.1", title="Takes a code",
+                        requires=("customers",))
+    PURGED = []
+
+    @hookimpl
+    def customer_created(customer_id):
+        from crm_core.db import get_session
+        from plugins.customers import services
+        from plugins.customers.models import Customer
+
+        session = get_session()
+        if session.get(Customer, customer_id).code == "HY001":
+            services.create_customer(session, name="抢先一步", code="MD002")
+
+    @hookimpl
+    def customer_purged(customer_id):
+        PURGED.append(customer_id)
+'''
+
+
+def test_all_or_nothing_takes_back_a_run_that_went_bad_and_says_customer_purged(
+        crm_make_app, crm_install_plugin, tmp_path, monkeypatch):
+    crm_install_plugin("codetaker", TAKER)
+    import codetaker_plugin.plugin as taker
+
+    from plugins.customers import import_run
+
+    taker.PURGED.clear()
+    monkeypatch.setattr(import_run, "BATCH", 1)  # each row its own batch, committed
+    app = crm_make_app(plugins=["customers", "codetaker"])
+    result = run(app, write_csv(tmp_path / "c.csv", GOOD_ROWS), "--all-or-nothing", "--json")
+    # The check passed; while writing, a listener took row 3's code: nothing stays.
+    assert result.exit_code == 1 and last_json(result)["created"] == 0
+    with app.app_context():
+        session = get_session()
+        names = session.scalars(select(Customer.name)).all()
+        assert names == ["抢先一步"]
+        assert len(taker.PURGED) == 2  # rows 2 and 4 were created, then purged
+        imp = session.scalars(select(CustomerImport)).one()
+        assert imp.status == "failed" and "nothing was imported" in imp.message
+
+
+def test_an_import_keeps_the_same_caps_and_website_rule_as_the_form(customers_app, tmp_path):
+    headers = ["客户名称", "手机", "网址", "备注"]
+    many_phones = "、".join(f"1381234{n:04d}" for n in range(21))
+    rows = [
+        ["脚本网址公司", "", "javascript:alert(1)", ""],
+        ["电话太多公司", many_phones, "", ""],
+        ["备注太长公司", "", "", "长" * 10_001],
+        ["正常网址公司", "", "www.example.cn", "好"],
+    ]
+    path = write_csv(tmp_path / "caps.csv", rows, headers=headers)
+    counts = last_json(run(customers_app, path, "--json"))
+    assert counts["created"] == 1 and counts["failed"] == 3
+    with open(counts["error_report"], encoding="utf-8-sig", newline="") as handle:
+        reasons = {row[0]: row[-1] for row in list(csv.reader(handle))[1:]}
+    assert "http://" in reasons["脚本网址公司"]
+    assert "20" in reasons["电话太多公司"]
+    assert "10000" in reasons["备注太长公司"] or "10,000" in reasons["备注太长公司"]
+    with customers_app.app_context():
+        kept = get_session().scalars(select(Customer)).all()
+        assert [(c.name, c.website) for c in kept] == [("正常网址公司", "http://www.example.cn")]

@@ -1,0 +1,235 @@
+"""Checking imported rows: one file row in, clean customer values (or its problems) out.
+
+``RowCleaner`` applies the same rules as the customers services (``validation``), with
+shortcuts for the values most cells hold (a bare mobile number, a USCC typed as stored), and
+sets the department from the owner through ``ownership.department_of_owner``, the one place
+of that rule.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .import_files import Row
+from .models import Customer, CustomerType, Tag
+from .names import spell_name
+from .ownership import department_of_owner, user_table
+from .validation import (
+    _LANDLINE,
+    _MOBILE,
+    NOTES_MAX,
+    USCC_ALPHABET,
+    FieldError,
+    check_list_size,
+    normalise_email,
+    normalise_phone,
+    normalise_uscc,
+    normalise_website,
+)
+
+__all__ = ["SPLIT", "CleanRow", "RowCleaner"]
+
+_TABLE = Customer.__table__
+SPLIT = re.compile(r"[,;，；、/\n]+")
+_KINDS = {"company": "company", "公司": "company", "企业": "company", "单位": "company",
+          "机构": "company", "person": "person", "个人": "person", "individual": "person"}
+_TEXT = ("industry", "province", "city", "address", "source", "level", "status")
+# Fields stored in child tables or looked up; the rest are customer columns of that name.
+_LOOKED_UP = {"customer_type": "customer_type_id", "owner": "owner_id", "tags": "tag_ids"}
+
+
+@dataclass
+class CleanRow:
+    """A row with its clean values (only the fields the file fills) or its problems."""
+
+    row: Row
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    target: int | None = None  # the existing customer an upsert changes
+    # Values only a new customer gets (the importer as owner): an upsert leaves them alone.
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    def key_value(self, key: str | None) -> str | None:
+        """The row's value of the import key (the first phone or email), if any."""
+        if key in ("phone", "email"):
+            values = self.values.get(key + "s") or []
+            return values[0] if values else None
+        return self.values.get(key) if key else None
+
+
+class RowCleaner:
+    """Checks and normalises rows for a mapping (one field name, or "", per column)."""
+
+    def __init__(self, session: Session, headers: list[str], fields: list[str], *,
+                 owner_id: int | None = None) -> None:
+        self.session, self.headers, self.fields = session, headers, fields
+        # With each plain text field's length limit: those cells need no more than a check.
+        self._mapped = [(index, header, name, _TABLE.c[name].type.length if name in _TEXT
+                         else 0)
+                        for index, (header, name) in enumerate(zip(headers, fields,
+                                                                   strict=False)) if name]
+        self.default_owner = owner_id
+        self._types: dict[str, int] | None = None
+        self._tags: dict[str, int] | None = None
+        self._users: dict[str, tuple[int, int | None]] = {}
+        self._default_department = self._user(owner_id)[1] if owner_id else None
+
+    def _user(self, key: int | str) -> tuple[int, int | None]:
+        """The owner's id and the department that follows it (``ownership``, the one rule)."""
+        cache_key = str(key)
+        if cache_key not in self._users:
+            users = user_table()
+            column = users.c.id if isinstance(key, int) else users.c.username
+            found = self.session.scalar(select(users.c.id).where(column == key))
+            if found is None:
+                raise FieldError("owner", _("There is no user named %(name)s.", name=key))
+            self._users[cache_key] = (found, department_of_owner(self.session, found))
+        return self._users[cache_key]
+
+    def _type_id_map(self) -> dict[str, int]:
+        if self._types is None:
+            self._types = {kind.name.casefold(): kind.id
+                           for kind in self.session.scalars(select(CustomerType))}
+        return self._types
+
+    def _tag_map(self) -> dict[str, int]:
+        if self._tags is None:
+            self._tags = {tag.name.casefold(): tag.id for tag in self.session.scalars(select(Tag))}
+        return self._tags
+
+    def _type_id(self, name: str) -> int:
+        found = self._type_id_map().get(name.casefold())
+        if found is None:
+            raise FieldError("customer_type", _("There is no customer type named %(name)s.",
+                                                name=name))
+        return found
+
+    def _tag_ids(self, text: str) -> list[int]:
+        tags = self._tag_map()
+        ids = []
+        for name in (part.strip() for part in SPLIT.split(text)):
+            if not name:
+                continue
+            if name.casefold() not in tags:
+                raise FieldError("tags", _("There is no tag named %(name)s; add it first.",
+                                           name=name))
+            ids.append(tags[name.casefold()])
+        return list(dict.fromkeys(ids))
+
+    def clean(self, row: Row) -> CleanRow:
+        """The row's clean values, or every problem found, each naming its column."""
+        result = CleanRow(row)
+        cells, values = row.cells, result.values
+        named = False
+        for index, header, name, limit in self._mapped:
+            cell = cells[index]
+            if not cell:
+                continue
+            if limit and len(cell) <= limit:
+                values[name] = cell.strip()
+                continue
+            named = named or name == "name"
+            try:
+                self._clean_field(values, name, cell)
+            except FieldError as exc:
+                result.errors.append(f"{header}: {exc}")
+        if not named:
+            result.errors.insert(0, _("A customer needs a name."))
+        if "owner_id" not in result.values and self.default_owner is not None:
+            result.defaults = {"owner_id": self.default_owner,
+                               "department_id": self._default_department}
+        return result
+
+    def _clean_field(self, values: dict[str, Any], name: str, cell: str) -> None:
+        if name == "name":
+            text = " ".join(cell.split())
+            if len(text) > 200:
+                raise FieldError(name, _("A customer name has at most %(max)d characters.",
+                                         max=200))
+            values["name"] = text
+            # The name's syllables go along for its search document (bulk.insert_customers).
+            values["name_key"], values["pinyin_key"], values["name_syllables"] = \
+                spell_name(text)
+        elif name == "code":
+            code = cell.strip().upper()
+            if len(code) > 40:
+                raise FieldError(name, _("A customer code has at most %(max)d characters.",
+                                         max=40))
+            values["code"] = code
+        elif name == "kind":
+            kind = _KINDS.get(cell.strip().casefold())
+            if kind is None:
+                raise FieldError(name, _("Write company (公司) or person (个人), not "
+                                         "\"%(value)s\".", value=cell))
+            values["kind"] = kind
+        elif name in ("phones", "emails"):
+            check = _phone if name == "phones" else normalise_email
+            found = values.setdefault(name, [])
+            for part in SPLIT.split(cell):
+                if part := part.strip():
+                    value = check(part, name)
+                    if value not in found:
+                        found.append(value)
+            check_list_size(found, name)
+        elif name == "uscc":
+            values["uscc"] = _uscc(cell)
+        elif name == "country":
+            country = cell.strip().upper()
+            if len(country) != 2 or not country.isalpha():
+                raise FieldError(name, _("Enter the country as its two-letter code, such as CN "
+                                         "or US."))
+            values["country"] = country
+        elif name == "customer_type":
+            values["customer_type_id"] = self._type_id(cell.strip())
+        elif name == "owner":
+            values["owner_id"], values["department_id"] = self._user(cell.strip())
+        elif name == "tags":
+            values["tag_ids"] = list(dict.fromkeys([*values.get("tag_ids", []),
+                                                    *self._tag_ids(cell)]))
+        elif name == "notes":
+            notes = "\n".join(filter(None, [values.get("notes", ""), cell.strip()]))
+            if len(notes) > NOTES_MAX:
+                raise FieldError(name, _("At most %(max)d characters.", max=NOTES_MAX))
+            values["notes"] = notes
+        elif name == "website":
+            values["website"] = normalise_website(cell)
+        elif name in _TEXT:
+            limit = _TABLE.c[name].type.length
+            if len(cell) > limit:
+                raise FieldError(name, _("At most %(max)d characters.", max=limit))
+            values[name] = cell.strip()
+
+
+def _phone(text: str, field: str) -> str:
+    """``normalise_phone``, with a shortcut for a mobile or landline typed as bare ASCII
+    digits (most cells of a real file), which it would store as +86 and those digits."""
+    if text.isascii() and text.isdigit():
+        if _MOBILE.fullmatch(text):
+            return "+86" + text
+        if _LANDLINE.fullmatch(text):
+            return "+86" + text[1:]
+    return normalise_phone(text, field)
+
+
+_USCC_CHAR = "[0-9A-HJ-NP-RTUWXY]"  # validation.USCC_ALPHABET
+_PLAIN_USCC = re.compile(f"{_USCC_CHAR}{{2}}[0-9]{{6}}{_USCC_CHAR}{{10}}")
+_USCC_VALUES = {char: value for value, char in enumerate(USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def _uscc(text: str) -> str:
+    """``normalise_uscc``, with a shortcut for a code typed as it is stored (upper case, no
+    spaces) whose check character is right: the cell itself."""
+    if len(text) == 18 and _PLAIN_USCC.fullmatch(text):
+        total = sum(map(operator.mul, map(_USCC_VALUES.__getitem__, text[:17]), _USCC_WEIGHTS))
+        if USCC_ALPHABET[(31 - total % 31) % 31] == text[17]:
+            return text
+    return normalise_uscc(text)
