@@ -136,12 +136,12 @@ def create_customer(body: dict[str, Any]) -> dict[str, Any]:
     """Add a customer.
 
     Phones are checked (Chinese mobile and landline formats, international numbers with +),
-    emails and the USCC too; a refused value answers 422 naming its field. Owner and
-    department default to yours.
+    emails and the USCC too; a refused value answers 422 naming its field. The owner
+    defaults to you; the customer belongs to its owner's department, whoever the owner is
+    (an owner of another department takes it out of your sight if your scope is your
+    department).
     """
-    me = _me()
-    body.setdefault("owner_id", me.id)
-    body.setdefault("department_id", me.department_id)
+    body.setdefault("owner_id", _me().id)
     customer = services.create_customer(db.session, **body)
     db.session.commit()
     return present_customers([customer])[0]
@@ -159,11 +159,15 @@ def get_customer(customer_id: int) -> dict[str, Any]:
 @api_endpoint(api, "/api/v1/customers/<int:customer_id>", methods=["PATCH"], permission=EDIT,
               body=CustomerPatchIn, response=CustomerOut, tags=TAGS)
 def update_customer(customer_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    """Change some fields of a customer; the others stay as they are."""
+    """Change some fields of a customer; the others stay as they are.
+
+    A new `owner_id` moves the customer to that owner's department. The answer shows the
+    customer as saved, even when the new owner takes it out of your data scope.
+    """
     with _in_scope():
-        services.update_customer(db.session, customer_id, body, user=_me())
-        db.session.commit()
         customer = services.get_customer(db.session, customer_id, user=_me())
+        services.update_customer(db.session, customer_id, body, user=_me())
+    db.session.commit()
     return present_customers([customer])[0]
 
 

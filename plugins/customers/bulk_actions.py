@@ -38,7 +38,7 @@ from .models import Customer
 from .segments import filters_from_json
 
 __all__ = ["ACTIONS", "BATCH", "INLINE_LIMIT", "BulkAction", "apply_to", "bulk_action_job",
-           "celery_tasks", "count_targets", "inline_limit", "owner_department",
+           "celery_tasks", "count_targets", "inline_limit",
            "refresh_counts"]
 
 log = logging.getLogger(__name__)
@@ -108,20 +108,11 @@ def _batches(session: Session, user: Any, ids: Sequence[int] | None,
         last = chunk[-1]
 
 
-def owner_department(session: Session, owner_id: int) -> int | None:
-    """The department of user ``owner_id`` (a customer given to them moves there)."""
-    (foreign_key,) = Customer.__table__.c.owner_id.foreign_keys
-    users = foreign_key.column.table
-    return session.scalar(select(users.c.department_id).where(users.c.id == owner_id))
-
-
 def _apply_one(session: Session, customer_id: int, action: str, value: Any, user: Any) -> bool:
     if action == "assign_owner":
-        changes: dict[str, Any] = {"owner_id": value}
-        department = owner_department(session, value)
-        if department is not None:
-            changes["department_id"] = department
-        return bool(services.update_customer(session, customer_id, changes, user=user))
+        # The services move the customer to the new owner's department.
+        return bool(services.update_customer(session, customer_id, {"owner_id": value},
+                                             user=user))
     if action == "change_type":
         return bool(services.update_customer(session, customer_id,
                                              {"customer_type_id": value}, user=user))

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import column, select, table
+from sqlalchemy import select
 from wtforms import BooleanField, RadioField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
@@ -25,17 +25,14 @@ from crm_core.toolkit import DomainError, db, require_permission, user_names
 from . import dedupe, merge, services
 from .blueprint import bp
 from .models import Customer, CustomerType
-
-# A kernel table read for display only (department names), without importing
-# kernel models: a plugin reaches the kernel through the toolkit alone.
-_DEPARTMENTS = table("core_department", column("id"), column("name"))
+from .validation import parse_id
 
 FIELD_LABELS = {
     "name": _l("Name"), "code": _l("Code"), "kind": _l("Kind"),
     "customer_type_id": _l("Customer type"), "industry": _l("Industry"),
     "province": _l("Province"), "city": _l("City"), "country": _l("Country"),
     "source": _l("Source"), "level": _l("Level"), "status": _l("Status"),
-    "owner_id": _l("Owner"), "department_id": _l("Department"), "address": _l("Address"),
+    "owner_id": _l("Owner"), "address": _l("Address"),
     "website": _l("Website"), "uscc": _l("Unified social credit code"), "notes": _l("Notes"),
 }
 
@@ -51,8 +48,8 @@ def _int_list(values: list[str]) -> list[int]:
     ids = []
     for value in values:
         for part in dedupe.split_values(value):
-            if part.isdigit():
-                ids.append(int(part))
+            if (number := parse_id(part)) is not None:
+                ids.append(number)
     return list(dict.fromkeys(ids))
 
 
@@ -68,7 +65,7 @@ def duplicate_check():  # type: ignore[no-untyped-def]
     (the customer being edited). Only customers the user may see are listed.
     """
     args = request.args
-    exclude = args.get("exclude_id", type=int)
+    exclude = parse_id(args.get("exclude_id"))
     hits = dedupe.find_likely_duplicates(
         db.session, name=args.get("name", ""), uscc=args.get("uscc"),
         phones=args.getlist("phones"), emails=args.getlist("emails"), exclude_id=exclude,
@@ -107,26 +104,21 @@ def _display(customer: Customer, name: str, names: dict[str, dict[int, str]]) ->
         return names["types"].get(value, str(value))
     if name == "owner_id":
         return names["users"].get(value, str(value))
-    if name == "department_id":
-        return names["departments"].get(value, str(value))
     if name == "kind":
         return _("Company") if value == "company" else _("Person")
     return str(value)
 
 
 def _names(customers: list[Customer]) -> dict[str, dict[int, str]]:
-    """Display names of the types, owners and departments the customers point at."""
+    """Display names of the types and owners the customers point at (there is no
+    department to choose: it follows the chosen owner)."""
     session = db.session
     types = {c.customer_type_id for c in customers if c.customer_type_id}
     users = {c.owner_id for c in customers if c.owner_id}
-    departments = {c.department_id for c in customers if c.department_id}
     return {
         "types": dict(session.execute(select(CustomerType.id, CustomerType.name)
                                       .where(CustomerType.id.in_(types))).all()),
         "users": user_names(session, users),
-        "departments": dict(session.execute(select(_DEPARTMENTS.c.id, _DEPARTMENTS.c.name)
-                                            .where(_DEPARTMENTS.c.id.in_(departments)))
-                            .all()),
     }
 
 
@@ -165,7 +157,7 @@ def merge_page():  # type: ignore[no-untyped-def]
         customers = dedupe.merge_candidates(db.session, ids, user=current_user)
     except services.CustomerNotFound:
         abort(404)
-    requested = request.values.get("target", type=int)
+    requested = parse_id(request.values.get("target"))
     target_id = requested if requested in ids else ids[0]
     names = _names(customers)
     values = {name: [_display(customer, name, names) for customer in customers]

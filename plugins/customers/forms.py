@@ -36,12 +36,22 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from crm_core.toolkit import Model, db
 
 from .models import CUSTOMER_KINDS, RECORD_KINDS, Contact, Customer, CustomerType
-from .validation import FieldError, normalise_email, normalise_phone, normalise_uscc
+from .validation import (
+    CONTENT_MAX,
+    NOTES_MAX,
+    WEBSITE_MAX,
+    FieldError,
+    check_list_size,
+    normalise_email,
+    normalise_phone,
+    normalise_uscc,
+    normalise_website,
+)
 
 KIND_LABELS = {"company": _l("Company"), "person": _l("Person")}
 RECORD_KIND_LABELS = {"call": _l("Call"), "visit": _l("Visit"), "email": _l("Email"),
                       "meeting": _l("Meeting"), "other": _l("Other")}
-# The customer fields the form edits (department follows the owner; see owner_department).
+# The customer fields the form edits (the services set the department from the owner).
 FORM_FIELDS = ("name", "code", "kind", "customer_type_id", "industry", "province", "city",
                "country", "source", "level", "status", "owner_id", "phones", "emails",
                "address", "website", "uscc", "notes")
@@ -62,11 +72,16 @@ def optional_int(value: Any) -> int | None:
 
 def _each(check: Callable[[str], str]) -> Callable[[FlaskForm, Field], None]:
     """A validator running ``check`` on every value of a several-values box and reporting
-    every bad one (the field error lists them all)."""
+    every bad one (the field error lists them all); too many values are refused first."""
 
     def validate(_form: FlaskForm, field: Field) -> None:
+        values = split_values(field.data)
+        try:
+            check_list_size(values, field.name)
+        except FieldError as error:
+            raise ValidationError(str(error)) from None
         problems = []
-        for value in split_values(field.data):
+        for value in values:
             try:
                 check(value)
             except FieldError as error:
@@ -76,6 +91,13 @@ def _each(check: Callable[[str], str]) -> Callable[[FlaskForm, Field], None]:
             raise ValidationError(problems[-1])
 
     return validate
+
+
+def _website(_form: FlaskForm, field: Field) -> None:
+    try:
+        normalise_website(field.data)
+    except FieldError as error:
+        raise ValidationError(str(error)) from None
 
 
 def _uscc(_form: FlaskForm, field: Field) -> None:
@@ -111,10 +133,11 @@ class CustomerForm(FlaskForm):
     emails = TextAreaField(_l("Emails"), validators=[_each(normalise_email)],
                            description=_l("One per line or separated by commas."))
     address = StringField(_l("Address"), validators=[Length(max=300)])
-    website = StringField(_l("Website"), validators=[Length(max=200)])
+    website = StringField(_l("Website"), validators=[Length(max=WEBSITE_MAX), _website],
+                          description=_l("An http:// or https:// address."))
     uscc = StringField(_l("Unified social credit code"), validators=[_uscc],
                        description=_l("18 characters, for companies."))
-    notes = TextAreaField(_l("Notes"))
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=NOTES_MAX)])
 
 
 class ContactForm(FlaskForm):
@@ -134,7 +157,7 @@ class ContactRecordForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(kind, RECORD_KIND_LABELS[kind])
                                             for kind in RECORD_KINDS], default="call")
     contact_id = SelectField(_l("Contact"), coerce=optional_int, validate_choice=False)
-    content = TextAreaField(_l("What was said"), validators=[Length(max=5000)])
+    content = TextAreaField(_l("What was said"), validators=[Length(max=CONTENT_MAX)])
     occurred_at = DateTimeLocalField(_l("When"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                      validators=[Optional()],
                                      description=_l("Empty: now."))
@@ -165,14 +188,6 @@ def owner_choices(selected: int | None) -> list[SelectChoice]:
                      if row.display_name and row.display_name != row.username
                      else row.username)
         for row in rows]
-
-
-def owner_department(owner_id: int | None) -> int | None:
-    """Customers follow their owner's department (the data scope a manager sees)."""
-    if owner_id is None:
-        return None
-    users = users_table()
-    return db.session.scalar(select(users.c.department_id).where(users.c.id == owner_id))
 
 
 def type_choices() -> list[SelectChoice]:
@@ -243,11 +258,10 @@ def form_values(customer: Customer) -> Values:
 
 def submitted_values(form: CustomerForm) -> dict[str, Any]:
     """The customer form's data as ``services.create_customer`` / ``update_customer`` take
-    it; the department follows the chosen owner's."""
+    it (the services put the customer in the chosen owner's department)."""
     values = {field: getattr(form, field).data for field in FORM_FIELDS}
     values["phones"] = split_values(values["phones"])
     values["emails"] = split_values(values["emails"])
-    values["department_id"] = owner_department(values["owner_id"])
     return values
 
 

@@ -19,7 +19,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .bulk_actions import ACTIONS
-from .services import SORTS
+from .customer_fields import AMOUNT_MAX
+from .customer_queries import SORTS, check_filter
+from .validation import FieldError
 
 PAGE_SIZES = (20, 50, 100)
 TEXT_FILTERS = ("industry", "province", "city", "level", "status")
@@ -61,9 +63,9 @@ class FilterForm(FlaskForm):
     level = StringField(_l("Level"), validators=[Optional(), Length(max=20)])
     status = StringField(_l("Status"), validators=[Optional(), Length(max=20)])
     amount_min = DecimalField(_l("Amount from"), places=None,
-                              validators=[Optional(), NumberRange(min=0)])
+                              validators=[Optional(), NumberRange(min=0, max=AMOUNT_MAX)])
     amount_max = DecimalField(_l("Amount to"), places=None,
-                              validators=[Optional(), NumberRange(min=0)])
+                              validators=[Optional(), NumberRange(min=0, max=AMOUNT_MAX)])
     created_from = DateField(_l("Created from"), validators=[Optional()])
     created_to = DateField(_l("Created to"), validators=[Optional()])
     last_contact_from = DateField(_l("Last contact from"), validators=[Optional()])
@@ -84,11 +86,23 @@ class FilterForm(FlaskForm):
         self.owner_id.choices = [_any(), *owners]
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """The fields' own checks, then ranges that run backwards."""
+        """The fields' own checks, the query's own check of each filter (so a value the
+        list would refuse is an error here), then ranges that run backwards."""
         valid = super().validate(extra_validators)
+        for name in FILTER_FIELDS:
+            field = self[name]
+            if field.errors or field.data in (None, ""):
+                continue
+            try:
+                check_filter(name, str(field.data) if name in AMOUNT_FILTERS else field.data)
+            except FieldError as error:
+                field.errors = [*field.errors, str(error)]
+                valid = False
         for low, high in (("amount_min", "amount_max"), ("created_from", "created_to"),
                           ("last_contact_from", "last_contact_to")):
             first, last = self[low], self[high]
+            if first.errors or last.errors:  # a refused value (NaN…) is not compared
+                continue
             if first.data is not None and last.data is not None and first.data > last.data:
                 last.errors = [*last.errors, _l("Must not be before the “from” value.")]
                 valid = False
@@ -107,6 +121,10 @@ class FilterForm(FlaskForm):
                 continue
             filters[name] = str(value) if name in AMOUNT_FILTERS else value
         return filters
+
+    def filter_errors(self) -> dict[str, list[str]]:
+        """The errors of the filter fields (not of sort, order, page size or search)."""
+        return {name: list(self[name].errors) for name in FILTER_FIELDS if self[name].errors}
 
     def view_settings(self) -> tuple[str, bool, int]:
         """``(sort, descending, page size)``; defaults where a value is not valid."""

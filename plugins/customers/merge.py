@@ -18,17 +18,17 @@ from sqlalchemy.orm import Session
 
 from crm_core.toolkit import DomainError, record_event
 
+from .contacts import refresh_contact_summary
+from .customer_fields import CUSTOMER_FIELDS, assign_code
 from .events import emit
 from .models import Contact, ContactRecord, Customer, CustomerTag
 
 __all__ = ["MAX_MERGE", "MERGE_FIELDS", "default_choices", "merge_customers"]
 
 # The fields whose value the user chooses: services.CUSTOMER_FIELDS but phones and emails,
-# which are united instead (the amount is summed, the last contact the latest). Spelled out:
-# services imports this module, so this one imports services only inside functions.
-MERGE_FIELDS = ("name", "code", "kind", "customer_type_id", "industry", "province", "city",
-                "country", "source", "level", "status", "owner_id", "department_id",
-                "address", "website", "uscc", "notes")
+# which are united instead (the amount is summed, the last contact the latest). There is no
+# department to choose: it follows the chosen owner (services.update_customer sets it).
+MERGE_FIELDS = tuple(name for name in CUSTOMER_FIELDS if name not in ("phones", "emails"))
 MAX_MERGE = 10
 
 
@@ -136,12 +136,12 @@ def _merge(session: Session, target_id: int, merged_ids: list[int],
         changes["emails"] = emails
     services.update_customer(session, target_id, changes)
     for customer in recode:
-        services._assign_code(session, customer)
+        assign_code(session, customer)
 
     _move_children(session, target, merged_ids)
     target.total_amount = sum(customer.total_amount or 0 for customer in (target, *merged))
     session.flush()
-    services.refresh_contact_summary(session, target)  # last contact and open follow-up
+    refresh_contact_summary(session, target)  # last contact and open follow-up
     note = _("Merged into %(code)s.", code=target.code)
     for customer in merged:
         customer.total_amount = 0  # counted once, on the target

@@ -213,6 +213,8 @@ class ContactRecord(TimestampMixin, Model):
     """One contact with a customer (联系记录): a call, visit, email, meeting or other."""
 
     __tablename__ = "customers_contact_record"
+    # Its log entries follow the customer (not the author's or the contact's scope).
+    __audit_scope__ = ("customer_id", "customers_customer")
     __table_args__ = (
         CheckConstraint("kind IN ('call', 'visit', 'email', 'meeting', 'other')",
                         name="kind"),
@@ -296,6 +298,7 @@ class CustomerImport(TimestampMixin, Model):
     """One import of a CSV or XLSX file: its settings, progress counts and outcome."""
 
     __tablename__ = "customers_import"
+    __audit_sensitive__ = ("stored_path", "error_report")  # server paths: never in the log
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"),

@@ -34,6 +34,10 @@ PLUGIN = PluginInfo(
 
 GROUP = N_("Customers")
 CUSTOMER_VIEW = "customers.customer.view"
+# Segments are saved list filters; a shared one shows in everyone's segment picker, so
+# sharing is a manager's (and a marketer's, who targets segments) call.
+SEGMENT_MANAGE = "customers.segment.manage"
+SEGMENT_SHARE = "customers.segment.share"
 CUSTOMER_PERMISSIONS = (
     Permission(CUSTOMER_VIEW, N_("View customers"), GROUP),
     Permission("customers.customer.create", N_("Add customers"), GROUP),
@@ -42,12 +46,14 @@ CUSTOMER_PERMISSIONS = (
     Permission("customers.customer.export", N_("Export customers"), GROUP),
     Permission("customers.customer.import", N_("Import customers"), GROUP),
     Permission("customers.customer.merge", N_("Merge duplicate customers"), GROUP),
+    Permission(SEGMENT_MANAGE, N_("Save and delete own segments"), GROUP),
+    Permission(SEGMENT_SHARE, N_("Share segments with everyone"), GROUP),
 )
 
 
 # Each part's module; imported when the app asks the hooks (never at plugin discovery).
-PARTS = ("views_list", "bulk_actions", "views_record", "search", "importing", "exporting",
-         "dedupe", "classification", "api", "demo")
+PARTS = ("views_list", "bulk_actions", "views_record", "views_contacts", "search", "importing",
+         "exporting", "dedupe", "classification", "api", "demo")
 
 
 def _parts() -> Iterator[ModuleType]:
@@ -94,9 +100,10 @@ def crm_roles() -> list[RoleSpec]:
     return [
         RoleSpec("manager", "Manager", every_customer_permission),
         RoleSpec("sales", "Sales rep", (CUSTOMER_VIEW, "customers.customer.create",
-                                        "customers.customer.edit")),
+                                        "customers.customer.edit", SEGMENT_MANAGE)),
         RoleSpec("service", "Service agent", (CUSTOMER_VIEW,)),
-        RoleSpec("marketing", "Marketer", (CUSTOMER_VIEW, "customers.customer.export")),
+        RoleSpec("marketing", "Marketer", (CUSTOMER_VIEW, "customers.customer.export",
+                                           SEGMENT_MANAGE, SEGMENT_SHARE)),
         RoleSpec("viewer", "Viewer", (CUSTOMER_VIEW,)),
     ]
 

@@ -12,15 +12,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import DomainError
+from crm_core.toolkit import INT32_MAX, DomainError
 
+from .customer_queries import (
+    AMOUNT_FILTERS,
+    DATE_FILTERS,
+    FILTER_KEYS,
+    ID_FILTERS,
+    TEXT_FILTERS,
+    check_filter,
+)
 from .models import Segment
 from .validation import FieldError
 
@@ -37,11 +45,12 @@ __all__ = [
     "update_segment",
 ]
 
-INT_KEYS = ("customer_type_id", "owner_id", "tag_id")
-TEXT_KEYS = ("industry", "province", "city", "kind", "level", "status")
-AMOUNT_KEYS = ("amount_min", "amount_max")
-DATE_KEYS = ("created_from", "created_to", "last_contact_from", "last_contact_to")
-FILTER_KEYS = INT_KEYS + TEXT_KEYS + AMOUNT_KEYS + DATE_KEYS
+# The filter keys and their checks are the list's own (customer_queries): a segment stores
+# only filters the list accepts, so it can never fail for the people it is shared with.
+INT_KEYS = ID_FILTERS
+TEXT_KEYS = tuple(TEXT_FILTERS)
+AMOUNT_KEYS = AMOUNT_FILTERS
+DATE_KEYS = DATE_FILTERS
 NAME_MAX = 100
 
 
@@ -57,31 +66,12 @@ def _user_id(user: Any) -> int:
 
 def _filter_value(key: str, value: Any) -> Any:
     """``value`` checked for ``key``, in its JSON form (None: the filter is not set)."""
-    if value is None or value == "":
-        return None
-    if key in INT_KEYS:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise FieldError(key, _("Not a valid choice.")) from None
-    if key in TEXT_KEYS:
-        return str(value).strip()[:100] or None
-    if key in AMOUNT_KEYS:
-        try:
-            amount = Decimal(str(value).strip().replace(",", ""))
-        except InvalidOperation:
-            raise FieldError(key, _("\"%(value)s\" is not an amount.", value=value)) from None
-        if not amount.is_finite():
-            raise FieldError(key, _("\"%(value)s\" is not an amount.", value=value))
-        return str(amount)
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise FieldError(key, _("Enter a date as YYYY-MM-DD.")) from None
+    checked = check_filter(key, value)
+    if isinstance(checked, dt.date):
+        return checked.isoformat()
+    if isinstance(checked, Decimal):
+        return str(checked)
+    return checked
 
 
 def filters_to_json(filters: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,7 +94,11 @@ def filters_from_json(stored: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def segment_filters(segment: Segment) -> dict[str, Any]:
-    """The segment's filters as ``services.list_customers`` takes them."""
+    """The segment's filters as ``services.list_customers`` takes them.
+
+    A segment stored before its values were checked may hold one the list refuses: that
+    raises ``FieldError`` naming the filter (a DomainError, 422), never widening the
+    segment by leaving the filter out."""
     return filters_from_json(segment.filters or {})
 
 
@@ -118,7 +112,8 @@ def list_segments(session: Session, *, user: Any) -> list[Segment]:
 
 def get_segment(session: Session, segment_id: int, *, user: Any) -> Segment:
     """The segment if it is the user's own or shared; SegmentNotFound (404) otherwise."""
-    segment = session.get(Segment, segment_id)
+    segment = session.get(Segment, segment_id) \
+        if isinstance(segment_id, int) and 0 < segment_id <= INT32_MAX else None
     if segment is None or not (segment.shared or segment.owner_id == _user_id(user)):
         raise SegmentNotFound(_("There is no such segment, or you may not see it."))
     return segment

@@ -8,20 +8,34 @@ Each ``normalise_*`` function returns the stored form or raises ``FieldError`` (
 - Emails are stored trimmed and in lower case.
 - The unified social credit code (USCC, GB 32100-2015) is 18 characters from the code's
   alphabet, the last one a check character over the first 17.
+- A website is an http or https address (``javascript:`` and ``data:`` never become links).
+- Lists and texts have caps (``MAX_PHONES``, ``NOTES_MAX``...) so one record cannot be huge.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 import phonenumbers
 from flask_babel import gettext as _
 
-from crm_core.toolkit import DomainError
+from crm_core.toolkit import INT32_MAX, DomainError
 
-__all__ = ["FieldError", "USCC_ALPHABET", "normalise_email", "normalise_phone",
-           "normalise_uscc", "uscc_check_char"]
+__all__ = ["CONTENT_MAX", "FieldError", "MAX_EMAILS", "MAX_PHONES", "NOTES_MAX",
+           "USCC_ALPHABET", "WEBSITE_MAX", "check_list_size", "normalise_email",
+           "normalise_phone", "normalise_uscc", "normalise_website", "parse_id",
+           "uscc_check_char", "web_url"]
+
+# Caps that keep one record small (a 60 MB note or 10,000 phones once made every list page
+# that showed the customer megabytes long). The text columns say their own lengths.
+MAX_PHONES = 20
+MAX_EMAILS = 20
+NOTES_MAX = 10_000  # a customer's notes (a Text column, so the cap is ours)
+CONTENT_MAX = 5_000  # what a contact record says
+WEBSITE_MAX = 200
+_RAW_PHONE_MAX = 60  # longer text is no phone number, and is not echoed back
 
 
 class FieldError(DomainError):
@@ -30,6 +44,30 @@ class FieldError(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+_ID_TEXT = re.compile(r"[0-9]{1,10}")
+
+
+def parse_id(value: object) -> int | None:
+    """The record id a query or form value names (1..2,147,483,647, ASCII digits), or None
+    when it names none: such a value can never reach a query as a number the database
+    refuses."""
+    text = str(value).strip() if value is not None else ""
+    if not _ID_TEXT.fullmatch(text):
+        return None
+    number = int(text)
+    return number if 0 < number <= INT32_MAX else None
+
+
+def check_list_size(values: list[str], field: str) -> list[str]:
+    """``values`` unless there are more than the field allows (``MAX_PHONES`` phones,
+    ``MAX_EMAILS`` emails); raises FieldError naming the field."""
+    if field.endswith("phones") and len(values) > MAX_PHONES:
+        raise FieldError(field, _("At most %(max)d phone numbers.", max=MAX_PHONES))
+    if field.endswith("emails") and len(values) > MAX_EMAILS:
+        raise FieldError(field, _("At most %(max)d email addresses.", max=MAX_EMAILS))
+    return values
 
 
 # ---------------------------------------------------------------------------- phones
@@ -52,6 +90,9 @@ def normalise_phone(raw: str, field: str = "phones") -> str:
     Accepted: ``13812345678``, ``+86 138 1234 5678``, ``0086-13812345678``,
     ``010-12345678``, ``(0755) 1234567 转 89``, ``+1 650 253 0000``.
     """
+    if len(raw or "") > _RAW_PHONE_MAX:
+        raise FieldError(field, _("A phone number has at most %(max)d characters.",
+                                  max=_RAW_PHONE_MAX))
     text = _fold(raw or "")
     if not text:
         raise FieldError(field, _("Enter a phone number."))
@@ -121,6 +162,9 @@ _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0
 
 def normalise_email(raw: str, field: str = "emails") -> str:
     """The address trimmed and in lower case; refused unless it looks like name@domain.tld."""
+    if len(raw or "") > 254:
+        raise FieldError(field, _("An email address has at most %(max)d characters.",
+                                  max=254))
     text = _fold(raw or "")
     if not text:
         raise FieldError(field, _("Enter an email address."))
@@ -145,6 +189,8 @@ def uscc_check_char(first17: str) -> str:
 
 def normalise_uscc(raw: str, field: str = "uscc") -> str:
     """The code in upper case without spaces, refused unless its check character is right."""
+    if len(raw or "") > 60:
+        raise FieldError(field, _("A unified social credit code has 18 characters."))
     code = re.sub(r"\s", "", _fold(raw or "")).upper()
     if len(code) != 18:
         raise FieldError(field, _("A unified social credit code has 18 characters; "
@@ -162,3 +208,41 @@ def normalise_uscc(raw: str, field: str = "uscc") -> str:
                                   "its last character does not match the others (a typing "
                                   "mistake?).", value=raw))
     return code
+
+
+# ---------------------------------------------------------------------------- websites
+
+WEB_SCHEMES = ("http", "https")
+
+
+def web_url(value: str | None) -> str | None:
+    """``value`` when it is an http or https address with a host, else None: what a page may
+    make a link of (a stored ``javascript:`` or ``data:`` value from before the check is shown
+    as text)."""
+    text = (value or "").strip()
+    if not text or any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in text):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+        return None
+    return text
+
+
+def normalise_website(raw: str | None, field: str = "website") -> str:
+    """The address as stored: ``""`` for none, ``http://`` put before an address typed without
+    a scheme (``www.example.cn``), refused unless it is http or https with a host."""
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    if len(text) > WEBSITE_MAX:
+        raise FieldError(field, _("At most %(max)d characters.", max=WEBSITE_MAX))
+    if "://" not in text and not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:(?!\d)", text):
+        text = "http://" + text
+    url = web_url(text)
+    if url is None or len(url) > WEBSITE_MAX:
+        raise FieldError(field, _("Enter a web address starting with http:// or https://, "
+                                  "such as https://www.example.cn."))
+    return url

@@ -36,9 +36,11 @@ from .blueprint import bp
 from .forms_list import FILTER_FIELDS, BulkForm, FilterForm, SegmentForm
 from .models import Customer, CustomerTag, CustomerType, Tag
 from .plugin import N_
-from .validation import FieldError
+from .validation import FieldError, parse_id
 
 VIEW = "customers.customer.view"
+SEGMENT_MANAGE = "customers.segment.manage"
+SEGMENT_SHARE = "customers.segment.share"
 SEARCH_LIMIT = 200
 # Query arguments that belong to one page of the list, not to what is listed.
 PAGE_ARGS = ("cursor", "before")
@@ -104,7 +106,10 @@ def filter_form(args: Mapping[str, Any]) -> tuple[FilterForm, Any]:
     of the filter arguments when ``segment`` is given; returns (form, segment or None)."""
     data = MultiDict(args)
     segment = None
-    segment_id = data.get("segment", type=int)
+    raw_segment = data.get("segment", "")
+    segment_id = parse_id(raw_segment)
+    if raw_segment and segment_id is None:
+        abort(404)
     if segment_id:
         try:
             segment = segments.get_segment(db.session, segment_id, user=current_user)
@@ -115,8 +120,18 @@ def filter_form(args: Mapping[str, Any]) -> tuple[FilterForm, Any]:
         data.update(segment.filters or {})
     form = FilterForm(formdata=data)
     form.set_choices(*_choices())
-    form.validate()
+    if not form.validate() and segment is not None and form.filter_errors():
+        # A segment saved before its values were checked: its bad filter is shown under
+        # the field and left out, for everyone who picks the segment.
+        flash(_("This segment has filters that are not valid any more; they are left out: "
+                "%(names)s.", names=bad_filters(form)), "warning")
     return form, segment
+
+
+def bad_filters(form: FilterForm) -> str:
+    """The refused filters of ``form``, each with its error, as one line for a message."""
+    return "; ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}"
+                     for name, errors in form.filter_errors().items())
 
 
 def _filters_qs(form: FilterForm, segment: Any) -> str:
@@ -153,7 +168,7 @@ def list_page():  # type: ignore[no-untyped-def]
     filters = form.filters()
     sort, descending, size = form.view_settings()
     qs = _filters_qs(form, segment)
-    query = (form.q.data or "").strip()
+    query = (form.q.data or "").strip() if not form.q.errors else ""
     prev_cursor = next_cursor = None
     if query:
         customers = search.search_customers(db.session, query, user=current_user,
@@ -173,7 +188,10 @@ def list_page():  # type: ignore[no-untyped-def]
         has_detail=_endpoint("customers.detail"), has_new=_endpoint("customers.new"),
         details=_page_details(customers), args=_qs_args(qs).to_dict(),
         bulk_permissions={name: action.permission
-                          for name, action in bulk_actions.ACTIONS.items()})
+                          for name, action in bulk_actions.ACTIONS.items()},
+        may_save_segment=current_user.has_permission(SEGMENT_MANAGE),
+        may_share_segment=current_user.has_permission(SEGMENT_SHARE)), \
+        400 if form.errors and segment is None else 200
 
 
 def _keyset_page(filters: dict[str, Any], sort: str, descending: bool, size: int
@@ -212,7 +230,7 @@ def _back(qs: str) -> Any:
 def _selected_ids(bulk: BulkForm) -> list[int]:
     raw = request.form.getlist("ids") if bulk.step.data != "run" else \
         (bulk.ids.data or "").split(",")
-    return sorted({int(value) for value in raw if str(value).strip().isdigit()})
+    return sorted({number for value in raw if (number := parse_id(value)) is not None})
 
 
 @bp.post("/bulk")
@@ -220,6 +238,9 @@ def _selected_ids(bulk: BulkForm) -> list[int]:
 def bulk():  # type: ignore[no-untyped-def]
     """A bulk action: first a confirmation naming how many customers it touches, then the
     action itself (in the request, or as a job above the inline limit)."""
+    if not any(current_user.has_permission(action.permission)
+               for action in bulk_actions.ACTIONS.values()):
+        abort(403)
     form = BulkForm()
     form.set_choices(*_choices())
     qs = form.filters_qs.data or ""
@@ -231,8 +252,13 @@ def bulk():  # type: ignore[no-untyped-def]
         abort(403)
     filters_form, _segment = filter_form(_qs_args(qs))
     filters = filters_form.filters()
-    query = (filters_form.q.data or "").strip()
+    query = (filters_form.q.data or "").strip() if not filters_form.q.errors else ""
     ids: list[int] | None = _selected_ids(form)
+    if form.scope.data == "all" and filters_form.filter_errors():
+        # Leaving a bad filter out would offer every customer instead of the matching ones.
+        flash(_("Not done: these filters are not valid: %(names)s.",
+                names=bad_filters(filters_form)), "error")
+        return _back(qs)
     if form.scope.data == "all":
         # With a quick search, "all" means the matches the page showed.
         ids = [customer.id for customer in search.search_customers(
@@ -291,17 +317,26 @@ def _run_bulk(form: BulkForm, action: Any, ids: list[int] | None, filters: dict[
 
 
 @bp.post("/segments")
-@require_permission(VIEW)
+@require_permission(SEGMENT_MANAGE)
 def segment_save():  # type: ignore[no-untyped-def]
-    """Save the list's current filters as a segment (private, or shared with everyone)."""
+    """Save the list's current filters as a segment (private, or shared with everyone:
+    sharing needs ``customers.segment.share``)."""
     form = SegmentForm()
     qs = form.filters_qs.data or ""
+    if form.shared.data and not current_user.has_permission(SEGMENT_SHARE):
+        abort(403)
     if not form.validate():
         for errors in form.errors.values():
             for error in errors:
                 flash(_("Segment not saved: %(reason)s", reason=error), "error")
         return _back(qs)
-    filters = filter_form(_qs_args(qs))[0].filters()
+    filters_form = filter_form(_qs_args(qs))[0]
+    if filters_form.filter_errors():
+        # A segment keeps only filters that work: one that fails would fail for everyone.
+        flash(_("Segment not saved: these filters are not valid: %(names)s.",
+                names=bad_filters(filters_form)), "error")
+        return _back(qs)
+    filters = filters_form.filters()
     try:
         segment = segments.save_segment(db.session, user=current_user, name=form.name.data,
                                         filters=filters, shared=form.shared.data)
@@ -314,7 +349,7 @@ def segment_save():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/segments/<int:segment_id>/delete")
-@require_permission(VIEW)
+@require_permission(SEGMENT_MANAGE)
 def segment_delete(segment_id: int):  # type: ignore[no-untyped-def]
     """Delete one of the user's own segments (the form asks for confirmation first)."""
     try:

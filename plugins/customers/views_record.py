@@ -1,5 +1,6 @@
 """One customer's pages: create and edit forms, the 360° page (basics, contacts, the
-contact-record timeline, follow-ups, other plugins' panels) and the follow-ups widget.
+contact-record timeline, follow-ups, other plugins' panels) and the follow-ups widget. The
+routes that add, change and delete contacts and contact records are in ``views_contacts``.
 
 Every customer is read through ``services.get_customer(..., user=current_user)``: a customer
 outside the user's data scope answers 404, whatever the page. Contacts and records hang on
@@ -40,15 +41,13 @@ from .forms import (
     ContactForm,
     ContactRecordForm,
     CustomerForm,
-    Values,
     contact_record_form,
-    contact_values,
     customer_form,
-    occurred_at_utc,
     regions,
     submitted_values,
 )
 from .models import Contact, ContactRecord, Customer, CustomerTag, CustomerType, Tag
+from .validation import FieldError, normalise_website
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +80,17 @@ def customers_time(moment: dt.datetime | None) -> str:
     return to_user_timezone(moment).strftime("%Y-%m-%d %H:%M")
 
 
+@bp.app_template_filter("customers_web_url")
+def customers_web_url(value: str | None) -> str | None:
+    """The address to link a customer's website to, or None to show it as text only (a
+    stored ``javascript:`` or ``data:`` value from before the check is never a link; an old
+    one without a scheme, ``www.example.cn``, links to ``http://www.example.cn``)."""
+    try:
+        return normalise_website(value) or None
+    except FieldError:
+        return None
+
+
 @bp.app_template_global("customers_list_url")
 def customers_list_url() -> str:
     """The customer list page (the list part's), or the dashboard while there is none."""
@@ -99,7 +109,8 @@ def tag_text_colour(colour: str) -> str:
     return "#000" if red * 299 + green * 587 + blue * 114 > 150_000 else "#fff"
 
 
-def _customer_or_404(customer_id: int, include_trash: bool = False) -> Customer:
+def customer_or_404(customer_id: int, include_trash: bool = False) -> Customer:
+    """The customer if the signed-in user may see it; 404 otherwise."""
     try:
         return services.get_customer(db.session, customer_id, user=current_user,
                                      include_trash=include_trash)
@@ -117,8 +128,8 @@ def _show_error(form: Any, error: DomainError) -> None:
         form.form_errors.append(str(error))
 
 
-def _saved(form: Any, write: Callable[[], Any], message: str, customer: Customer,
-           anchor: str) -> Any | None:
+def saved(form: Any, write: Callable[[], Any], message: str, customer: Customer,
+          anchor: str) -> Any | None:
     """Run the service call ``write``: on a refusal roll back and show it on ``form`` (and
     return None); else commit, flash ``message`` and return the redirect to the customer's
     page at ``anchor``."""
@@ -165,7 +176,7 @@ def new():  # type: ignore[no-untyped-def]
 @require_permission(EDIT)
 def edit(customer_id: int):  # type: ignore[no-untyped-def]
     """The form for changing a customer the user may see."""
-    customer = _customer_or_404(customer_id)
+    customer = customer_or_404(customer_id)
     form = customer_form(customer)
     if form.validate_on_submit():
         try:
@@ -203,7 +214,7 @@ def _render_form(form: CustomerForm, customer: Customer | None) -> Any:
 @require_permission(DELETE)
 def delete(customer_id: int):  # type: ignore[no-untyped-def]
     """Move the customer to the trash (restorable from its page)."""
-    customer = _customer_or_404(customer_id)
+    customer = customer_or_404(customer_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.delete_customer(db.session, customer.id, user=current_user)
@@ -216,7 +227,7 @@ def delete(customer_id: int):  # type: ignore[no-untyped-def]
 @require_permission(DELETE)
 def restore(customer_id: int):  # type: ignore[no-untyped-def]
     """Take the customer back out of the trash."""
-    customer = _customer_or_404(customer_id, include_trash=True)
+    customer = customer_or_404(customer_id, include_trash=True)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -293,7 +304,7 @@ def _record_context(customer: Customer, entries: list[dict[str, Any]],
     """What the timeline template needs besides its entries."""
     records = [entry["record"] for entry in entries if "record" in entry]
     if contacts is None:
-        contacts = _customer_contacts(customer)
+        contacts = customer_contacts(customer)
     return {"record_kinds": RECORD_KIND_LABELS,
             "contact_names": {contact.id: contact.name for contact in contacts},
             "authors": user_names(db.session, (record.user_id for record in records)),
@@ -301,8 +312,9 @@ def _record_context(customer: Customer, entries: list[dict[str, Any]],
                                                                             record)}
 
 
-def _render_detail(customer: Customer, contact_form: ContactForm | None = None,
-                   record_form: ContactRecordForm | None = None, status: int = 200) -> Any:
+def render_detail(customer: Customer, contact_form: ContactForm | None = None,
+                  record_form: ContactRecordForm | None = None, status: int = 200) -> Any:
+    """The 360° page, with the given add forms (and their errors) in place of empty ones."""
     contacts = list(db.session.scalars(
         select(Contact).where(Contact.customer_id == customer.id)
         .order_by(Contact.is_primary.desc(), Contact.name, Contact.id)))
@@ -333,13 +345,13 @@ def _render_detail(customer: Customer, contact_form: ContactForm | None = None,
 def detail(customer_id: int):  # type: ignore[no-untyped-def]
     """The customer's 360° page; a customer in the trash shows a restore note to those who
     may restore it and is missing (404) for everyone else."""
-    customer = _customer_or_404(customer_id, include_trash=True)
+    customer = customer_or_404(customer_id, include_trash=True)
     if customer.in_trash:
         if not current_user.has_permission(DELETE):
             abort(404)
         return render_template("customers/detail.html", customer=customer, trashed=True,
                                confirm_form=ConfirmForm())
-    return _render_detail(customer)
+    return render_detail(customer)
 
 
 @bp.get("/<int:customer_id>/timeline")
@@ -347,7 +359,7 @@ def detail(customer_id: int):  # type: ignore[no-untyped-def]
 def timeline_page(customer_id: int):  # type: ignore[no-untyped-def]
     """Older timeline entries (the "load older" button's htmx request): ``before`` is an
     ISO 8601 time."""
-    customer = _customer_or_404(customer_id)
+    customer = customer_or_404(customer_id)
     try:
         before = _aware(dt.datetime.fromisoformat(request.args.get("before", "")))
     except ValueError:
@@ -358,139 +370,7 @@ def timeline_page(customer_id: int):  # type: ignore[no-untyped-def]
                            **_record_context(customer, entries))
 
 
-# ---------------------------------------------------------------------------- contacts
-
-
-@bp.post("/<int:customer_id>/contacts")
-@require_permission(EDIT)
-def contact_add(customer_id: int):  # type: ignore[no-untyped-def]
-    """Add a contact person to the customer."""
-    customer = _customer_or_404(customer_id)
-    form = ContactForm(prefix=NEW_CONTACT)
-    if form.validate_on_submit() and (done := _saved(
-            form, lambda: services.add_contact(db.session, customer.id, user=current_user,
-                                               **contact_values(form)),
-            _("Contact %(name)s added.", name=form.name.data), customer, "contacts")):
-        return done
-    return _render_detail(customer, contact_form=form, status=400)
-
-
-def _contact_or_404(customer: Customer, contact_id: int) -> Contact:
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.customer_id != customer.id:
-        abort(404)
-    return contact
-
-
-@bp.route("/<int:customer_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
-@require_permission(EDIT)
-def contact_edit(customer_id: int, contact_id: int):  # type: ignore[no-untyped-def]
-    """Change a contact: inline on the 360° page (htmx asks for the form alone) or as a page."""
-    customer = _customer_or_404(customer_id)
-    contact = _contact_or_404(customer, contact_id)
-    form = ContactForm(prefix=f"contact-{contact.id}", obj=Values(
-        name=contact.name, title=contact.title, phones=", ".join(contact.phones),
-        email=contact.email, is_primary=contact.is_primary))
-    if form.validate_on_submit() and (done := _saved(
-            form, lambda: services.update_contact(db.session, contact.id, contact_values(form),
-                                                  user=current_user),
-            _("Contact saved."), customer, "contacts")):
-        return done
-    template = ("customers/_contact_form.html" if request.headers.get("HX-Request")
-                else "customers/_contact_page.html")
-    return render_template(template, customer=customer, contact=contact, form=form,
-                           action=url_for("customers.contact_edit", customer_id=customer.id,
-                                          contact_id=contact.id)), 400 if form.errors else 200
-
-
-@bp.post("/<int:customer_id>/contacts/<int:contact_id>/delete")
-@require_permission(EDIT)
-def contact_delete(customer_id: int, contact_id: int):  # type: ignore[no-untyped-def]
-    """Delete a contact; its contact records stay, without the contact."""
-    customer = _customer_or_404(customer_id)
-    contact = _contact_or_404(customer, contact_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    services.delete_contact(db.session, contact.id, user=current_user)
-    db.session.commit()
-    flash(_("Contact %(name)s deleted.", name=contact.name), "success")
-    return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="contacts"))
-
-
-# ---------------------------------------------------------------------------- contact records
-
-
-def _customer_contacts(customer: Customer) -> list[Contact]:
+def customer_contacts(customer: Customer) -> list[Contact]:
+    """The customer's contacts by name (the contact-record form's choices)."""
     return list(db.session.scalars(select(Contact).where(Contact.customer_id == customer.id)
                                    .order_by(Contact.name)))
-
-
-@bp.post("/<int:customer_id>/records")
-@require_permission(EDIT)
-def record_add(customer_id: int):  # type: ignore[no-untyped-def]
-    """Record a call, visit, email, meeting or other contact, with an optional follow-up."""
-    customer = _customer_or_404(customer_id)
-    form = contact_record_form(_customer_contacts(customer), prefix=NEW_RECORD)
-    if form.validate_on_submit() and (done := _saved(
-            form, lambda: services.add_contact_record(
-                db.session, customer.id, kind=form.kind.data, content=form.content.data,
-                occurred_at=occurred_at_utc(form), contact_id=form.contact_id.data,
-                next_follow_up=form.next_follow_up.data, user_id=current_user.id,
-                user=current_user),
-            _("Contact record added."), customer, "timeline")):
-        return done
-    return _render_detail(customer, record_form=form, status=400)
-
-
-def _record_or_404(customer: Customer, record_id: int) -> ContactRecord:
-    record = db.session.get(ContactRecord, record_id)
-    if record is None or record.customer_id != customer.id:
-        abort(404)
-    if not services.may_change_record(current_user, record):
-        abort(403)
-    return record
-
-
-@bp.route("/<int:customer_id>/records/<int:record_id>/edit", methods=["GET", "POST"])
-@require_permission(EDIT)
-def record_edit(customer_id: int, record_id: int):  # type: ignore[no-untyped-def]
-    """Change one's own contact record (inline through htmx, or as a page)."""
-    customer = _customer_or_404(customer_id)
-    record = _record_or_404(customer, record_id)
-    local = customers_time(record.occurred_at)
-    current = Values(kind=record.kind, contact_id=record.contact_id, content=record.content,
-                     occurred_at=dt.datetime.strptime(local, "%Y-%m-%d %H:%M"),
-                     next_follow_up=record.next_follow_up)
-    form = contact_record_form(_customer_contacts(customer), prefix=f"record-{record.id}",
-                               obj=current)
-    if form.validate_on_submit():
-        changes = {"kind": form.kind.data, "content": form.content.data,
-                   "contact_id": form.contact_id.data,
-                   "next_follow_up": form.next_follow_up.data}
-        if form.occurred_at.data is not None and form.occurred_at.data.strftime(
-                "%Y-%m-%d %H:%M") != local:
-            changes["occurred_at"] = occurred_at_utc(form)
-        done = _saved(form, lambda: services.update_contact_record(
-            db.session, record.id, changes, user=current_user),
-            _("Contact record saved."), customer, "timeline")
-        if done:
-            return done
-    template = ("customers/_record_form.html" if request.headers.get("HX-Request")
-                else "customers/_record_page.html")
-    return render_template(template, customer=customer, record=record, form=form,
-                           action=url_for("customers.record_edit", customer_id=customer.id,
-                                          record_id=record.id)), 400 if form.errors else 200
-
-
-@bp.post("/<int:customer_id>/records/<int:record_id>/delete")
-@require_permission(EDIT)
-def record_delete(customer_id: int, record_id: int):  # type: ignore[no-untyped-def]
-    """Delete one's own contact record."""
-    customer = _customer_or_404(customer_id)
-    record = _record_or_404(customer, record_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    services.delete_contact_record(db.session, record.id, user=current_user)
-    db.session.commit()
-    flash(_("Contact record deleted."), "success")
-    return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="timeline"))

@@ -127,7 +127,7 @@ def test_widgets_count_only_what_the_viewer_may_see(customers_app):
         admin = add_user(customers_app, session, "root", [], superuser=True)
         for name, industry, owner, department in [
                 ("Alpha", "信息技术", sally, team_a), ("Anchor", "信息技术", sam, team_a),
-                ("Apex", "制造业", None, team_a), ("Bravo", "制造业", bob, team_b),
+                ("Apex", "制造业", mia, team_a), ("Bravo", "制造业", bob, team_b),
                 ("Bolt", "金融", bob, team_b)]:
             customer(session, name, industry=industry, department_id=department,
                      owner_id=owner.id if owner else None)

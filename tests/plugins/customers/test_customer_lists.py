@@ -50,16 +50,18 @@ def test_a_user_sees_only_the_customers_of_their_scope(customers_app, session):
     mia = add_user(customers_app, session, "mia", ["manager"], team_a)
     root = add_user(customers_app, session, "root", [], superuser=True)
     for name, owner, department in [("Alpha 北京", sally, team_a), ("Anchor", sam, team_a),
-                                    ("Bravo 上海", bob, team_b), ("A-team lead", None, team_a)]:
+                                    ("Bravo 上海", bob, team_b), ("A-team lead", mia, team_a),
+                                    ("Nobody's", None, None)]:
         services.create_customer(session, name=name, owner_id=owner, department_id=department)
     session.commit()
     bravo = session.scalar(select(Customer).where(Customer.name == "Bravo 上海"))
 
     assert names(services.list_customers(session, user=sally)) == ["Alpha 北京"]
     assert names(services.list_customers(session, user=bob)) == ["Bravo 上海"]
+    # A customer without an owner is in no department: only "all" scopes see it.
     assert names(services.list_customers(session, user=mia)) == [
         "A-team lead", "Alpha 北京", "Anchor"]
-    assert len(services.list_customers(session, user=root).items) == 4
+    assert len(services.list_customers(session, user=root).items) == 5
     with pytest.raises(services.CustomerNotFound):
         services.get_customer(session, bravo.id, user=sally)
     with pytest.raises(services.CustomerNotFound):

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update as sa_update
 
 from crm_core.audit.models import AuditEntry
 from crm_core.errors import DomainError
@@ -57,7 +58,7 @@ def test_a_typed_code_is_kept_and_a_taken_code_or_uscc_is_refused(session):
     ({"name": "x", "country": "China"}, "country", "two-letter code"),
     ({"name": "x", "customer_type_id": 999}, "customer_type_id", "no such customer type"),
     ({"name": "x", "owner_id": 999}, "owner_id", "no such user"),
-    ({"name": "x", "department_id": 999}, "department_id", "no such department"),
+    ({"name": "x", "department_id": 999}, "department_id", "owner.s department"),
 ])
 def test_bad_input_is_refused_naming_the_field(session, fields, field, says):
     with pytest.raises(FieldError, match=says) as refused:
@@ -80,6 +81,21 @@ def test_update_reports_only_the_fields_that_really_changed(session):
     again = session.get(Customer, customer.id)
     assert again.phones == ["+8613812345678", "+16502530000"]
     assert again.level == "A"
+
+
+def test_a_change_of_phones_or_emails_alone_marks_the_customer_changed(session):
+    customer = services.create_customer(session, name="ACME", phones=["13812345678"])
+    session.commit()
+    before = customer.updated_at
+    session.execute(sa_update(Customer).where(Customer.id == customer.id)
+                    .values(updated_at=before - dt.timedelta(days=1)))
+    session.commit()
+    assert services.update_customer(session, customer.id, {"emails": ["a@example.com"]}) \
+        == ["emails"]
+    session.commit()
+    session.expire_all()
+    after = session.get(Customer, customer.id).updated_at
+    assert after.replace(tzinfo=None) > before.replace(tzinfo=None) - dt.timedelta(hours=1)
 
 
 def test_trash_hides_a_customer_and_restore_brings_it_back(customers_app, session):

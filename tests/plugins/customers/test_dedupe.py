@@ -127,13 +127,15 @@ def test_duplicate_groups_come_one_keyset_page_at_a_time_within_scope(customers_
     team_b = create_department(session, "Team B").id
     session.commit()
     mia = add_user(customers_app, session, "mia", ["manager"], team_a)
+    bob = add_user(customers_app, session, "bob", ["sales"], team_b)
     root = add_user(customers_app, session, "root", [], superuser=True)
-    for name, phone, department in [("ACME", "13800000001", team_a),
-                                    ("ACME Co., Ltd.", "13800000002", team_a),
-                                    ("Globex", "13800000001", team_a),
-                                    ("globex inc", "13800000003", team_b),
-                                    ("Initech", "13800000004", team_a)]:
-        services.create_customer(session, name=name, phones=phone, department_id=department)
+    # A customer is in its owner's department.
+    for name, phone, owner in [("ACME", "13800000001", mia),
+                               ("ACME Co., Ltd.", "13800000002", mia),
+                               ("Globex", "13800000001", mia),
+                               ("globex inc", "13800000003", bob),
+                               ("Initech", "13800000004", mia)]:
+        services.create_customer(session, name=name, phones=phone, owner_id=owner)
     session.commit()
 
     first, cursor = duplicate_groups(session, "name", user=root, limit=1)
@@ -181,9 +183,9 @@ def test_the_duplicates_page_shows_groups_by_tab_with_merge_links(customers_app)
         mia = add_user(customers_app, session, "mia", ["manager"], team_a)
         sally = add_user(customers_app, session, "sally", ["sales"], team_a)
         one = services.create_customer(session, name="ACME", emails="x@acme.example",
-                                       department_id=team_a).id
+                                       owner_id=sally).id
         two = services.create_customer(session, name="ACME Ltd", emails="X@ACME.example",
-                                       department_id=team_a).id
+                                       owner_id=sally).id
     client = client_for(customers_app, mia)
 
     page = client.get("/customers/duplicates?kind=email")

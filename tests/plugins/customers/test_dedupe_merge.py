@@ -162,9 +162,10 @@ def test_a_merge_with_a_customer_out_of_scope_changes_nothing(customers_app, ses
     team_b = create_department(session, "Team B").id
     session.commit()
     mia = add_user(customers_app, session, "mia", ["manager"], team_a)
+    bob = add_user(customers_app, session, "bob", ["sales"], team_b)
     kept, other, _vip, _hot = two_acmes(session)
-    services.update_customer(session, kept.id, {"department_id": team_a})
-    services.update_customer(session, other.id, {"department_id": team_b})
+    services.update_customer(session, kept.id, {"owner_id": mia})  # the owner's department
+    services.update_customer(session, other.id, {"owner_id": bob})
     session.commit()
     log_size = session.scalar(select(func.count()).select_from(AuditEntry))
 
@@ -202,7 +203,7 @@ def test_the_merge_page_chooses_values_and_asks_for_confirmation(customers_app, 
         kept, other, _vip, _hot = two_acmes(session)
         kept, other = kept.id, other.id
         for customer_id in (kept, other):
-            services.update_customer(session, customer_id, {"department_id": team_a})
+            services.update_customer(session, customer_id, {"owner_id": mia})
     client = client_for(customers_app, mia)
 
     page = client.get(f"/customers/merge?ids={kept}&ids={other}")
@@ -242,8 +243,9 @@ def test_the_merge_page_answers_404_out_of_scope_and_403_without_permission(cust
         session.commit()
         mia = add_user(customers_app, session, "mia", ["manager"], team_a)
         sally = add_user(customers_app, session, "sally", ["sales"], team_a)
-        mine = services.create_customer(session, name="ACME", department_id=team_a).id
-        theirs = services.create_customer(session, name="ACME", department_id=team_b).id
+        bob = add_user(customers_app, session, "bob", ["sales"], team_b)
+        mine = services.create_customer(session, name="ACME", owner_id=sally).id
+        theirs = services.create_customer(session, name="ACME", owner_id=bob).id
     manager = client_for(customers_app, mia)
     assert manager.get(f"/customers/merge?ids={mine}&ids={theirs}").status_code == 404
     assert manager.get(f"/customers/merge?ids={mine}").status_code == 400

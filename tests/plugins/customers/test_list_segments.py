@@ -21,7 +21,8 @@ def people(customers_app):
     with app_session(app) as session:
         team_a = create_department(session, "Team A").id
         team_b = create_department(session, "Team B").id
-        ids = {"sally": add_user(app, session, "sally", ["sales"], team_a),
+        # Sharing a segment is for managers and marketers (customers.segment.share).
+        ids = {"sally": add_user(app, session, "sally", ["sales", "manager"], team_a),
                "bob": add_user(app, session, "bob", ["sales"], team_b)}
         add_customers(session, ["A-IT"], industry="IT", owner_id=ids["sally"],
                       department_id=team_a)
