@@ -53,6 +53,7 @@ def crm_permissions() -> list[Permission]:
     return [
         Permission("example.note.view", N_("View notes"), N_("Example")),
         Permission("example.note.create", N_("Add notes"), N_("Example")),
+        Permission("example.note.export", N_("Export notes"), N_("Example")),
     ]
 
 
@@ -60,13 +61,14 @@ def crm_permissions() -> list[Permission]:
 def crm_roles() -> list[RoleSpec]:
     # Adds to the kernel's roles of the same name; how far each sees notes comes from the
     # role's data scope ("*" unless an administrator sets one for "example.note").
-    write = ("example.note.view", "example.note.create")
+    write = ("example.note.view", "example.note.create", "example.note.export")
+    export = ("example.note.view", "example.note.export")
     read = ("example.note.view",)
     return [
         RoleSpec("manager", "Manager", write),
         RoleSpec("sales", "Sales rep", write),
         RoleSpec("service", "Service agent", read),
-        RoleSpec("marketing", "Marketer", read),
+        RoleSpec("marketing", "Marketer", export),
         RoleSpec("viewer", "Viewer", read),
     ]
 

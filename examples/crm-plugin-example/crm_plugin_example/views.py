@@ -1,7 +1,8 @@
 """The notes pages: list (newest first, keyset pages), one note, add, and an export job.
 
 Every query passes through ``scoped``/``get_scoped_or_404``: a note outside the user's data
-scope is not listed, and its own page answers 404.
+scope is not listed, and its own page answers 404. Every write route (each non-GET route)
+is its own view guarded by a write permission, never a read permission plus a check inside.
 """
 
 from __future__ import annotations
@@ -26,15 +27,19 @@ from .plugin import N_
 bp = Blueprint("example", __name__, template_folder="templates", url_prefix="/example")
 
 
-@bp.route("/notes", methods=["GET", "POST"])
+@bp.get("/notes")
 @require_permission("example.note.view")
 def notes():  # type: ignore[no-untyped-def]
-    """List the newest notes the user may see and, for those allowed, add one."""
+    """List the newest notes the user may see (with the add form for those allowed)."""
+    return _notes_page(NoteForm())
+
+
+@bp.post("/notes")
+@require_permission("example.note.create")
+def add_note():  # type: ignore[no-untyped-def]
+    """Add a note; on an error show the list again with the form's errors (400)."""
     form = NoteForm()
     if form.validate_on_submit():
-        if not current_user.has_permission("example.note.create"):
-            flash(_("You may not add notes."), "error")
-            return redirect(url_for("example.notes"))
         try:
             services.add_note(db.session, form.title.data, form.body.data,
                               owner_id=current_user.id,
@@ -45,9 +50,13 @@ def notes():  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Note added."), "success")
             return redirect(url_for("example.notes"))
+    return _notes_page(form, status=400)
+
+
+def _notes_page(form: NoteForm, status: int = 200):  # type: ignore[no-untyped-def]
+    """The list page (a page of notes below ``?before=``) with ``form``, answered ``status``."""
     before = request.args.get("before", type=int)
     rows, next_before = services.list_notes(db.session, user=current_user, before=before)
-    status = 400 if form.errors else 200
     return render_template("example/notes.html", form=form, notes=rows,
                            next_before=next_before, first_page=before is None), status
 
@@ -60,7 +69,7 @@ def note(note_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/notes/export")
-@require_permission("example.note.view")
+@require_permission("example.note.export")
 def export():  # type: ignore[no-untyped-def]
     """Export the notes the user may see to CSV in the background; show the job's progress."""
     job = start_job("example.export_notes", kind=N_("Export notes"), owner_id=current_user.id)

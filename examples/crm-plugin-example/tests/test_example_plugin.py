@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import inspect
 
 from crm_core.migrate import differences, pending_branches, upgrade
+from crm_core.rbac.service import assign_roles
 from crm_core.testing import create_test_user, invoke_cli, login
 
 pytestmark = pytest.mark.crm_plugins("example")
@@ -22,12 +23,23 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def client_with_roles(app, username, *roles):
+    """A test client signed in as a new user holding just the kernel's ``roles``."""
+    user = create_test_user(app, username)
+    with app.app_context():
+        session = app.extensions["crm_db"].new_session()
+        assign_roles(session, user.id, list(roles))
+        session.commit()
+        session.close()
+    return login(app.test_client(), user)
+
+
 def test_plugin_is_found_through_its_entry_point(crm_app):
     record = crm_app.extensions["crm"].known["example"]
     assert record.source == "entry point"
     assert record.enabled and record.info.title == "Example notes"
     assert crm_app.extensions["crm"].counts("example") == {
-        "models": 1, "routes": 3, "permissions": 2, "menu_items": 1, "widgets": 1, "tasks": 1}
+        "models": 1, "routes": 4, "permissions": 3, "menu_items": 1, "widgets": 1, "tasks": 1}
 
 
 def test_migration_creates_the_notes_table(crm_app):
@@ -64,6 +76,43 @@ def test_form_post_without_csrf_token_is_refused(admin_client):
     response = admin_client.post("/example/notes", data={"title": "sneaky"})
     assert response.status_code == 400
     assert "sneaky" not in admin_client.get("/example/notes").get_data(as_text=True)
+
+
+def test_a_viewer_gets_403_on_every_write_route(crm_app):
+    viewer = client_with_roles(crm_app, "vera", "viewer")
+    listed = viewer.get("/example/notes")
+    html = listed.get_data(as_text=True)
+    assert listed.status_code == 200
+    # neither form is offered; the token of the page's layout is valid all the same
+    assert 'action="/example/notes"' not in html and 'action="/example/notes/export"' not in html
+    token = csrf_token(html)
+    added = viewer.post("/example/notes", data={"csrf_token": token, "title": "Sneaky"})
+    assert added.status_code == 403
+    assert viewer.post("/example/notes/export", data={"csrf_token": token}).status_code == 403
+    assert crm_app.test_cli_runner().invoke(args=["example", "count"]).output.strip() == "0"
+
+
+def test_a_sales_rep_adds_a_note_and_exports(crm_app):
+    sales = client_with_roles(crm_app, "sam", "sales")
+    page = sales.get("/example/notes").get_data(as_text=True)
+    assert 'action="/example/notes"' in page and 'action="/example/notes/export"' in page
+    added = sales.post("/example/notes", data={"csrf_token": csrf_token(page),
+                                                "title": "Quote for Globex"})
+    assert added.status_code == 302 and added.headers["Location"] == "/example/notes"
+    assert "Quote for Globex" in sales.get("/example/notes").get_data(as_text=True)
+    started = sales.post("/example/notes/export", data={"csrf_token": csrf_token(page)})
+    assert started.status_code == 302
+    assert re.fullmatch(r"/jobs/\d+", started.headers["Location"])
+
+
+def test_a_marketer_exports_but_may_not_add(crm_app):
+    marketer = client_with_roles(crm_app, "mia", "marketing")
+    page = marketer.get("/example/notes").get_data(as_text=True)
+    assert 'action="/example/notes"' not in page and 'action="/example/notes/export"' in page
+    token = csrf_token(page)
+    assert marketer.post("/example/notes", data={"csrf_token": token,
+                                                  "title": "No"}).status_code == 403
+    assert marketer.post("/example/notes/export", data={"csrf_token": token}).status_code == 302
 
 
 def test_menu_item_and_widget_appear_on_the_dashboard(admin_client):
@@ -104,9 +153,13 @@ def test_export_job_runs_in_a_worker_and_writes_the_csv(crm_app, admin_client, c
         time.sleep(0.1)
     assert job["state"] == "done", job
     assert job["message"] == "Exported 3 notes"
-    with open(job["result_file"], encoding="utf-8-sig") as fh:
-        titles = [line.split(",")[1] for line in fh.read().splitlines()[1:]]
-    assert titles == ["one", "two", "three"]
+    assert "result_file" not in job
+    assert job["download_url"] == f"{job_url}/download"
+    download = admin_client.get(job["download_url"])
+    assert download.status_code == 200
+    lines = download.get_data().decode("utf-8-sig").splitlines()
+    assert lines[0] == "id,title,body,created_at"
+    assert [line.split(",")[1] for line in lines[1:]] == ["one", "two", "three"]
 
 
 def test_plugin_vanishes_cleanly_when_disabled(crm_make_app):
