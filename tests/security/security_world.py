@@ -1,0 +1,188 @@
+"""Helpers of the security tests (no tests here): two departments, East (a manager, a sales
+rep and a viewer) and West (a sales rep who owns one record of every kind), an administrator,
+and helpers to sign them in, read CSRF tokens and spot leaks (West's marker, raw database
+errors, server paths) in any answer.
+
+Every West record carries ``WEST_MARKER`` in its text, so a page or JSON answer that shows it
+to an East user is a scope leak, whatever route it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from crm_core.testing import login
+
+WEST_MARKER = "Westmarkzq"
+PASSWORD = "Kettle-Drum-42x"
+EAST_ROLES = {"manager": "manager", "sales": "sales", "viewer": "viewer"}
+
+#: Text that only a crashed or leaky answer carries.
+LEAK_PATTERNS = re.compile(
+    r"Traceback \(most recent call last\)|sqlalchemy\.|psycopg|sqlite3\.|\(Background on this"
+    r" error|\[SQL: |IntegrityError|OperationalError|ProgrammingError|DataError|"
+    r"PendingRollbackError|/work/|/home/|/tmp/|site-packages|\.venv/|crm_core/|plugins/customers/")
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def csrf_from(html: str) -> str | None:
+    """The CSRF token of a page's first form (or its meta tag), or None."""
+    match = (re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+             or re.search(r'name="csrf-token"[^>]*content="([^"]+)"', html))
+    return match.group(1) if match else None
+
+
+def leaks(body: str) -> str | None:
+    """The first piece of a raw database error, traceback or server path in ``body``."""
+    match = LEAK_PATTERNS.search(body)
+    return body[max(0, match.start() - 60):match.end() + 60] if match else None
+
+
+@dataclass
+class World:
+    """The app, the users by role name, and West's record ids by URL variable name."""
+
+    app: Flask
+    users: dict[str, Any] = field(default_factory=dict)
+    departments: dict[str, int] = field(default_factory=dict)
+    west: dict[str, Any] = field(default_factory=dict)
+    east: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, name: str) -> FlaskClient:
+        """A test client signed in as ``name`` (``anonymous`` for nobody)."""
+        client = self.app.test_client()
+        return client if name == "anonymous" else login(client, self.users[name])
+
+    def token(self, name: str) -> str:
+        """A fresh API token (plain text) of ``name``, made by the kernel's token service."""
+        from crm_core.api.tokens import create_token
+        from crm_core.auth.models import User
+        from crm_core.db import get_session
+
+        with self.app.app_context():
+            session = get_session()
+            _row, plain = create_token(session, session.get(User, self.users[name].id), "probe")
+            session.commit()
+        return plain
+
+
+def _records(session: Any, owner: Any, department_id: int, label: str) -> dict[str, Any]:
+    """One record of every kind, owned by ``owner``; ids by the URL variable that names them."""
+    from crm_plugin_example.models import Note
+
+    from crm_core.api.tokens import create_token
+    from crm_core.jobs.models import Job
+    from crm_core.jobs.service import job_files_dir
+    from plugins.customers import segments, services
+    from plugins.customers.models import CustomerImport
+
+    secret = WEST_MARKER if label == "West" else ""
+    customer = services.create_customer(
+        session, name=f"{label} Trading {secret}".strip(),
+        industry=f"{label} industry", owner_id=owner.id, department_id=department_id,
+        phones=["13812345678" if label == "West" else "13912345678"],
+        emails=[f"{label.lower()}{secret.lower()}@example.com"])
+    contact = services.add_contact(session, customer.id, f"{label} Contact {secret}".strip(),
+                                   email=f"{label.lower()}.contact@example.com")
+    record = services.add_contact_record(session, customer.id, kind="call",
+                                         content=f"{label} call notes {secret}",
+                                         contact_id=contact.id, user_id=owner.id)
+    segment = segments.save_segment(session, user=owner, name=f"{label} private segment",
+                                    filters={}, shared=False)
+    imp = CustomerImport(user_id=owner.id, filename=f"{label.lower()}.csv", status="done",
+                         mapping={"headers": ["name"], "fields": ["name"]})
+    job = Job(kind="Export customers", task="customers.export_customers", owner_id=owner.id,
+              state="done", progress=100, message="Exported 1 customer")
+    note = Note(title=f"{label} note", body=label, owner_id=owner.id,
+                department_id=department_id)
+    session.add_all([imp, job, note])
+    session.flush()
+    # the export's file, where the download routes look for it
+    result = job_files_dir() / f"customers-{job.id}-{owner.id}.csv"
+    result.write_text(f"name\n{label}\n")
+    job.result_file = str(result)
+    token, _plain = create_token(session, owner, f"{label} token")
+    return {"customer_id": customer.id, "contact_id": contact.id, "record_id": record.id,
+            "segment_id": segment.id, "import_id": imp.id, "job_id": job.id,
+            "token_id": token.id, "note_id": note.id, "user_id": owner.id,
+            "department_id": department_id}
+
+
+def _superuser_records(session: Any, world: World) -> None:
+    """What the superuser's forms need: a second customer (merge), a segment, an import
+    waiting for its settings, one done (undo)."""
+    from plugins.customers import segments, services
+    from plugins.customers.models import CustomerImport
+
+    super_user = world.users["super"]
+    world.east["second_id"] = services.create_customer(
+        session, name="East Trading Two", owner_id=world.users["sales"].id,
+        department_id=world.departments["East"]).id
+    world.east["super_segment_id"] = segments.save_segment(
+        session, user=super_user, name="Super segment", filters={}).id
+    mapping = {"headers": ["name", "phone"], "fields": ["name", "phones"]}
+    for status, key in (("uploaded", "uploaded_id"), ("checked", "checked_id"),
+                        ("done", "done_id")):
+        imp = CustomerImport(user_id=super_user.id, filename="super.csv", status=status,
+                             mapping=mapping)
+        session.add(imp)
+        session.flush()
+        world.east[key] = imp.id
+
+
+def build_world(app: Flask) -> World:
+    """Admin; East with a manager, a sales rep and a viewer; West with a sales rep; a record
+    of every kind in each department (East's owned by East's sales rep)."""
+    from sqlalchemy import select
+
+    from crm_core.api.tokens import create_token
+    from crm_core.db import get_session
+    from crm_core.rbac.departments import create_department
+    from crm_core.rbac.models import Role
+    from crm_core.rbac.users import create_account
+    from plugins.customers import services
+    from plugins.customers.models import AmountBand
+
+    world = World(app)
+    with app.app_context():
+        session = get_session()
+        east = create_department(session, "East")
+        west = create_department(session, "West")
+        world.departments = {"East": east.id, "West": west.id}
+        world.users["admin"] = create_account(session, "root", PASSWORD, roles=["admin"])
+        for role in EAST_ROLES:
+            world.users[role] = create_account(session, f"east-{role}", PASSWORD,
+                                               roles=[role], department_id=east.id)
+        world.users["west"] = create_account(session, "west-sales", PASSWORD, roles=["sales"],
+                                             department_id=west.id)
+        session.flush()
+        world.west = _records(session, world.users["west"], west.id, "West")
+        world.east = _records(session, world.users["sales"], east.id, "East")
+        world.east["user_id"] = world.users["viewer"].id
+        trashed = services.create_customer(session, name="East old customer",
+                                           owner_id=world.users["sales"].id,
+                                           department_id=east.id)
+        services.delete_customer(session, trashed.id)
+        world.east["trashed_id"] = trashed.id
+        world.users["super"] = create_account(session, "super", PASSWORD, superuser=True)
+        create_token(session, world.users["super"], "the superuser's own")
+        _superuser_records(session, world)
+        tag = services.create_tag(session, "Probe tag")
+        kind = services.create_customer_type(session, "Probe type")
+        band = AmountBand(name="Probe band", min_amount=123_456_00)
+        session.add(band)
+        session.flush()
+        role_id = session.scalar(select(Role.id).where(Role.name == "viewer"))
+        for ids in (world.west, world.east):
+            ids.update(tag_id=tag.id, type_id=kind.id, role_id=role_id, band_id=band.id)
+        session.commit()
+        for user in world.users.values():
+            session.expunge(user)
+    return world

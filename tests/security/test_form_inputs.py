@@ -1,0 +1,299 @@
+"""The request edge over every HTML form: NUL bytes, lone surrogates, huge, negative and 2^63
+integers, 1e30, deep JSON and very long strings, typed into every field of every form the
+pages show (POST forms with their CSRF token, and the GET forms of the list filters, the
+operation log and the search), answer a 4xx or a normal page: never a 500, and never a raw
+database error or a server path.
+
+Forms are discovered, not listed: every GET route is visited (as the administrator, and
+anonymously for the public ones), each ``<form>`` is parsed for its action and field names,
+and every POST route of ``app.url_map`` must be reached by one of them. Bounded: a fixed
+set of explicit examples and ``MAX_EXAMPLES`` generated ones per form, derandomized.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from html import unescape
+from html.parser import HTMLParser
+from itertools import product
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+from security_world import DATABASES, World, csrf_from, leaks
+from werkzeug.exceptions import HTTPException
+
+MAX_EXAMPLES = 8
+DEEP = 5000
+#: One value of each kind the edge must refuse or handle (the probe's payloads, issue 8).
+EDGE_VALUES = [
+    "\x00", "a\x00b", "\ud800", "x\udfffy", "2147483648", "-2147483649", "-1",
+    "9223372036854775808", "-9223372036854775809", "1" + "0" * 40, "1e30", "-1e30", "NaN",
+    "Infinity", "[" * DEEP + "]" * DEEP, '{"a":' * 1000 + "1" + "}" * 1000, "x" * 100_000,
+    "１２３", "0x10", "javascript:alert(1)", "=HYPERLINK(\"http://x\")", "",
+]
+#: POST routes that no page shows a form for, and why that is fine.
+NO_FORM = {
+    "core_auth.logout": "the menu's sign-out form: fuzzing it only signs the admin out",
+}
+
+
+@dataclass
+class Form:
+    """A form as a page shows it: where it goes, how, and its fields with their values."""
+
+    action: str
+    method: str
+    fields: dict[str, str] = field(default_factory=dict)
+    anonymous: bool = False
+
+
+class FormParser(HTMLParser):
+    """Collects the forms of a page (inputs, selects with their chosen option, textareas)."""
+
+    def __init__(self, page_url: str) -> None:
+        super().__init__()
+        self.page_url, self.forms, self.current = page_url, [], None
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            action = attr.get("action") or self.page_url
+            self.current = Form(urlsplit(action).path or urlsplit(self.page_url).path,
+                                attr.get("method", "get").upper())
+            self.forms.append(self.current)
+        elif tag == "option" and self.current is not None and self.select:
+            if "selected" in attr or not self.current.fields.get(self.select):
+                self.current.fields[self.select] = attr.get("value", "")
+        elif self.current is None or not attr.get("name"):
+            return
+        elif tag == "input" and attr.get("type") not in ("submit", "button", "file"):
+            if attr.get("type") in ("checkbox", "radio") and "checked" not in attr:
+                self.current.fields.setdefault(attr["name"], "")
+            else:
+                self.current.fields[attr["name"]] = attr.get("value", "")
+        elif tag in ("button", "input"):
+            self.current.fields.setdefault(attr["name"], attr.get("value", ""))
+        elif tag == "select":
+            self.select = attr["name"]
+            self.current.fields.setdefault(self.select, "")
+        elif tag == "textarea":
+            self.textarea = attr["name"]
+            self.current.fields[self.textarea] = ""
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        if self.current is not None and self.textarea:
+            self.current.fields[self.textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.current = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+
+#: Pages that show forms only with a query string or for records in a given state.
+EXTRA_PAGES = ["/customers/settings?tab=types", "/customers/settings?tab=tags",
+               "/customers/settings?tab=bands", "/customers/trash",
+               "/customers/merge?ids={customer_id}&ids={second_id}",
+               "/customers/imports/{uploaded_id}", "/customers/imports/{done_id}",
+               "/customers/imports/{done_id}/undo", "/customers/imports/{checked_id}",
+               "/customers/?segment={super_segment_id}",
+               "/customers/{trashed_id}", "/account/tokens"]
+LINK = re.compile(r'href="(/[^"#]*)"')
+
+
+def _pages(world: World) -> list[str]:
+    """Every GET route's URL (ids of East's records), and the extra pages."""
+    urls = []
+    for rule in world.app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint.endswith("static") or (
+                rule.rule.startswith("/api/")):
+            continue
+        values = {name: world.east.get(name, "x") for name in rule.arguments}
+        if rule.rule.startswith("/audit/record/"):
+            values = {"model": "customers_customer", "record_id": world.east["customer_id"]}
+        urls.append(rule.build(values, append_unknown=False)[1])
+    return urls + [page.format(**world.east) for page in EXTRA_PAGES]
+
+
+def discover_forms(world: World) -> tuple[dict[tuple[str, str], Form], list[str]]:
+    """``{(endpoint, method): Form}`` for every form on every GET page (and the pages they
+    link to), and what is wrong: pages that crash, POST routes no page has a form for."""
+    app, broken = world.app, []
+    adapter = app.url_map.bind("localhost")
+    found: dict[tuple[str, str], Form] = {}
+    for who in ("anonymous", "super"):  # the public forms as their users see them
+        client, seen = world.client(who), set()
+        pages = _pages(world)
+        while pages:
+            url = unescape(pages.pop())
+            if url in seen or len(seen) > 400 or "logout" in url or "download" in url:
+                continue
+            seen.add(url)
+            response = client.get(url)
+            if response.status_code >= 500:
+                broken.append(f"GET {url} as {who}: {response.status_code}")
+            if response.status_code != 200 or "html" not in response.content_type:
+                continue
+            html = response.get_data(as_text=True)
+            if url.split("?")[0] in {p.split("?")[0] for p in _pages(world)}:
+                pages += [link for link in LINK.findall(html) if "/static/" not in link]
+            parser = FormParser(url)
+            parser.feed(html)
+            for form in parser.forms:
+                try:
+                    endpoint, _args = adapter.match(form.action, method=form.method)
+                except HTTPException:
+                    continue
+                form.anonymous = who == "anonymous"
+                key = (endpoint, form.method)
+                if key not in found or len(form.fields) > len(found[key].fields):
+                    found[key] = form
+    broken += sorted(
+        f"no page shows a form for POST {rule.rule}: add it to NO_FORM with the reason"
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and not rule.rule.startswith("/api/")
+        and (rule.endpoint, "POST") not in found and rule.endpoint not in NO_FORM)
+    return found, broken
+
+
+def encode(values: dict[str, str]) -> str:
+    """A form body or query string as a hostile client sends it (lone surrogates as the
+    bytes their UTF-8 encoding would have, which no browser sends but anyone can)."""
+    return "&".join(f"{quote(name)}={quote(value.encode('utf-8', 'surrogatepass'))}"
+                    for name, value in values.items())
+
+
+def problem_of(response: Any) -> str | None:
+    """What is wrong with an answer to edge values: a 5xx, or a leak in the body."""
+    if response.status_code >= 500:
+        return f"answers {response.status_code}"
+    leak = leaks(response.get_data(as_text=True))
+    return f"shows {leak!r}" if leak else None
+
+
+@dataclass
+class Findings:
+    """Requests sent, and the first (smallest) reproduction of each failure by form."""
+
+    sent: int = 0
+    failures: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def add(self, form: Form, sample: dict[str, str], problem: str) -> None:
+        shown = {name: value[:40] + ("…" if len(value) > 40 else "")
+                 for name, value in sample.items()}
+        self.failures.setdefault((f"{form.method} {form.action}", problem[:12]), (
+            f"{form.method} {form.action} with {json.dumps(shown)} "
+            f"({'anonymous' if form.anonymous else 'superuser'}): {problem}"))
+
+
+def fuzz_form(world: World, form: Form, findings: Findings) -> None:
+    names = [name for name in form.fields if name != "csrf_token"]
+    client = world.client("anonymous" if form.anonymous else "super")
+    page = client.get("/login" if form.anonymous else "/").get_data(as_text=True)
+    token = csrf_from(page) or ""
+
+    def send(changed: list[str], value_of: dict[str, str]) -> str | None:
+        values = dict(form.fields)
+        values.update({name: value_of[name] for name in changed})
+        findings.sent += 1
+        if form.method == "GET":
+            return problem_of(client.get(f"{form.action}?{encode(values)}"))
+        values["csrf_token"] = token
+        return problem_of(client.post(form.action, data=encode(values),
+                                      content_type="application/x-www-form-urlencoded"))
+
+    def try_values(changed: list[str], value_of: dict[str, str]) -> None:
+        problem = send(changed, value_of)
+        if problem is None:
+            return
+        # a small reproduction: leave out each field the failure does not need
+        needed = list(changed)
+        for name in changed:
+            rest = [other for other in needed if other != name]
+            if rest and send(rest, value_of) is not None:
+                needed = rest
+        findings.add(form, {name: value_of[name] for name in needed}, problem)
+
+    for value in EDGE_VALUES:  # each kind in every field at once
+        try_values(names, dict.fromkeys(names, value))
+    if not names:
+        return
+
+    @settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+              print_blob=False)
+    @given(st.lists(st.tuples(st.sampled_from(names), st.sampled_from(EDGE_VALUES)),
+                    min_size=1, max_size=3))
+    @example([(names[0], "\x00")])
+    def one_or_a_few_fields(changes: list[tuple[str, str]]) -> None:
+        value_of = dict(changes)
+        try_values(list(value_of), value_of)
+
+    one_or_a_few_fields()
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_edge_values_in_every_form_field_answer_4xx_or_a_page_never_a_500(make_world,
+                                                                         database, capsys):
+    world = make_world(database)
+    forms, missing = discover_forms(world)
+    assert len(forms) > 20, sorted(forms)  # the walk found the app's forms
+    findings = Findings()
+    for (_endpoint, _method), form in sorted(forms.items()):
+        fuzz_form(world, form, findings)
+    with capsys.disabled():  # the figures show in a plain `pytest` run
+        print(f"\nform fuzzing: {len(forms)} forms, {findings.sent} requests, "
+              f"{len(findings.failures)} failures [{database}]")
+    report = sorted(findings.failures.values()) + missing
+    assert report == [], "\n".join(report)
+
+
+def test_out_of_range_ids_in_any_url_answer_404_not_500(each_database_world):
+    world = each_database_world
+    client, failures = world.client("admin"), []
+    for rule, value in product(world.app.url_map.iter_rules(), [2**31, 2**63, 10**30]):
+        converters = {name: type(conv).__name__ for name, conv in rule._converters.items()}
+        if not any("Int" in kind for kind in converters.values()):
+            continue
+        values = {name: value if "Int" in kind else world.east.get(name, "x")
+                  for name, kind in converters.items()}
+        url = rule.build(values, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            if response.status_code != 404 or leaks(response.get_data(as_text=True)):
+                failures.append(f"{method} {url}: {response.status_code}, expected 404")
+    assert failures == [], "\n".join(failures)
+
+
+def test_deep_json_to_every_api_write_answers_a_4xx_problem(each_database_world):
+    world = each_database_world
+    token = world.token("admin")
+    failures = []
+    bodies = ["[" * DEEP + "]" * DEEP, '{"a":' * DEEP + "1" + "}" * DEEP]
+    for rule, body in product(world.app.url_map.iter_rules(), bodies):
+        if not rule.rule.startswith("/api/"):
+            continue
+        url = rule.build({name: world.east.get(name, "x") for name in rule.arguments},
+                         append_unknown=False)[1]
+        for method in sorted(rule.methods & {"POST", "PATCH", "PUT"}):
+            response = world.app.test_client().open(
+                url, method=method, data=body, content_type="application/json",
+                headers={"Authorization": f"Bearer {token}"})
+            if not 400 <= response.status_code < 500 or (
+                    response.content_type != "application/problem+json"):
+                failures.append(f"{method} {url} (deep JSON): {response.status_code} "
+                                f"{response.content_type}")
+    assert failures == [], "\n".join(failures)

@@ -1,0 +1,213 @@
+"""The role × route walk: every route with a record id keeps West's records from East's
+users (404, or 403 where the route's permission is missing), every write refuses a viewer
+(403 with a valid CSRF token), and every answer carries the security headers.
+
+Routes are discovered from ``app.url_map``; a route whose URL variable names a record kind
+the walk does not know fails with "add the record kind for <rule>", so a new route is covered
+the day it is added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from security_world import EAST_ROLES, WEST_MARKER, World, csrf_from, leaks
+
+from crm_core.auth.permissions import route_permission
+
+#: Routes whose URL variables are not records of a department, and why.
+NOT_RECORDS = {
+    "/api/v1/widgets/<widget_id>": "a widget id names a chart; its data is scoped per user",
+    "/static/<path:filename>": "public files",
+    "/customers/static/<path:filename>": "public files",
+}
+#: Variables whose value depends on the route (else the variable name picks the record).
+BY_RULE = {
+    ("/audit/record/<model>/<record_id>", "model"): lambda ids: "customers_customer",
+    ("/audit/record/<model>/<record_id>", "record_id"): lambda ids: ids["customer_id"],
+}
+#: Pages that list entries about a record and may answer 200 with none of West's entries.
+FILTERED = {"/audit/record/<model>/<record_id>"}
+#: Writes that concern one's own session or account, open to every signed-in user.
+OWN_ACCOUNT = {"core_auth.login", "core_auth.logout", "core_ui.switch_language",
+               "core_auth.change_password"}
+SKIPPED = {"HEAD", "OPTIONS"}
+
+
+def routes(app: Any, methods: set[str]) -> list[tuple[Any, str]]:
+    """(rule, method) of every route answering one of ``methods``, static files apart."""
+    found = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue
+        found += [(rule, method) for method in sorted(rule.methods - SKIPPED)
+                  if method in methods]
+    return found
+
+
+def url_for_records(rule: Any, ids: dict[str, Any]) -> str:
+    """The rule's URL with each variable set to the record of ``ids`` it names."""
+    values = {}
+    for variable in rule.arguments:
+        chooser = BY_RULE.get((rule.rule, variable))
+        if chooser is None and variable not in ids:
+            pytest.fail(f"add the record kind for {rule.rule} (variable {variable!r}) to the "
+                        "security walk's world (tests/security/conftest.py)")
+        values[variable] = chooser(ids) if chooser else ids[variable]
+    return rule.build(values, append_unknown=False)[1]
+
+
+def permissions_of(world: World, name: str) -> frozenset[str]:
+    from crm_core.db import get_session
+    from crm_core.rbac.service import user_permission_names
+
+    with world.app.app_context():
+        return user_permission_names(get_session(), world.users[name].id)
+
+
+def may_use(app: Any, endpoint: str, granted: frozenset[str]) -> bool:
+    """Whether a user with ``granted`` passes the route's permission guard."""
+    permission = route_permission(app, endpoint)
+    return permission in ("public", "authenticated") or permission in granted
+
+
+def header_problems(response: Any) -> list[str]:
+    """What the answer lacks of the security headers of issue 8, item 20."""
+    headers, problems = response.headers, []
+    csp = headers.get("Content-Security-Policy", "")
+    directives = {part.split()[0].lower(): part.split()[1:]
+                  for part in csp.split(";") if part.strip()}
+    scripts = directives.get("script-src", directives.get("default-src"))
+    if scripts is None:
+        problems.append("no Content-Security-Policy for scripts")
+    elif "'unsafe-inline'" in scripts:
+        problems.append("the CSP allows 'unsafe-inline' scripts")
+    if headers.get("X-Content-Type-Options", "").lower() != "nosniff":
+        problems.append("no X-Content-Type-Options: nosniff")
+    if headers.get("Referrer-Policy", "").lower() != "same-origin":
+        problems.append(f"Referrer-Policy is {headers.get('Referrer-Policy')!r}")
+    if (headers.get("X-Frame-Options", "").upper() != "DENY"
+            and "frame-ancestors" not in directives):
+        problems.append("neither X-Frame-Options: DENY nor CSP frame-ancestors")
+    return problems
+
+
+@pytest.fixture
+def world(shared_world):
+    return shared_world
+
+
+@pytest.mark.parametrize("role", sorted(EAST_ROLES))
+def test_east_users_get_404_for_every_west_record_by_id(world, role):
+    granted = permissions_of(world, role)
+    east = world.client(role)
+    insiders = [world.client(name) for name in ("west", "admin", "super")]
+    failures = []
+    for rule, _method in routes(world.app, {"GET"}):
+        if not rule.arguments or rule.rule in NOT_RECORDS:
+            continue
+        url = url_for_records(rule, world.west)
+        if all(who.get(url).status_code == 404 for who in insiders):
+            failures.append(f"{url}: not even West's owner or a superuser reaches it (fixture?)")
+            continue
+        response = east.get(url)
+        allowed = {404} if may_use(world.app, rule.endpoint, granted) else {403, 404}
+        body = response.get_data(as_text=True)
+        if rule.rule in FILTERED and response.status_code == 200:
+            allowed.add(200)
+        if response.status_code not in allowed:
+            failures.append(f"GET {url} as East {role}: {response.status_code}, "
+                            f"expected {sorted(allowed)}")
+        elif WEST_MARKER in body:
+            failures.append(f"GET {url} as East {role}: shows West's record")
+    assert failures == [], "\n".join(failures)
+
+
+#: GET pages whose query string reaches records by id or text (the operation log's filters,
+#: the searches): none may show West's records to an East user.
+QUERY_PROBES = [
+    "/audit?user={user_id}", "/audit?model=customers_customer",
+    "/audit?model=customers_contact_record", "/audit?model=customers_contact",
+    "/audit?q=West", "/search?q=Trading", "/search?q=West", "/search/suggest?q=Trading",
+    "/search/suggest?q=Contact", "/api/v1/search?q=Trading", "/customers/?q=Trading",
+    "/customers/?q=West", "/customers/?owner_id={user_id}", "/customers/?segment={segment_id}",
+    "/customers/duplicates/check?name=West+Trading", "/api/v1/customers?q=Trading",
+    "/customers/duplicates/check?phone=13812345678", "/api/v1/customers?owner_id={user_id}",
+]
+
+
+@pytest.mark.parametrize("role", sorted(EAST_ROLES))
+def test_no_list_search_or_log_shows_west_records_to_east_users(world, role):
+    east, admin = world.client(role), world.client("admin")
+    failures = []
+    for template in QUERY_PROBES:
+        url = template.format(**world.west)
+        response = east.get(url)
+        if WEST_MARKER in response.get_data(as_text=True):
+            failures.append(f"GET {url} as East {role}: shows West's {WEST_MARKER}")
+    for rule, _method in routes(world.app, {"GET"}):
+        if rule.arguments:
+            continue
+        response = east.get(rule.rule)
+        if WEST_MARKER in response.get_data(as_text=True):
+            failures.append(f"GET {rule.rule} as East {role}: shows West's {WEST_MARKER}")
+    # the probes can see West's records at all: the administrator finds them
+    assert WEST_MARKER in admin.get("/audit?model=customers_customer").get_data(as_text=True)
+    assert WEST_MARKER in admin.get("/customers/").get_data(as_text=True)
+    assert failures == [], "\n".join(failures)
+
+
+def test_a_viewer_is_refused_every_write_with_403(make_world):
+    world = make_world()  # its own: a write let through must not change the others' world
+    viewer = world.client("viewer")
+    token = csrf_from(viewer.get("/").get_data(as_text=True))
+    assert token, "the viewer's dashboard has no CSRF token"
+    failures = []
+    for rule, method in routes(world.app, {"POST", "PUT", "PATCH", "DELETE"}):
+        if rule.endpoint in OWN_ACCOUNT:
+            continue
+        url = url_for_records(rule, world.east)
+        if url.startswith("/api/"):
+            response = viewer.open(url, method=method, json={},
+                                   headers={"X-CSRFToken": token})
+        else:
+            response = viewer.open(url, method=method, data={"csrf_token": token})
+        if response.status_code != 403:
+            failures.append(f"{method} {url} as viewer: {response.status_code}, expected 403 "
+                            f"(route permission {route_permission(world.app, rule.endpoint)})")
+    assert failures == [], "\n".join(failures)
+
+
+def test_a_viewer_refusal_is_the_permission_not_the_csrf_check(world):
+    viewer = world.client("viewer")
+    response = viewer.post(f"/customers/{world.east['customer_id']}/delete",
+                           data={"csrf_token": "forged"})
+    assert response.status_code == 400  # without a valid token it is the CSRF check
+
+
+@pytest.mark.parametrize("who", ["admin", "sales", "viewer", "anonymous"])
+def test_every_route_answers_with_the_security_headers(world, who):
+    client = world.client(who)
+    failures = []
+    for rule, method in routes(world.app, {"GET", "POST", "PATCH", "DELETE"}):
+        url = url_for_records(rule, world.east) if rule.rule not in NOT_RECORDS else (
+            rule.build({a: "x" for a in rule.arguments}, append_unknown=False)[1])
+        if method == "GET" or who in ("viewer", "anonymous"):  # the others' posts would write
+            response = client.open(url, method=method)
+            problems = header_problems(response)
+            if problems:
+                failures.append(f"{method} {url} as {who} ({response.status_code}): "
+                                + "; ".join(problems))
+            body = response.get_data(as_text=True)
+            if response.status_code >= 500 or leaks(body):
+                failures.append(f"{method} {url} as {who}: {response.status_code} "
+                                f"{leaks(body) or ''}")
+    assert failures == [], "\n".join(failures)
+
+
+def test_the_error_pages_carry_the_security_headers_too(world):
+    client = world.client("admin")
+    for response in (client.get("/no/such/page"), client.get("/api/v1/no-such-thing"),
+                     world.client("anonymous").get("/api/v1/me")):
+        assert header_problems(response) == [], response.request.path

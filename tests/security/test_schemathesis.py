@@ -1,0 +1,264 @@
+"""schemathesis over the whole OpenAPI document, in-process against the WSGI app: with an
+administrator's and an East sales rep's API tokens, no generated request answers a server
+error, every answer matches its documented schema, and nothing is accepted while unauthorised
+(no token, a sales rep writing without the permission, or reading West's records).
+
+Bounded and deterministic: schemathesis's coverage phase (boundary and invalid values of
+every parameter and field), then ``EXAMPLES`` generated cases per operation, generation mode
+(valid, invalid) and path parameters, with a fixed seed (``derandomize``). Each operation
+runs with generated path parameters, then with the ids of real records (East's, so writes
+reach the database; for the sales rep also West's, which must stay hidden). The figures
+(operations, cases, failures) are printed and recorded as the test's ``schemathesis``
+property (``--junitxml``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import HypothesisException
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.errors import InvalidSchema
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.result import Ok
+from schemathesis.generation.drivers import CoverageGenerator
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.generation.overrides import Override
+from schemathesis.specs.openapi.checks import response_schema_conformance
+from security_world import DATABASES, WEST_MARKER, World, leaks
+
+from crm_core.api.openapi import API_PREFIX, openapi_path
+from crm_core.auth.permissions import route_permission
+
+EXAMPLES = 10
+CHECKS = [not_a_server_error, response_schema_conformance]
+OPENAPI_URL = f"{API_PREFIX}/openapi.json"
+MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+
+
+@dataclass
+class Tally:
+    """Cases run and distinct failures (first reproduction of each) of one run."""
+
+    operations: int = 0
+    cases: Counter = field(default_factory=Counter)
+    failures: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    probed: set[tuple[str, str]] = field(default_factory=set)
+
+    def fail(self, role: str, operation: str, title: str, response: Any) -> None:
+        key = (role, operation, title)
+        if key not in self.failures:
+            request = response.request
+            body = request.body.decode("utf-8", "replace") if isinstance(
+                request.body, bytes) else str(request.body or "")
+            answer = response.content[:300].decode("utf-8", "replace")
+            self.failures[key] = (f"[{role}] {title}: {request.method} {request.url[:300]} "
+                                  f"body={body[:300]!r} -> {response.status_code} {answer!r}")
+
+    def invalid(self, operation: str, error: Exception) -> None:
+        """The document declares ``operation`` in a way no client can follow."""
+        message = " ".join(str(error).split())[:300]
+        self.failures.setdefault(("document", operation, "invalid definition"),
+                                 f"[document] {operation}: {message}")
+
+    def summary(self) -> str:
+        lines = [f"schemathesis: {self.operations} operations, "
+                 f"{sum(self.cases.values())} cases ({dict(self.cases)}), "
+                 f"{len(self.failures)} distinct failures, "
+                 f"{len(self.skipped)} runs with nothing to generate"]
+        lines += sorted(self.failures.values())
+        lines += [f"not generated: {label}" for label in self.skipped]
+        return "\n".join(lines)
+
+
+def endpoints_by_operation(app: Any) -> dict[tuple[str, str], str]:
+    """``{(METHOD, openapi path): endpoint}`` of every API route."""
+    found = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(API_PREFIX):
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                found[(method, openapi_path(rule.rule)[0])] = rule.endpoint
+    return found
+
+
+def real_path_parameters(world: World, ids: dict[str, Any]) -> dict[str, Any]:
+    """Values of every path parameter the API declares, naming real records."""
+    widget = next(iter(world.app.extensions["crm"].widgets), "none")
+    return {**ids, "widget_id": widget}
+
+
+def unauthorised(world: World, role: str, granted: frozenset[str], endpoint: str,
+                 case: Any, response: Any) -> str | None:
+    """Why the answer to ``role`` is one it should not have got, or None."""
+    if not 200 <= response.status_code < 300 or role == "admin":
+        return None
+    permission = route_permission(world.app, endpoint)
+    if permission not in ("public", "authenticated") and permission not in granted:
+        return f"accepted without the permission {permission}"
+    west = [name for name, value in (case.path_parameters or {}).items()
+            if name in world.west and str(world.west[name]) == str(value)
+            and world.west[name] != world.east.get(name)]
+    if west:
+        return f"accepted for West's {', '.join(west)}"
+    if WEST_MARKER in response.content.decode("utf-8", "replace"):
+        return "shows West's records"
+    return None
+
+
+def shows_internals(response: Any) -> str | None:
+    """A server path, traceback or raw database error in any answer."""
+    leak = leaks(response.content.decode("utf-8", "replace"))
+    return f"shows {leak!r}" if leak else None
+
+
+def refused_without_a_valid_token(world: World, response: Any) -> str | None:
+    """Why the same (accepted) request without a token, or with a made-up one, was not
+    refused with a 401 problem (a 400 "CSRF token missing" is the wrong answer too)."""
+    request = response.request
+    split = urlsplit(request.url)
+    for headers in ({}, {"Authorization": "Bearer crm_00000000_made-up"}):
+        if request.headers.get("Content-Type"):
+            headers["Content-Type"] = request.headers["Content-Type"]
+        again = world.app.test_client().open(split.path, method=request.method,
+                                             query_string=split.query, data=request.body,
+                                             headers=headers)
+        if again.status_code != 401 or again.content_type != "application/problem+json":
+            return (f"accepted while unauthorised ({'made-up' if headers else 'no'} token): "
+                    f"{again.status_code} {again.content_type}")
+    return None
+
+
+def check_case(world: World, case: Any, operation: Any, role: str, token: str, endpoint: str,
+               granted: frozenset[str], tally: Tally) -> None:
+    """Send one case as ``role`` and record what is wrong with the answer."""
+    tally.cases[role] += 1
+    response = case.call(headers={"Authorization": f"Bearer {token}"})
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except FailureGroup as group:
+        for failure in group.exceptions:
+            tally.fail(role, operation.label, failure.title, response)
+    except Failure as failure:
+        tally.fail(role, operation.label, failure.title, response)
+    reason = unauthorised(world, role, granted, endpoint, case, response) or shows_internals(
+        response)
+    # OPTIONS answers which methods exist, to anyone (CORS preflights carry no credentials)
+    if not reason and 200 <= response.status_code < 300 and case.method != "OPTIONS" and (
+            route_permission(world.app, endpoint) != "public") and (
+            role, operation.label) not in tally.probed:
+        tally.probed.add((role, operation.label))
+        reason = refused_without_a_valid_token(world, response)
+    if reason:
+        tally.fail(role, operation.label, reason, response)
+
+
+def run_operation(world: World, operation: Any, role: str, token: str, endpoint: str,
+                  granted: frozenset[str], tally: Tally, mode: GenerationMode,
+                  path_parameters: dict[str, Any] | None) -> None:
+    try:
+        strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+    except InvalidSchema as exc:
+        tally.invalid(operation.label, exc)
+        return
+
+    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+              print_blob=False)
+    @given(case=strategy)
+    def run(case: Any) -> None:
+        check_case(world, case, operation, role, token, endpoint, granted, tally)
+
+    try:
+        run()
+    except InvalidSchema as exc:
+        tally.invalid(operation.label, exc)
+    except HypothesisException as exc:  # e.g. nothing left to negate in this operation
+        tally.skipped.append(f"{role} {operation.label} {mode.value}: {type(exc).__name__}")
+
+
+def coverage_cases(schema: Any, operation: Any) -> list[Any]:
+    """schemathesis's coverage phase for ``operation``: boundary and invalid values of every
+    parameter and body field (valid and invalid), deterministic."""
+    generator = CoverageGenerator(
+        operation=operation, generation_modes=list(MODES), auth_storage=None,
+        generation_config=schema.config.generation_for(operation=operation, phase="coverage"),
+        override=Override(), feedback=FeedbackSources())
+    return list(generator)
+
+
+def run_coverage(world: World, schema: Any, operation: Any, role: str, token: str,
+                 endpoint: str, granted: frozenset[str], tally: Tally) -> None:
+    try:
+        cases = coverage_cases(schema, operation)
+    except InvalidSchema as exc:
+        tally.invalid(operation.label, exc)
+        return
+    for case in cases:
+        check_case(world, case, operation, role, token, endpoint, granted, tally)
+
+
+def order(operation: Any) -> tuple[int, str]:
+    # Deletes last (they remove the records the other operations use), tokens last of all.
+    return (operation.method.upper() == "DELETE") + ("/tokens" in operation.path), operation.label
+
+
+def run_schemathesis(world: World) -> Tally:
+    from crm_core.db import get_session
+    from crm_core.rbac.service import user_permission_names
+
+    tokens = {role: world.token(role) for role in ("sales", "admin")}
+    schema = schemathesis.openapi.from_wsgi(
+        OPENAPI_URL, world.app, headers={"Authorization": f"Bearer {tokens['admin']}"})
+    results = list(schema.get_all_operations())
+    operations = sorted((result.ok() for result in results if isinstance(result, Ok)),
+                        key=order)
+    endpoints = endpoints_by_operation(world.app)
+    tally = Tally(operations=len(results))
+    for result in results:
+        if not isinstance(result, Ok):  # an operation the document declares unusably
+            tally.invalid(result.err().label or "?", result.err())
+    for role in ("sales", "admin"):  # the sales rep first: the admin's deletes come after
+        with world.app.app_context():
+            granted = user_permission_names(get_session(), world.users[role].id)
+        id_sets = [None, real_path_parameters(world, world.east)]
+        if role == "sales":
+            id_sets.append(real_path_parameters(world, world.west))
+        for operation in operations:
+            endpoint = endpoints[(operation.method.upper(), operation.path)]
+            run_coverage(world, schema, operation, role, tokens[role], endpoint, granted,
+                         tally)
+            declared = {p.name for p in operation.path_parameters}
+            for ids in id_sets:
+                if ids is not None and not declared:
+                    continue
+                fixed = None if ids is None else {name: ids[name] for name in declared}
+                for mode in MODES:
+                    if fixed is not None and mode is GenerationMode.NEGATIVE and \
+                            operation.method.upper() in ("GET", "DELETE"):
+                        continue  # only the path would be negated, and it is fixed
+                    run_operation(world, operation, role, tokens[role], endpoint, granted,
+                                  tally, mode, fixed)
+    return tally
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_schemathesis_finds_no_server_error_schema_violation_or_unauthorised_access(
+        make_world, database, record_property, capsys):
+    world = make_world(database)
+    tally = run_schemathesis(world)
+    with capsys.disabled():  # the figures show in a plain `pytest` run
+        print("\n" + tally.summary().splitlines()[0] + f" [{database}]")
+    record_property("schemathesis", json.dumps({
+        "database": database, "operations": tally.operations,
+        "cases": sum(tally.cases.values()), "failures": len(tally.failures)}))
+    assert tally.cases["sales"] > 0 and tally.cases["admin"] > 0
+    assert tally.failures == {}, tally.summary()
