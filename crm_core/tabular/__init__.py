@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from .base import Row, TabularError, cell_text, file_kind
+from .base import Row, TabularError, cell_text, file_kind, too_many_rows
 from .limits import SETTINGS, Limits
 from .text import CsvRows, detect_encoding
 from .writers import (
@@ -71,10 +71,13 @@ class Table:
 
     def rows(self) -> Iterator[Row]:
         """The data rows after the header; blank rows are left out, cells fit the header."""
-        width = len(self.headers)
+        width, count = len(self.headers), 0
         for number, cells in self._raw:
             if not any(cells):
                 continue
+            count += 1
+            if count > self.limits.max_rows:
+                raise too_many_rows(self.limits.max_rows)
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             yield Row(number, cells[:width])

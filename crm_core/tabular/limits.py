@@ -24,6 +24,9 @@ SETTINGS = {
 }
 
 
+HEAD_ROOM = 20  # lines above the data: the header, and titles or blank lines above it
+
+
 @dataclass(frozen=True)
 class Limits:
     """What a table may hold. ``Limits.from_config(app.config)`` reads the settings."""
@@ -36,6 +39,13 @@ class Limits:
     max_zip_ratio: int = 200  # unpacked / packed size of one XLSX part (over 1 MiB)
     max_shared_strings: int = 1_000_000
     max_shared_strings_mb: int = 200  # the shared-strings part unpacked (held in memory)
+
+    @property
+    def max_physical_rows(self) -> int:
+        """Rows the readers let through before any is told data from header: ``max_rows``
+        data rows may sit under a header and a few title or blank lines (``HEAD_ROOM``), so a
+        file of exactly ``max_rows`` customers is read; ``Table.rows`` counts data rows."""
+        return self.max_rows + HEAD_ROOM
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None = None, **overrides: int) -> Limits:

@@ -84,7 +84,7 @@ class CsvRows:
             for cells in reader:
                 self._number += 1
                 number = self._number
-                if number > limits.max_rows:
+                if number > limits.max_physical_rows:
                     raise too_many_rows(limits.max_rows)
                 joined = "".join(cells)
                 if _BAD_TEXT.search(joined):

@@ -65,7 +65,7 @@ class XlsxRows:
             self.archive.close()
             raise damaged(_("it has no worksheet"))
         try:
-            _scan(self.archive, self._info, _ROW_TOKENS, self.limits.max_rows,
+            _scan(self.archive, self._info, _ROW_TOKENS, self.limits.max_physical_rows,
                   too_many_rows(self.limits.max_rows))
         except BaseException:
             self.archive.close()

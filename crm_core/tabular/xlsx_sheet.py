@@ -56,7 +56,7 @@ class SheetHandler:
             # Every row element counts (two million empty ones are a bomb); a row number past
             # the limit counts only with a value (Excel keeps formatted empty rows far down).
             self.physical += 1
-            if self.physical > self.limits.max_rows:
+            if self.physical > self.limits.max_physical_rows:
                 raise too_many_rows(self.limits.max_rows)
             self.cells, self.column = {}, 0
         elif local == "rPh":
@@ -87,7 +87,7 @@ class SheetHandler:
             self.text = None
         elif local == "row":
             if self.cells:
-                if self.number > self.limits.max_rows:
+                if self.number > self.limits.max_physical_rows:
                     raise too_many_rows(self.limits.max_rows)
                 width = max(self.cells)
                 self.rows.append((self.number, [self.cells.get(index, "")

@@ -186,3 +186,25 @@ def test_the_xlsx_writer_writes_strings_never_formulas(tmp_path):
                                                  if value == "\rx" else "'" + value
                                                  for value in FORMULAS]
     assert sheet["A1"].value == "'=header"
+
+
+def test_a_file_of_exactly_the_row_limit_is_read_and_one_more_row_is_refused(tmp_path):
+    # The limit counts customers, not lines: a million-row file under its header imports.
+    csv_path = tmp_path / "exact.csv"
+    csv_path.write_bytes(b"\r\n\r\nname\r\n" + b"a\r\n" * 10)  # blank lines, then the header
+    assert len(rows_of(csv_path, Limits(max_rows=10))[1]) == 10
+    csv_path.write_bytes(b"name\r\n" + b"a\r\n" * 11)
+    with pytest.raises(TabularError, match="more than 10 rows"):
+        rows_of(csv_path, Limits(max_rows=10))
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["name"])
+    for number in range(10):
+        sheet.append([f"客户{number}"])
+    xlsx_path = tmp_path / "exact.xlsx"
+    book.save(xlsx_path)
+    assert len(rows_of(xlsx_path, Limits(max_rows=10))[1]) == 10
+    sheet.append(["one more"])
+    book.save(xlsx_path)
+    with pytest.raises(TabularError, match="more than 10 rows"):
+        rows_of(xlsx_path, Limits(max_rows=10))
