@@ -1,0 +1,165 @@
+"""Sending e-mail through SMTP with the standard library: settings, the message, the send.
+
+``CRM_SMTP_URL`` says where: ``smtp://user:password@host:587?starttls=1`` (STARTTLS),
+``smtps://user:password@host:465`` (TLS from the start) or ``smtp://host:25`` (plain, for a
+relay on the same network). ``timeout=N`` sets the socket timeout in seconds (default 30).
+``CRM_MAIL_FROM`` is the sender, ``"CRM <crm@example.com>"`` or ``crm@example.com``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses, parseaddr
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+DEFAULT_TIMEOUT = 30.0
+_ID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+class SmtpConfigError(ValueError):
+    """``CRM_SMTP_URL`` or ``CRM_MAIL_FROM`` is missing or malformed (never shows a password)."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to hand mail over; ``security`` is ``plain``, ``starttls`` or ``ssl``."""
+
+    host: str
+    port: int
+    security: str
+    username: str | None
+    password: str | None
+    timeout: float
+    sender: str
+
+    def __repr__(self) -> str:  # never print the password
+        return (f"SmtpSettings(host={self.host!r}, port={self.port}, security={self.security!r}, "
+                f"username={self.username!r}, sender={self.sender!r})")
+
+
+def _flag(name: str, value: str) -> bool:
+    text = value.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise SmtpConfigError(f"CRM_SMTP_URL: {name} must be 1 or 0, not {value!r}")
+
+
+def parse_smtp_url(url: str) -> tuple[str, int, str, str | None, str | None, float]:
+    """``(host, port, security, username, password, timeout)`` from a ``CRM_SMTP_URL``."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise SmtpConfigError("CRM_SMTP_URL is not a valid URL (smtp://host:port or "
+                              "smtps://host:port)") from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise SmtpConfigError("CRM_SMTP_URL must look like smtp://user:password@host:587"
+                              "?starttls=1 or smtps://user:password@host:465")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = sorted(set(query) - {"starttls", "timeout"})
+    if unknown:
+        raise SmtpConfigError(f"CRM_SMTP_URL: unknown option {unknown[0]!r} (known: starttls, "
+                              "timeout)")
+    if parts.scheme == "smtps":
+        security = "ssl"
+    else:
+        security = "starttls" if _flag("starttls", query.get("starttls", "0")) else "plain"
+    try:
+        timeout = float(query.get("timeout", DEFAULT_TIMEOUT))
+    except ValueError:
+        timeout = 0
+    if not timeout > 0:
+        raise SmtpConfigError("CRM_SMTP_URL: timeout must be a positive number of seconds")
+    default_port = {"ssl": 465, "starttls": 587, "plain": 25}[security]
+    username = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    return parts.hostname, port or default_port, security, username, password, timeout
+
+
+def check_address(value: str, what: str) -> str:
+    """``value`` if it is one e-mail address (``a@b.c`` or ``Name <a@b.c>``); else raise."""
+    if not isinstance(value, str) or any(ch in value for ch in "\r\n\0"):
+        raise ValueError(f"{what} must be an e-mail address")
+    found = getaddresses([value])
+    if len(found) != 1 or "@" not in found[0][1] or found[0][1].startswith("@") or \
+            found[0][1].endswith("@") or " " in found[0][1]:
+        raise ValueError(f"{what} is not an e-mail address: {value!r}")
+    return value.strip()
+
+
+def smtp_settings(config: Mapping[str, Any]) -> SmtpSettings:
+    """The SMTP settings of ``config``; ``SmtpConfigError`` says what is missing or wrong."""
+    url = (config.get("CRM_SMTP_URL") or "").strip()
+    if not url:
+        raise SmtpConfigError("CRM_SMTP_URL is not set")
+    host, port, security, username, password, timeout = parse_smtp_url(url)
+    sender = (config.get("CRM_MAIL_FROM") or "").strip()
+    if not sender:
+        raise SmtpConfigError("CRM_MAIL_FROM is not set")
+    try:
+        check_address(sender, "CRM_MAIL_FROM")
+    except ValueError as exc:
+        raise SmtpConfigError(str(exc)) from None
+    return SmtpSettings(host, port, security, username, password, timeout, sender)
+
+
+def message_id(key: str, sender: str) -> str:
+    """The Message-ID carrying idempotency key ``key``: the same key, the same id.
+
+    Characters other than letters, digits, ``_`` and ``-`` are written ``=XX`` (their UTF-8
+    bytes in hex), so any key makes a valid id and a receiver can read the key back.
+    """
+    local = "".join(char if char in _ID_SAFE else "".join(f"={byte:02X}" for byte in
+                                                            char.encode("utf-8"))
+                    for char in key)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<{local}@{domain}>"
+
+
+def build_message(sender: str, to: list[str], subject: str, text: str, html: str | None,
+                  key: str, date: dt.datetime) -> EmailMessage:
+    """The mail: a text part, plus an HTML alternative when ``html`` is given."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(date.astimezone(dt.UTC))
+    message["Message-ID"] = message_id(key, sender)
+    message["X-CRM-Idempotency-Key"] = key
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+def send(settings: SmtpSettings, message: EmailMessage, recipients: list[str]) -> dict[str, Any]:
+    """Hand ``message`` to the server; raises ``smtplib``/``OSError`` errors on failure.
+
+    Returns the recipients the server refused while accepting the others (usually none).
+    """
+    context = ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if settings.security == "ssl":
+        smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                context=context)
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    with smtp:
+        smtp.ehlo()
+        if settings.security == "starttls":
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if settings.username:
+            smtp.login(settings.username, settings.password or "")
+        envelope_from = parseaddr(settings.sender)[1]
+        return smtp.send_message(message, from_addr=envelope_from,
+                                 to_addrs=[parseaddr(r)[1] for r in recipients])
+
