@@ -1,0 +1,19 @@
+"""Resources: a plugin declares a model's list, forms, detail page, API and export once
+(``toolkit.Resource``, returned from ``crm_resources()``) and the kernel serves them.
+
+- ``declaration``: ``Resource``, ``Field``, ``Filter``, ``BulkAction``, ``Section``, ``Panel``
+- ``query``: scope, filters, search, sorts, keyset pages, counts, related names
+- ``forms`` / ``schemas``: generated WTForms and marshmallow schemas
+- ``views_list`` / ``views_record`` / ``api`` / ``blueprints``: the generated routes
+- ``saved_views``: per-user list views; ``export``: the export job; ``writes``: the writes
+- ``panels``: ready-made detail panels (files, approvals)
+- ``registration``: the blueprints, menu items, permissions and tasks a resource implies
+"""
+
+from __future__ import annotations
+
+from .declaration import BulkAction, Field, Filter, Panel, Resource, Section
+from .panels import approvals_panel, attachments_panel
+
+__all__ = ["BulkAction", "Field", "Filter", "Panel", "Resource", "Section", "approvals_panel",
+           "attachments_panel"]

@@ -1,0 +1,266 @@
+"""Reading a resource's records: scope, filters, quick search, sorts, keyset pages, counts
+and the related names of a page.
+
+A list request costs the scope look-up, one page statement (keyset on ``(sort, id)``, never
+``OFFSET``) and one statement per relation shown for the page's names. The count is its own
+request (the list page loads it afterwards): exact up to ``COUNT_CAP`` rows, else "more than"
+on SQLite and the planner's estimate on PostgreSQL, never a ``COUNT(*)`` of a huge table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, exists, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from ..api.pagination import Page, paginate
+from ..edge.ints import INT32_MAX, INT64_MAX, INT64_MIN
+from ..rbac.scope import scoped
+from ..rbac.users import user_names
+from .declaration import Resource
+
+COUNT_CAP = 10_000
+SEARCH_MAX = 100
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many records a list holds: ``exact``, or at least / about ``value``."""
+
+    value: int
+    exact: bool
+    estimated: bool = False
+
+
+class FilterErrors(Exception):
+    """Refused filter values: ``errors`` maps each query argument to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def filter_args(resource: Resource) -> list[str]:
+    """The query arguments the resource's filters read."""
+    names = []
+    for item in resource.filters:
+        if item.kind == "range":
+            names += [f"{item.name}_min", f"{item.name}_max"]
+        elif item.kind == "date_range":
+            names += [f"{item.name}_from", f"{item.name}_to"]
+        else:
+            names.append(item.name)
+    return names
+
+
+def _id(value: str) -> int | None:
+    text_ = value.strip()
+    if text_.isdigit() and len(text_) <= 10 and 1 <= int(text_) <= INT32_MAX:
+        return int(text_)
+    return None
+
+
+def _number(value: str) -> Decimal | None:
+    try:
+        number = Decimal(value.strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite() or not INT64_MIN <= number <= INT64_MAX:
+        return None
+    return number
+
+
+def _day(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value.strip()) if len(value.strip()) == 10 else None
+    except ValueError:
+        return None
+
+
+def parse_filters(resource: Resource, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The filter values of ``args`` checked (ids, numbers, days, choices); raises
+    ``FilterErrors`` naming each refused argument. Unset filters are left out."""
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for item in resource.filters:
+        if item.kind == "range":
+            for suffix in ("min", "max"):
+                arg = f"{item.name}_{suffix}"
+                raw = str(args.get(arg) or "")
+                if raw:
+                    number = _number(raw)
+                    if number is None:
+                        errors[arg] = [str(_l("Not a number."))]
+                    else:
+                        values[arg] = number
+        elif item.kind == "date_range":
+            for suffix in ("from", "to"):
+                arg = f"{item.name}_{suffix}"
+                raw = str(args.get(arg) or "")
+                if raw:
+                    day = _day(raw)
+                    if day is None:
+                        errors[arg] = [str(_l("Not a date (YYYY-MM-DD)."))]
+                    else:
+                        values[arg] = day
+        else:
+            raw = str(args.get(item.name) or "")
+            if not raw:
+                continue
+            if item.kind == "choice":
+                allowed = {str(value): value for value, _label in
+                           resource.field(item.name).choices or ()}
+                if raw not in allowed:
+                    errors[item.name] = [str(_l("Not a valid choice."))]
+                else:
+                    values[item.name] = allowed[raw]
+            else:
+                number = _id(raw)
+                if number is None:
+                    errors[item.name] = [str(_l("Not a valid choice."))]
+                else:
+                    values[item.name] = number
+    if errors:
+        raise FilterErrors(errors)
+    return values
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def conditions(resource: Resource, values: Mapping[str, Any]) -> list[Any]:
+    """The WHERE conditions of checked filter ``values``."""
+    model, found = resource.model, []
+    for item in resource.filters:
+        column = getattr(model, item.name, None)
+        if item.kind == "range":
+            if f"{item.name}_min" in values:
+                found.append(column >= values[f"{item.name}_min"])
+            if f"{item.name}_max" in values:
+                found.append(column <= values[f"{item.name}_max"])
+        elif item.kind == "date_range":
+            if f"{item.name}_from" in values:
+                found.append(column >= _day_start(values[f"{item.name}_from"]))
+            if f"{item.name}_to" in values and values[f"{item.name}_to"] < dt.date.max:
+                end = values[f"{item.name}_to"] + dt.timedelta(days=1)
+                found.append(column < _day_start(end))
+        elif item.name in values:
+            if item.kind == "tag" and item.through is not None:
+                link, record_column, tag_column = item.through
+                found.append(exists().where(getattr(link, record_column) == model.id,
+                                            getattr(link, tag_column) == values[item.name]))
+            elif item.kind != "tag":
+                found.append(column == values[item.name])
+    return found
+
+
+def statement(resource: Resource, user: Any, values: Mapping[str, Any] | None = None,
+              query: str = "", *, every: bool = False) -> Select[Any]:
+    """The user's records of ``resource`` (not deleted), filtered and searched; ``every``
+    (a job the system started) reads past the data scope."""
+    model = resource.model
+    found = select(model) if every else scoped(select(model), model, user)
+    if resource.soft_delete:
+        found = found.where(getattr(model, resource.soft_delete).is_(None))
+    for condition in conditions(resource, values or {}):
+        found = found.where(condition)
+    query = query.strip()[:SEARCH_MAX]
+    if query and resource.search:
+        found = found.where(or_(*(getattr(model, name).icontains(query, autoescape=True)
+                                  for name in resource.search)))
+    return found
+
+
+def sort_of(resource: Resource, sort: str | None) -> tuple[str, bool]:
+    """The sort (field name, descending) of ``?sort=`` (``-name`` descends); unknown sorts
+    fall back to the declared default."""
+    for candidate in (sort or "", resource.default_sort):
+        name = candidate.lstrip("-")
+        if name == "id" or name in resource.sorts:
+            return name, candidate.startswith("-")
+    return "id", True
+
+
+def list_page(session: Session, resource: Resource, user: Any, *, values: Mapping[str, Any],
+              query: str = "", sort: str | None = None, limit: int | None = None,
+              cursor: str | None = None, before: str | None = None) -> Page:
+    """One keyset page of the user's records: after ``cursor`` (a page's ``next_cursor``)
+    or before ``before`` (a page's ``prev_cursor``); a bad one raises a 4xx naming it."""
+    name, descending = sort_of(resource, sort)
+    model = resource.model
+    key = None if name == "id" else getattr(model, name)
+    return paginate(session, statement(resource, user, values, query), sort=key,
+                    id_column=model.id, descending=descending,
+                    limit=limit or resource.page_size, cursor=cursor or None,
+                    before=before or None)
+
+
+def count(session: Session, found: Select[Any], cap: int = COUNT_CAP) -> Count:
+    """How many rows ``found`` has: exact up to ``cap``; above it, PostgreSQL's planner
+    estimate or, on SQLite, "more than ``cap``" (a bounded count reads ``cap`` rows at most)."""
+    if session.get_bind().dialect.name == "postgresql":
+        compiled = found.with_only_columns(found.selected_columns[0]).compile(
+            dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+        plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        if estimate > cap:
+            return Count(estimate, exact=False, estimated=True)
+    bounded = found.with_only_columns(found.selected_columns[0]).order_by(None) \
+        .limit(cap + 1).subquery()
+    rows = session.scalar(select(func.count()).select_from(bounded)) or 0
+    return Count(min(rows, cap), exact=rows <= cap)
+
+
+def related_names(session: Session, resource: Resource, records: list[Any],
+                  columns: list[str]) -> dict[str, dict[Any, str]]:
+    """``{field: {id: name}}`` for the relation fields among ``columns``: one statement per
+    relation for the whole page."""
+    names: dict[str, dict[Any, str]] = {}
+    for column in columns:
+        try:
+            item = resource.field(column)
+        except KeyError:
+            continue
+        if item.relation is None:
+            continue
+        ids = {getattr(record, column) for record in records} - {None}
+        if not ids:
+            names[column] = {}
+            continue
+        names[column] = _names(session, item, ids)
+    return names
+
+
+def relation_target(item: Any) -> tuple[Any, Any]:
+    """The relation's model and the column of its names (``"user"``: the kernel's users)."""
+    if item.relation == "user":
+        from ..auth.models import User
+
+        return User, User.username
+    return item.relation, getattr(item.relation, item.relation_label)
+
+
+def _names(session: Session, item: Any, ids: set[Any]) -> dict[Any, str]:
+    if item.relation == "user":
+        return user_names(session, ids)
+    target, label = relation_target(item)
+    return {row[0]: row[1] for row in session.execute(
+        select(target.id, label).where(target.id.in_(ids)))}
+
+
+def relation_choices(session: Session, item: Any, limit: int = 500) -> list[tuple[int, str]]:
+    """``(id, name)`` of a relation field's targets for a select (at most ``limit``)."""
+    target, label = relation_target(item)
+    found = select(target.id, label).order_by(label).limit(limit)
+    if hasattr(target, "is_active"):
+        found = found.where(target.is_active.is_(True))
+    return [(row[0], row[1]) for row in session.execute(found)]

@@ -1,0 +1,91 @@
+"""What the kernel derives from each plugin's ``crm_resources()``: its blueprints, menu
+entries, permissions and export task, counted as the declaring plugin's own.
+
+``plugins.collect`` adds these to what the plugins return from ``crm_blueprints``,
+``crm_menu_items``, ``crm_permissions`` and ``crm_celery_tasks``, so ``crm plugins list``,
+the route walk and the OpenAPI document see a resource's routes as its plugin's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import RegistryError
+from ..registry import MenuItem, Permission, TaskSpec
+from .declaration import Resource
+
+DERIVED_HOOKS = ("crm_blueprints", "crm_menu_items", "crm_permissions", "crm_celery_tasks")
+#: The English label of each action's permission ("View notes"); pages translate it.
+VERBS = {"view": "View", "create": "Add", "edit": "Edit", "delete": "Delete",
+         "export": "Export", "import": "Import"}
+
+
+def resources(manager: Any) -> list[tuple[str, Resource]]:
+    """Every enabled plugin's resources, in load order, each bound to its plugin."""
+    from ..plugins import call_each
+
+    if not hasattr(manager.hook, "crm_resources"):
+        return []
+    found = []
+    for plugin, result in call_each(manager, "crm_resources"):
+        for resource in result or []:
+            if not isinstance(resource, Resource):
+                raise RegistryError(f"plugin {plugin!r}: crm_resources returned {resource!r}, "
+                                    "expected toolkit.Resource")
+            if resource.plugin and resource.plugin != plugin:
+                raise RegistryError(f"resource {resource.name!r} is declared by plugin "
+                                    f"{resource.plugin!r} and by plugin {plugin!r}")
+            resource.plugin = plugin
+            found.append((plugin, resource))
+    return found
+
+
+def _blueprints(resource: Resource) -> list[Any]:
+    cached = resource.__dict__.get("_blueprints")
+    if cached is None:
+        from .blueprints import build_blueprints
+
+        cached = resource.__dict__["_blueprints"] = build_blueprints(resource)
+    return cached
+
+
+def _permissions(resource: Resource) -> list[Permission]:
+    label = str(resource.label)
+    return [Permission(resource.permission(action), f"{VERBS[action]} {label.lower()}",
+                       label) for action in resource.actions if action in VERBS]
+
+
+def _task(resource: Resource) -> TaskSpec:
+    from .export import export_job
+
+    def run(job: Any, **kwargs: Any) -> str:
+        return export_job(resource, job, **kwargs)
+
+    run.__doc__ = f"Export {resource.key} for the user who started the job."
+    return TaskSpec(resource.export_task, run, job=True)
+
+
+def derived(manager: Any, hook_name: str, declared: list[tuple[str, Any]]
+            ) -> list[tuple[str, Any]]:
+    """The items of ``hook_name`` that the enabled plugins' resources imply. A permission or
+    task a plugin declares itself (same name) is left to the plugin's declaration."""
+    if hook_name not in DERIVED_HOOKS:
+        return []
+    taken = {getattr(item, "name", None) for _plugin, item in declared}
+    items: list[tuple[str, Any]] = []
+    for plugin, resource in resources(manager):
+        if hook_name == "crm_blueprints":
+            items += [(plugin, bp) for bp in _blueprints(resource)]
+        elif hook_name == "crm_menu_items" and resource.menu:
+            items.append((plugin, MenuItem(
+                id=resource.key, label=resource.label, endpoint=f"{resource.endpoint}.list",
+                permission=resource.permission("view"), icon=resource.icon,
+                order=resource.order, parent=resource.parent)))
+        elif hook_name == "crm_permissions":
+            items += [(plugin, spec) for spec in _permissions(resource)
+                      if spec.name not in taken]
+        elif hook_name == "crm_celery_tasks" and resource.offers("export"):
+            if not any(owner == plugin and getattr(item, "name", None) == resource.export_task
+                       for owner, item in declared):
+                items.append((plugin, _task(resource)))
+    return items

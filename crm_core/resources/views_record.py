@@ -1,0 +1,137 @@
+"""The generated record pages of a resource: new, create, detail (sections, panels,
+history), edit, update and delete with its confirmation.
+
+A record outside the user's scope (or deleted) answers 404 on every one of them
+(``writes.get_record``); a refused form answers 400 with each field's error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..auth.permissions import require_permission
+from ..db import get_session
+from ..errors import DomainError
+from . import forms, query, writes
+from .declaration import Resource
+from .display import cell
+
+
+def _title(resource: Resource, record: Any) -> str:
+    return str(getattr(record, resource.title_field or "id", "") or f"#{record.id}")
+
+
+def _form_page(resource: Resource, form: FlaskForm, record: Any = None, status: int = 200
+               ) -> Any:
+    return render_template(resource.template("form"), resource=resource, form=form,
+                           record=record, title=_title(resource, record) if record else None
+                           ), status
+
+
+def _save(resource: Resource, form: FlaskForm, record: Any = None) -> Any:
+    """Validate and write; the record, or None with the errors put on the form."""
+    if not form.validate_on_submit():
+        return None
+    session = get_session()
+    values = forms.form_values(resource, form)
+    try:
+        if record is None:
+            saved = writes.create_record(session, resource, values, current_user)
+        else:
+            saved = writes.update_record(session, resource, record, values, current_user)
+    except DomainError as exc:
+        session.rollback()
+        field = getattr(exc, "field", None) or resource.editable()[0].name
+        form[field].errors = [*form[field].errors, str(exc)] if field in form else [str(exc)]
+        return None
+    session.commit()
+    return saved
+
+
+def add_routes(bp: Blueprint, resource: Resource) -> None:
+    """Add the record routes of ``resource`` to ``bp`` (``/<id>`` is ``<int:<object>_id>``)."""
+    id_arg = resource.id_arg
+    one = f"/<int:{id_arg}>"
+
+    def record_of(kwargs: dict[str, Any]) -> Any:
+        return writes.get_record(get_session(), resource, kwargs[id_arg], current_user)
+
+    def new():  # type: ignore[no-untyped-def]
+        """The form of a new record."""
+        return _form_page(resource, forms.make_form(resource, get_session(), formdata=None))
+
+    def create():  # type: ignore[no-untyped-def]
+        """Add a record; a refused form shows again with its field errors (400)."""
+        form = forms.make_form(resource, get_session())
+        saved = _save(resource, form)
+        if saved is None:
+            return _form_page(resource, form, status=400)
+        flash(_("“%(name)s” added.", name=_title(resource, saved)), "success")
+        return redirect(url_for(".detail", **{id_arg: saved.id}))
+
+    def detail(**kwargs: Any):  # type: ignore[no-untyped-def]
+        """One record: its sections, its panels and its history."""
+        record = record_of(kwargs)
+        names = query.related_names(get_session(), resource, [record],
+                                    [item.name for item in resource.fields])
+        panels = [(panel, dict(panel.context(record)) if panel.context else {})
+                  for panel in resource.panels]
+        return render_template(resource.template("detail"), resource=resource, record=record,
+                               title=_title(resource, record), names=names, cell=cell,
+                               panels=panels)
+
+    def edit(**kwargs: Any):  # type: ignore[no-untyped-def]
+        """The form of a record."""
+        record = record_of(kwargs)
+        return _form_page(resource, forms.make_form(resource, get_session(), record,
+                                                    formdata=None), record)
+
+    def update(**kwargs: Any):  # type: ignore[no-untyped-def]
+        """Change a record; a refused form shows again with its field errors (400)."""
+        record = record_of(kwargs)
+        form = forms.make_form(resource, get_session(), record)
+        saved = _save(resource, form, record)
+        if saved is None:
+            return _form_page(resource, form, record, status=400)
+        flash(_("“%(name)s” saved.", name=_title(resource, saved)), "success")
+        return redirect(url_for(".detail", **{id_arg: saved.id}))
+
+    def confirm(**kwargs: Any):  # type: ignore[no-untyped-def]
+        """Ask before deleting a record."""
+        record = record_of(kwargs)
+        return render_template(resource.template("confirm"), resource=resource,
+                               record=record, title=_title(resource, record),
+                               form=FlaskForm(formdata=None))
+
+    def delete(**kwargs: Any):  # type: ignore[no-untyped-def]
+        """Delete a record (mark it deleted when the model has soft delete)."""
+        record = record_of(kwargs)
+        title, session = _title(resource, record), get_session()
+        try:
+            writes.delete_record(session, resource, record, current_user)
+        except DomainError as exc:
+            session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for(".detail", **{id_arg: record.id}))
+        session.commit()
+        flash(_("“%(name)s” deleted.", name=title), "success")
+        return redirect(url_for(".list"))
+
+    def guard(action: str, view: Any) -> Any:
+        return require_permission(resource.permission(action))(view)
+
+    bp.add_url_rule(one, "detail", guard("view", detail), methods=["GET"])
+    if resource.offers("create"):
+        bp.add_url_rule("/new", "new", guard("create", new), methods=["GET"])
+        bp.add_url_rule("", "create", guard("create", create), methods=["POST"])
+    if resource.offers("edit"):
+        bp.add_url_rule(f"{one}/edit", "edit", guard("edit", edit), methods=["GET"])
+        bp.add_url_rule(f"{one}/edit", "update", guard("edit", update), methods=["POST"])
+    if resource.offers("delete"):
+        bp.add_url_rule(f"{one}/delete", "confirm", guard("delete", confirm), methods=["GET"])
+        bp.add_url_rule(f"{one}/delete", "delete", guard("delete", delete), methods=["POST"])
