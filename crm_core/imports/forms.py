@@ -1,0 +1,73 @@
+"""The wizard's forms: the upload, the mapping with its settings, the undo confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from .models import TabularImport
+from .spec import ImportSpec
+
+__all__ = ["SettingsForm", "UndoForm", "UploadForm", "settings_form"]
+
+MODE_LABELS = {"insert": _l("Insert only: a row whose key exists is an error"),
+               "upsert": _l("Upsert: update the existing record's filled-in fields"),
+               "skip": _l("Skip duplicates: leave existing records alone")}
+
+
+class UploadForm(FlaskForm):
+    """Step 1: the file, and optionally a saved mapping template."""
+
+    file = FileField(_l("CSV or Excel file"), validators=[FileRequired(_l("Choose a file."))])
+    template = SelectField(_l("Column mapping template"), coerce=int, default=0)
+
+
+class SettingsForm(FlaskForm):
+    """Step 2: settings; the mapping's selects (``col_<n>``) are added per file."""
+
+    mode = RadioField(_l("When a record exists"), choices=list(MODE_LABELS.items()),
+                      default="insert")
+    key = SelectField(_l("Key that finds an existing record"), default="")
+    all_or_nothing = BooleanField(_l("All or nothing: import nothing if any row is bad"))
+    create_missing = BooleanField(_l("Create the missing values of related columns "
+                                     "(types, tags)"), default=True)
+    template_name = StringField(_l("Save this mapping as a template named"),
+                                validators=[Optional(), Length(max=100)])
+
+    def columns(self) -> list[Any]:
+        """The mapping's selects, in column order."""
+        return [self[name] for name in sorted((name for name in self._fields
+                                               if name.startswith("col_")),
+                                              key=lambda name: int(name[4:]))]
+
+
+class UndoForm(FlaskForm):
+    """The undo confirmation (CSRF only)."""
+
+
+def settings_form(spec: ImportSpec, imp: TabularImport, method: str) -> SettingsForm:
+    """The settings form with one select per column of ``imp``'s file."""
+    headers, fields = imp.mapping.get("headers", []), imp.mapping.get("fields", [])
+    choices = [("", _("(do not import)")),
+               *((item.name, str(item.label)) for item in spec.fields)]
+
+    class MappingForm(SettingsForm):
+        pass
+
+    for index, header in enumerate(headers):
+        setattr(MappingForm, f"col_{index}", SelectField(
+            header or _("(no header)"), choices=choices,
+            default=fields[index] if index < len(fields) else ""))
+    data = {"mode": imp.mode, "key": imp.key or "", "all_or_nothing": imp.all_or_nothing,
+            "create_missing": imp.create_missing} if method == "GET" else None
+    form = MappingForm(data=data)
+    form.key.choices = [("", _("No key (insert everything)")),
+                        *((name, str(spec.field(name).label if spec.field(name) else name))
+                          for name in spec.keys)]
+    return form

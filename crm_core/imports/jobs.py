@@ -1,0 +1,155 @@
+"""The import job (read the header, check, run, undo) of any spec.
+
+Every step that opens the uploaded file runs here, in a worker, never in a web request. A
+failure the user can act on (a bad file, a limit, bad settings) becomes the import's message;
+anything else is logged with the import's id, and the user reads only that.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import update
+
+from ..audit.service import record_event
+from ..db import get_session, utcnow
+from ..errors import DomainError
+from ..jobs.service import JobHandle, job_files_dir, start_job
+from ..registry import TaskSpec
+from ..tabular import FORMATS as TABLE_FORMATS
+from ..tabular import TabularError
+from .export import spec_rows, write_table
+from .models import TabularImport
+from .run import ImportCounts, run_import
+from .service import get_spec, read_header, template_mapping
+from .undo import undo_import
+
+__all__ = ["TASK", "celery_tasks", "start_import_job"]
+
+TASK = "core.tabular_import"
+log = logging.getLogger(__name__)
+# The status each step runs in (a message delivered twice finds another one and stops).
+RUNNING = {"read": "reading", "check": "running", "run": "running", "undo": "undoing"}
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation (job kinds are translated when shown)."""
+    return message
+
+
+KINDS = {"read": N_("Read import file"), "check": N_("Check import"), "run": N_("Import"),
+         "undo": N_("Undo import")}
+
+
+def start_import_job(imp: TabularImport, step: str, *, owner_id: int,
+                     locale: str | None = None) -> Any:
+    """Queue ``step`` (read, check, run, undo) of ``imp`` as a job owned by ``owner_id``,
+    its messages in ``locale``; sets the import's status and returns the Job."""
+    session = get_session()
+    before = imp.status
+    imp.status = RUNNING[step]
+    session.commit()
+    job = start_job(TASK, kind=KINDS[step], owner_id=owner_id, import_id=imp.id, step=step,
+                    locale=locale)
+    imp.job_id = job.id
+    if job.state == "failed":  # the broker refused it: the import is as it was, with why
+        imp.status, imp.message = before, job.error_text or ""
+    session.commit()
+    return job
+
+
+def import_task(job: JobHandle, import_id: int, step: str, locale: str | None = None) -> str:
+    """The background job: one ``step`` of import ``import_id`` for the job's owner."""
+    if not locale:
+        return _import_job(job, import_id, step)
+    with force_locale(locale):
+        return _import_job(job, import_id, step)
+
+
+def _import_job(job: JobHandle, import_id: int, step: str) -> str:
+    session = get_session()
+    imp = session.get(TabularImport, import_id)
+    if imp is None:
+        raise DomainError(f"import {import_id} does not exist")
+    if imp.status != RUNNING[step]:  # a message delivered twice: the step ran already
+        return f"Import {import_id} is {imp.status}; nothing to do"
+    try:
+        return _step(job, session, imp, step)
+    except (DomainError, TabularError) as exc:
+        _failed(session, import_id, step, str(exc))
+        raise DomainError(str(exc)) from None
+    except Exception:
+        log.exception("import %s failed in step %s", import_id, step,
+                      extra={"import_id": import_id, "job_id": job.id})
+        _failed(session, import_id, step, _(
+            "The import stopped because of an unexpected error. An administrator can find "
+            "import %(id)d in the log.", id=import_id))
+        raise
+
+
+def _failed(session: Any, import_id: int, step: str, message: str) -> None:
+    session.rollback()
+    values: dict[str, Any] = {"status": "done", "message": message[:1000]}
+    if step != "undo":  # an undo that fails leaves the import as it was (done)
+        values.update(status="failed", finished_at=utcnow())
+    session.execute(update(TabularImport).where(TabularImport.id == import_id)
+                    .values(**values))
+    session.commit()
+
+
+def _step(job: JobHandle, session: Any, imp: TabularImport, step: str) -> str:
+    spec = get_spec(imp.spec)
+    if step == "read":
+        read_header(spec, imp, template_mapping(session, imp.mapping.get("template_id"),
+                                                imp.user_id))
+        session.commit()
+        return f"{len(imp.mapping['headers'])} columns"
+    if step == "undo":
+        result = undo_import(session, spec, imp, user_id=job.owner_id)
+        return f"{result.removed} removed, {result.restored} restored, {result.skipped} left"
+
+    def progress(fraction: float, counts: ImportCounts) -> None:
+        job.progress(fraction * 100, f"{counts.total} rows")
+
+    counts = run_import(session, spec, imp, dry_run=step == "check", user_id=job.owner_id,
+                        progress=progress)
+    return (f"{counts.total} rows: {counts.created} created, {counts.updated} updated, "
+            f"{counts.skipped} skipped, {counts.failed} failed")
+
+
+EXPORT_TASK = "core.tabular_export"
+
+
+def export_task(job: JobHandle, spec_id: str, fmt: str, locale: str | None = None) -> str:
+    """The export job: the spec's records the job's owner may see, to a CSV or XLSX file
+    the owner downloads from the job's page; one ``export`` entry in the log."""
+    with force_locale(locale or "en"):
+        spec = get_spec(spec_id)
+        session = get_session()
+        headers, batches = spec_rows(spec, session, job.owner_id)
+        path = job_files_dir() / f"export-{spec.id}-{job.id}.{fmt}"
+        count = write_table(path, fmt, headers, batches, sheet_title=str(spec.title),
+                            progress=lambda done: job.progress(0, f"{done} rows"))
+        job.result_file(str(path))
+        record_event("export", f"Exported {count} rows as {fmt.upper()}", model=spec.model,
+                     session=session, changes={"spec": spec.id, "format": fmt, "rows": count})
+        session.commit()
+        return f"Exported {count} rows"
+
+
+def start_export_job(spec_id: str, fmt: str, *, owner_id: int, locale: str | None = None
+                     ) -> Any:
+    """Queue an export of ``spec_id``'s records as ``fmt`` ("csv", "xlsx") for ``owner_id``."""
+    if fmt not in TABLE_FORMATS:
+        raise DomainError(_("Export as csv or xlsx."))
+    return start_job(EXPORT_TASK, kind=N_("Export"), owner_id=owner_id, spec_id=spec_id,
+                     fmt=fmt, locale=locale)
+
+
+def celery_tasks() -> list[TaskSpec]:
+    """The kernel's import and export jobs (``core.tabular_import``, ``core.tabular_export``)."""
+    return [TaskSpec("tabular_import", import_task, job=True),
+            TaskSpec("tabular_export", export_task, job=True)]

@@ -1,0 +1,77 @@
+"""Guessing which field each column fills, from headers in Chinese or English.
+
+A header matches a field when, folded (full-width to half-width, case, spaces and
+punctuation dropped), it equals one of the field's aliases, its name, or its label in English
+or Chinese. A saved template (header text to field name) wins over the guess.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from flask_babel import force_locale
+
+__all__ = ["fold_header", "guess_field", "guess_mapping", "header_lookup"]
+
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def fold_header(text: str) -> str:
+    """``text`` as compared with aliases: NFKC, case folded, no spaces or punctuation."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def _labels(label: Any) -> list[str]:
+    """The label in English and Chinese (a lazy string translates per locale)."""
+    found = [str(label)]
+    for locale in ("en", "zh_CN"):
+        try:
+            with force_locale(locale):
+                found.append(str(label))
+        except RuntimeError:  # no app or request: the label as it is
+            break
+    return found
+
+
+def header_lookup(fields: Iterable[Any], labels: bool = True) -> dict[str, str]:
+    """``{folded spelling: field name}`` for ``fields`` (``ImportField``-like objects with
+    ``name``, ``label`` and ``aliases``); an alias wins over a label, the first field over
+    later ones. ``labels=False`` leaves the labels out (aliases and names only)."""
+    lookup: dict[str, str] = {}
+    fields = list(fields)
+    for item in fields:
+        for spelling in (*item.aliases, item.name):
+            lookup.setdefault(fold_header(spelling), item.name)
+    for item in fields if labels else ():
+        for spelling in _labels(item.label):
+            lookup.setdefault(fold_header(spelling), item.name)
+    lookup.pop("", None)
+    return lookup
+
+
+def guess_field(header: str, lookup: Mapping[str, str]) -> str:
+    """The field ``header`` names ("客户名称" gives "name"), or ""."""
+    return lookup.get(fold_header(header), "")
+
+
+def guess_mapping(headers: Sequence[str], fields: Iterable[Any],
+                  saved: Mapping[str, str] | None = None,
+                  lookup: Mapping[str, str] | None = None) -> list[str]:
+    """One field name per column ("" for none): the saved template's choice for the header,
+    else the guess. A field that takes one column keeps the first column only."""
+    fields = list(fields)
+    known = {item.name: item for item in fields}
+    lookup = lookup if lookup is not None else header_lookup(fields)
+    chosen: list[str] = []
+    used: set[str] = set()
+    for header in headers:
+        name = (saved or {}).get(header, guess_field(header, lookup))
+        item = known.get(name)
+        if item is None or (name in used and not getattr(item, "multiple", False)):
+            name = ""
+        used.add(name)
+        chosen.append(name)
+    return chosen

@@ -1,0 +1,214 @@
+"""Running an import: the file streamed in batches, checked (dry run) or written.
+
+A pass reads the file a batch of ``BATCH`` rows at a time: clean each row, resolve its
+relation names, decide by key (create, update, skip, bad), write through the spec's writer,
+remember what was written (``ImportRecord``, for undo), add bad rows to the report. *Keep
+the good rows* commits each batch. *All or nothing* checks the whole file first and writes
+nothing when a row is bad; its writing pass commits once at the end and rolls everything
+back when a row still fails, so nothing half-written survives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from ..tabular import Table, open_table
+from .bulk import insert_many
+from .files import BadRows, SeenKeys, import_folder, import_rows
+from .models import ImportRecord, TabularImport
+from .rows import SKIP, Cleaner, CleanRow, NewValues, check_keys, resolve_relations
+from .service import check_settings
+from .spec import ImportSpec, WriteBatch, WriteResult
+from .writers import table_writer
+
+__all__ = ["BATCH", "ImportCounts", "run_import"]
+
+BATCH = 2000
+Progress = Callable[[float, "ImportCounts"], None]
+
+
+@dataclass
+class ImportCounts:
+    """What an import did (or, in a dry run, would do)."""
+
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    total: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The command line's ``--json`` line."""
+        return {"created": self.created, "updated": self.updated, "skipped": self.skipped,
+                "failed": self.failed}
+
+
+def _batches(table: Table, cleaner: Cleaner, key: str | None) -> Iterator[list[CleanRow]]:
+    """Clean rows in batches of at most BATCH; a row sharing its key with an earlier row of
+    the batch starts the next one, so the database has the earlier row by then."""
+    batch: list[CleanRow] = []
+    keys: set[Any] = set()
+    for row in import_rows(table):
+        clean = cleaner.clean(row)
+        value = clean.values.get(key) if key else None
+        if len(batch) >= BATCH or (value is not None and value in keys):
+            yield batch
+            batch, keys = [], set()
+        batch.append(clean)
+        if value is not None:
+            keys.add(value)
+    if batch:
+        yield batch
+
+
+class _Pass:
+    """One pass over the file for an import's settings."""
+
+    def __init__(self, session: Session, spec: ImportSpec, imp: TabularImport, *,
+                 dry_run: bool, user_id: int | None) -> None:
+        self.session, self.spec, self.imp = session, spec, imp
+        self.dry_run, self.user_id = dry_run, user_id
+        self.counts, self.new = ImportCounts(), NewValues()
+        self.folder = import_folder(imp.id)
+        self.seen = SeenKeys(self.folder / "seen.sqlite") if dry_run and imp.key else None
+        self.write = spec.write or table_writer(spec.model)
+
+    def run(self, progress: Progress, commit: bool) -> ImportCounts:
+        imp = self.imp
+        with open_table(imp.stored_path, imp.filename, encoding=imp.encoding) as table:
+            cleaner = Cleaner(self.spec, table.headers, imp.mapping["fields"])
+            report = BadRows(self.folder, table.headers)
+            try:
+                for batch in _batches(table, cleaner, imp.key):
+                    self._batch(batch)
+                    report.add((row.row, row.errors) for row in batch if row.errors)
+                    if self.dry_run:
+                        self.session.rollback()
+                    elif commit:
+                        _store_counts(self.session, imp.id, self.counts)
+                        self.session.commit()
+                    progress(table.progress(), self.counts)
+            finally:
+                report.close()
+                if self.seen is not None:
+                    self.seen.close()
+        return self.counts
+
+    def _batch(self, rows: list[CleanRow]) -> None:
+        imp, session = self.imp, self.session
+        resolve_relations(session, self.spec, rows, create_missing=imp.create_missing,
+                          dry_run=self.dry_run, new=self.new)
+        check_keys(session, self.spec, rows, mode=imp.mode, key=imp.key,
+                   user_id=self.user_id, earlier=self._earlier(rows))
+        inserts = [row for row in rows if not row.errors and row.target is None]
+        updates = [row for row in rows if not row.errors and row.target not in (None, SKIP)]
+        counts = self.counts
+        counts.total += len(rows)
+        counts.failed += sum(1 for row in rows if row.errors)
+        counts.skipped += sum(1 for row in rows if not row.errors and row.target is SKIP)
+        if self.dry_run:
+            counts.created += len(inserts)
+            counts.updated += len(updates)
+            return
+        defaults = self.spec.defaults(self.user_id) if self.spec.defaults else {}
+        result = self.write(WriteBatch(session, [{**defaults, **row.values} for row in inserts],
+                                       [(row.target, row.values) for row in updates],
+                                       imp.id, self.user_id)) or WriteResult()
+        counts.created += len(result.created)
+        counts.updated += len(result.updated)
+        counts.skipped += len(updates) - len(result.updated)
+        insert_many(session.connection(), ImportRecord,
+                    ("import_id", "record_id", "created", "old", "new"),
+                    [(imp.id, str(record_id), True, None, None) for record_id in result.created]
+                    + [(imp.id, str(record_id), False, old, new)
+                       for record_id, (old, new) in result.updated.items()])
+
+    def _earlier(self, rows: list[CleanRow]) -> dict[Any, int]:
+        """In a dry run: rows before this batch (or earlier in it) with the same key."""
+        key = self.imp.key
+        if self.seen is None or not key:
+            return {}
+        values = [(row.values[key], row.row.number) for row in rows
+                  if row.values.get(key) not in (None, "")]
+        first = self.seen.earlier(key, (value for value, _number in values))
+        for value, number in values:  # the first row of each value, in this batch or before
+            first.setdefault(value, number)
+        self.seen.add(key, values)
+        return first
+
+
+def _store_counts(session: Session, import_id: int, counts: ImportCounts) -> None:
+    session.connection().execute(update(TabularImport.__table__).where(
+        TabularImport.__table__.c.id == import_id).values(
+        total=counts.total, created=counts.created, updated=counts.updated,
+        skipped=counts.skipped, failed=counts.failed))
+
+
+def run_import(session: Session, spec: ImportSpec, imp: TabularImport, *,
+               dry_run: bool = False, user_id: int | None = None,
+               progress: Progress | None = None) -> ImportCounts:
+    """Check (``dry_run``) or run import ``imp`` with its mapping and settings.
+
+    ``user_id`` is who imports (None: the command line, which may touch any record).
+    Sets the import's status (``checked``, ``done``, ``failed``), counts and message.
+    """
+    check_settings(spec, imp.mapping["fields"], imp.mode, imp.key)
+    report = progress or (lambda _fraction, _counts: None)
+    import_id = imp.id
+    if dry_run or imp.all_or_nothing:
+        check = _Pass(session, spec, imp, dry_run=True, user_id=user_id)
+        scale = 0.5 if not dry_run else 1.0
+        counts = check.run(lambda fraction, done: report(fraction * scale, done), commit=False)
+        new_values = check.new.as_json()
+        if dry_run:
+            return _finish(session, import_id, counts, "checked", new_values=new_values)
+        if counts.failed:
+            return _finish(session, import_id, counts, "failed", created=0, updated=0,
+                           skipped=0, message=_nothing_written(counts.failed))
+        report = _second_half(report)
+    imp = session.get(TabularImport, import_id)
+    imp.status = "running"
+    session.commit()
+    writing = _Pass(session, spec, session.get(TabularImport, import_id), dry_run=False,
+                    user_id=user_id)
+    try:
+        counts = writing.run(report, commit=not imp.all_or_nothing)
+    except Exception:
+        session.rollback()
+        raise
+    if imp.all_or_nothing and counts.failed:  # a row went bad after the check: nothing
+        session.rollback()
+        return _finish(session, import_id, counts, "failed", created=0, updated=0,
+                       skipped=0, message=_nothing_written(counts.failed))
+    return _finish(session, import_id, counts, "done")
+
+
+def _second_half(report: Progress) -> Progress:
+    return lambda fraction, counts: report(0.5 + fraction / 2, counts)
+
+
+def _nothing_written(failed: int) -> str:
+    return _("All or nothing: %(count)d bad rows, so nothing was imported.", count=failed)
+
+
+def _finish(session: Session, import_id: int, counts: ImportCounts, status: str,
+            message: str = "", new_values: dict[str, Any] | None = None,
+            **overrides: int) -> ImportCounts:
+    for name, value in overrides.items():
+        setattr(counts, name, value)
+    imp = session.get(TabularImport, import_id)
+    imp.status, imp.total, imp.created = status, counts.total, counts.created
+    imp.updated, imp.skipped, imp.failed = counts.updated, counts.skipped, counts.failed
+    imp.message = message
+    if new_values is not None:
+        imp.new_values = new_values
+    imp.finished_at = utcnow()
+    session.commit()
+    return counts

@@ -1,0 +1,57 @@
+"""Taking an import back: what it created is removed, what it overwrote put back.
+
+The records come from ``ImportRecord`` (written by the run, batch by batch); the spec's
+``undo`` (default ``table_undo(model)``) does the work within the undoer's data scope, and
+one ``import_undo`` entry in the operation log names the counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit.service import record_event
+from ..db import utcnow
+from ..errors import DomainError
+from .models import ImportRecord, TabularImport
+from .spec import ImportSpec, UndoResult
+from .writers import table_undo
+
+__all__ = ["check_undoable", "undo_import"]
+
+
+def check_undoable(imp: TabularImport) -> None:
+    """DomainError unless ``imp`` ran and was not undone yet."""
+    if imp.undone_at is not None:
+        raise DomainError(_("This import was undone already."))
+    if imp.status not in ("done", "undoing") or not (imp.created or imp.updated):
+        raise DomainError(_("Only an import that wrote records can be undone."))
+
+
+def undo_import(session: Session, spec: ImportSpec, imp: TabularImport, *,
+                user_id: int | None) -> UndoResult:
+    """Undo ``imp`` as ``user_id`` (None: a trusted caller that may touch every record).
+    Commits."""
+    check_undoable(imp)
+    created: list[Any] = []
+    updated: dict[Any, tuple[dict[str, Any], dict[str, Any]]] = {}
+    # newest first, so a record changed twice by the same import ends as it was
+    for record in session.scalars(select(ImportRecord).where(
+            ImportRecord.import_id == imp.id).order_by(ImportRecord.id.desc())):
+        if record.created:
+            created.append(record.record_id)
+        else:
+            old, new = updated.get(record.record_id, ({}, record.new or {}))
+            updated[record.record_id] = ({**old, **(record.old or {})}, new)
+    result = (spec.undo or table_undo(spec.model))(session, created, updated, user_id)
+    imp.undone_at = utcnow()
+    imp.status = "undone"
+    record_event("import_undo", f"Undid import {imp.id}", model=TabularImport,
+                 record_id=imp.id, session=session,
+                 changes={"removed": result.removed, "restored": result.restored,
+                          "skipped": result.skipped})
+    session.commit()
+    return result

@@ -1,0 +1,210 @@
+"""The import wizard of every declared spec: upload → reading (a job) → mapping and
+settings → check (a job) → import (a job) → result with the bad rows and undo (a job).
+
+Pages live under ``/imports/<spec id>/``. Each needs the spec's import permission; an import
+is seen only by the user who started it (and superusers): anyone else gets 404 on every
+page and file of it. The web request never opens the uploaded file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.permissions import require_permission
+from ..db import get_session
+from ..edge.marks import upload_limit
+from ..errors import DomainError
+from ..rbac.principal import can
+from ..tabular import TabularError, file_kind
+from .files import ERRORS, import_folder, read_checks
+from .forms import UndoForm, UploadForm, settings_form
+from .jobs import start_export_job, start_import_job
+from .models import ImportTemplate, TabularImport
+from .service import check_settings, create_upload, import_specs, save_template
+from .spec import ImportSpec
+
+__all__ = ["bp"]
+
+bp = Blueprint("core_imports", __name__)
+PAGE = 100
+WORKING = ("reading", "running", "undoing")
+
+
+def _spec(spec_id: str, check: bool = True) -> ImportSpec:
+    """The spec; 404 for an unknown one, 403 when ``check`` and the user may not import."""
+    spec = import_specs().get(spec_id)
+    if spec is None:
+        abort(404)
+    if check and not can(spec.import_permission):
+        abort(403)
+    return spec
+
+
+def _visible(spec_id: str, import_id: int) -> tuple[ImportSpec, TabularImport]:
+    """The spec and the import, if the user started it (or is a superuser): anyone else gets
+    404 whatever they hold (reading: before the permission, so nothing tells an import
+    exists); a write is refused 403 without the permission first."""
+    spec = _spec(spec_id, check=request.method != "GET")
+    imp = get_session().get(TabularImport, import_id)
+    if imp is None or imp.spec != spec.id or not (
+            current_user.is_superuser or imp.user_id == current_user.id):
+        abort(404)
+    if not can(spec.import_permission):
+        abort(403)
+    return spec, imp
+
+
+def _max_mb() -> int:
+    return int(current_app.config.get("CRM_IMPORT_MAX_MB", 100))
+
+
+@bp.get("/imports/<spec_id>/")
+@require_permission()
+def import_list(spec_id: str):  # type: ignore[no-untyped-def]
+    """The user's imports of this spec, newest first (everyone's for a superuser)."""
+    spec = _spec(spec_id)
+    query = select(TabularImport).where(TabularImport.spec == spec.id)
+    if not current_user.is_superuser:
+        query = query.where(TabularImport.user_id == current_user.id)
+    imports = get_session().scalars(query.order_by(TabularImport.id.desc()).limit(100)).all()
+    return render_template("core/imports/list.html", spec=spec, imports=imports,
+                           can_export=can(spec.export_permission_name))
+
+
+@bp.post("/imports/<spec_id>/export")
+@require_permission()
+def import_export(spec_id: str):  # type: ignore[no-untyped-def]
+    """Queue an export of the spec's records the user may see (``format`` csv or xlsx);
+    the job's page offers the file."""
+    spec = import_specs().get(spec_id)
+    if spec is None:
+        abort(404)
+    if not can(spec.export_permission_name):
+        abort(403)
+    form = UndoForm()  # CSRF only
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        job = start_export_job(spec.id, request.form.get("format", "csv"),
+                               owner_id=current_user.id, locale=str(get_locale()))
+    except DomainError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for(".import_list", spec_id=spec.id))
+    return redirect(url_for("core_jobs.job_page", job_id=job.id))
+
+
+@bp.route("/imports/<spec_id>/new", methods=["GET", "POST"])
+@upload_limit(lambda: _max_mb() + 1)
+@require_permission()
+def import_upload(spec_id: str):  # type: ignore[no-untyped-def]
+    """Step 1: upload a CSV or XLSX file, stored unread; a job reads its header."""
+    spec = _spec(spec_id)
+    session = get_session()
+    form = UploadForm()
+    templates = session.scalars(select(ImportTemplate).where(
+        ImportTemplate.owner_id == current_user.id, ImportTemplate.spec == spec.id)
+        .order_by(ImportTemplate.name)).all()
+    form.template.choices = [(0, _("(guess from the headers)")),
+                             *((item.id, item.name) for item in templates)]
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            kind = file_kind(upload.filename or "", upload.stream.read(8))
+            upload.stream.seek(0)
+            imp = create_upload(session, spec, upload.stream, upload.filename or "", kind,
+                                user_id=current_user.id, template_id=form.template.data or None)
+        except (TabularError, DomainError) as exc:
+            session.rollback()
+            form.file.errors = [*form.file.errors, str(exc)]
+        else:
+            session.commit()
+            start_import_job(imp, "read", owner_id=current_user.id, locale=str(get_locale()))
+            return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
+    return render_template("core/imports/upload.html", spec=spec, form=form, max_mb=_max_mb()), \
+        400 if form.errors else 200
+
+
+@bp.route("/imports/<spec_id>/<int:import_id>", methods=["GET", "POST"])
+@require_permission()
+def import_detail(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
+    """The mapping and settings (before a run), the check's or run's result."""
+    spec, imp = _visible(spec_id, import_id)
+    form = settings_form(spec, imp, request.method)
+    if request.method == "POST" and imp.status in ("uploaded", "checked") \
+            and form.validate_on_submit():
+        answer = _apply_settings(spec, imp, form)
+        if answer is not None:
+            return answer
+    page = max(0, request.args.get("page", 0, type=int) or 0)
+    checks = read_checks(import_folder(imp.id), page * PAGE, PAGE) \
+        if imp.status in ("checked", "done", "failed") else []
+    has_bad_rows = (import_folder(imp.id) / ERRORS).is_file() and imp.failed > 0
+    return render_template("core/imports/detail.html", spec=spec, imp=imp, form=form,
+                           checks=checks, page=page, page_size=PAGE, working=WORKING,
+                           has_bad_rows=has_bad_rows, undo_form=UndoForm()), \
+        400 if form.errors else 200
+
+
+def _apply_settings(spec: ImportSpec, imp: TabularImport, form: Any) -> Any:
+    session = get_session()
+    fields = [column.data or "" for column in form.columns()]
+    try:
+        check_settings(spec, fields, form.mode.data, form.key.data or None)
+        if form.template_name.data:
+            save_template(session, spec, current_user.id, form.template_name.data,
+                          imp.mapping.get("headers", []), fields)
+    except DomainError as exc:
+        session.rollback()
+        form.mode.errors = [*form.mode.errors, str(exc)]
+        return None
+    imp.mapping = {**imp.mapping, "fields": fields}
+    imp.mode, imp.key = form.mode.data, form.key.data or None
+    imp.all_or_nothing, imp.create_missing = form.all_or_nothing.data, form.create_missing.data
+    step = "run" if request.form.get("action") == "run" and imp.status == "checked" else "check"
+    session.commit()
+    start_import_job(imp, step, owner_id=current_user.id, locale=str(get_locale()))
+    return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
+
+
+@bp.get("/imports/<spec_id>/<int:import_id>/bad-rows.csv")
+@require_permission()
+def import_bad_rows(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
+    """The bad rows (original cells, row number, reason) as CSV with a BOM."""
+    spec, imp = _visible(spec_id, import_id)
+    path: Path = import_folder(imp.id) / ERRORS
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="text/csv", as_attachment=True,
+                     download_name=f"import-{imp.id}-bad-rows.csv")
+
+
+@bp.route("/imports/<spec_id>/<int:import_id>/undo", methods=["GET", "POST"])
+@require_permission()
+def import_undo(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
+    """Confirm, then queue the undo job."""
+    spec, imp = _visible(spec_id, import_id)
+    form = UndoForm()
+    if imp.undone_at is not None or imp.status != "done" or not (imp.created or imp.updated):
+        flash(_("Only an import that wrote records can be undone."), "warning")
+        return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
+    if form.validate_on_submit():
+        start_import_job(imp, "undo", owner_id=current_user.id, locale=str(get_locale()))
+        return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
+    return render_template("core/imports/undo.html", spec=spec, imp=imp, form=form)
