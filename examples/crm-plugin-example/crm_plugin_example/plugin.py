@@ -1,4 +1,8 @@
-"""The example plugin: metadata and hook implementations (thin: they name what it offers)."""
+"""The example plugin: metadata and hook implementations (thin: they name what it offers).
+
+Its notes are a kernel Resource (``resources.py``): list, forms, detail page, API, menu entry,
+permissions and export job all come from that one declaration.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +10,20 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from crm_core.toolkit import (
-    MenuItem,
-    Permission,
-    PluginInfo,
-    ReportWidget,
-    RoleSpec,
-    SearchHit,
-    TaskSpec,
-    db,
-    hookimpl,
-)
+from crm_core.toolkit import PluginInfo, ReportWidget, RoleSpec, SearchHit, db, hookimpl
 
 
 def N_(message: str) -> str:
-    """Mark ``message`` for translation but keep it as is: the page showing it translates it
-    (permission labels and search kinds are stored or sent in English)."""
+    """Mark ``message`` for translation but keep it as is (search kinds are sent in English
+    and translated by the page showing them)."""
     return message
 
 
 PLUGIN = PluginInfo(
     name="example",
-    version="0.1.0",
+    version="0.2.0",
     title="Example notes",
-    description="Notes with a page, a chart and a background export: the plugin tutorial.",
+    description="Notes declared as a kernel Resource, with a chart and search: the tutorial.",
     requires=(),
 )
 
@@ -42,41 +36,51 @@ def crm_models() -> list[type]:
 
 
 @hookimpl
-def crm_blueprints() -> list[Any]:
-    from .views import bp
+def crm_resources() -> list[Any]:
+    from .resources import NOTES
 
-    return [bp]
-
-
-@hookimpl
-def crm_permissions() -> list[Permission]:
-    return [
-        Permission("example.note.view", N_("View notes"), N_("Example")),
-        Permission("example.note.create", N_("Add notes"), N_("Example")),
-        Permission("example.note.export", N_("Export notes"), N_("Example")),
-    ]
+    return [NOTES]
 
 
 @hookimpl
 def crm_roles() -> list[RoleSpec]:
     # Adds to the kernel's roles of the same name; how far each sees notes comes from the
     # role's data scope ("*" unless an administrator sets one for "example.note").
-    write = ("example.note.view", "example.note.create", "example.note.export")
-    export = ("example.note.view", "example.note.export")
     read = ("example.note.view",)
-    return [
-        RoleSpec("manager", "Manager", write),
-        RoleSpec("sales", "Sales rep", write),
-        RoleSpec("service", "Service agent", read),
-        RoleSpec("marketing", "Marketer", export),
-        RoleSpec("viewer", "Viewer", read),
-    ]
+    export = (*read, "example.note.export")
+    write = (*export, "example.note.create", "example.note.edit", "example.note.delete")
+    return [RoleSpec("manager", "Manager", write), RoleSpec("sales", "Sales rep", write),
+            RoleSpec("service", "Service agent", read), RoleSpec("marketing", "Marketer", export),
+            RoleSpec("viewer", "Viewer", read)]
 
 
 @hookimpl
-def crm_menu_items() -> list[MenuItem]:
-    return [MenuItem(id="example.notes", label=_l("Notes"), endpoint="example.notes",
-                     permission="example.note.view", icon="journal-text", order=900)]
+def crm_attachment_kinds() -> list[Any]:
+    from .workflow import attachment_kinds
+
+    return attachment_kinds()
+
+
+@hookimpl
+def crm_approval_subjects() -> list[Any]:
+    from .workflow import approval_subjects
+
+    return approval_subjects()
+
+
+@hookimpl
+def crm_approval_decided(subject_kind: str, subject_id: int, status: str) -> None:
+    from .workflow import KIND, approval_decided
+
+    if subject_kind == KIND:
+        approval_decided(db.session, subject_id, status)
+
+
+@hookimpl
+def crm_notification_kinds() -> list[Any]:
+    from .workflow import notification_kinds
+
+    return notification_kinds()
 
 
 @hookimpl
@@ -89,13 +93,6 @@ def crm_report_widgets() -> list[ReportWidget]:
     return [ReportWidget(id="example.notes_per_day", title=_l("Notes per day"), kind="bar",
                          permission="example.note.view",
                          data=lambda: services.notes_per_day(db.session, user=current_user))]
-
-
-@hookimpl
-def crm_celery_tasks() -> list[TaskSpec]:
-    from .tasks import export_notes
-
-    return [TaskSpec("export_notes", export_notes, job=True)]
 
 
 @hookimpl
@@ -113,8 +110,8 @@ def crm_search(query: str, user: Any, limit: int) -> list[SearchHit]:
 
     if not user.has_permission("example.note.view"):
         return []
-    return [SearchHit(kind=N_("note"), title=note.title,
-                      url=url_for("example.note", note_id=note.id), subtitle=note.body[:80])
+    return [SearchHit(kind=N_("note"), title=note.title, subtitle=note.body[:80],
+                      url=url_for("example_notes.detail", note_id=note.id))
             for note in services.find_notes(db.session, query, limit, user=user)]
 
 

@@ -1,4 +1,5 @@
-"""Business rules of the example plugin: the only module that writes notes.
+"""Business rules of the example plugin beyond its Resource: the CLI's and the demo's writes,
+search, the chart.
 
 Every read that a user asks for goes through ``scoped(...)``: a user sees their own notes,
 their department's or all of them, as their roles grant for the kind ``example.note``.
@@ -6,10 +7,8 @@ their department's or all of them, as their roles grant for the kind ``example.n
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
@@ -20,16 +19,12 @@ from crm_core.toolkit import DomainError, scoped
 
 from .models import Note
 
-__all__ = ["add_demo_notes", "add_note", "count_notes", "export_notes", "find_notes",
-           "list_notes", "notes_per_day"]
+__all__ = ["add_demo_notes", "add_note", "count_notes", "find_notes", "notes_per_day"]
 
 
 def add_note(session: Session, title: str, body: str = "", *, owner_id: int | None = None,
              department_id: int | None = None) -> Note:
-    """Add a note owned by ``owner_id`` in ``department_id`` (both None from the CLI).
-
-    The title is required and at most 200 characters.
-    """
+    """Add a note owned by ``owner_id`` in ``department_id`` (both None from the CLI)."""
     title = (title or "").strip()
     if not title:
         raise DomainError(_("A note needs a title."))
@@ -41,26 +36,14 @@ def add_note(session: Session, title: str, body: str = "", *, owner_id: int | No
     return note
 
 
-def list_notes(session: Session, *, user: Any, before: int | None = None,
-               limit: int = 50) -> tuple[list[Note], int | None]:
-    """The newest notes ``user`` may see, ``limit`` at a time below the id ``before``.
-
-    Returns the page and the cursor of the next (older) page, None on the last one.
-    """
-    query = scoped(select(Note), Note, user).order_by(Note.id.desc())
-    if before is not None:
-        query = query.where(Note.id < before)
-    rows = list(session.scalars(query.limit(limit + 1)))
-    if len(rows) > limit:
-        return rows[:limit], rows[limit - 1].id
-    return rows, None
+def _visible(query: Any, user: Any) -> Any:
+    return scoped(query, Note, user).where(Note.deleted_at.is_(None))
 
 
 def find_notes(session: Session, query: str, limit: int = 20, *, user: Any) -> list[Note]:
     """Notes ``user`` may see whose title contains ``query`` (any case), newest first."""
     return list(session.scalars(
-        scoped(select(Note), Note, user)
-        .where(Note.title.icontains(query, autoescape=True))
+        _visible(select(Note), user).where(Note.title.icontains(query, autoescape=True))
         .order_by(Note.id.desc()).limit(limit)))
 
 
@@ -74,44 +57,14 @@ def add_demo_notes(session: Session, count: int) -> None:
 
 def count_notes(session: Session) -> int:
     """How many notes there are in all (an operator's figure: the CLI prints it)."""
-    return session.scalar(select(func.count(Note.id))) or 0
-
-
-def export_notes(session: Session, path: Path, progress: Any, batch: int = 100,
-                 user: Any = None) -> int:
-    """Write the notes ``user`` may see to a CSV file at ``path`` in batches, calling
-    ``progress(pct)``; ``user`` None (a job the system started) writes every note.
-
-    ``user`` is a user or a user id. Returns the number of notes written. Reads by keyset
-    so memory stays flat.
-    """
-    def visible(query: Any) -> Any:
-        return query if user is None else scoped(query, Note, user)
-
-    total = session.scalar(visible(select(func.count(Note.id)))) or 0
-    written, last_id = 0, 0
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "title", "body", "created_at"])
-        while True:
-            rows = session.scalars(
-                visible(select(Note)).where(Note.id > last_id).order_by(Note.id).limit(batch)
-            ).all()
-            if not rows:
-                break
-            for note in rows:
-                writer.writerow([note.id, note.title, note.body, note.created_at.isoformat()])
-            written += len(rows)
-            last_id = rows[-1].id
-            progress(100 * written / total if total else 100)
-    return written
+    return session.scalar(select(func.count(Note.id)).where(Note.deleted_at.is_(None))) or 0
 
 
 def notes_per_day(session: Session, days: int = 7, *, user: Any) -> dict[str, list[Any]]:
     """Notes ``user`` may see written on each of the last ``days`` days:
     ``{"labels": [...], "values": [...]}``."""
     since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days - 1)
-    stamps = session.scalars(scoped(select(Note.created_at), Note, user).where(
+    stamps = session.scalars(_visible(select(Note.created_at), user).where(
         Note.created_at >= dt.datetime.combine(since, dt.time.min))).all()
     counts = Counter(stamp.date() for stamp in stamps)
     labels = [since + dt.timedelta(days=offset) for offset in range(days)]
