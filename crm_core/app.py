@@ -8,16 +8,19 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 
 from . import config as config_module
-from . import core_plugin, edge, i18n, logs
+from . import core_plugin, db_maintenance, edge, i18n, logs, sqlfuncs
 from .api import kit as api_kit
 from .audit import service as audit_service
+from .auth import timezones
 from .auth.permissions import check_every_route_guarded
 from .auth.views import login_manager
 from .db import Database
 from .jobs.celery_app import make_celery
 from .platform import Platform
-from .plugins import build_manager, call_each, discover, resolve
+from .plugins import call_each, discover
+from .plugins import load as load_plugins
 from .rbac import principal
+from .ui import formatting, templating
 
 csrf = CSRFProtect()
 
@@ -36,20 +39,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
 
     known = discover()
-    enabled = resolve(known, settings["CRM_PLUGINS"])
-    platform = Platform(build_manager(core_plugin, enabled), known, enabled)
+    # All installed and not strict: a broken third-party plugin is disabled, not fatal.
+    pm, enabled = load_plugins(core_plugin, known, settings["CRM_PLUGINS"],
+                               lenient=not settings["CRM_STRICT"])
+    platform = Platform(pm, known, enabled)
     app.extensions["crm"] = platform
 
     Database(app)
+    sqlfuncs.init_app(app)  # before the engine's first connection
+    db_maintenance.init_app(app)  # SQLite: PRAGMA optimize on pooled connections
     logs.init_app(app)
     edge.init_app(app)  # before anything that reads the request or adds a URL rule
     login_manager.init_app(app)
     principal.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
+    timezones.init_app(app)  # after i18n: Flask-Babel follows each user's zone
+    formatting.init_app(app)
     audit_service.init_app(app)
     api_kit.init_app(app)
     platform.register_blueprints(app)
+    templating.init_app(app)  # plugins' templates before the kernel's
     make_celery(app)
     platform.register_cli(app)
     if settings["CRM_STRICT"]:

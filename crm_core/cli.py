@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from . import config as config_module
 from . import migrate
 from .errors import CrmError
-from .plugins import discover
+from .plugins_cli import plugins_group
 
 EXIT_USAGE = 2
 
@@ -84,65 +84,7 @@ def config_show(as_json: bool) -> None:
 
 # -- plugins -------------------------------------------------------------------------------
 
-@cli.group("plugins")
-def plugins_group() -> None:
-    """Inspect plugins."""
-
-
-def plugin_rows(app: Flask | None) -> list[dict[str, Any]]:
-    """One dict per known plugin with the keys ``crm plugins list --json`` prints."""
-    platform = app.extensions["crm"] if app is not None else None
-    known = platform.known if platform else discover()
-    rows = []
-    for name in sorted(known):
-        record = known[name]
-        counts = platform.counts(name) if platform and record.enabled else dict.fromkeys(
-            ("models", "routes", "permissions", "menu_items", "widgets", "tasks"), 0)
-        rows.append({
-            "name": name,
-            "version": record.info.version if record.info else None,
-            "title": record.info.title if record.info else None,
-            "enabled": bool(platform and record.enabled),
-            "requires": list(record.info.requires) if record.info else [],
-            "source": record.source,
-            **counts,
-        })
-    return rows
-
-
-@plugins_group.command("list", with_appcontext=False)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-def plugins_list(as_json: bool) -> None:
-    """List every known plugin, whether it is enabled, and what it registered."""
-    from .app import create_app
-
-    problem = None
-    try:
-        app: Flask | None = create_app()
-    except CrmError as exc:
-        app, problem = None, str(exc)
-    rows = plugin_rows(app)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
-    else:
-        headers = ["name", "version", "enabled", "source", "requires", "models", "routes",
-                   "permissions", "menu_items", "widgets", "tasks", "title"]
-        table = [[_cell(row[h]) for h in headers] for row in rows]
-        widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h)
-                  for i, h in enumerate(headers)]
-        click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)).rstrip())
-        for line in table:
-            click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=False)).rstrip())
-    if problem:
-        fail(problem)
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ",".join(value) or "-"
-    return "-" if value is None else str(value)
+cli.add_command(plugins_group)  # crm plugins list | enable | disable (plugins_cli.py)
 
 
 # -- database ------------------------------------------------------------------------------

@@ -46,9 +46,20 @@ def defaults(instance: Path) -> dict[str, Any]:
         "CRM_PROXY_FIX": False,  # behind a TLS-ending proxy: trust X-Forwarded-Proto/-For/-Host
         "CRM_LOG_LEVEL": "INFO",  # of the kernel's and the plugins' loggers
         "CRM_MAX_REQUEST_MB": 1,  # a request body (form, JSON); upload routes declare more
+        "CRM_MAX_UPLOAD_MB": 20,  # one attachment (toolkit.attachments); larger is refused
+        "CRM_FILES_DIR": str(instance / "files"),  # attachments' bytes (shared by all boxes)
         "CRM_MAX_URL_LENGTH": 8192,  # path plus query string, in bytes: longer answers 414
         "CRM_REMEMBER_DAYS": 14,  # a sign-in (and its remember-me cookie) lasts this long
         "CRM_MAX_JSON_DEPTH": 32,  # nesting of a JSON body, checked before it is parsed
+        "CRM_APPROVAL_REMIND_HOURS": 24,  # remind approvers after this long (0: never)
+        "CRM_SMTP_URL": None,  # smtp://user:pass@host:587?starttls=1 or smtps://; unset: mail waits
+        "CRM_MAIL_FROM": None,  # the sender of every mail, "CRM <crm@example.com>"
+        "CRM_OUTBOX_MAX_ATTEMPTS": 12,  # tries of an outbox message before it is dead
+        "CRM_OUTBOX_BACKOFF_SECONDS": 30,  # pause after the first failed try; doubles each time
+        "CRM_OUTBOX_BACKOFF_MAX_SECONDS": 3600,  # the longest pause between two tries
+        "CRM_OUTBOX_LEASE_SECONDS": 300,  # a worker's claim on a message it is delivering
+        "CRM_OUTBOX_KEEP_DAYS": 30,  # sent messages are deleted after this many days (0: kept)
+        "CRM_DEFAULT_TIMEZONE": "Asia/Shanghai",  # users who chose none see times in it
     }
 
 

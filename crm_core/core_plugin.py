@@ -10,23 +10,66 @@ from .api.cli import tokens as tokens_cli
 from .api.models import ApiToken
 from .api.views import MENU_ITEMS as API_MENU
 from .api.views import bp as api_bp
+from .approvals.admin import MENU_ITEMS as APPROVALS_ADMIN_MENU
+from .approvals.admin import bp as approvals_admin_bp
+from .approvals.api import bp as approvals_api_bp
+from .approvals.events import notification_kinds as approval_notification_kinds
+from .approvals.models import (
+    Approval,
+    ApprovalDefinition,
+    ApprovalDefinitionStep,
+    ApprovalStep,
+    ApprovalVote,
+)
+from .approvals.reminders import send_reminders as send_approval_reminders
+from .approvals.views import MENU_ITEMS as APPROVALS_MENU
+from .approvals.views import bp as approvals_bp
 from .audit.cli import audit as audit_cli
 from .audit.models import AuditEntry
 from .audit.views import MENU_ITEMS as AUDIT_MENU
 from .audit.views import bp as audit_bp
 from .auth.cli import users as users_cli
 from .auth.models import AuthSession, LoginAttempt, User
+from .auth.preferences import bp as account_bp
 from .auth.views import bp as auth_bp
+from .docs_cli import docs as docs_cli
+from .files.access import FILE_PERMISSIONS, FILE_ROLES
+from .files.api import bp as files_api_bp
+from .files.models import Attachment
+from .files.views import bp as files_bp
 from .health import bp as health_bp
 from .i18n_cli import i18n as i18n_cli
+from .imports.jobs import celery_tasks as import_tasks
+from .imports.models import ImportRecord, ImportTemplate, TabularImport
+from .imports.views import bp as imports_bp
 from .jobs.models import Job
 from .jobs.views import bp as jobs_bp
+from .notifications.builtin import KERNEL_CHANNELS as NOTIFICATION_CHANNELS
+from .notifications.builtin import KERNEL_KINDS as NOTIFICATION_KINDS
+from .notifications.models import Notification, NotificationPreference
+from .notifications.views import bp as notifications_bp
+from .outbox.channels import build_registry as build_outbox_channels
+from .outbox.cli import mail as mail_cli
+from .outbox.cli import outbox as outbox_cli
+from .outbox.mail import MAIL_CHANNEL
+from .outbox.models import OutboxMessage
+from .outbox.settings import check_settings as check_outbox_settings
+from .outbox.tasks import SCHEDULE as OUTBOX_SCHEDULE
+from .outbox.tasks import TASKS as OUTBOX_TASKS
+from .outbox.views import MENU_ITEMS as OUTBOX_MENU
+from .outbox.views import PERMISSIONS as OUTBOX_PERMISSIONS
+from .outbox.views import bp as outbox_bp
 from .rbac.models import Department, Role, RolePermission, RoleScope, UserRole
 from .rbac.models import Permission as PermissionRow
+from .rbac.modules import MENU_ITEMS as MODULES_MENU
+from .rbac.modules import PERMISSIONS as MODULES_PERMISSIONS
+from .rbac.modules import bp as modules_bp
 from .rbac.service import KERNEL_PERMISSIONS, KERNEL_ROLES
 from .rbac.views import MENU_ITEMS as ADMIN_MENU
 from .rbac.views import bp as admin_bp
-from .registry import MenuItem, Permission, RoleSpec
+from .registry import MenuItem, Permission, RoleSpec, ScheduleEntry, TaskSpec
+from .resources.saved_views import SavedView
+from .scaffold.cli import plugin as scaffold_cli
 from .ui.search import bp as search_bp
 from .ui.views import bp as ui_bp
 
@@ -36,29 +79,70 @@ hookimpl = pluggy.HookimplMarker("crm")
 @hookimpl
 def crm_models() -> list[type]:
     return [User, Job, Department, PermissionRow, Role, RolePermission, UserRole, RoleScope,
-            AuditEntry, ApiToken, LoginAttempt, AuthSession]
+            AuditEntry, ApiToken, LoginAttempt, AuthSession, Attachment,
+            ApprovalDefinition, ApprovalDefinitionStep, Approval, ApprovalStep, ApprovalVote,
+            Notification, NotificationPreference, SavedView, OutboxMessage,
+            TabularImport, ImportRecord, ImportTemplate]
 
 
 @hookimpl
 def crm_blueprints() -> list[Any]:
-    return [health_bp, auth_bp, ui_bp, search_bp, jobs_bp, admin_bp, audit_bp, api_bp]
+    return [health_bp, auth_bp, account_bp, ui_bp, search_bp, jobs_bp, admin_bp, audit_bp, api_bp,
+            files_bp, files_api_bp,
+            approvals_bp, approvals_admin_bp, approvals_api_bp,
+            notifications_bp, outbox_bp, modules_bp, imports_bp]
 
 
 @hookimpl
 def crm_permissions() -> list[Permission]:
-    return list(KERNEL_PERMISSIONS)
+    return [*KERNEL_PERMISSIONS, *FILE_PERMISSIONS, *OUTBOX_PERMISSIONS, *MODULES_PERMISSIONS]
 
 
 @hookimpl
 def crm_roles() -> list[RoleSpec]:
-    return list(KERNEL_ROLES)
+    return [*KERNEL_ROLES, *FILE_ROLES]
 
 
 @hookimpl
 def crm_menu_items() -> list[MenuItem]:
-    return [*ADMIN_MENU, *AUDIT_MENU, *API_MENU]
+    return [*ADMIN_MENU, *AUDIT_MENU, *API_MENU, *APPROVALS_MENU, *APPROVALS_ADMIN_MENU,
+            *OUTBOX_MENU, *MODULES_MENU]
 
 
 @hookimpl
 def crm_cli_commands() -> list[Any]:
-    return [users_cli, audit_cli, tokens_cli, i18n_cli]
+    return [users_cli, audit_cli, tokens_cli, i18n_cli, docs_cli, outbox_cli, mail_cli,
+            scaffold_cli]
+
+
+@hookimpl
+def crm_notification_kinds() -> list[Any]:
+    return [*NOTIFICATION_KINDS, *approval_notification_kinds()]
+
+
+@hookimpl
+def crm_notification_channels() -> list[Any]:
+    return list(NOTIFICATION_CHANNELS)
+
+
+@hookimpl
+def crm_celery_tasks() -> list[TaskSpec]:
+    return [TaskSpec("approvals_remind", send_approval_reminders), *OUTBOX_TASKS,
+            *import_tasks()]
+
+
+@hookimpl
+def crm_beat_schedule() -> list[ScheduleEntry]:
+    return [ScheduleEntry("approvals-remind", "approvals_remind", seconds=900),
+            *OUTBOX_SCHEDULE]
+
+
+@hookimpl
+def crm_outbox_channels() -> list[Any]:
+    return [MAIL_CHANNEL]
+
+
+@hookimpl
+def crm_startup(app: Any) -> None:
+    check_outbox_settings(app)
+    build_outbox_channels(app)

@@ -1,4 +1,5 @@
-"""``/healthz`` (the process is up) and ``/readyz`` (database migrated, broker reachable)."""
+"""``/healthz`` (the process is up) and ``/readyz`` (database migrated, broker reachable;
+broken third-party plugins that were disabled at start are named, without failing)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,14 @@ def _check_broker() -> str | None:
     return None
 
 
+def _plugins() -> dict[str, list[str]]:
+    """Names only: the reasons may quote a third-party's message, shown to admins alone
+    (the Modules page, ``crm plugins list``)."""
+    known = current_app.extensions["crm"].known
+    return {"broken": sorted(name for name, record in known.items()
+                             if record.state == "broken")}
+
+
 @bp.get("/readyz")
 @public
 def readyz():  # type: ignore[no-untyped-def]
@@ -50,5 +59,6 @@ def readyz():  # type: ignore[no-untyped-def]
     checks: dict[str, Any] = {"database": _check_database(), "broker": _check_broker()}
     problems = {name: problem for name, problem in checks.items() if problem}
     body = {"status": "ready" if not problems else "not ready",
-            "checks": {name: problem or "ok" for name, problem in checks.items()}}
+            "checks": {name: problem or "ok" for name, problem in checks.items()},
+            "plugins": _plugins()}
     return jsonify(body), 200 if not problems else 503

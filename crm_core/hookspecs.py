@@ -128,6 +128,136 @@ def crm_demo_data(size: int, session: Any) -> None:
 
 
 @hookspec
+def crm_resources() -> list[Any]:
+    """Return ``toolkit.Resource`` declarations: a model's list, forms, detail page, API and
+    export, declared once.
+
+    For each, the kernel serves the pages at ``/<plugin>/<name>`` and the API at
+    ``/api/v1/<plugin>/<name>``, and registers as this plugin's own its menu entry, the
+    permissions of its actions (unless the plugin declares them) and its export job task
+    ``<plugin>.export_<name>``. See "Resources" in docs/plugins.md.
+    """
+
+
+@hookspec
 def crm_startup(app: Any) -> None:
     """Called last in ``create_app``, once every plugin is registered. Do no database work
     here: the factory also runs for the CLI and migrations on an empty database."""
+
+
+@hookspec
+def crm_outbox_channels() -> list[Any]:
+    """Return ``toolkit.OutboxChannel`` specs: ways out of the process for outbox messages.
+
+    ``OutboxChannel(name, deliver)``: ``deliver(payload, message)`` sends one message and
+    raises when it did not get through; the outbox then retries with exponential backoff
+    and jitter, and after ``CRM_OUTBOX_MAX_ATTEMPTS`` tries the message is dead until an
+    administrator replays it. ``message`` (a ``toolkit.OutboxDelivery``) carries the
+    ``idempotency_key``: pass it on so the receiver can drop a repeat (delivery is at least
+    once). Optional ``validate(payload)`` refuses a payload at ``enqueue``; ``ready()``
+    returns why the channel cannot deliver now (missing settings), keeping its messages
+    pending without spending tries. The kernel's channel is ``mail``. A name registered
+    twice stops the app, naming both plugins.
+    """
+
+
+@hookspec
+def crm_notification_kinds() -> list[Any]:
+    """Return ``toolkit.NotificationKind`` specs: the kinds of notification this plugin sends.
+
+    Each has a name (``<plugin>.<kind>``; the kernel's are bare, like ``system``), a label
+    users see on their notification settings page, and ``default_channels``: the channels
+    used for a user who has not chosen any for the kind. Send one with ``toolkit.notify``.
+    A duplicate name is a startup error naming both plugins.
+    """
+
+
+@hookspec
+def crm_notification_channels() -> list[Any]:
+    """Return ``toolkit.NotificationChannel`` specs: ways a notification reaches its user.
+
+    ``deliver(notification, user, session)`` runs in the sender's transaction for every
+    recipient who chose the channel; it writes an outbox message rather than calling out
+    itself, so nothing leaves before commit. The kernel's are ``in_app`` (the notification
+    centre) and ``email``; the OA bridge adds DingTalk, WeCom or Feishu this way. A failing
+    ``deliver`` is logged and never breaks the sender's save.
+    """
+
+
+@hookspec
+def crm_approval_subjects() -> list[Any]:
+    """Return ``toolkit.ApprovalSubject`` specs: the kinds of record this plugin asks
+    approval for (``ApprovalSubject("sales.contract", _l("Contract"), Contract,
+    url_for_subject)``).
+
+    The admin page offers these kinds to approval definitions. ``model`` lets the kernel see
+    that a subject was deleted (the approval is then closed with a reason);
+    ``url_for_subject(id)`` links the inbox to the record.
+    """
+
+
+@hookspec
+def crm_approval_conditions() -> list[Any]:
+    """Return ``toolkit.ApprovalCondition`` specs: conditions an admin may pick for a
+    definition of one subject kind, besides the amount threshold.
+
+    ``check(subject_id=..., amount=...)`` (accept only what you need) says whether the
+    condition holds for one request; it runs inside ``request_approval``.
+    """
+
+
+@hookspec
+def crm_approval_requested(approval_id: int, subject_kind: str, subject_id: int, status: str,
+                           requester_id: int | None, provider: str | None) -> None:
+    """An approval was requested (``toolkit.request_approval``), inside the requester's unit
+    of work. ``provider`` names the plugin that took it over, or is None (people decide in
+    the web UI). A listener that raises is logged and skipped."""
+
+
+@hookspec
+def crm_approval_decided(approval_id: int, subject_kind: str, subject_id: int, status: str,
+                         comment: str, reason: str) -> None:
+    """An approval ended: ``status`` is ``approved``, ``rejected``, ``withdrawn`` or
+    ``closed`` (its record was deleted; ``reason`` says so). Called inside the deciding unit
+    of work, so the subject's plugin can change its record in the same transaction (mark the
+    contract approved). A listener that raises is logged and skipped."""
+
+
+@hookspec(firstresult=True)
+def crm_approval_provider(approval_id: int, subject_kind: str, subject_id: int, title: str,
+                          details: str, amount: Any, requester_id: int | None) -> Any:
+    """Take an approval over (an OA plugin): return a truthy handle (the OA system's id) and
+    the kernel opens no step in the web UI; return None to let people decide here.
+
+    The first plugin answering wins. Send the request out through the outbox, and when the
+    OA system calls back, call ``toolkit.decide_from_provider(approval_id, approved,
+    comment, decided_by)``.
+    """
+
+
+@hookspec
+def crm_attachment_kinds() -> list[Any]:
+    """Return ``toolkit.AttachmentKind`` entries: the kinds of record files can be attached
+    to (``AttachmentKind("customers.customer", Customer, "customers.customer.view",
+    "customers.customer.edit")``).
+
+    A kind starts with the plugin's name and is registered once (else startup stops, naming
+    both plugins). Every path to a file checks the record: the kind's view permission (edit
+    permission to upload or delete) and the user's data scope on ``model``; a file of a
+    record the user may not see answers 404. Show the files on the record's page with
+    ``{{ crm_attachments(kind, record.id) }}``.
+    """
+
+
+@hookspec
+def crm_import_specs() -> list[Any]:
+    """Return ``toolkit.ImportSpec`` declarations: records of this plugin that can be
+    imported from CSV or XLSX (and exported).
+
+    For each spec the kernel mounts the import wizard at ``/imports/<spec id>/`` (upload,
+    mapping guessed from Chinese or English headers, check, run, bad-rows file, undo), runs
+    its steps as jobs (``core.tabular_import``) and offers ``toolkit.import_command(spec_id)``
+    for the plugin's command group. The spec's id is ``<plugin>.<thing>``; the pages need the
+    permission ``<plugin>.<thing>.import``, which the plugin declares in
+    ``crm_permissions``. An id taken twice stops the first page that reads the specs.
+    """

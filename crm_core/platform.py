@@ -70,6 +70,8 @@ class Platform:
         self.schedule: list[tuple[str, ScheduleEntry]] = []
         self.blueprints: dict[str, list[Blueprint]] = defaultdict(list)
         self.route_counts: dict[str, int] = defaultdict(int)
+        self.routes: dict[str, list[str]] = defaultdict(list)
+        self.commands: dict[str, list[str]] = defaultdict(list)
 
     @property
     def hook(self) -> Any:
@@ -124,6 +126,7 @@ class Platform:
             bp_name, _, view = rule.endpoint.rpartition(".")
             if bp_name in owners and view != "static":
                 self.route_counts[owners[bp_name]] += 1
+                self.routes[owners[bp_name]].append(rule.rule)
 
     def register_cli(self, app: Flask) -> None:
         """Add every plugin's click commands to ``app.cli`` (``crm <command>``)."""
@@ -134,6 +137,7 @@ class Platform:
             if cmd.name in taken:
                 raise RegistryError(f"plugin {plugin!r}: command 'crm {cmd.name}' already exists")
             taken.add(cmd.name)
+            self.commands[plugin].append(f"crm {cmd.name}")
             app.cli.add_command(_in_app_context(cmd))
 
     def counts(self, plugin: str) -> dict[str, int]:
@@ -147,4 +151,22 @@ class Platform:
             "menu_items": owned(self.menu_items),
             "widgets": owned(self.widgets),
             "tasks": owned(self.tasks),
+        }
+
+    def registrations(self, plugin: str) -> dict[str, list[str]]:
+        """What ``plugin`` registered, by name: tables, URL rules, permissions, menu items,
+        widgets, tasks, beat entries (``name: task``) and CLI commands, each sorted."""
+        def owned(registry: dict[str, tuple[str, Any]]) -> list[str]:
+            return sorted(ident for ident, (owner, _) in registry.items() if owner == plugin)
+        return {
+            "models": sorted(model.__table__.name for model in self.models.get(plugin, [])),
+            "routes": sorted(set(self.routes.get(plugin, []))),
+            "permissions": owned(self.permissions),
+            "menu_items": owned(self.menu_items),
+            "widgets": owned(self.widgets),
+            "tasks": owned(self.tasks),
+            "beat": sorted(f"{plugin}.{entry.name}: "
+                           + (entry.task if "." in entry.task else f"{plugin}.{entry.task}")
+                           for owner, entry in self.schedule if owner == plugin),
+            "commands": sorted(self.commands.get(plugin, [])),
         }

@@ -4,7 +4,10 @@ Built-in plugins are the packages under ``plugins/``; installed ones are adverti
 entry point group ``crm.plugins`` (the value names the module holding ``PLUGIN`` and the
 hookimpls). Both are read the same way. The enabled ones are registered with a pluggy
 manager in dependency order (``requires``, topological, name as tie-break). Anything wrong
-raises ``PluginError`` with one line that names the plugin.
+raises ``PluginError`` with one line that names the plugin, except in "all installed" mode
+(``CRM_PLUGINS`` unset, not strict): there a broken third-party plugin (it fails to import or
+to validate, or what it requires is missing or broken) is disabled, logged and reported on
+its record (``state == "broken"``) while the rest start.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import heapq
 import importlib
 import importlib.metadata
+import logging
 import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +33,9 @@ BUILTIN_PACKAGE = "plugins"
 KERNEL_NAME = "core"
 
 Source = Literal["kernel", "built-in", "entry point"]
+State = Literal["enabled", "disabled", "broken"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,6 +65,18 @@ class PluginRecord:
             return None
         versions = path / "migrations" / "versions"
         return versions if versions.is_dir() else None
+
+    @property
+    def state(self) -> State:
+        """``enabled``, ``broken`` (``error`` says why) or ``disabled``."""
+        if self.enabled:
+            return "enabled"
+        return "broken" if self.error else "disabled"
+
+    @property
+    def third_party(self) -> bool:
+        """Installed from a distribution (entry point), not shipped in ``plugins/``."""
+        return self.source == "entry point"
 
 
 def _builtin_candidates() -> list[PluginRecord]:
@@ -114,9 +133,38 @@ def discover() -> dict[str, PluginRecord]:
     return known
 
 
-def resolve(known: dict[str, PluginRecord], wanted: list[str] | None) -> list[PluginRecord]:
-    """The enabled plugins in load order; raises PluginError naming the first bad plugin."""
+def _set_aside(known: dict[str, PluginRecord], names: list[str]) -> list[str]:
+    """All-installed mode: leave out broken third-party plugins and those requiring them."""
+    kept = list(names)
+    changed = True
+    while changed:
+        changed = False
+        for name in list(kept):
+            record = known[name]
+            if not record.third_party:
+                continue
+            if record.error is None:
+                missing = [r for r in record.info.requires  # type: ignore[union-attr]
+                           if r != KERNEL_NAME and r not in kept]
+                if missing:
+                    why = "broken" if missing[0] in known else "not installed"
+                    record.error = f"requires plugin {missing[0]!r}, which is {why}"
+            if record.error is not None:
+                kept.remove(name)
+                changed = True
+    return kept
+
+
+def resolve(known: dict[str, PluginRecord], wanted: list[str] | None,
+            lenient: bool = False) -> list[PluginRecord]:
+    """The enabled plugins in load order; raises PluginError naming the first bad plugin.
+
+    ``lenient`` (with ``wanted`` None, "all installed") disables broken third-party plugins
+    instead of refusing to start; a named plugin that is broken is always refused.
+    """
     names = sorted(known) if wanted is None else list(dict.fromkeys(wanted))
+    if lenient and wanted is None:
+        names = _set_aside(known, names)
     for name in names:
         if name == KERNEL_NAME:
             raise PluginError(f"plugin {name!r} is the kernel, which is always enabled; "
@@ -164,8 +212,15 @@ def _topological(names: list[str], requires: dict[str, tuple[str, ...]]) -> list
     return order
 
 
-def build_manager(kernel: ModuleType, plugins: list[PluginRecord]) -> pluggy.PluginManager:
-    """A new pluggy manager with the kernel and the given plugins registered and checked."""
+class _Invalid(PluginError):
+    """A plugin failed validation while the manager was built (``plugin`` names it)."""
+
+    def __init__(self, plugin: str, message: str) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+
+
+def _build(kernel: ModuleType, plugins: list[PluginRecord]) -> pluggy.PluginManager:
     pm = pluggy.PluginManager("crm")
     pm.add_hookspecs(hookspecs)
     pm.register(kernel, name=KERNEL_NAME)
@@ -173,13 +228,51 @@ def build_manager(kernel: ModuleType, plugins: list[PluginRecord]) -> pluggy.Plu
         try:
             pm.register(record.module, name=record.name)
         except pluggy.PluginValidationError as exc:
-            raise PluginError(f"plugin {record.name!r} has an invalid hook: {exc}") from None
+            raise _Invalid(record.name, f"plugin {record.name!r} has an invalid hook: "
+                                        f"{exc}") from None
+    for impl in pm.hook.crm_add_hookspecs.get_hookimpls():
+        try:
+            impl.function(**{name: pm for name in impl.argnames})
+        except Exception as exc:  # a third-party plugin's bug; reported with its name
+            raise _Invalid(impl.plugin_name, f"plugin {impl.plugin_name!r}: crm_add_hookspecs "
+                                             f"failed: {type(exc).__name__}: {exc}") from None
     try:
-        call_each(pm, "crm_add_hookspecs", pm=pm)
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {pm.get_name(exc.plugin)!r}: {_hook_problem(exc)}") from None
+        name = pm.get_name(exc.plugin) or "?"
+        raise _Invalid(name, f"plugin {name!r}: {_hook_problem(exc)}") from None
     return pm
+
+
+def build_manager(kernel: ModuleType, plugins: list[PluginRecord]) -> pluggy.PluginManager:
+    """A new pluggy manager with the kernel and the given plugins registered and checked."""
+    try:
+        return _build(kernel, plugins)
+    except _Invalid as exc:
+        raise PluginError(str(exc)) from None
+
+
+def load(kernel: ModuleType, known: dict[str, PluginRecord], wanted: list[str] | None,
+         lenient: bool = False) -> tuple[pluggy.PluginManager, list[PluginRecord]]:
+    """Resolve ``wanted`` and build the manager: ``(pm, enabled records in load order)``.
+
+    With ``lenient`` and ``wanted`` None, a third-party plugin that fails validation is
+    marked broken and the set resolved again without it (and without what requires it).
+    """
+    while True:
+        enabled = resolve(known, wanted, lenient)
+        try:
+            pm = _build(kernel, enabled)
+        except _Invalid as exc:
+            record = known.get(exc.plugin)
+            if not (lenient and wanted is None and record is not None and record.third_party):
+                raise PluginError(str(exc)) from None
+            record.error = str(exc)
+            continue
+        for record in known.values():
+            if record.state == "broken" and wanted is None:
+                log.error("plugin %r is broken and was disabled: %s", record.name, record.error)
+        return pm, enabled
 
 
 def _hook_problem(exc: pluggy.PluginValidationError) -> str:
@@ -211,7 +304,14 @@ def call_each(manager: pluggy.PluginManager, hook_name: str,
 
 def collect(manager: pluggy.PluginManager, hook_name: str,
             **kwargs: Any) -> list[tuple[str, Any]]:
-    """Flatten a list-returning hook: ``[(plugin_name, item), ...]`` in load order."""
-    return [(plugin, item)
-            for plugin, result in call_each(manager, hook_name, **kwargs)
-            for item in (result or [])]
+    """Flatten a list-returning hook: ``[(plugin_name, item), ...]`` in load order.
+
+    The blueprints, menu items, permissions and export tasks of the plugins' resources
+    (``crm_resources``) come after the plugins' own, as their declaring plugin's.
+    """
+    from .resources.registration import derived
+
+    items = [(plugin, item)
+             for plugin, result in call_each(manager, hook_name, **kwargs)
+             for item in (result or [])]
+    return items + derived(manager, hook_name, items)

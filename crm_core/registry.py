@@ -75,7 +75,11 @@ ChartKind = Literal["bar", "pie", "line", "number", "list"]
 
 @dataclass(frozen=True)
 class ReportWidget:
-    """A dashboard widget: ``data()`` returns the JSON the chart is drawn from."""
+    """A dashboard widget: ``data()`` returns the JSON the chart is drawn from.
+
+    ``caption`` is a line under the title ("Last 30 days"); ``data()`` may instead return
+    ``as_of`` (a UTC time: "as of 09:20" in the reader's zone) or its own ``caption``.
+    """
 
     id: str
     title: str
@@ -83,6 +87,7 @@ class ReportWidget:
     data: Callable[..., Any]
     permission: str | None = None
     order: int = 100
+    caption: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@
 ``crm_make_app(plugins=[...])`` builds an app with the chosen plugins on a fresh, migrated
 database (SQLite by default, PostgreSQL with ``database="postgresql"``); ``crm_app`` is one
 such app (plugins from the ``crm_plugins`` marker), with ``crm_session``, ``client`` and
-``admin_client`` around it. ``crm_start_worker(app)`` runs a real Celery worker process.
+``admin_client`` around it; ``crm_client_as("sales", department="Team A")`` signs a new user
+of that role in on a client isolated from the test's app context (``testing_clients``).
+``crm_start_worker(app)`` runs a real Celery worker process. ``DATABASES`` parametrizes a test
+over SQLite and PostgreSQL (``crm_make_app(database=database)``).
 
 ``CRM_TEST_DATABASE_URL`` and ``CRM_TEST_REDIS_URL`` point the PostgreSQL and Redis tests at
 real servers. Without them those tests are skipped, except under ``CI=true``, where a missing
@@ -28,7 +31,21 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from .testing_clients import (
+    IsolatedClient,
+    bearer_token,
+    client_as,
+    create_test_user,
+    isolated_client,
+    login,
+    sign_in,
+    start_test_session,
+)
+
 ALL_PLUGINS = None
+# ``@pytest.mark.parametrize("database", DATABASES)``: the test once on SQLite, once on
+# PostgreSQL (skipped without CRM_TEST_DATABASE_URL, failed under CI=true).
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 _service_problems: dict[str, str | None] = {}
 
 
@@ -36,6 +53,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "crm_plugins(*names): plugins enabled for the crm_app fixture "
         "(no marker: every installed plugin)")
+    config.addinivalue_line("markers", "postgres: needs CRM_TEST_DATABASE_URL (PostgreSQL)")
+    config.addinivalue_line("markers", "redis: needs CRM_TEST_REDIS_URL")
+    config.addinivalue_line("markers", "worker: starts a real Celery worker process")
 
 
 def running_in_ci() -> bool:
@@ -207,50 +227,21 @@ def crm_session(crm_app: Flask) -> Iterator[Session]:
         yield get_session()
 
 
-def create_test_user(app: Flask, username: str = "user", password: str = "correct-horse-9",
-                     superuser: bool = False) -> Any:
-    """Add a user to the app's database and return it (detached, id set)."""
-    from .auth.service import create_user
-
-    with app.app_context():
-        session = app.extensions["crm_db"].new_session()
-        user = create_user(session, username, password, superuser=superuser)
-        session.commit()
-        session.close()
-        return user
-
-
-def start_test_session(app: Flask, user: Any, remember: bool = False) -> str:
-    """A live server-side sign-in of ``user`` (an object with ``id``, or an id) in ``app``'s
-    database; returns its key, what Flask-Login keeps as the user id."""
-    from .auth.sessions import start_session
-
-    user_id = user if isinstance(user, int) else user.id
-    with app.app_context():
-        session = app.extensions["crm_db"].new_session()
-        try:
-            key = start_session(session, user_id, remember=remember,
-                                days=int(app.config.get("CRM_REMEMBER_DAYS", 14)))
-            session.commit()
-        finally:
-            session.close()
-    return key
-
-
-def login(client: FlaskClient, user: Any) -> FlaskClient:
-    """Sign ``user`` in on ``client``: a real server-side session, its key in the session
-    cookie as Flask-Login stores it (signing out or a new password ends it)."""
-    key = start_test_session(client.application, user)
-    with client.session_transaction() as session:
-        session["_user_id"] = key
-        session["_fresh"] = True
-    return client
-
-
 @pytest.fixture
 def client(crm_app: Flask) -> FlaskClient:
     """An anonymous test client of ``crm_app``."""
     return crm_app.test_client()
+
+
+@pytest.fixture
+def crm_client_as(crm_app: Flask) -> Callable[..., IsolatedClient]:
+    """Factory: ``crm_client_as("sales", department="Team A")`` is a client of ``crm_app``
+    signed in as a new user with that role (``client.user``); its requests never share the
+    test's app context (see ``IsolatedClient``)."""
+    def make(role: str | None = None, **options: Any) -> IsolatedClient:
+        return client_as(crm_app, role, **options)
+
+    return make
 
 
 @pytest.fixture
@@ -390,7 +381,9 @@ def crm_start_worker(tmp_path: Path) -> Iterator[Callable[[Flask], WorkerProcess
 
 
 __all__ = [
-    "FreshDatabases", "WorkerProcess", "app_environment", "create_test_user", "invoke_cli",
-    "login", "start_test_session", "write_plugin_distribution",
+    "DATABASES", "FreshDatabases", "IsolatedClient", "WorkerProcess", "app_environment",
+    "bearer_token", "client_as", "create_test_user", "invoke_cli", "isolated_client", "login",
+    "sign_in",
+    "start_test_session", "write_plugin_distribution",
     "running_in_ci", "test_config", "test_service_url",
 ]

@@ -11,18 +11,45 @@ from typing import Any
 import pluggy
 from flask import current_app
 
+from . import outbox
+from . import sqlfuncs as sql
 from .api.endpoint import api_endpoint
-from .api.pagination import ListQuery, Page, encode_cursor, paginate
+from .api.pagination import ListQuery, Page, PageError, encode_cursor, paginate
 from .api.schemas import UtcDateTime
+from .approvals.service import decide_from_provider, request_approval, withdraw_approval
+from .approvals.types import ApprovalCondition, ApprovalResult, ApprovalSubject
 from .audit.context import acting_as
 from .audit.service import record_event, record_history
 from .auth.permissions import public, require_permission
+from .auth.timezones import to_user_time, user_timezone
 from .db import Model, TimestampMixin, db, get_session, utcnow
+from .db_maintenance import analyze
 from .edge.ints import INT32_MAX, INT64_MAX, INT64_MIN, Id
 from .edge.marks import embeddable, upload_limit
 from .errors import DomainError
+from .files import service as attachments
+from .files.kinds import AttachmentKind
+from .imports.bulk import bulk_write, insert_many, log_batch
+from .imports.cli import export_command, import_command
+from .imports.export import write_table
+from .imports.files import SeenKeys
+from .imports.mapping import guess_mapping, header_lookup
+from .imports.spec import (
+    CellError,
+    ImportField,
+    ImportSpec,
+    Relation,
+    UndoResult,
+    WriteBatch,
+    WriteResult,
+)
+from .imports.writers import table_undo, table_writer
 from .jobs.service import JobHandle, job_files_dir, send_task, start_job
+from .notifications.service import notify
+from .notifications.specs import NotificationChannel, NotificationKind
+from .outbox import OutboxChannel, OutboxDelivery, send_mail
 from .rbac.scope import DataScope, get_scoped_or_404, scoped
+from .rbac.system import system_context
 from .rbac.users import user_names
 from .registry import (
     MenuItem,
@@ -33,6 +60,16 @@ from .registry import (
     ScheduleEntry,
     SearchHit,
     TaskSpec,
+)
+from .resources import (
+    BulkAction,
+    Field,
+    Filter,
+    Panel,
+    Resource,
+    Section,
+    approvals_panel,
+    attachments_panel,
 )
 from .tabular import FORMATS as TABLE_FORMATS
 from .tabular import (
@@ -52,6 +89,14 @@ from .tabular import (
     open_writer,
     unneutralise,
     unneutralise_row,
+)
+from .ui.formatting import (
+    format_date,
+    format_datetime,
+    format_money,
+    format_number,
+    format_phone,
+    format_time,
 )
 
 hookimpl = pluggy.HookimplMarker("crm")
@@ -74,27 +119,42 @@ def hooks() -> Any:
 
 
 __all__ = [
+    "ApprovalCondition",
+    "ApprovalResult",
+    "ApprovalSubject",
+    "AttachmentKind",
     "INT32_MAX",
     "INT64_MAX",
     "INT64_MIN",
     "TABLE_FORMATS",
+    "BulkAction",
     "CsvWriter",
     "DataScope",
     "DomainError",
+    "Field",
+    "Filter",
     "Id",
     "JobHandle",
     "Limits",
     "ListQuery",
     "MenuItem",
     "Model",
+    "NotificationChannel",
+    "NotificationKind",
+    "OutboxChannel",
+    "OutboxDelivery",
     "Page",
+    "PageError",
+    "Panel",
     "Permission",
     "PluginInfo",
     "ReportWidget",
+    "Resource",
     "RoleSpec",
     "Row",
     "ScheduleEntry",
     "SearchHit",
+    "Section",
     "Table",
     "TableWriter",
     "TabularError",
@@ -103,9 +163,24 @@ __all__ = [
     "UtcDateTime",
     "XlsxWriter",
     "acting_as",
+    "analyze",
+    "format_date",
+    "format_datetime",
+    "format_money",
+    "format_number",
+    "format_phone",
+    "format_time",
+    "sql",
+    "system_context",
+    "to_user_time",
+    "user_timezone",
     "api_endpoint",
+    "approvals_panel",
+    "attachments_panel",
+    "attachments",
     "cell_text",
     "db",
+    "decide_from_provider",
     "detect_encoding",
     "embeddable",
     "encode_cursor",
@@ -118,16 +193,20 @@ __all__ = [
     "job_files_dir",
     "neutralise",
     "neutralise_row",
+    "notify",
     "open_table",
     "open_writer",
+    "outbox",
     "paginate",
     "plugin_config",
     "plugin_enabled",
     "public",
     "record_event",
     "record_history",
+    "request_approval",
     "require_permission",
     "scoped",
+    "send_mail",
     "send_task",
     "start_job",
     "unneutralise",
@@ -135,4 +214,23 @@ __all__ = [
     "upload_limit",
     "user_names",
     "utcnow",
+    "withdraw_approval",
+    "bulk_write",
+    "insert_many",
+    "log_batch",
+    "import_command",
+    "export_command",
+    "write_table",
+    "SeenKeys",
+    "guess_mapping",
+    "header_lookup",
+    "CellError",
+    "ImportField",
+    "ImportSpec",
+    "Relation",
+    "UndoResult",
+    "WriteBatch",
+    "WriteResult",
+    "table_undo",
+    "table_writer",
 ]

@@ -73,6 +73,8 @@ def _render(spec: EndpointSpec, result: Any) -> Any:
     if isinstance(result, Page):
         items = spec.response.dump(result.items, many=True) if spec.response else result.items
         body: Any = {"items": items, "next_cursor": result.next_cursor}
+        if result.prev_cursor is not None:  # only past the first page: pass it as ?before=
+            body["prev_cursor"] = result.prev_cursor
     elif spec.response is not None:
         body = spec.response.dump(result)
     else:

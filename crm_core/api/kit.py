@@ -16,7 +16,17 @@ from werkzeug.exceptions import BadRequest
 from ..auth.views import login_manager
 from ..edge import guard
 from ..edge.failures import rollback_session
-from . import limits, problems, security
+from . import limits, pagination, problems, security
+
+
+def _page_error(error: pagination.PageError) -> Any:
+    # A page given a bad ?cursor=, ?before= or ?limit=: its first page, with a notice.
+    if not problems.is_api_request():
+        rollback_session()
+        response = pagination.page_error(error)
+        if response is not None:
+            return response
+    return _validation_error(error)
 
 
 def _validation_error(error: ValidationError) -> Any:
@@ -33,3 +43,4 @@ def init_app(app: Flask) -> None:
     security.init_app(app, login_manager)
     app.before_request(guard.check_json)  # after authentication: anonymous writes get 401
     app.register_error_handler(ValidationError, _validation_error)
+    app.register_error_handler(pagination.PageError, _page_error)

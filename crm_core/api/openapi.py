@@ -71,7 +71,10 @@ def _page_schema(item_schema: Any) -> dict[str, Any]:
             "properties": {"items": {"type": "array", "items": items},
                            "next_cursor": {"type": "string", "nullable": True,
                                            "description": "Pass as ?cursor= for the next page; "
-                                                          "null on the last page."}}}
+                                                          "null on the last page."},
+                           "prev_cursor": {"type": "string",
+                                           "description": "Pass as ?before= for the previous "
+                                                          "page; absent on the first page."}}}
 
 
 def _declared_operation(api: EndpointSpec, parameters: list[dict[str, Any]],
@@ -169,6 +172,10 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 _declared_operation(api, parameters, operation)
             else:
                 _plain_operation(view, operation)
+            extra = getattr(view, "crm_openapi", {}).get(method)  # multipart bodies, files
+            if extra:
+                operation["responses"].update(extra.get("responses", {}))
+                operation.update({k: v for k, v in extra.items() if k != "responses"})
             operation.setdefault("tags", [owners.get(blueprint, "core")])
             operation_id = rule.endpoint.replace(".", "_")
             if operation_id in operation_ids:

@@ -1,8 +1,13 @@
-"""Keyset (cursor) pagination: ``?limit=`` and ``?cursor=``, never ``OFFSET``.
+"""Keyset (cursor) pagination: ``?limit=``, ``?cursor=`` and ``?before=``, never ``OFFSET``.
 
 A page answers ``{"items": [...], "next_cursor": "..." | null}``. The cursor is opaque to the
 client: URL-safe base64 of the last row's (sort value, id). The next page starts strictly after
 that key, so rows are never skipped or repeated while others are added, however deep the page.
+``?before=`` (a page's ``prev_cursor``) reads the page that ends just before a key: the same
+index seek, backwards, and the rows come back in the list's own order.
+
+A bad ``limit``, ``cursor`` or ``before`` raises ``PageError``: the API answers it as a
+problem+json naming the field; an HTML page (a GET) goes back to its first page with a notice.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import has_request_context, request
+from flask import flash, has_request_context, redirect, request
+from flask_babel import gettext as _
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import Select, inspect, tuple_
 from sqlalchemy.orm import Session
@@ -42,14 +49,28 @@ class ListQuery(Schema):
                            metadata={"description": f"Items per page, at most {MAX_LIMIT}."})
     cursor = fields.String(load_default=None, allow_none=True,
                            metadata={"description": "The next_cursor of the previous page."})
+    before = fields.String(load_default=None, allow_none=True,
+                           metadata={"description": "The prev_cursor of the next page: the "
+                                                    "page before it."})
+
+
+class PageError(ValidationError):
+    """A bad ``limit``, ``cursor`` or ``before`` (forged, truncated, out of range).
+
+    A marshmallow ``ValidationError`` whose ``messages`` name the field, so the API answers
+    it like any invalid query parameter; on an HTML GET the kernel redirects to the first
+    page with a notice instead.
+    """
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a list: the items and the cursor of the next page (None on the last)."""
+    """One page of a list: the items, the cursor of the next page (None on the last) and
+    the cursor of the previous page (None on the first; pass it as ``before=``)."""
 
     items: list[Any]
     next_cursor: str | None = None
+    prev_cursor: str | None = None
 
 
 def _encode_value(value: Any) -> Any:
@@ -97,8 +118,8 @@ def _storable(value: Any) -> Any:
     raise ValueError("not a scalar")
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    """The row key inside ``cursor``; raises ValidationError on the ``cursor`` field."""
+def decode_cursor(cursor: str, size: int, field: str = "cursor") -> list[Any]:
+    """The row key inside ``cursor``; raises PageError on ``field``."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -106,15 +127,19 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
             raise ValueError("wrong size")
         return [_storable(_decode_value(value)) for value in key]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, ArithmeticError):
-        raise ValidationError({"cursor": [
-            "Not a valid cursor; use the next_cursor of the previous page."]}) from None
+        raise PageError({field: [
+            "Not a valid cursor; use the next_cursor or prev_cursor of a page."]}) from None
 
 
 def list_arguments() -> dict[str, Any]:
-    """``limit`` and ``cursor`` of the current request, validated (422 naming the field)."""
+    """``limit``, ``cursor`` and ``before`` of the current request, validated (a
+    ``PageError`` naming the field)."""
     if not has_request_context():
-        return {"limit": DEFAULT_LIMIT, "cursor": None}
-    return ListQuery().load(request.args)
+        return {"limit": DEFAULT_LIMIT, "cursor": None, "before": None}
+    try:
+        return ListQuery().load(request.args)
+    except ValidationError as exc:
+        raise PageError(exc.messages) from None
 
 
 def _primary_key(statement: Select[Any]) -> ColumnElement[Any]:
@@ -126,38 +151,74 @@ def _primary_key(statement: Select[Any]) -> ColumnElement[Any]:
 
 def paginate(session: Session, statement: Select[Any], *, sort: Any = None,
              id_column: Any = None, descending: bool = False, limit: int | None = None,
-             cursor: str | None = None) -> Page:
+             cursor: str | None = None, before: str | None = None) -> Page:
     """Run ``statement`` one page at a time, by keyset on ``(sort, id_column)``.
 
     ``sort`` is a NOT NULL column (default: the id alone); ``id_column`` defaults to the
-    primary key of the selected model. ``limit`` and ``cursor`` default to the request's
-    ``?limit=`` and ``?cursor=`` (validated: a bad one raises a 422 naming the field). Any
-    ``ORDER BY`` of ``statement`` is replaced. Items are the model objects (or rows, when the
-    statement selects several things).
+    primary key of the selected model. ``cursor`` reads the page after a page (its
+    ``next_cursor``), ``before`` the page before one (its ``prev_cursor``), in the same order;
+    a ``before`` at the start gives the first page. ``limit``, ``cursor`` and ``before``
+    default to the request's ``?limit=``, ``?cursor=`` and ``?before=`` (a bad one raises
+    ``PageError`` naming the field). Any ``ORDER BY`` of ``statement`` is replaced. Items are
+    the model objects (or rows, when the statement selects several things).
     """
-    if limit is None and cursor is None:
+    if limit is None and cursor is None and before is None:
         arguments = list_arguments()
-        limit, cursor = arguments["limit"], arguments["cursor"]
+        limit, cursor, before = arguments["limit"], arguments["cursor"], arguments["before"]
     limit = DEFAULT_LIMIT if limit is None else limit
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationError({"limit": [f"Must be between 1 and {MAX_LIMIT}."]})
+        raise PageError({"limit": [f"Must be between 1 and {MAX_LIMIT}."]})
+    if cursor and before:
+        raise PageError({"before": ["Give cursor or before, not both."]})
     id_column = id_column if id_column is not None else _primary_key(statement)
     keys = [id_column] if sort is None else [sort, id_column]
     width = len(statement.column_descriptions)
 
-    if cursor:
-        last = decode_cursor(cursor, len(keys))
-        statement = statement.where(_after(keys, last, descending))
-    order = [key.desc() if descending else key.asc() for key in keys]
-    labelled = [key.label(f"_crm_key_{index}") for index, key in enumerate(keys)]
-    rows = session.execute(statement.add_columns(*labelled).order_by(None).order_by(*order)
-                           .limit(limit + 1)).all()
+    def run(where: ColumnElement[bool] | None, backwards: bool, count: int) -> list[Any]:
+        query = statement if where is None else statement.where(where)
+        down = descending != backwards
+        order = [key.desc() if down else key.asc() for key in keys]
+        labelled = [key.label(f"_crm_key_{index}") for index, key in enumerate(keys)]
+        return list(session.execute(query.add_columns(*labelled).order_by(None)
+                                    .order_by(*order).limit(count)).all())
 
-    items = [row[0] if width == 1 else tuple(row[:width]) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        next_cursor = encode_cursor(list(rows[limit - 1][width:]))
-    return Page(items=items, next_cursor=next_cursor)
+    def item(row: Any) -> Any:
+        return row[0] if width == 1 else tuple(row[:width])
+
+    def key_of(row: Any) -> str:
+        return encode_cursor(list(row[width:]))
+
+    if before:
+        bound = decode_cursor(before, len(keys), "before")
+        rows = run(_after(keys, bound, not descending), True, limit + 1)
+        if rows:
+            page = list(reversed(rows[:limit]))
+            return Page(items=[item(row) for row in page], next_cursor=key_of(page[-1]),
+                        prev_cursor=key_of(page[0]) if len(rows) > limit else None)
+        cursor = None  # nothing before it: the first page
+    where = _after(keys, decode_cursor(cursor, len(keys)), descending) if cursor else None
+    rows = run(where, False, limit + 1)
+    items = [item(row) for row in rows[:limit]]
+    next_cursor = key_of(rows[limit - 1]) if len(rows) > limit else None
+    prev_cursor = None
+    if cursor and rows:
+        first = list(rows[0][width:])
+        if run(_after(keys, first, not descending), True, 1):
+            prev_cursor = key_of(rows[0])
+    return Page(items=items, next_cursor=next_cursor, prev_cursor=prev_cursor)
+
+
+def page_error(error: PageError) -> Any:
+    """On an HTML GET: back to the first page (no ``cursor``/``before``) with a notice.
+
+    Anything else returns None: the caller answers as for any invalid input."""
+    if request.method != "GET" or not (set(request.args) & {"cursor", "before", "limit"}):
+        return None
+    args = [(key, value) for key, value in request.args.items(multi=True)
+            if key not in ("cursor", "before", "limit")]
+    flash(_("That page link is out of date or not valid; showing the first page."), "warning")
+    query = urlencode(args)
+    return redirect(request.path + (f"?{query}" if query else ""))
 
 
 def _after(keys: list[Any], last: list[Any], descending: bool) -> ColumnElement[bool]:

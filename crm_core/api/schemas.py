@@ -116,3 +116,7 @@ class WidgetOut(Schema):
     title = fields.String()
     kind = fields.String(metadata={"enum": ["bar", "pie", "line", "number", "list"]})
     data = fields.Raw(metadata={"description": "What the chart is drawn from."})
+    caption = fields.String(allow_none=True, metadata={
+        "description": "The line under the title, in the reader's language (\"as of 09:20\")."})
+    as_of = fields.String(allow_none=True, metadata={
+        "description": "When the figures were computed (UTC, ISO 8601), if the widget says."})

@@ -1,7 +1,8 @@
 """Who is acting, from where: the signed-in user, a CLI user, a worker, or an explicit actor.
 
 The operation log asks this for every entry. Order of precedence: an actor set with
-``acting_as`` (a job working on behalf of the user who started it), the signed-in user of
+``acting_as`` (a job working on behalf of the user who started it; ``system:<reason>`` inside
+``rbac.system.system_context``), the signed-in user of
 the current request, ``"system"`` inside a Celery task, ``"cli:<os user>"`` inside a ``crm``
 command, else ``"system"``.
 """

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import Select, func, select
@@ -114,6 +115,7 @@ class LogFilter:
     action: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    zone: str = "UTC"  # the IANA zone the dates are days of (the viewer's)
 
 
 @dataclass(frozen=True)
@@ -140,12 +142,13 @@ def _filtered(query: Select[Any], filters: LogFilter) -> Select[Any]:
         query = query.where(AuditEntry.record_id == filters.record_id)
     if filters.action:
         query = query.where(AuditEntry.action == filters.action)
+    zone = ZoneInfo(filters.zone)
     if filters.date_from:
-        start = dt.datetime.combine(filters.date_from, dt.time.min, dt.UTC)
-        query = query.where(AuditEntry.at >= start)
+        start = dt.datetime.combine(filters.date_from, dt.time.min, zone)
+        query = query.where(AuditEntry.at >= start.astimezone(dt.UTC))
     if filters.date_to:
-        end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min, dt.UTC)
-        query = query.where(AuditEntry.at < end)
+        end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min, zone)
+        query = query.where(AuditEntry.at < end.astimezone(dt.UTC))
     return query
 
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from ..auth.permissions import require_permission
+from ..auth.timezones import user_timezone_name
 from ..db import get_session
 from ..registry import MenuItem
 from .chain import canonical_json
@@ -31,6 +32,19 @@ ACTION_LABELS = {
     "logout": lazy_gettext("Signed out"),
     "import": lazy_gettext("Imported"),
     "export": lazy_gettext("Exported"),
+    "import_create": lazy_gettext("Created by an import"),
+    "import_update": lazy_gettext("Changed by an import"),
+    "import_undo": lazy_gettext("Import undone"),
+    "bulk_create": lazy_gettext("Created in a batch"),
+    "merge": lazy_gettext("Merged"),
+    "attachment_added": lazy_gettext("File attached"),
+    "attachment_deleted": lazy_gettext("File removed"),
+    "approval_requested": lazy_gettext("Approval requested"),
+    "approval_decided": lazy_gettext("Approval decided"),
+    "approval_withdrawn": lazy_gettext("Approval withdrawn"),
+    "approval_closed": lazy_gettext("Approval closed"),
+    "outbox_replay": lazy_gettext("Message sent again"),
+    "outbox_dead": lazy_gettext("Message given up"),
 }
 FILTER_ARGS = ("user", "model", "record_id", "action", "date_from", "date_to")
 VALUE_WIDTH = 120
@@ -97,7 +111,8 @@ def log():  # type: ignore[no-untyped-def]
     filters = LogFilter(
         username=(form.user.data or "").strip(), model=(form.model.data or "").strip(),
         record_id=(form.record_id.data or "").strip(), action=(form.action.data or "").strip(),
-        date_from=form.date_from.data, date_to=form.date_to.data) if valid else None
+        date_from=form.date_from.data, date_to=form.date_to.data,
+        zone=user_timezone_name()) if valid else None
     viewer = current_user._get_current_object()
     page = find_entries(get_session(), filters, before=_cursor("before"),
                         after=_cursor("after"), visible=visible_condition(viewer)) \

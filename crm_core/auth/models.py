@@ -24,6 +24,8 @@ class User(TimestampMixin, Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str | None] = mapped_column(String(10))
+    # An IANA name (Europe/Berlin); None: CRM_DEFAULT_TIMEZONE (auth/timezones.py).
+    timezone: Mapped[str | None] = mapped_column(String(64))
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_department.id", ondelete="SET NULL"), index=True)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

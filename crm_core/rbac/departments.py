@@ -119,6 +119,28 @@ def update_department(session: Session, department_id: int, name: str,
     return rename_department(session, department_id, name)
 
 
+def set_department_head(session: Session, department_id: int,
+                        head_id: int | None) -> Department:
+    """Name the department's head (None: no head), who decides "department head" approval
+    steps of its members; the head must be an active user."""
+    department = get_department(session, department_id)
+    if head_id is not None:
+        head = session.get(User, head_id)
+        if head is None or not head.is_active:
+            raise FieldError("head", _("Choose an active user as the head."))
+    if department.head_id != head_id:
+        department.head_id = head_id
+        session.flush()
+    return department
+
+
+def head_choices(session: Session, limit: int = 2000) -> list[tuple[int, str]]:
+    """``(id, "Name (username)")`` of active users, for the head select."""
+    return [(user.id, f"{user.display_name or user.username} ({user.username})")
+            for user in session.scalars(select(User).where(User.is_active.is_(True))
+                                        .order_by(User.username).limit(limit))]
+
+
 def delete_department(session: Session, department_id: int) -> None:
     """Remove a department that has no sub-departments and no users."""
     department = get_department(session, department_id)

@@ -65,12 +65,20 @@ class _ProfileFields(FlaskForm):
                         render_kw={"type": "email", "autocomplete": "off"})
     department = SelectField(_l("Department"), coerce=optional_int, validate_choice=True)
     roles = MultiCheckboxField(_l("Roles"))
+    # Checked by the service (a FieldError on this field), so a forged zone is a field error.
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
 
     def set_choices(self, departments: list[tuple[int, str]],
                     roles: list[tuple[str, str]]) -> None:
-        """Fill the department and role choices from the database."""
+        """Fill the department, role and time zone choices."""
+        from flask_babel import gettext
+
+        from ..auth.timezones import default_timezone_name, timezone_choices
+
         self.department.choices = choices([("", _l("(no department)")), *departments])
         self.roles.choices = choices(roles)
+        self.timezone.choices = choices(timezone_choices(
+            gettext("Default (%(zone)s)", zone=default_timezone_name())))
 
 
 class UserCreateForm(_ProfileFields):
@@ -155,7 +163,12 @@ class DepartmentForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     parent = SelectField(_l("Parent department"), coerce=optional_int)
+    head = SelectField(_l("Head"), coerce=optional_int, validate_choice=True,
+                       description=_l("Decides the approval steps that ask for the "
+                                      "requester's department head."))
 
-    def set_choices(self, departments: list[tuple[int, str]]) -> None:
+    def set_choices(self, departments: list[tuple[int, str]],
+                    users: list[tuple[int, str]] | None = None) -> None:
         """Fill the parent choices (the caller leaves out the department's own subtree)."""
         self.parent.choices = choices([("", _l("(top level)")), *departments])
+        self.head.choices = choices([("", _l("(no head)")), *(users or [])])

@@ -21,6 +21,9 @@ class Department(TimestampMixin, Model):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_department.id", ondelete="RESTRICT"), index=True)
     path: Mapped[str] = mapped_column(String(500), default="/", index=True)
+    # who decides "department head" approval steps (approvals/service.py)
+    head_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL", use_alter=True), index=True)
 
 
 class Permission(TimestampMixin, Model):

@@ -16,6 +16,7 @@ from sqlalchemy import false, inspect, or_, select
 
 from ..db import get_session
 from .models import SCOPES, Department, RoleScope, UserRole
+from .system import in_system_context
 
 DEFAULT_KIND = "*"
 _RANK = {name: rank for rank, name in enumerate(SCOPES)}  # own < department < all
@@ -128,10 +129,13 @@ def scope_condition(model: type, user: Any) -> Any | None:
     """The WHERE condition limiting ``model`` to ``user``'s scope; None when unrestricted.
 
     ``user`` is a user object or id (None: the signed-in user). Without a user (anonymous,
-    or outside a request with no user given) the condition matches nothing.
+    or outside a request with no user given) the condition matches nothing, except inside
+    ``system_context``, where no user means every row.
     """
     spec = data_scope_of(model)
     if spec is None:
+        return None
+    if user is None and in_system_context():  # deliberately across scopes, and logged
         return None
     user = _resolve_user(user)
     if user is None or not getattr(user, "is_active", False):

@@ -45,6 +45,10 @@ KERNEL_PERMISSIONS = [
     # ... or every entry: no default role but the administrator's ("*") holds it.
     PermissionSpec("core.audit.view_all", N_("View the whole operation log"), GROUP),
     PermissionSpec("core.token.manage", N_("Create own API tokens"), GROUP),
+    PermissionSpec("core.approvals.decide", N_("Decide approvals and withdraw own requests"),
+                   GROUP),
+    PermissionSpec("core.approvals.view_all", N_("View every approval"), GROUP),
+    PermissionSpec("core.approvals.manage", N_("Manage approval definitions"), GROUP),
 ]
 
 KERNEL_ROLES = [
@@ -60,6 +64,10 @@ KERNEL_ROLES = [
              "Plans and evaluates campaigns."),
     RoleSpec("viewer", "Viewer", ("core.job.view",), {"*": "department"}, "Reads, never writes."),
 ]
+# Everyone who works takes part in approvals; a viewer reads, never decides.
+KERNEL_ROLES += [RoleSpec(name, label, ("core.approvals.decide",)) for name, label in (
+    ("manager", "Manager"), ("sales", "Sales rep"), ("service", "Service agent"),
+    ("marketing", "Marketer"))]
 
 
 @dataclass

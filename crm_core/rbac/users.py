@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..auth.models import User
 from ..auth.service import create_user, set_password
 from ..auth.sessions import revoke_user_sessions
+from ..auth.timezones import clean_timezone
 from ..errors import DomainError
 from .departments import get_department
 from .service import FieldError, assign_roles
@@ -101,13 +102,15 @@ def _assign(session: Session, user: User, roles: Iterable[str]) -> None:
 def create_account(session: Session, username: str, password: str, *,
                    display_name: str = "", email: str | None = None,
                    department_id: int | None = None, roles: Iterable[str] = (),
-                   superuser: bool = False) -> User:
+                   superuser: bool = False, timezone: str | None = None) -> User:
     """Add a user with roles and a department; the password must pass the password policy.
 
-    Raises ``FieldError`` naming the field at fault (``username``, ``password``, ``email``,
-    ``department``, ``roles``).
+    ``timezone`` is an IANA name, or None/"" for ``CRM_DEFAULT_TIMEZONE``. Raises
+    ``FieldError`` naming the field at fault (``username``, ``password``, ``email``,
+    ``department``, ``roles``, ``timezone``).
     """
     display_name, email = _clean_profile(display_name, email)
+    zone = clean_timezone(timezone)
     _check_department(session, department_id)
     username = (username or "").strip()
     if not username:
@@ -123,6 +126,7 @@ def create_account(session: Session, username: str, password: str, *,
         raise FieldError("password", str(exc)) from exc
     user.email = email
     user.department_id = department_id
+    user.timezone = zone
     _assign(session, user, roles)
     session.flush()
     return user
@@ -136,10 +140,16 @@ def _last_active_superuser(session: Session, user: User) -> bool:
 
 def update_account(session: Session, user_id: int, *, display_name: str,
                    email: str | None, department_id: int | None, roles: Iterable[str],
-                   active: bool, acting_user_id: int | None = None) -> User:
-    """Change a user's profile, department, roles and whether they may sign in."""
+                   active: bool, acting_user_id: int | None = None,
+                   timezone: str | None | object = ...) -> User:
+    """Change a user's profile, department, roles and whether they may sign in.
+
+    ``timezone``: an IANA name, None/"" for the default; left as it is when not given.
+    """
     user = get_user(session, user_id)
     display_name, email = _clean_profile(display_name, email)
+    if timezone is not ...:
+        user.timezone = clean_timezone(timezone)
     _check_department(session, department_id)
     if user.is_active and not active:
         _check_may_disable(session, user, acting_user_id, field="active")

@@ -127,7 +127,8 @@ def user_create():  # type: ignore[no-untyped-def]
         user = _commit(session, form, lambda: user_service.create_account(
             session, form.username.data, form.password.data,
             display_name=form.display_name.data, email=form.email.data,
-            department_id=form.department.data, roles=form.roles.data or []))
+            department_id=form.department.data, roles=form.roles.data or [],
+            timezone=form.timezone.data))
         if user is not _REFUSED:
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("core_admin.users"))
@@ -143,13 +144,14 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
     form = UserEditForm(data=None if request.method == "POST" else {
         "display_name": user.display_name, "email": user.email,
         "department": user.department_id, "active": user.is_active,
-        "roles": role_service.user_role_names(session, user.id)})
+        "roles": role_service.user_role_names(session, user.id), "timezone": user.timezone or ""})
     form.set_choices(department_service.department_choices(session), _role_choices(session))
     if form.validate_on_submit():
         saved = _commit(session, form, lambda: user_service.update_account(
             session, user.id, display_name=form.display_name.data, email=form.email.data,
             department_id=form.department.data, roles=form.roles.data or [],
-            active=form.active.data, acting_user_id=current_user.id))
+            active=form.active.data, acting_user_id=current_user.id,
+            timezone=form.timezone.data))
         if saved is not _REFUSED:
             flash(_("User %(name)s saved.", name=user.username), "success")
             return redirect(url_for("core_admin.users"))
@@ -316,12 +318,14 @@ def department_create():  # type: ignore[no-untyped-def]
     """Add a department, under a parent or at the top."""
     session = get_session()
     form = DepartmentForm()
-    form.set_choices(department_service.department_choices(session))
+    form.set_choices(department_service.department_choices(session),
+                     department_service.head_choices(session))
     if request.method == "GET" and request.args.get("parent", "").isdigit():
         form.parent.data = int(request.args["parent"])
     if form.validate_on_submit():
-        department = _commit(session, form, lambda: department_service.create_department(
-            session, form.name.data, form.parent.data))
+        department = _commit(session, form, lambda: department_service.set_department_head(
+            session, department_service.create_department(
+                session, form.name.data, form.parent.data).id, form.head.data))
         if department is not _REFUSED:
             flash(_("Department %(name)s created.", name=department.name), "success")
             return redirect(url_for("core_admin.departments"))
@@ -335,11 +339,13 @@ def department_edit(department_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     department = _or_404(department_service.get_department, session, department_id)
     form = DepartmentForm(data=None if request.method == "POST" else {
-        "name": department.name, "parent": department.parent_id})
-    form.set_choices(department_service.department_choices(session, department))
+        "name": department.name, "parent": department.parent_id, "head": department.head_id})
+    form.set_choices(department_service.department_choices(session, department),
+                     department_service.head_choices(session))
     if form.validate_on_submit():
-        saved = _commit(session, form, lambda: department_service.update_department(
-            session, department.id, form.name.data, form.parent.data))
+        saved = _commit(session, form, lambda: (department_service.update_department(
+            session, department.id, form.name.data, form.parent.data),
+            department_service.set_department_head(session, department.id, form.head.data)))
         if saved is not _REFUSED:
             flash(_("Department %(name)s saved.", name=department.name), "success")
             return redirect(url_for("core_admin.departments"))

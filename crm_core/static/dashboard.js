@@ -209,6 +209,12 @@
       })
       .then(function (widget) {
         var kind = widget.kind || el.dataset.kind;
+        var card = el.closest ? el.closest(".crm-widget") : null;
+        var caption = card ? card.querySelector(".crm-widget-caption") : null;
+        if (caption && widget.caption) {  // "as of 09:20", already in the reader's language
+          caption.textContent = String(widget.caption);
+          caption.hidden = false;
+        }
         var data = widget.data !== undefined ? widget.data : widget;
         if (isEmpty(kind, data)) {
           state(el, "empty", (kind === "list" && data && data.empty) ? String(data.empty) : msg.empty);

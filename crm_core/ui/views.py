@@ -12,12 +12,14 @@ from ..api.endpoint import api_endpoint
 from ..api.schemas import WidgetOut
 from ..auth.permissions import require_permission, route_permission
 from . import errors, language, search_pages
+from .widget_captions import split_caption
 
 bp = Blueprint("core_ui", __name__)
 
 # The user menu's links to pages other parts of the kernel provide; a link whose page is
 # not there (or that the user may not open) is left out rather than breaking every page.
 USER_LINKS = (
+    ("core_account.preferences", _l("Preferences"), "sliders"),
     ("core_auth.change_password", _l("Change password"), "key"),
     ("core_api.tokens_page", _l("API tokens"), "braces-asterisk"),
 )
@@ -85,7 +87,7 @@ def home():  # type: ignore[no-untyped-def]
 
 @api_endpoint(bp, "/api/v1/widgets/<widget_id>", response=WidgetOut, tags=["dashboard"])
 def widget_data(widget_id: str) -> Any:
-    """A dashboard widget's data: ``{"id", "title", "kind", "data"}``.
+    """A dashboard widget's data: ``{"id", "title", "kind", "data", "caption", "as_of"}``.
 
     A widget the caller may not see answers 404, as if it did not exist.
     """
@@ -95,7 +97,9 @@ def widget_data(widget_id: str) -> Any:
     widget = entry[1]
     if widget.permission is not None and not current_user.has_permission(widget.permission):
         abort(404)
-    return {"id": widget.id, "title": widget.title, "kind": widget.kind, "data": widget.data()}
+    data, caption, as_of = split_caption(widget, widget.data())
+    return {"id": widget.id, "title": widget.title, "kind": widget.kind, "data": data,
+            "caption": caption, "as_of": as_of}
 
 
 bp.add_url_rule("/language", view_func=language.switch_language, methods=["POST"])

@@ -1,10 +1,11 @@
 """Inserting many already-clean customers fast (imports, demo data).
 
-One Core ``insert()`` executemany per table (customers, phones, emails, tags) on the
-session's connection, with ids taken from the database up front and codes assigned before the
-insert, so nothing is read back row by row. Rows written this way bypass the ORM unit of
-work: the operation log does not capture them one by one (callers record one event per batch)
-and no ``customer_created`` event is called (callers emit it when they need to).
+One driver-level executemany per table (customers, phones, emails, tags) on the session's
+connection, through the kernel's ``toolkit.bulk_write`` / ``insert_many``, with ids taken from
+the database up front and codes assigned before the insert, so nothing is read back row by
+row. Rows written this way bypass the ORM unit of work: instead of one log entry per row,
+``bulk_write`` writes one scoped entry per batch (and owner) naming the new customers' ids.
+No ``customer_created`` event is called (callers emit it when they need to).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import utcnow
+from crm_core.toolkit import analyze as analyze_tables
+from crm_core.toolkit import bulk_write, insert_many, utcnow
 
 from .models import Customer, CustomerEmail, CustomerPhone, CustomerTag
 from .names import name_key, pinyin, spell_name
@@ -118,7 +120,8 @@ def _search() -> Any:
 
 
 def insert_customers(session: Session, rows: list[dict[str, Any]], *,
-                     import_id: int | None = None, index: bool = True) -> list[int]:
+                     import_id: int | None = None, index: bool = True,
+                     event: str | None = "bulk_create") -> list[int]:
     """Insert already-clean customers fast; returns their ids in the order of ``rows``.
 
     Each dict holds Customer columns (anything left out gets the column's default) plus
@@ -164,13 +167,17 @@ def insert_customers(session: Session, rows: list[dict[str, Any]], *,
         for tag_id in dict.fromkeys(get("tag_ids") or ()):
             tags.append((customer_id, tag_id))
     _assign_codes(session, customers)
+    # one operation-log entry per batch (and owner) names the new customers; their phones,
+    # emails and tags go in unlogged: the customer's entry covers them
+    bulk_write(_TABLE, list(map(_AS_TUPLE, customers)), columns=_COLUMNS, event=event,
+               session=session, batch=max(len(customers), 1),
+               changes={"import_id": import_id} if import_id is not None else None)
     connection = session.connection()
-    _insert_many(connection, _TABLE, _COLUMNS, list(map(_AS_TUPLE, customers)))
-    _insert_many(connection, CustomerPhone.__table__, ("customer_id", "number", "position"),
-                 phones)
-    _insert_many(connection, CustomerEmail.__table__, ("customer_id", "email", "position"),
-                 emails)
-    _insert_many(connection, CustomerTag.__table__, ("customer_id", "tag_id"), tags)
+    insert_many(connection, CustomerPhone.__table__, ("customer_id", "number", "position"),
+                phones)
+    insert_many(connection, CustomerEmail.__table__, ("customer_id", "email", "position"),
+                emails)
+    insert_many(connection, CustomerTag.__table__, ("customer_id", "tag_id"), tags)
     if index:
         _index_new(session, customers, rows, spellings)
     return ids
@@ -191,51 +198,6 @@ def _index_new(session: Session, customers: list[dict[str, Any]],
         for values, row, syllables in zip(customers, rows, spellings, strict=True)])
 
 
-_PROCESSORS: dict[tuple[str, str], list[tuple[int, Any]]] = {}
-
-
-def _insert_many(connection: Any, table: Any, columns: Sequence[str],
-                 rows: list[tuple[Any, ...]]) -> None:
-    """One executemany of ``rows`` (tuples in the order of ``columns``) into ``table``,
-    straight through the driver: the Core statement's per-row parameter processing costs as
-    much as the database's insert itself. On SQLite each column's bind processor runs here
-    (dates become the text the ORM writes, without the "+00:00" sqlite3's own adapter would
-    add), once per distinct value: a batch shares its timestamps."""
-    if not rows:
-        return
-    names = ", ".join(columns)
-    if connection.dialect.name != "sqlite":
-        marks = ", ".join(["%s"] * len(columns))
-        connection.exec_driver_sql(
-            f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)  # noqa: S608
-        return
-    cache_key = (table.name, names)
-    if cache_key not in _PROCESSORS:
-        _PROCESSORS[cache_key] = [
-            (index, processor) for index, name in enumerate(columns)
-            if (processor := table.c[name].type.dialect_impl(connection.dialect)
-                .bind_processor(connection.dialect))]
-    processors = _PROCESSORS[cache_key]
-    if processors:
-        done: dict[Any, Any] = {}
-        processed = []
-        for cells in rows:
-            cells = list(cells)
-            for index, processor in processors:
-                value = cells[index]
-                if value is not None:
-                    key = (index, value)
-                    found = done.get(key)
-                    if found is None:
-                        found = done[key] = processor(value)
-                    cells[index] = found
-            processed.append(tuple(cells))
-        rows = processed
-    marks = ", ".join("?" * len(columns))
-    connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)  # noqa: S608
-
-
 # The tables a bulk load fills; the planner needs their new sizes afterwards.
 ANALYZED = ("customers_customer", "customers_customer_phone", "customers_customer_email",
             "customers_customer_tag", "customers_contact")
@@ -249,18 +211,9 @@ def analyze(session: Session) -> None:
 
     On SQLite the statistics are sampled (``analysis_limit``), so this takes well under a
     second at a million customers. Runs in the caller's transaction; the caller commits.
+    The search documents exist on PostgreSQL only; ``toolkit.analyze`` skips them elsewhere.
     """
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA analysis_limit=2000")
-        for name in ANALYZED:
-            connection.exec_driver_sql(f"ANALYZE {name}")
-        connection.exec_driver_sql("PRAGMA analysis_limit=0")
-        return
-    names = [*ANALYZED]
-    if connection.scalar(text("SELECT to_regclass(:name)"), {"name": _SEARCH_DOC}):
-        names.append(_SEARCH_DOC)
-    connection.exec_driver_sql(f"ANALYZE {', '.join(names)}")
+    analyze_tables([*ANALYZED, _SEARCH_DOC], session=session)
 
 
 # SQLite settings of the connection that loads: a page cache big enough for the indexes the

@@ -180,8 +180,9 @@ def _months(today: dt.date) -> list[str]:
 
 def widget_data(session: Session, dimension: str, *, user: Any,
                 today: dt.date | None = None) -> dict[str, Any]:
-    """The dashboard data of one widget: ``{"labels", "values", "refreshed_at"}`` for
-    ``dimension`` in industry, region, band, type or month, within ``user``'s scope."""
+    """The dashboard data of one widget: ``{"labels", "values", "as_of"}`` for
+    ``dimension`` in industry, region, band, type or month, within ``user``'s scope;
+    ``as_of`` (when ``customers_stat`` was last refreshed) is the caption "as of 09:20"."""
     counts = stat_counts(session, dimension, user=user)
     if dimension == "industry":
         labels, values = _ranked(counts, TOP_INDUSTRIES, _("Not set"))
@@ -204,7 +205,7 @@ def widget_data(session: Session, dimension: str, *, user: Any,
         raise ValueError(f"no widget for dimension {dimension!r}")
     moment = last_refreshed(session)
     return {"labels": labels, "values": values,
-            "refreshed_at": moment.isoformat() if moment else None}
+            "as_of": moment.isoformat() if moment else None}
 
 
 def _widget(dimension: str) -> Any:

@@ -114,7 +114,9 @@ def add_contact_record(session: Session, customer_id: int, *, kind: str, content
 
 # ---------------------------------------------------------------------------- contact edits
 
+#: The fields ``update_contact`` accepts (``add_contact`` takes them as keywords).
 CONTACT_FIELDS = ("name", "title", "phones", "email", "is_primary")
+#: The fields ``update_contact_record`` accepts (``add_contact_record`` takes them as keywords).
 RECORD_FIELDS = ("kind", "content", "occurred_at", "contact_id", "next_follow_up")
 
 

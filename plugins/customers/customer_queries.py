@@ -28,6 +28,7 @@ __all__ = ["AMOUNT_FILTERS", "DATE_FILTERS", "FILTER_KEYS", "ID_FILTERS", "SORTS
            "TEXT_FILTERS", "CustomerNotFound", "check_filter", "check_filters",
            "filter_conditions", "get_customer", "list_customers", "load_customer"]
 
+#: The orders ``list_customers(sort=...)`` knows, each with the column it sorts by.
 SORTS = {"name": Customer.name, "created": Customer.created_at,
          "updated": Customer.updated_at, "amount": Customer.total_amount}
 ID_FILTERS = ("customer_type_id", "owner_id", "tag_id")
@@ -174,8 +175,9 @@ def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
 
 def list_customers(session: Session, *, user: Any = None, filters: Mapping[str, Any] | None
                    = None, sort: str = "updated", descending: bool = True, limit: int = 50,
-                   cursor: str | None = None) -> Page:
-    """One page of the customers ``user`` may see, by keyset on ``(sort, id)``.
+                   cursor: str | None = None, before: str | None = None) -> Page:
+    """One page of the customers ``user`` may see, by keyset on ``(sort, id)``: after
+    ``cursor`` (a page's ``next_cursor``) or before ``before`` (its ``prev_cursor``).
 
     ``sort`` is one of ``SORTS`` (name, created, updated, amount). ``filters`` may hold:
     customer_type_id, industry, province, city, kind, level, status, owner_id, tag_id,
@@ -191,4 +193,4 @@ def list_customers(session: Session, *, user: Any = None, filters: Mapping[str, 
     for condition in filter_conditions(filters):
         query = query.where(condition)
     return paginate(session, query, sort=SORTS[sort], descending=descending, limit=limit,
-                    cursor=cursor)
+                    cursor=cursor, before=before)

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import Model, plugin_config, utcnow
+from crm_core.toolkit import Model, analyze, plugin_config, utcnow
 
 from . import bulk
 from . import search as search_index
@@ -253,10 +253,9 @@ def fill(session: Session, customers: int, *, seed: int = DEFAULT_SEED,
 def _analyze(session: Session) -> None:
     """Refresh the planner's statistics after the bulk load: every customer table and, on
     PostgreSQL, the search documents (``bulk.analyze``; without them PostgreSQL planned
-    searches that took seconds), plus a full ``ANALYZE customers_customer`` on SQLite."""
+    searches that took seconds), plus every row of ``customers_customer`` (not a sample)."""
     bulk.analyze(session)
-    if session.connection().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("ANALYZE customers_customer")
+    analyze(["customers_customer"], session=session, sample_rows=None)
     session.commit()
 
 

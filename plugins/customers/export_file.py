@@ -1,10 +1,11 @@
 """The customers export file: what it holds and how it is written in constant memory.
 
 ``write_export`` writes the customers a user may see, within their data scope and filters, to
-CSV (UTF-8 with BOM, formulas neutralised) or XLSX through ``export_writers``: the columns
-``HEADERS``, in the current locale, read by keyset on ``id`` in batches of ``BATCH`` rows
-(never all at once) with the database formatting the values, and each batch's phones, emails
-and tags looked up in one query each. ``exporting`` runs it as a job or a command.
+CSV (UTF-8 with BOM, formulas neutralised) or XLSX through the kernel's
+``toolkit.write_table``: the columns ``HEADERS``, in the current locale, read by keyset on
+``id`` in batches of ``BATCH`` rows (never all at once) with the database formatting the
+values, and each batch's phones, emails and tags looked up in one query each. ``exporting``
+runs it as a job or a command.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import DomainError, scoped, user_names
+from crm_core.toolkit import DomainError, scoped, user_names, write_table
 
 from . import services
-from .export_writers import FORMATS, open_writer, readable_phone
+from .export_writers import FORMATS, readable_phone
 from .models import Customer, CustomerEmail, CustomerPhone, CustomerTag, CustomerType, Tag
 from .segments import filters_from_json, filters_to_json
 
@@ -252,15 +253,10 @@ def write_export(session: Session, path: Path, *, fmt: str = "csv", user: Any = 
     types = {row.id: row.name for row in session.execute(
         select(CustomerType.id, CustomerType.name))}
     owners: dict[int, str] = {}
-    writer = open_writer(fmt, path, _("Customers"), number_columns=[_AMOUNT_COLUMN])
-    written = 0
-    try:
-        writer.write([_(header) for header in HEADERS])
-        for batch in _batches(session, query, ids):
-            writer.write_rows(_rows(session, batch, types, owners))
-            written += len(batch)
-            if progress is not None:
-                progress(written, max(total, written))
-    finally:
-        writer.close()
-    return written
+    # the kernel's constant-memory writer: a BOM for CSV, formulas neutralised, amounts typed
+    return write_table(path, fmt, [_(header) for header in HEADERS],
+                       (_rows(session, batch, types, owners)
+                        for batch in _batches(session, query, ids)),
+                       sheet_title=_("Customers"), number_columns=[_AMOUNT_COLUMN],
+                       progress=None if progress is None
+                       else lambda written: progress(written, max(total, written)))

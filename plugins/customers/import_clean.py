@@ -69,8 +69,13 @@ class RowCleaner:
     """Checks and normalises rows for a mapping (one field name, or "", per column)."""
 
     def __init__(self, session: Session, headers: list[str], fields: list[str], *,
-                 owner_id: int | None = None) -> None:
+                 owner_id: int | None = None, create_missing: bool = False,
+                 dry_run: bool = False) -> None:
         self.session, self.headers, self.fields = session, headers, fields
+        # A customer type or tag named in the file that does not exist is created (the run)
+        # or noted as one that would be (the check: ``new``, by kind, name by folded name).
+        self.create_missing, self.dry_run = create_missing, dry_run
+        self.new: dict[str, dict[str, str]] = {"customer_type": {}, "tags": {}}
         # With each plain text field's length limit: those cells need no more than a check.
         self._mapped = [(index, header, name, _TABLE.c[name].type.length if name in _TEXT
                          else 0)
@@ -108,9 +113,32 @@ class RowCleaner:
     def _type_id(self, name: str) -> int:
         found = self._type_id_map().get(name.casefold())
         if found is None:
-            raise FieldError("customer_type", _("There is no customer type named %(name)s.",
-                                                name=name))
+            if not self.create_missing:
+                raise FieldError("customer_type", _("There is no customer type named "
+                                                    "%(name)s.", name=name))
+            found = self._create("customer_type", name, self._type_id_map())
         return found
+
+    def _create(self, kind: str, name: str, known: dict[str, int]) -> int:
+        """Create the missing type or tag ``name`` (in a check: note it, and give it a
+        stand-in id); its id is remembered for the rows after."""
+        if self.dry_run:
+            self.new[kind].setdefault(name.casefold(), name)
+            known[name.casefold()] = -len(known) - 1
+            return known[name.casefold()]
+        from crm_core.toolkit import DomainError
+
+        from .services import create_customer_type, create_tag
+
+        try:
+            with self.session.begin_nested():
+                made = create_customer_type(self.session, name) if kind == "customer_type" \
+                    else create_tag(self.session, name)
+        except DomainError as exc:
+            raise FieldError(kind, str(exc)) from None
+        self.new[kind].setdefault(name.casefold(), name)
+        known[name.casefold()] = made.id
+        return made.id
 
     def _tag_ids(self, text: str) -> list[int]:
         tags = self._tag_map()
@@ -119,8 +147,10 @@ class RowCleaner:
             if not name:
                 continue
             if name.casefold() not in tags:
-                raise FieldError("tags", _("There is no tag named %(name)s; add it first.",
-                                           name=name))
+                if not self.create_missing:
+                    raise FieldError("tags", _("There is no tag named %(name)s; add it "
+                                               "first.", name=name))
+                self._create("tags", name, tags)
             ids.append(tags[name.casefold()])
         return list(dict.fromkeys(ids))
 

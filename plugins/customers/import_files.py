@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from crm_core.toolkit import (
+    ImportField,
     Limits,
     Row,
     Table,
@@ -27,8 +27,10 @@ from crm_core.toolkit import (
     cell_text,
     detect_encoding,
     file_kind,
+    header_lookup,
     unneutralise_row,
 )
+from crm_core.toolkit import guess_mapping as _kernel_guess
 from crm_core.toolkit import open_table as _open_table
 
 __all__ = ["FIELDS", "HEADER_CHARS", "MULTI_FIELDS", "ImportFileError", "Row", "TableFile",
@@ -73,20 +75,16 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "tags": ("标签", "tags", "tag", "labels"),
     "notes": ("备注", "说明", "notes", "note", "remark", "remarks", "comment", "comments"),
 }
-_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
-
-
-def _fold(text: str) -> str:
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
-
-
-_LOOKUP = {_fold(spelling): field for field, spellings in _SYNONYMS.items()
-           for spelling in spellings}
+# The customer fields as the kernel's import machinery declares fields: the kernel guesses
+# the mapping (``toolkit.guess_mapping``) from these aliases, folded as it folds headers.
+IMPORT_FIELDS = [ImportField(name, label, aliases=_SYNONYMS[name],
+                             multiple=name in MULTI_FIELDS) for name, label in FIELDS.items()]
+_LOOKUP = header_lookup(IMPORT_FIELDS, labels=False)
 
 
 def guess_field(header: str) -> str:
     """The customer field a column header names ("客户名称" gives "name"), or ""."""
-    return _LOOKUP.get(_fold(header or ""), "")
+    return _kernel_guess([header or ""], IMPORT_FIELDS, lookup=_LOOKUP)[0]
 
 
 def guess_mapping(headers: list[str], saved: dict[str, str] | None = None) -> list[str]:
@@ -94,15 +92,7 @@ def guess_mapping(headers: list[str], saved: dict[str, str] | None = None) -> li
 
     A single-value field guessed for two columns keeps the first one only.
     """
-    fields: list[str] = []
-    used: set[str] = set()
-    for header in headers:
-        field = (saved or {}).get(header, guess_field(header))
-        if field not in FIELDS or (field in used and field not in MULTI_FIELDS):
-            field = ""
-        used.add(field)
-        fields.append(field)
-    return fields
+    return _kernel_guess(headers, IMPORT_FIELDS, saved, lookup=_LOOKUP)
 
 
 # The kernel's reader (toolkit.open_table) does the reading; the old names stay for callers.

@@ -137,13 +137,18 @@ def _step(job: JobHandle, session: Any, imp: CustomerImport, step: str,
 @click.option("--all-or-nothing", is_flag=True, help="Write nothing when any row is bad.")
 @click.option("--mapping", "template", default=None, metavar="TEMPLATE_NAME",
               help="Map the columns with this saved import template.")
+@click.option("--no-create-missing", is_flag=True,
+              help="A customer type or tag that does not exist makes the row bad (default: "
+                   "it is created).")
 @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON counts.")
 def import_command(file: Path, mode: str, key: str | None, all_or_nothing: bool,
-                   template: str | None, dry_run: bool, as_json: bool) -> None:
+                   template: str | None, no_create_missing: bool, dry_run: bool,
+                   as_json: bool) -> None:
     """Import customers from a CSV or XLSX FILE (headers in Chinese or English)."""
     try:
-        failed = _import_from_cli(file, mode, key, all_or_nothing, template, dry_run, as_json)
+        failed = _import_from_cli(file, mode, key, all_or_nothing, template, dry_run, as_json,
+                                  not no_create_missing)
     except DomainError as exc:  # a bad file or bad usage: exit 2, as the kernel's commands do
         db.session.rollback()
         click.echo(f"crm: error: {exc}", err=True)
@@ -153,7 +158,8 @@ def import_command(file: Path, mode: str, key: str | None, all_or_nothing: bool,
 
 
 def _import_from_cli(file: Path, mode: str, key: str | None, all_or_nothing: bool,
-                     template: str | None, dry_run: bool, as_json: bool) -> int:
+                     template: str | None, dry_run: bool, as_json: bool,
+                     create_missing: bool = True) -> int:
     session = db.session
     if key is None and mode != "insert":
         key = "code"
@@ -161,6 +167,7 @@ def _import_from_cli(file: Path, mode: str, key: str | None, all_or_nothing: boo
     imp = create_import(session, file.resolve(), file.name, user_id=None, copy=False,
                         template=saved)
     imp.mode, imp.key, imp.all_or_nothing = mode, key, all_or_nothing
+    imp.mapping = {**imp.mapping, "create_missing": create_missing}
     try:
         check_settings(imp.mapping["fields"], mode, key)
     except DomainError as exc:
@@ -179,6 +186,12 @@ def _import_from_cli(file: Path, mode: str, key: str | None, all_or_nothing: boo
     verb = _("would be created") if dry_run else _("created")
     click.echo(f"{counts.total} rows: {counts.created} {verb}, {counts.updated} updated, "
                f"{counts.skipped} skipped, {counts.failed} failed")
+    for kind, new in counts.new_values.items():
+        names = ", ".join(new["names"]) + (", …" if new["count"] > len(new["names"]) else "")
+        click.echo(_("%(count)d new tags will be created: %(names)s", count=new["count"],
+                     names=names) if kind == "tags" else
+                   _("%(count)d new customer types will be created: %(names)s",
+                     count=new["count"], names=names))
     if counts.error_report:
         click.echo(_("Bad rows: %(path)s", path=counts.error_report))
     if as_json:

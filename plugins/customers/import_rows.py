@@ -5,22 +5,21 @@ database with one ``WHERE key IN (...)`` query per key, decides per row (create,
 fail) and, unless it is a dry run, writes: new customers through ``bulk.insert_customers``,
 updates through ``import_write``. A key held by a customer outside the importer's data scope
 makes the row fail with a message that names neither that customer nor its values.
-``SeenKeys`` remembers the keys of earlier rows on disk (a scratch SQLite file), so the dry
-run can name a duplicate of an earlier row without holding a million keys in memory.
+The kernel's ``SeenKeys`` (re-exported here) remembers the keys of earlier rows on disk (a
+scratch SQLite file), so the dry run can name a duplicate of an earlier row without holding a
+million keys in memory.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import hooks, scoped
+from crm_core.toolkit import SeenKeys, hooks, scoped
 
 from . import bulk
 from .events import emit
@@ -31,43 +30,6 @@ from .models import Customer, CustomerEmail, CustomerPhone
 __all__ = ["BatchOutcome", "BatchWriter", "SeenKeys"]
 
 _TABLE = Customer.__table__
-
-
-class SeenKeys:
-    """The keys of rows already checked, in a scratch SQLite file (flat memory at any size).
-
-    ``earlier(kind, values)`` names the first row that had each value; ``add`` records rows.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("CREATE TABLE IF NOT EXISTS seen (kind TEXT, value TEXT, row INTEGER, "
-                        "PRIMARY KEY (kind, value)) WITHOUT ROWID")
-
-    def earlier(self, kind: str, values: Iterable[str]) -> dict[str, int]:
-        """For each of ``values`` already seen: the row number where it was first seen."""
-        wanted = list(dict.fromkeys(values))
-        found: dict[str, int] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(self.db.execute(
-                f"SELECT value, row FROM seen WHERE kind = ? AND value IN ({marks})",  # noqa: S608
-                [kind, *chunk]))
-        return found
-
-    def add(self, kind: str, pairs: Iterable[tuple[str, int]]) -> None:
-        """Remember ``(value, row number)`` pairs; the first row of a value wins."""
-        self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)",
-                            ((kind, value, number) for value, number in pairs))
-
-    def close(self) -> None:
-        """Close and delete the scratch file."""
-        self.db.close()
-        self.path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -148,7 +110,8 @@ class BatchWriter:
             outcome.created = bulk.insert_customers(self.session,
                                                     [{**row.defaults, **row.values}
                                                      for row in inserts],
-                                                    import_id=self.import_id)
+                                                    import_id=self.import_id,
+                                                    event="import_create")
             if _listened("customer_created"):
                 for customer_id in outcome.created:
                     emit("customer_created", self.session, customer_id=customer_id)

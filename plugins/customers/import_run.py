@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,8 @@ class ImportCounts:
     warnings: int = 0
     total: int = 0
     error_report: str | None = None
+    # customer types and tags the file names that do not exist (the check: would be created)
+    new_values: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` line."""
@@ -106,7 +108,9 @@ def _pass(session: Session, imp: CustomerImport, *, dry_run: bool, user_id: int 
     counts = ImportCounts()
     seen = SeenKeys(folder / "seen.sqlite") if dry_run else None
     with open_table(imp.stored_path, imp.filename, imp.encoding) as table:
-        cleaner = RowCleaner(session, table.headers, imp.mapping["fields"], owner_id=user_id)
+        cleaner = RowCleaner(session, table.headers, imp.mapping["fields"], owner_id=user_id,
+                             create_missing=imp.mapping.get("create_missing", True),
+                             dry_run=dry_run)
         writer = BatchWriter(session, mode=imp.mode, key=imp.key, import_id=imp.id,
                              user_id=user_id, dry_run=dry_run, seen=seen)
         reports = _Reports(folder, table.headers)
@@ -141,6 +145,8 @@ def _pass(session: Session, imp: CustomerImport, *, dry_run: bool, user_id: int 
             if seen is not None:
                 seen.close()
     counts.error_report = str(reports.errors_path) if counts.failed else None
+    counts.new_values = {kind: {"count": len(names), "names": list(names.values())[:20]}
+                         for kind, names in cleaner.new.items() if names and dry_run}
     return counts
 
 
@@ -214,6 +220,9 @@ def _finish(session: Session, import_id: int, counts: ImportCounts, status: str,
         counts.error_report
     imp.message = message or (_("%(warnings)d rows look like duplicates.",
                                 warnings=counts.warnings) if counts.warnings else "")
+    if status == "checked" or "new_values" in imp.mapping:
+        imp.mapping = {**imp.mapping, "new_values": counts.new_values if status == "checked"
+                       else {}}
     imp.finished_at = utcnow()
     session.commit()
     return counts

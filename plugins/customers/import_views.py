@@ -64,6 +64,8 @@ class SettingsForm(FlaskForm):
     key = SelectField(_l("Key that finds an existing customer"),
                       choices=list(KEY_LABELS.items()), default="")
     all_or_nothing = BooleanField(_l("All or nothing: import nothing if any row is bad"))
+    create_missing = BooleanField(_l("Create the customer types and tags the file names "
+                                     "that do not exist yet"), default=True)
     template_name = StringField(_l("Save this mapping as a template named"),
                                 validators=[Optional(), Length(max=100)])
 
@@ -80,7 +82,8 @@ def _settings_form(imp: CustomerImport) -> SettingsForm:
                                                          choices=choices,
                                                          default=fields[index]))
     return MappingForm(data={"mode": imp.mode, "key": imp.key or "",
-                             "all_or_nothing": imp.all_or_nothing}
+                             "all_or_nothing": imp.all_or_nothing,
+                             "create_missing": imp.mapping.get("create_missing", True)}
                        if request.method == "GET" else None)
 
 
@@ -175,7 +178,8 @@ def import_detail(import_id: int):  # type: ignore[no-untyped-def]
         except DomainError as exc:
             errors.append(str(exc))
         if not errors:
-            imp.mapping = {**imp.mapping, "fields": fields}
+            imp.mapping = {**imp.mapping, "fields": fields,
+                           "create_missing": bool(form.create_missing.data)}
             imp.mode, imp.key, imp.all_or_nothing = form.mode.data, key, form.all_or_nothing.data
             if request.form.get("action") == "save_template":
                 try:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import utcnow
+from crm_core.toolkit import bulk_write, utcnow
 
 from .events import emit
 from .models import Customer, CustomerEmail, CustomerPhone, CustomerTag, ImportChange
@@ -79,28 +79,33 @@ def apply_updates(session: Session, targets: list[tuple[int, dict[str, Any]]], *
     if not targets:
         return []
     current = current_values(session, [customer_id for customer_id, _values in targets])
-    changed_ids: list[int] = []
+    changed: list[tuple[int, dict[str, Any]]] = []
+    rows: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     connection = session.connection()
     now = utcnow()
     for customer_id, values in targets:
         old, new = diff_values(current[customer_id], values)
         if not new:
             continue
-        changed_ids.append(customer_id)
+        changed.append((customer_id, new))
         if dry_run:
             continue
-        columns = {key: value for key, value in new.items() if key not in _CHILDREN}
-        connection.execute(update(_TABLE).where(_TABLE.c.id == customer_id)
-                           .values(**columns, updated_at=now))
+        rows.append({"id": customer_id, "updated_at": now,
+                     **{key: value for key, value in new.items() if key not in _CHILDREN}})
         _replace_children(connection, customer_id, new)
-        connection.execute(insert(ImportChange.__table__).values(
-            import_id=import_id, customer_id=customer_id,
-            old_values={"old": old, "new": _comparable(new)}))
+        changes.append({"import_id": import_id, "customer_id": customer_id,
+                        "old_values": {"old": old, "new": _comparable(new)}})
+    if rows:  # one executemany per set of changed columns, one log entry per owner
+        bulk_write(_TABLE, rows, event="import_update", session=session, update_rows=True,
+                   changes={"import_id": import_id} if import_id is not None else None)
+        connection.execute(insert(ImportChange.__table__), changes)
         if listened("customer_updated"):
-            changed = sorted(key for key in new if key not in ("name_key", "pinyin_key"))
-            emit("customer_updated", session, customer_id=customer_id,
-                 changed=["tags" if key == "tag_ids" else key for key in changed])
-    return changed_ids
+            for customer_id, new in changed:
+                names = sorted(key for key in new if key not in ("name_key", "pinyin_key"))
+                emit("customer_updated", session, customer_id=customer_id,
+                     changed=["tags" if key == "tag_ids" else key for key in names])
+    return [customer_id for customer_id, _new in changed]
 
 
 def _comparable(values: dict[str, Any]) -> dict[str, Any]:

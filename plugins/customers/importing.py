@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from crm_core.toolkit import MenuItem, TaskSpec
+from crm_core.toolkit import import_command as kernel_import_command
 
 from .import_jobs import TASK, import_command, import_customers_task, start_import_job
 from .import_run import BATCH, ImportCounts, run_import
@@ -28,6 +29,7 @@ from .import_settings import (
     read_header,
     save_template,
 )
+from .import_specs import TAG_SPEC
 from .import_undo import UndoResult, undo_import
 
 __all__ = ["BATCH", "IMPORT_PERMISSION", "TASK", "ImportCounts", "UndoResult", "check_settings",
@@ -48,8 +50,9 @@ def celery_tasks() -> list[TaskSpec]:
 
 
 def cli_commands() -> list[Any]:
-    """``crm customers import``."""
-    return [import_command]
+    """``crm customers import`` and ``crm customers import-tags`` (the kernel's generic
+    import of the ``customers.tag`` spec)."""
+    return [import_command, kernel_import_command(TAG_SPEC, name="import-tags")]
 
 
 from . import import_views  # noqa: E402,F401 - the wizard's routes go on the shared blueprint

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-from crm_core.toolkit import Permission, PluginInfo, RoleSpec, hookimpl
+from crm_core.toolkit import AttachmentKind, Permission, PluginInfo, RoleSpec, hookimpl
 
 
 def N_(message: str) -> str:
@@ -84,6 +84,14 @@ def crm_models() -> list[type]:
 
 
 @hookimpl
+def crm_attachment_kinds() -> list[AttachmentKind]:
+    from .models import Customer
+
+    return [AttachmentKind("customers.customer", Customer, CUSTOMER_VIEW,
+                           "customers.customer.edit", label=N_("Customer"))]
+
+
+@hookimpl
 def crm_permissions() -> list[Permission]:
     return [
         *CUSTOMER_PERMISSIONS,
@@ -143,6 +151,13 @@ def crm_cli_commands() -> list[Any]:
     for command in _gather("cli_commands"):
         customers.add_command(command)
     return [customers]
+
+
+@hookimpl
+def crm_import_specs() -> list[Any]:
+    from .import_specs import import_specs
+
+    return import_specs()
 
 
 @hookimpl

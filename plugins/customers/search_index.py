@@ -20,6 +20,8 @@ from sqlalchemy import Text, column, func, select, table, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from crm_core.toolkit import analyze
+
 from .models import Customer
 from .names import pinyin_syllables
 
@@ -216,9 +218,8 @@ def rebuild_index(session: Session, batch: int = BATCH,
             session.execute(text(f"DELETE FROM {table_name} WHERE rowid NOT IN "
                                  "(SELECT id FROM customers_customer)"))
             session.execute(text(f"INSERT INTO {table_name} ({table_name}) VALUES ('optimize')"))
-        # Without statistics SQLite reads "deleted_at IS NULL" through its index (a scan).
-        session.execute(text("ANALYZE"))
-    else:
-        session.execute(text(f"ANALYZE customers_customer, {DOC}"))
+    # Without statistics SQLite reads "deleted_at IS NULL" through its index (a scan); the
+    # search documents are PostgreSQL's (skipped on SQLite).
+    analyze(["customers_customer", DOC], session=session)
     session.commit()
     return done

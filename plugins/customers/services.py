@@ -62,6 +62,10 @@ from .validation import FieldError
 __all__ = [
     "CONTACT_FIELDS",
     "CUSTOMER_FIELDS",
+    "CUSTOMER_TABLE",
+    "CUSTOMER_ID",
+    "CONTACT_TABLE",
+    "CONTACT_ID",
     "CustomerNotFound",
     "NotYourRecord",
     "RECORD_FIELDS",
@@ -95,6 +99,18 @@ __all__ = [
 ]
 
 TYPE_DESCRIPTION_MAX = 1000
+
+# Tables other plugins may point a foreign key at (docs/plugins.md, "Foreign keys to another
+# plugin's tables"); the names never change without a major version.
+CUSTOMER_TABLE = "customers_customer"
+"""The customers table, for another plugin's migrations and ``ForeignKey``s."""
+CUSTOMER_ID = "customers_customer.id"
+"""``ForeignKey(CUSTOMER_ID, ondelete="CASCADE" | "SET NULL")``: a customer's key column.
+The trash keeps the row; a customer is deleted for good only after ``customer_purged``."""
+CONTACT_TABLE = "customers_contact"
+"""The contacts table (a customer's people)."""
+CONTACT_ID = "customers_contact.id"
+"""A contact's key column, for ``ForeignKey(CONTACT_ID, ondelete="SET NULL")``."""
 
 # ---------------------------------------------------------------------------- customers
 

@@ -25,7 +25,6 @@ from crm_core.toolkit import (
     DomainError,
     MenuItem,
     db,
-    encode_cursor,
     require_permission,
     start_job,
     user_names,
@@ -150,12 +149,6 @@ def _qs_args(qs: str) -> MultiDict:
     return MultiDict(parse_qsl(qs or "", keep_blank_values=False))
 
 
-def page_cursor(customer: Customer, sort: str) -> str:
-    """The keyset cursor of ``customer`` under ``sort``, as ``list_customers`` reads it: the
-    "previous" link starts from the first row of a page, which the kernel does not return."""
-    return encode_cursor([getattr(customer, services.SORTS[sort].key), customer.id])
-
-
 # ---------------------------------------------------------------------------- the list
 
 
@@ -197,27 +190,13 @@ def list_page():  # type: ignore[no-untyped-def]
 def _keyset_page(filters: dict[str, Any], sort: str, descending: bool, size: int
                  ) -> tuple[list[Customer], str | None, str | None]:
     """One page after ``?cursor=`` (or, for ``?before=``, the page before it) and the
-    cursors of the previous and next pages."""
-    before, cursor = request.args.get("before"), request.args.get("cursor")
-    try:
-        if before:
-            page = services.list_customers(db.session, user=current_user, filters=filters,
-                                           sort=sort, descending=not descending, limit=size,
-                                           cursor=before)
-            rows = list(reversed(page.items))
-            more_before = page.next_cursor is not None
-            return (rows, page_cursor(rows[0], sort) if rows and more_before else None,
-                    page_cursor(rows[-1], sort) if rows else None)
-        page = services.list_customers(db.session, user=current_user, filters=filters,
-                                       sort=sort, descending=descending, limit=size,
-                                       cursor=cursor or None)
-    except ValidationError:
-        flash(_("That page link is out of date; showing the first page."), "warning")
-        page = services.list_customers(db.session, user=current_user, filters=filters,
-                                       sort=sort, descending=descending, limit=size)
-        cursor = None
-    rows = list(page.items)
-    return (rows, page_cursor(rows[0], sort) if cursor and rows else None, page.next_cursor)
+    cursors of the previous and next pages. A bad link raises the kernel's ``PageError``,
+    which brings the browser back to the first page with a notice."""
+    page = services.list_customers(db.session, user=current_user, filters=filters, sort=sort,
+                                   descending=descending, limit=size,
+                                   cursor=request.args.get("cursor") or None,
+                                   before=request.args.get("before") or None)
+    return list(page.items), page.prev_cursor, page.next_cursor
 
 
 # ---------------------------------------------------------------------------- bulk actions

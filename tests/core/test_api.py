@@ -144,7 +144,10 @@ def test_a_token_made_on_the_command_line_reaches_me(kernel_app):
     response = kernel_app.test_client().get("/api/v1/me", headers=bearer(token))
     assert response.status_code == 200
     assert response.get_json() == {"username": "sam", "roles": ["sales"],
-                                   "permissions": ["core.job.view", "core.token.manage"]}
+                                   "permissions": ["core.approvals.decide",
+                                                   "core.attachment.edit",
+                                                   "core.attachment.view", "core.job.view",
+                                                   "core.token.manage"]}
 
 
 def test_a_superuser_is_listed_with_every_permission(kernel_app):
@@ -466,7 +469,8 @@ def test_openapi_document_is_valid_and_covers_every_api_route(crm_make_app):
     assert me["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/MeOut"}
     listing = document["paths"]["/api/v1/tokens"]["get"]
-    assert {parameter["name"] for parameter in listing["parameters"]} == {"limit", "cursor"}
+    assert {parameter["name"] for parameter in listing["parameters"]} == {
+        "limit", "cursor", "before"}
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 

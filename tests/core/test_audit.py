@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, insert, select, text, update
@@ -410,7 +411,8 @@ def test_the_log_page_filters_by_user_model_record_action_and_date(crm_make_app)
     assert ids(f"model=core_user&record_id={ada_id}") == [e["id"] for e in ada_rows][::-1]
     assert ids(f"model=core_user&record_id={ada_id}&action=update") == [ada_rows[1]["id"]]
     assert ids("user=ada") == [entries(app, action="export")[0]["id"]]
-    today = dt.datetime.now(dt.UTC).date()
+    # the dates are days in the viewer's zone (CRM_DEFAULT_TIMEZONE: Asia/Shanghai)
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     assert len(ids(f"date_from={today}&date_to={today}&model=core_user")) == 3
     assert ids(f"date_from={today + dt.timedelta(days=1)}") == []
     assert ids(f"date_to={today - dt.timedelta(days=1)}") == []

@@ -30,7 +30,7 @@ HOOKY = '''
 
     @hookimpl
     def crm_menu_items():
-        return [MenuItem(id="hooky.child", label="Child notes", endpoint="example.notes",
+        return [MenuItem(id="hooky.child", label="Child notes", endpoint="example_notes.list",
                          parent="example.notes", order=1)]
 
     @hookimpl

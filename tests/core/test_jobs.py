@@ -81,7 +81,7 @@ def test_job_goes_queued_running_done_on_embedded_sqlite_broker(crm_app, crm_sta
     seen, finished = _run_export(crm_app, crm_start_worker)
     _assert_rising_to_done(seen, finished)
     lines = open(finished.result_file, encoding="utf-8-sig").read().splitlines()
-    assert lines[0] == "id,title,body,created_at"
+    assert lines[0] == "ID,Title,Body,Status,Priority,Owner,Created"
     assert len(lines) == 51
 
 

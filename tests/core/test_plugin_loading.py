@@ -24,7 +24,8 @@ from crm_core.testing import write_plugin_distribution
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILT_INS = ["customers", "sales", "service", "marketing", "analytics", "erp_bridge", "oa_bridge"]
 ROW_KEYS = {"name", "version", "title", "enabled", "requires", "source", "models", "routes",
-            "permissions", "menu_items", "widgets", "tasks"}
+            "permissions", "menu_items", "widgets", "tasks", "state", "error", "task_names",
+            "beat", "commands"}
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -104,11 +105,12 @@ def test_requirement_cycle_is_refused_naming_a_plugin_in_the_cycle(tmp_path):
     assert "'cyc_a'" in line or "'cyc_b'" in line
 
 
-def test_plugin_that_fails_to_import_is_refused_naming_it(tmp_path):
+def test_plugin_named_in_crm_plugins_that_fails_to_import_is_refused_naming_it(tmp_path):
     site = tmp_path / "site"
     install_plugin(site, "broken", header="import no_such_dependency_xyz  # noqa: F401\n")
-    result = run_crm(tmp_path, "db", "upgrade", site=site)  # CRM_PLUGINS unset: all enabled
+    result = run_crm(tmp_path, "db", "upgrade", site=site, CRM_PLUGINS="customers,broken")
     assert_refused(result, "'broken'", "no_such_dependency_xyz")
+    # Unset ("all installed"), it is disabled and reported instead: test_plugin_policy.py.
 
 
 def test_plugin_that_fails_to_import_does_not_stop_an_app_that_leaves_it_out(tmp_path):
@@ -240,7 +242,7 @@ def test_plugins_list_json_describes_every_plugin(tmp_path):
     example = rows["example"]
     assert example["source"] == "entry point"
     assert (example["models"], example["permissions"], example["menu_items"],
-            example["widgets"], example["tasks"]) == (1, 3, 1, 1, 1)
+            example["widgets"], example["tasks"]) == (1, 5, 1, 1, 1)
     assert example["routes"] >= 2
 
 
@@ -256,9 +258,11 @@ def test_plugins_list_shows_plugins_left_out_of_crm_plugins_as_disabled(tmp_path
 def test_plugins_list_still_lists_when_an_installed_plugin_is_broken(tmp_path):
     site = tmp_path / "site"
     install_plugin(site, "broken", header="raise RuntimeError('boom at import')\n")
-    result = run_crm(tmp_path, "plugins", "list", "--json", site=site)
+    result = run_crm(tmp_path, "plugins", "list", "--json", site=site,
+                     CRM_PLUGINS="customers,broken")
     assert_refused(result, "'broken'", "boom at import")
     rows = plugin_rows(result)
+    assert rows["broken"]["state"] == "broken"
     assert set(BUILT_INS) | {"example", "broken"} <= set(rows)
     assert rows["broken"]["source"] == "entry point"
     assert rows["customers"]["source"] == "built-in"

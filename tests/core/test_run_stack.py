@@ -77,7 +77,8 @@ def test_make_run_stack_serves_runs_jobs_and_stops_on_ctrl_c(tmp_path):
                 ready = json.loads(body)
                 break
             time.sleep(0.5)
-        assert ready == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}, \
+        assert ready == {"status": "ready", "checks": {"database": "ok", "broker": "ok"},
+                         "plugins": {"broken": []}}, \
             (tmp_path / "honcho.log").read_text()
         assert _get(opener, base + "/healthz")[0] == 200
 

@@ -28,7 +28,8 @@ def test_readyz_is_ready_when_migrated_and_broker_reachable(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ready",
-                                   "checks": {"database": "ok", "broker": "ok"}}
+                                   "checks": {"database": "ok", "broker": "ok"},
+                                   "plugins": {"broken": []}}
 
 
 def test_readyz_names_an_unreachable_broker(crm_make_app):

@@ -9,6 +9,7 @@ to an East user is a scope leak, whatever route it came from.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,10 +110,44 @@ def _records(session: Any, owner: Any, department_id: int, label: str) -> dict[s
     result.write_text(f"name\n{label}\n")
     job.result_file = str(result)
     token, _plain = create_token(session, owner, f"{label} token")
+    from crm_core.approvals.definitions import StepInput, save_definition
+    from crm_core.toolkit import request_approval  # named approver: the owner, of its department
+
+    definition = save_definition(session, None, name=f"{label} approvals {secret}".strip(),
+                                 subject_kind="customers.customer",
+                                 steps=[StepInput("users", user_ids=[owner.id])])
+    approval = request_approval("customers.customer", customer.id,
+                                f"{label} approval {secret}".strip(), "", requester=owner.id,
+                                session=session)
+    from crm_core.files.service import attach  # its bytes on disk: the owner downloads them
+
+    attachment = attach(session, kind="customers.customer", record_id=customer.id,
+                        stream=io.BytesIO(f"{label} offer\n".encode()),
+                        file_name=f"{label} offer {secret}".strip() + ".txt", user_id=owner.id)
+    from crm_core.notifications.service import notify
+
+    (notification,) = notify([owner.id], "system", f"{label} notice {secret}".strip(),
+                             link=f"/customers/{customer.id}", session=session)
+    from crm_core.outbox import send_mail  # not a department's record: for outbox managers
+
+    mail = send_mail(f"{label.lower()}@example.com", f"{label} mail", "Body.",
+                     idempotency_key=f"security-world:{label}")
+    from crm_core.imports.files import ERRORS, import_folder  # a kernel import and its report
+    from crm_core.imports.models import TabularImport
+
+    tabular = TabularImport(spec="customers.tag", user_id=owner.id, status="done", created=1,
+                            failed=1, filename=f"{label.lower()}-tags.csv",
+                            mapping={"headers": ["name"], "fields": ["name"]})
+    session.add(tabular)
+    session.flush()
+    (import_folder(tabular.id) / ERRORS).write_text(f"name,Row,Reason\n{label},2,bad\n")
     return {"customer_id": customer.id, "contact_id": contact.id, "record_id": record.id,
+            "approval_id": approval.approval_id, "definition_id": definition.id,
+            "message_id": mail.id, "tabular_import_id": tabular.id,
             "segment_id": segment.id, "import_id": imp.id, "job_id": job.id,
             "token_id": token.id, "note_id": note.id, "user_id": owner.id,
-            "department_id": department_id}
+            "attachment_id": attachment.id,
+            "department_id": department_id, "notification_id": notification.id}
 
 
 def _superuser_records(session: Any, world: World) -> None:
@@ -135,6 +170,30 @@ def _superuser_records(session: Any, world: World) -> None:
         session.add(imp)
         session.flush()
         world.east[key] = imp.id
+    from crm_core.notifications.service import notify  # its "mark read" forms
+
+    notify([super_user.id], "system", "Super notice", session=session)
+    from crm_core.approvals.definitions import StepInput, save_definition
+    from crm_core.toolkit import request_approval  # its decide form: the superuser decides
+
+    second = world.east["second_id"]
+    save_definition(session, None, name="Super decides", subject_kind="customers.customer",
+                    steps=[StepInput("users", user_ids=[super_user.id])], priority=1)
+    world.east["super_approval_id"] = request_approval(  # named, so decides and withdraws
+        "customers.customer", second, "Second customer", "", requester=super_user.id,
+        session=session).approval_id
+    world.east["spec_id"] = "customers.tag"  # the kernel import wizard's forms
+    from crm_core.imports.models import TabularImport
+
+    waiting = TabularImport(spec="customers.tag", user_id=super_user.id, status="uploaded",
+                            filename="super-tags.csv",
+                            mapping={"headers": ["name"], "fields": ["name"]})
+    session.add(waiting)
+    session.flush()
+    world.east["super_tabular_id"] = waiting.id
+    from crm_core.resources.saved_views import save_view  # its delete form
+
+    save_view(session, "example.notes", super_user, "Super view", {"status": "open"})
 
 
 def build_world(app: Flask) -> World:

@@ -110,7 +110,9 @@ EXTRA_PAGES = ["/customers/settings?tab=types", "/customers/settings?tab=tags",
                "/customers/imports/{uploaded_id}", "/customers/imports/{done_id}",
                "/customers/imports/{done_id}/undo", "/customers/imports/{checked_id}",
                "/customers/?segment={super_segment_id}",
-               "/customers/{trashed_id}", "/account/tokens"]
+               "/customers/{trashed_id}", "/account/tokens",
+               "/approvals/{super_approval_id}", "/imports/{spec_id}/",
+               "/imports/{spec_id}/{super_tabular_id}", "/example/notes"]
 LINK = re.compile(r'href="(/[^"#]*)"')
 
 

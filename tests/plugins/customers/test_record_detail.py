@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from customers_testing import Browser, add_staff
@@ -22,6 +23,8 @@ from plugins.customers.models import Contact, ContactRecord, Customer
 
 EN = {"Accept-Language": "en"}
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # CRM_DEFAULT_TIMEZONE
 
 
 
@@ -213,7 +216,8 @@ def test_a_record_with_a_follow_up_is_added_and_shown(web, session, customer):
     record = session.scalar(select(ContactRecord))
     assert (record.kind, record.contact_id, record.content, record.next_follow_up) == (
         "meeting", contact.id, "Demo of v2", follow_up)
-    assert record.occurred_at.replace(tzinfo=None) == dt.datetime(2026, 11, 20, 9, 30)
+    # typed in the user's zone (CRM_DEFAULT_TIMEZONE, Asia/Shanghai), stored in UTC
+    assert record.occurred_at.replace(tzinfo=None) == dt.datetime(2026, 11, 20, 1, 30)
     page = text(web.get(f"/customers/{customer.id}", headers=EN))
     assert "Demo of v2" in page and "· Li Lei" in page and "2026-11-20 09:30" in page
     assert follow_up.isoformat() in page  # the follow-up card
@@ -274,7 +278,8 @@ def test_the_page_on_postgresql(crm_make_app):
         customer = services.create_customer(session, name="上海远景", phones="021-12345678")
         services.add_contact_record(session, customer.id, kind="call", content="PG call",
                                     occurred_at=NOW - dt.timedelta(days=2),
-                                    next_follow_up=dt.date.today())
+                                    # "today" where the reader is (Asia/Shanghai)
+                                    next_follow_up=dt.datetime.now(SHANGHAI).date())
         session.commit()
         customer_id = customer.id
     client = login(app.test_client(), root)

@@ -4,6 +4,7 @@ customers (or on records they made), never tomorrow's, never other people's."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from crm_core.auth.models import User
 from crm_core.rbac.departments import create_department
@@ -11,7 +12,8 @@ from crm_core.rbac.service import assign_roles
 from crm_core.testing import create_test_user, login
 from plugins.customers import followups, services
 
-TODAY = dt.datetime.now(dt.UTC).date()
+# The users' today: they have no time zone of their own, so CRM_DEFAULT_TIMEZONE's.
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 NOW = dt.datetime.now(dt.UTC)
 
 
