@@ -99,7 +99,7 @@ def test_make_run_stack_serves_runs_jobs_and_stops_on_ctrl_c(tmp_path):
             if job["state"] in ("done", "failed"):
                 break
             time.sleep(0.3)
-        assert job["state"] == "done" and job["message"] == "Exported 1 notes", job
+        assert job["state"] == "done" and job["message"] == "Exported 1 note", job
         assert "beat: Starting" in (tmp_path / "honcho.log").read_text()
     finally:
         os.killpg(honcho.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
