@@ -28,7 +28,9 @@ from browsing import (
     serving,
 )
 
-pytestmark = pytest.mark.browser
+# One browser at a time (pytest-xdist runs a group in one process): two real servers and
+# two chromiums at once on two cores starve each other past the timeouts.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 # A third-party plugin with one widget of each kind (and an empty and a failing one), with its
 # own Chinese catalog: the dashboard must draw them all, in the user's language.
@@ -115,7 +117,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_sign_in_switch_to_chinese_open_dashboard_menu_page_and_search(server, browser, screen):
     context = browser.new_context(locale="en-US", **VIEWPORTS[screen])
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(45_000)
     visit = Visit(page, server, screen, BROKEN_WIDGET)
     try:
         _walk_through(visit, server, screen)
