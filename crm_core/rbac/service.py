@@ -52,22 +52,23 @@ KERNEL_PERMISSIONS = [
 ]
 
 KERNEL_ROLES = [
-    RoleSpec("admin", "Administrator", ("*",), {"*": "all"},
-             "Everything, including users, roles and the operation log."),
-    RoleSpec("manager", "Manager", ("core.job.view", "core.token.manage", "core.audit.view"),
-             {"*": "department"}, "Leads a department: sees its records."),
-    RoleSpec("sales", "Sales rep", ("core.job.view", "core.token.manage"), {"*": "own"},
-             "Works their own customers and deals."),
-    RoleSpec("service", "Service agent", ("core.job.view", "core.token.manage"), {"*": "own"},
-             "Handles service requests and tickets."),
-    RoleSpec("marketing", "Marketer", ("core.job.view", "core.token.manage"), {"*": "all"},
-             "Plans and evaluates campaigns."),
-    RoleSpec("viewer", "Viewer", ("core.job.view",), {"*": "department"}, "Reads, never writes."),
+    RoleSpec("admin", N_("Administrator"), ("*",), {"*": "all"},
+             N_("Everything, including users, roles and the operation log.")),
+    RoleSpec("manager", N_("Manager"), ("core.job.view", "core.token.manage", "core.audit.view"),
+             {"*": "department"}, N_("Leads a department: sees its records.")),
+    RoleSpec("sales", N_("Sales rep"), ("core.job.view", "core.token.manage"), {"*": "own"},
+             N_("Works their own customers and deals.")),
+    RoleSpec("service", N_("Service agent"), ("core.job.view", "core.token.manage"), {"*": "own"},
+             N_("Handles service requests and tickets.")),
+    RoleSpec("marketing", N_("Marketer"), ("core.job.view", "core.token.manage"), {"*": "all"},
+             N_("Plans and evaluates campaigns.")),
+    RoleSpec("viewer", N_("Viewer"), ("core.job.view",), {"*": "department"},
+             N_("Reads, never writes.")),
 ]
 # Everyone who works takes part in approvals; a viewer reads, never decides.
 KERNEL_ROLES += [RoleSpec(name, label, ("core.approvals.decide",)) for name, label in (
-    ("manager", "Manager"), ("sales", "Sales rep"), ("service", "Service agent"),
-    ("marketing", "Marketer"))]
+    ("manager", N_("Manager")), ("sales", N_("Sales rep")), ("service", N_("Service agent")),
+    ("marketing", N_("Marketer")))]
 
 
 @dataclass

@@ -191,3 +191,15 @@ def _translate(path: Path, strings: dict) -> None:
 ])
 def test_language_tags_map_to_the_two_catalogs(tag, locale):
     assert normalize_locale(tag) == locale
+
+
+@pytest.mark.crm_plugins()
+def test_the_kernels_role_names_show_in_chinese_without_any_plugin(crm_app, admin_client):
+    """Role names are the kernel's words: Chinese on the roles page and in the approval
+    step's role list even when no plugin (whose catalogs might carry them) is enabled."""
+    zh = {"Accept-Language": "zh-CN"}
+    roles = admin_client.get("/admin/roles", headers=zh).get_data(as_text=True)
+    assert "销售代表" in roles and "只读用户" in roles and "负责自己的客户和商机。" in roles
+    assert "Sales rep" not in roles
+    steps = admin_client.get("/admin/approvals/new", headers=zh).get_data(as_text=True)
+    assert ">经理</option>" in steps and ">Manager</option>" not in steps
