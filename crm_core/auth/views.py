@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -23,6 +22,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from ..db import get_session
+from ..edge.paths import same_site_path
 from ..errors import ConfigError, DomainError
 from . import cookies, sessions
 from .forms import ChangePasswordForm, LoginForm
@@ -97,13 +97,7 @@ def throttle_settings() -> ThrottleSettings:
 
 
 def _safe_next(target: str | None) -> str:
-    if not target:
-        return url_for("core_ui.home")
-    parts = urlsplit(target)
-    # Browsers treat a backslash as a slash: "/" + backslash + "evil.example" is another site.
-    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
-        return url_for("core_ui.home")
-    return target
+    return same_site_path(target) or url_for("core_ui.home")
 
 
 def _start_new_session(user: User, key: str, remember: bool) -> None:

@@ -10,7 +10,6 @@ panel with the error (400). Downloads answer from ``/attachments/<id>/download``
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request
 from flask_babel import format_decimal
@@ -23,6 +22,7 @@ from ..api.pagination import paginate
 from ..auth.permissions import require_permission
 from ..db import get_session
 from ..edge.marks import upload_limit
+from ..edge.paths import same_site_path
 from ..errors import ConfigError, DomainError
 from ..rbac.principal import can
 from ..rbac.scope import scoped
@@ -65,14 +65,6 @@ def file_size(size: int | None) -> str:
     return f"{format_decimal(value, format='#,##0.#')} GB"
 
 
-def _safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site (never another site), else None."""
-    if not target or not target.startswith("/") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target
-
-
 def _record_visible(kind: kinds.AttachmentKind, record_id: int) -> bool:
     key = inspect(kind.model).primary_key[0]
     statement = scoped(select(key).where(key == record_id), kind.model)
@@ -112,7 +104,7 @@ def attachments_panel(kind: str, record_id: int) -> Markup:
 def panel(kind: str, record_id: int) -> Any:
     """The files panel of one record (htmx refreshes it)."""
     kinds.record_or_404(kind, record_id)
-    return _panel(kind, record_id, back=_safe_next(request.args.get("next")))
+    return _panel(kind, record_id, back=same_site_path(request.args.get("next")))
 
 
 @bp.post("/attachments/<kind>/<int:record_id>")
@@ -122,7 +114,7 @@ def upload(kind: str, record_id: int) -> Any:
     """Attach the chosen file; the panel again (htmx) or back to the record's page."""
     kinds.record_or_404(kind, record_id, edit=True)
     form = UploadForm()
-    back = _safe_next(form.next.data)
+    back = same_site_path(form.next.data)
     if form.validate_on_submit():
         session = get_session()
         upload_file = form.file.data
@@ -164,7 +156,7 @@ def delete(attachment_id: int) -> Any:
     sha256 = service.delete_attachment(session, attachment)
     session.commit()
     service.release_unused(session, sha256)
-    back = _safe_next(form.next.data)
+    back = same_site_path(form.next.data)
     if not _htmx() and back:
         flash(_("The file %(name)s was deleted.", name=name), "success")
         return redirect(back)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask_babel import lazy_gettext as _l
 
+from ..edge.paths import same_site_path
 from ..edge.text import is_clean
 from ..errors import DomainError
 from .models import LINK_LENGTH
@@ -29,10 +28,8 @@ def site_path(link: str | None) -> str | None:
     if not isinstance(link, str) or len(link) > LINK_LENGTH or not is_clean(link):
         raise LinkError(_l("A notification's link must be a path on this site of at most "
                            "500 characters."))
-    parts = urlsplit(link)
-    if (not link.startswith("/") or link.startswith("//") or "\\" in link
-            or parts.scheme or parts.netloc
-            or any(ord(char) < 33 or ord(char) == 127 for char in link)):
+    if same_site_path(link) is None or any(ord(char) < 33 or ord(char) == 127
+                                           for char in link):
         raise LinkError(_l("A notification's link must be a path on this site, such as "
                            "/customers/12, not an address elsewhere."))
     return link

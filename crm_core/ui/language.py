@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..auth.models import User
 from ..auth.permissions import public
 from ..db import get_session
+from ..edge.paths import same_site_path
 from ..i18n import LANG_COOKIE, normalize_locale
 
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -37,10 +38,7 @@ def safe_target(target: str | None) -> str:
     foreign = parts.scheme not in ("http", "https") or parts.netloc != request.host
     if (parts.scheme or parts.netloc) and foreign:
         return home
-    path = parts.path
-    if not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return home
-    return path + (f"?{parts.query}" if parts.query else "")
+    return same_site_path(parts.path + (f"?{parts.query}" if parts.query else "")) or home
 
 
 @public
