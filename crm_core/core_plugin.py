@@ -68,6 +68,7 @@ from .rbac.service import KERNEL_PERMISSIONS, KERNEL_ROLES
 from .rbac.views import MENU_ITEMS as ADMIN_MENU
 from .rbac.views import bp as admin_bp
 from .registry import MenuItem, Permission, RoleSpec, ScheduleEntry, TaskSpec
+from .resources.indexes import resources_group as resources_cli
 from .resources.saved_views import SavedView
 from .scaffold.cli import plugin as scaffold_cli
 from .ui.search import bp as search_bp
@@ -112,7 +113,7 @@ def crm_menu_items() -> list[MenuItem]:
 @hookimpl
 def crm_cli_commands() -> list[Any]:
     return [users_cli, audit_cli, tokens_cli, i18n_cli, docs_cli, outbox_cli, mail_cli,
-            scaffold_cli]
+            scaffold_cli, resources_cli]
 
 
 @hookimpl

@@ -256,8 +256,10 @@ def crm_import_specs() -> list[Any]:
 
     For each spec the kernel mounts the import wizard at ``/imports/<spec id>/`` (upload,
     mapping guessed from Chinese or English headers, check, run, bad-rows file, undo), runs
-    its steps as jobs (``core.tabular_import``) and offers ``toolkit.import_command(spec_id)``
-    for the plugin's command group. The spec's id is ``<plugin>.<thing>``; the pages need the
-    permission ``<plugin>.<thing>.import``, which the plugin declares in
-    ``crm_permissions``. An id taken twice stops the first page that reads the specs.
+    its steps as jobs (``core.tabular_import``) and adds ``crm <plugin> import|export`` to the
+    plugin's command group (``toolkit.import_command(spec_id)`` for other names). A Resource
+    that offers import needs no spec here (``resources.importing``). The spec's id is
+    ``<plugin>.<thing>``; the pages need the permission ``<plugin>.<thing>.import``, which
+    the plugin declares in ``crm_permissions``. An id taken twice stops the first page that
+    reads the specs.
     """

@@ -139,6 +139,9 @@ class Platform:
             taken.add(cmd.name)
             self.commands[plugin].append(f"crm {cmd.name}")
             app.cli.add_command(_in_app_context(cmd))
+        from .imports.plugin_cli import add_import_commands  # crm <plugin> import|export
+
+        add_import_commands(app, self)
 
     def counts(self, plugin: str) -> dict[str, int]:
         """How many models, routes, permissions, menu items, widgets and tasks ``plugin`` has."""

@@ -34,7 +34,9 @@ from .imports.cli import export_command, import_command
 from .imports.export import write_table
 from .imports.files import SeenKeys
 from .imports.mapping import guess_mapping, header_lookup
+from .imports.rows import SKIP, CleanRow
 from .imports.spec import (
+    BatchCheck,
     CellError,
     ImportField,
     ImportSpec,
@@ -48,7 +50,7 @@ from .jobs.service import JobHandle, job_files_dir, send_task, start_job
 from .notifications.service import notify
 from .notifications.specs import NotificationChannel, NotificationKind
 from .outbox import OutboxChannel, OutboxDelivery, send_mail
-from .rbac.scope import DataScope, get_scoped_or_404, scoped
+from .rbac.scope import DataScope, ScopeThrough, get_scoped_or_404, scoped
 from .rbac.system import system_context
 from .rbac.users import user_names
 from .registry import (
@@ -63,6 +65,7 @@ from .registry import (
 )
 from .resources import (
     BulkAction,
+    Computed,
     Field,
     Filter,
     Panel,
@@ -128,6 +131,7 @@ __all__ = [
     "INT64_MIN",
     "TABLE_FORMATS",
     "BulkAction",
+    "Computed",
     "CsvWriter",
     "DataScope",
     "DomainError",
@@ -153,6 +157,7 @@ __all__ = [
     "RoleSpec",
     "Row",
     "ScheduleEntry",
+    "ScopeThrough",
     "SearchHit",
     "Section",
     "Table",
@@ -222,6 +227,9 @@ __all__ = [
     "export_command",
     "write_table",
     "SeenKeys",
+    "SKIP",
+    "BatchCheck",
+    "CleanRow",
     "guess_mapping",
     "header_lookup",
     "CellError",

@@ -174,19 +174,20 @@ def paginate(session: Session, statement: Select[Any], *, sort: Any = None,
     keys = [id_column] if sort is None else [sort, id_column]
     width = len(statement.column_descriptions)
 
-    def run(where: ColumnElement[bool] | None, backwards: bool, count: int) -> list[Any]:
+    def run(where: ColumnElement[bool] | None, backwards: bool, count: int,
+            *extra: Any) -> list[Any]:
         query = statement if where is None else statement.where(where)
         down = descending != backwards
         order = [key.desc() if down else key.asc() for key in keys]
         labelled = [key.label(f"_crm_key_{index}") for index, key in enumerate(keys)]
-        return list(session.execute(query.add_columns(*labelled).order_by(None)
+        return list(session.execute(query.add_columns(*labelled, *extra).order_by(None)
                                     .order_by(*order).limit(count)).all())
 
     def item(row: Any) -> Any:
         return row[0] if width == 1 else tuple(row[:width])
 
     def key_of(row: Any) -> str:
-        return encode_cursor(list(row[width:]))
+        return encode_cursor(list(row[width:width + len(keys)]))
 
     if before:
         bound = decode_cursor(before, len(keys), "before")
@@ -196,15 +197,19 @@ def paginate(session: Session, statement: Select[Any], *, sort: Any = None,
             return Page(items=[item(row) for row in page], next_cursor=key_of(page[-1]),
                         prev_cursor=key_of(page[0]) if len(rows) > limit else None)
         cursor = None  # nothing before it: the first page
-    where = _after(keys, decode_cursor(cursor, len(keys)), descending) if cursor else None
-    rows = run(where, False, limit + 1)
+    if not cursor:
+        rows = run(None, False, limit + 1)
+    else:
+        bound = decode_cursor(cursor, len(keys))
+        # whether a previous page exists (a row at or before the cursor) rides along in the
+        # page's own statement: one uncorrelated EXISTS, evaluated once, not a second query
+        row, at = (tuple_(*keys), tuple_(*bound)) if len(keys) > 1 else (keys[0], bound[0])
+        earlier = statement.where(row >= at if descending else row <= at).exists()
+        rows = run(_after(keys, bound, descending), False, limit + 1,
+                   earlier.label("_crm_earlier"))
     items = [item(row) for row in rows[:limit]]
     next_cursor = key_of(rows[limit - 1]) if len(rows) > limit else None
-    prev_cursor = None
-    if cursor and rows:
-        first = list(rows[0][width:])
-        if run(_after(keys, first, not descending), True, 1):
-            prev_cursor = key_of(rows[0])
+    prev_cursor = key_of(rows[0]) if cursor and rows and rows[0][-1] else None
     return Page(items=items, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
 

@@ -105,6 +105,7 @@ def detail(approval_id: int):  # type: ignore[no-untyped-def]
         may_withdraw=approval.status == "pending" and approval.requester_id == current_user.id
         and current_user.has_permission(DECIDE),
         form=DecisionForm(), withdraw_form=WithdrawForm(), subject_url=subject_link(approval),
+        subject=approval_subjects().get(approval.subject_kind),
         status_label=status_label, kind_labels=kind_labels(), mode_labels=mode_labels())
 
 

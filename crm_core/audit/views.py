@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -13,6 +14,7 @@ from ..auth.permissions import require_permission
 from ..auth.timezones import user_timezone_name
 from ..db import get_session
 from ..registry import MenuItem
+from ..ui.formatting import format_datetime
 from .chain import canonical_json
 from .forms import LogFilterForm
 from .service import LogFilter, audited_tables, describe_changes, find_entries, record_history
@@ -48,6 +50,7 @@ ACTION_LABELS = {
 }
 FILTER_ARGS = ("user", "model", "record_id", "action", "date_from", "date_to")
 VALUE_WIDTH = 120
+LOGGED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 
 
 @bp.app_template_filter("audit_changes")
@@ -58,9 +61,12 @@ def audit_changes(entry: Any) -> list[Any]:
 
 @bp.app_template_filter("audit_value")
 def audit_value(value: Any) -> str:
-    """A logged value, short enough for a table cell."""
+    """A logged value, short enough for a table cell; a logged time (ISO, UTC) in the reader's
+    zone, as the entry's own time is."""
     if value is None:
         return "∅"
+    if isinstance(value, str) and LOGGED_TIME.fullmatch(value):
+        return format_datetime(dt.datetime.fromisoformat(value), seconds=True)
     shown = value if isinstance(value, str) else canonical_json(value)
     return shown if len(shown) <= VALUE_WIDTH else shown[:VALUE_WIDTH - 1] + "…"
 

@@ -22,9 +22,10 @@ from ..errors import DomainError
 from ..tabular import TabularError
 from .export import write_table
 from .files import ERRORS, import_folder
+from .models import TabularImport
 from .run import ImportCounts, run_import
 from .service import check_settings, create_import, find_template, get_spec
-from .spec import MODES
+from .spec import MODES, ImportSpec
 
 __all__ = ["export_command", "import_command"]
 
@@ -56,7 +57,7 @@ def import_command(spec_id: str, name: str = "import") -> click.Command:
             imp = create_import(session, spec, file.resolve(), user_id=None, template=saved)
             imp.mode, imp.key, imp.all_or_nothing = mode, key, all_or_nothing
             imp.create_missing = not no_create_missing
-            check_settings(spec, imp.mapping["fields"], mode, key)
+            _check(spec, imp.mapping, mode, key)
             session.commit()
             counts = run_import(session, spec, imp, dry_run=dry_run, progress=_progress)
         except (DomainError, TabularError) as exc:
@@ -65,8 +66,11 @@ def import_command(spec_id: str, name: str = "import") -> click.Command:
             raise SystemExit(2) from None
         click.echo("", err=True)
         report = import_folder(imp.id) / ERRORS if counts.failed else None
-        click.echo(f"{counts.total} rows: {counts.created} created, {counts.updated} updated, "
+        verb = _("would be created") if dry_run else _("created")
+        click.echo(f"{counts.total} rows: {counts.created} {verb}, {counts.updated} updated, "
                    f"{counts.skipped} skipped, {counts.failed} failed")
+        if dry_run:
+            _echo_new_values(spec, session.get(TabularImport, imp.id).new_values or {})
         if report is not None:
             click.echo(_("Bad rows: %(path)s", path=report))
         if as_json:
@@ -78,6 +82,26 @@ def import_command(spec_id: str, name: str = "import") -> click.Command:
 
     command.help = f"Import {spec_id} records from a CSV or XLSX FILE."
     return command
+
+
+def _check(spec: ImportSpec, mapping: dict[str, Any], mode: str, key: str | None) -> None:
+    """``check_settings``, its message naming the columns the command mapped."""
+    try:
+        check_settings(spec, mapping["fields"], mode, key)
+    except DomainError as exc:
+        mapped = ", ".join(f"{header} -> {name}" for header, name
+                           in zip(mapping["headers"], mapping["fields"], strict=False) if name)
+        raise DomainError(f"{exc} ({_('Columns mapped')}: {mapped or '-'})") from None
+
+
+def _echo_new_values(spec: ImportSpec, new_values: dict[str, Any]) -> None:
+    """The related values a check found missing, which the import would create."""
+    for name, new in new_values.items():
+        item = spec.field(name)
+        noun = (item.relation.noun or item.label) if item and item.relation else name
+        names = ", ".join(new["names"]) + (", …" if new["count"] > len(new["names"]) else "")
+        click.echo(_("%(count)d new %(field)s will be created: %(names)s",
+                     count=new["count"], field=str(noun), names=names))
 
 
 def _progress(fraction: float, counts: ImportCounts) -> None:

@@ -3,7 +3,9 @@
 The bad-rows file (``errors.csv``) holds the original cells plus ``Row`` and ``Reason``, in
 UTF-8 with a BOM (Excel on Chinese Windows), every formula starter neutralised by the
 kernel's writer; fix it and import it again (the two extra columns are ignored, the ``'`` is
-taken off). ``checks.csv`` is what the result page lists (row, reason). ``SeenKeys`` keeps
+taken off). ``checks.csv`` is what the result page lists (row, level, reason: an
+``error`` or a ``warning``), and ``undo.csv`` what an undo left alone (record, name, reason);
+both neutralise formula starters too, as any file a user may open. ``SeenKeys`` keeps
 the keys of earlier rows in a scratch SQLite file, so a check of a million rows names "same
 as row N" in flat memory.
 """
@@ -21,11 +23,14 @@ from flask_babel import gettext as _
 
 from ..jobs.service import job_files_dir
 from ..tabular import CsvWriter, Row, Table, unneutralise_row
+from ..tabular.writers import neutralise_row
 
-__all__ = ["ERRORS", "BadRows", "SeenKeys", "import_folder", "import_rows", "read_checks"]
+__all__ = ["ERRORS", "UNDONE", "BadRows", "SeenKeys", "import_folder", "import_rows",
+           "read_checks", "read_undone", "write_undone"]
 
 ERRORS = "errors.csv"
 CHECKS = "checks.csv"
+UNDONE = "undo.csv"
 
 
 def import_folder(import_id: int, prefix: str = "imports") -> Path:
@@ -59,7 +64,15 @@ class BadRows:
         rows = list(rows)
         self._errors.write_rows([[*row.cells, str(row.number), "; ".join(reasons)]
                                  for row, reasons in rows])
-        self._check_writer.writerows([row.number, "; ".join(reasons)] for row, reasons in rows)
+        self._check_writer.writerows(neutralise_row([str(row.number), "error",
+                                                     "; ".join(reasons)])
+                                     for row, reasons in rows)
+
+    def warn(self, rows: Iterable[tuple[Row, list[str]]]) -> None:
+        """List good rows with warnings (likely duplicates) on the check page only."""
+        self._check_writer.writerows(neutralise_row([str(row.number), "warning",
+                                                     "; ".join(warnings)])
+                                     for row, warnings in rows)
 
     def close(self) -> None:
         """Close both files."""
@@ -67,15 +80,30 @@ class BadRows:
         self._checks.close()
 
 
-def read_checks(folder: Path, start: int = 0, count: int = 100) -> list[tuple[str, str]]:
-    """``count`` of the check list's ``(row, reason)`` lines from line ``start``."""
-    path = folder / CHECKS
+def read_checks(folder: Path, start: int = 0, count: int = 100
+                ) -> list[tuple[str, str, str]]:
+    """``count`` of the check list's ``(row, level, reason)`` lines from line ``start``."""
+    return _read(folder / CHECKS, start, count)
+
+
+def _read(path: Path, start: int, count: int) -> list[tuple[str, str, str]]:
     if not path.is_file():
         return []
     with path.open(encoding="utf-8", newline="") as handle:
-        return [(line[0], line[1]) for line in itertools.islice(csv.reader(handle), start,
-                                                               start + count)
-                if len(line) >= 2]
+        return [(line[0], line[1], line[2]) for line in itertools.islice(
+            csv.reader(handle), start, start + count) if len(line) >= 3]
+
+
+def write_undone(folder: Path, left: Iterable[tuple[Any, str, str]]) -> None:
+    """Write what an undo left alone: ``(record id or "", name or "", reason)`` lines."""
+    with (folder / UNDONE).open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(neutralise_row([str(record), name or "", reason])
+                                     for record, name, reason in left)
+
+
+def read_undone(folder: Path, count: int = 500) -> list[tuple[str, str, str]]:
+    """The first ``count`` lines of what an undo left alone."""
+    return _read(folder / UNDONE, 0, count)
 
 
 class SeenKeys:

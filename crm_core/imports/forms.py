@@ -68,6 +68,6 @@ def settings_form(spec: ImportSpec, imp: TabularImport, method: str) -> Settings
             "create_missing": imp.create_missing} if method == "GET" else None
     form = MappingForm(data=data)
     form.key.choices = [("", _("No key (insert everything)")),
-                        *((name, str(spec.field(name).label if spec.field(name) else name))
+                        *((name, str(item.label) if (item := spec.key_field(name)) else name)
                           for name in spec.keys)]
     return form

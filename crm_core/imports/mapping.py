@@ -13,8 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
-__all__ = ["fold_header", "guess_field", "guess_mapping", "header_lookup"]
+from ..tabular import TabularError
+
+__all__ = ["check_header_row", "fold_header", "guess_field", "guess_mapping",
+           "header_lookup"]
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -75,3 +79,20 @@ def guess_mapping(headers: Sequence[str], fields: Iterable[Any],
         used.add(name)
         chosen.append(name)
     return chosen
+
+
+def _looks_like_data(cell: str) -> bool:
+    digits = re.sub(r"[\s\-+()]", "", cell)
+    return "@" in cell or (len(digits) >= 5 and digits.isdigit())
+
+
+def check_header_row(spec: Any, table: Any) -> None:
+    """TabularError when no header of ``table`` names one of ``spec``'s fields and one looks
+    like data (an email, a phone number): the file has no header row."""
+    lookup = header_lookup(spec.fields)
+    if any(guess_field(header, lookup) for header in table.headers) \
+            or not any(_looks_like_data(header) for header in table.headers):
+        return
+    raise TabularError(_("The first row of the file should name the columns, but row "
+                         "%(row)d looks like data. Add a header row and upload the file "
+                         "again.", row=table.header_number))

@@ -33,13 +33,16 @@ NEW_NAMES_KEPT = 20  # new relation names listed on the check page, per field
 @dataclass
 class CleanRow:
     """A row's clean ``values`` (by field), its ``errors``, the relation ``names`` it gives
-    and its ``target``: None (create), a record id (update) or ``SKIP``."""
+    and its ``target``: None (create), a record id (update) or ``SKIP``. ``warnings`` are
+    listed at the check but do not stop the row; ``defaults`` only a new record gets."""
 
     row: Row
     values: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     names: dict[str, list[str]] = field(default_factory=dict)
     target: Any = None
+    warnings: list[str] = field(default_factory=list)
+    defaults: dict[str, Any] = field(default_factory=dict)
 
 
 class Cleaner:
@@ -138,7 +141,7 @@ def resolve_relations(session: Session, spec: ImportSpec, rows: list[CleanRow], 
                                     names=", ".join(unknown)))
                 continue
             ids = [found.get(name) for name in dict.fromkeys(names)]
-            row.values[item.name] = ids if relation.many else ids[0]
+            row.values[relation.store_as or item.name] = ids if relation.many else ids[0]
 
 
 def _primary_key(model: type) -> Any:
@@ -171,16 +174,17 @@ def check_keys(session: Session, spec: ImportSpec, rows: list[CleanRow], *, mode
     see (in every mode, without naming that record)."""
     if not key:
         return
-    good = [row for row in rows if not row.errors and row.values.get(key) not in (None, "")]
-    wanted = list(dict.fromkeys(row.values[key] for row in good))
+    good = [row for row in rows if not row.errors
+            and spec.key_value(row.values, key) not in (None, "")]
+    wanted = list(dict.fromkeys(spec.key_value(row.values, key) for row in good))
     if not wanted:
         return
     find = spec.find or (lambda s, k, v: default_find(spec, s, k, v))
     existing = find(session, key, wanted)
     hidden = _hidden(session, spec, set(existing.values()), user_id)
-    label = str(spec.field(key).label) if spec.field(key) else key
+    label = str(spec.key_field(key).label) if spec.key_field(key) else key
     for row in good:
-        value = row.values[key]
+        value = spec.key_value(row.values, key)
         record, first = existing.get(value), earlier.get(value)
         if first is not None and first >= row.row.number:
             first = None  # the row itself is the first with this key

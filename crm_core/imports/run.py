@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -25,7 +26,8 @@ from .files import BadRows, SeenKeys, import_folder, import_rows
 from .models import ImportRecord, TabularImport
 from .rows import SKIP, Cleaner, CleanRow, NewValues, check_keys, resolve_relations
 from .service import check_settings
-from .spec import ImportSpec, WriteBatch, WriteResult
+from .spec import BatchCheck, ImportSpec, WriteBatch, WriteResult
+from .undo import import_changes
 from .writers import table_writer
 
 __all__ = ["BATCH", "ImportCounts", "run_import"]
@@ -43,6 +45,7 @@ class ImportCounts:
     skipped: int = 0
     failed: int = 0
     total: int = 0
+    warnings: int = 0
 
     def as_json(self) -> dict[str, Any]:
         """The command line's ``--json`` line."""
@@ -50,20 +53,23 @@ class ImportCounts:
                 "failed": self.failed}
 
 
-def _batches(table: Table, cleaner: Cleaner, key: str | None) -> Iterator[list[CleanRow]]:
-    """Clean rows in batches of at most BATCH; a row sharing its key with an earlier row of
-    the batch starts the next one, so the database has the earlier row by then."""
+def _batches(table: Table, cleaner: Any, spec: ImportSpec, key: str | None
+             ) -> Iterator[list[CleanRow]]:
+    """Clean rows in batches of at most BATCH; a row sharing its key (or a ``unique`` field)
+    with an earlier row of the batch starts the next one, so the database has the earlier
+    row by then."""
     batch: list[CleanRow] = []
     keys: set[Any] = set()
+    kinds = [kind for kind in dict.fromkeys([key, *spec.unique]) if kind]
     for row in import_rows(table):
         clean = cleaner.clean(row)
-        value = clean.values.get(key) if key else None
-        if len(batch) >= BATCH or (value is not None and value in keys):
+        mine = {(kind, value) for kind in kinds
+                if (value := spec.key_value(clean.values, kind)) not in (None, "")}
+        if len(batch) >= BATCH or mine & keys:
             yield batch
             batch, keys = [], set()
         batch.append(clean)
-        if value is not None:
-            keys.add(value)
+        keys |= mine
     if batch:
         yield batch
 
@@ -77,18 +83,28 @@ class _Pass:
         self.dry_run, self.user_id = dry_run, user_id
         self.counts, self.new = ImportCounts(), NewValues()
         self.folder = import_folder(imp.id)
-        self.seen = SeenKeys(self.folder / "seen.sqlite") if dry_run and imp.key else None
+        self.seen = SeenKeys(self.folder / "seen.sqlite") \
+            if dry_run and (imp.key or spec.check) else None
         self.write = spec.write or table_writer(spec.model)
+
+    def _cleaner(self, headers: list[str]) -> Any:
+        imp, spec = self.imp, self.spec
+        if spec.cleaner is None:
+            return Cleaner(spec, headers, imp.mapping["fields"])
+        return spec.cleaner(self.session, headers, imp.mapping["fields"], user_id=self.user_id,
+                            create_missing=imp.create_missing, dry_run=self.dry_run)
 
     def run(self, progress: Progress, commit: bool) -> ImportCounts:
         imp = self.imp
         with open_table(imp.stored_path, imp.filename, encoding=imp.encoding) as table:
-            cleaner = Cleaner(self.spec, table.headers, imp.mapping["fields"])
+            cleaner = self._cleaner(table.headers)
             report = BadRows(self.folder, table.headers)
             try:
-                for batch in _batches(table, cleaner, imp.key):
+                for batch in _batches(table, cleaner, self.spec, imp.key):
                     self._batch(batch)
                     report.add((row.row, row.errors) for row in batch if row.errors)
+                    report.warn((row.row, row.warnings) for row in batch
+                                if row.warnings and not row.errors)
                     if self.dry_run:
                         self.session.rollback()
                     elif commit:
@@ -105,20 +121,26 @@ class _Pass:
         imp, session = self.imp, self.session
         resolve_relations(session, self.spec, rows, create_missing=imp.create_missing,
                           dry_run=self.dry_run, new=self.new)
-        check_keys(session, self.spec, rows, mode=imp.mode, key=imp.key,
-                   user_id=self.user_id, earlier=self._earlier(rows))
+        if self.spec.check is not None:
+            self.spec.check(BatchCheck(session, rows, imp.mode, imp.key, self.user_id,
+                                       self.dry_run, self.seen, imp.id))
+        else:
+            check_keys(session, self.spec, rows, mode=imp.mode, key=imp.key,
+                       user_id=self.user_id, earlier=self._earlier(rows))
         inserts = [row for row in rows if not row.errors and row.target is None]
         updates = [row for row in rows if not row.errors and row.target not in (None, SKIP)]
         counts = self.counts
         counts.total += len(rows)
         counts.failed += sum(1 for row in rows if row.errors)
         counts.skipped += sum(1 for row in rows if not row.errors and row.target is SKIP)
+        counts.warnings += sum(1 for row in rows if row.warnings and not row.errors)
         if self.dry_run:
             counts.created += len(inserts)
             counts.updated += len(updates)
             return
         defaults = self.spec.defaults(self.user_id) if self.spec.defaults else {}
-        result = self.write(WriteBatch(session, [{**defaults, **row.values} for row in inserts],
+        result = self.write(WriteBatch(session, [{**defaults, **row.defaults, **row.values}
+                                                 for row in inserts],
                                        [(row.target, row.values) for row in updates],
                                        imp.id, self.user_id)) or WriteResult()
         counts.created += len(result.created)
@@ -126,7 +148,8 @@ class _Pass:
         counts.skipped += len(updates) - len(result.updated)
         insert_many(session.connection(), ImportRecord,
                     ("import_id", "record_id", "created", "old", "new"),
-                    [(imp.id, str(record_id), True, None, None) for record_id in result.created]
+                    [(imp.id, str(record_id), True, None, None) for record_id in result.created
+                     if self.spec.record_created]
                     + [(imp.id, str(record_id), False, old, new)
                        for record_id, (old, new) in result.updated.items()])
 
@@ -135,8 +158,8 @@ class _Pass:
         key = self.imp.key
         if self.seen is None or not key:
             return {}
-        values = [(row.values[key], row.row.number) for row in rows
-                  if row.values.get(key) not in (None, "")]
+        values = [(value, row.row.number) for row in rows
+                  if (value := self.spec.key_value(row.values, key)) not in (None, "")]
         first = self.seen.earlier(key, (value for value, _number in values))
         for value, number in values:  # the first row of each value, in this batch or before
             first.setdefault(value, number)
@@ -168,7 +191,8 @@ def run_import(session: Session, spec: ImportSpec, imp: TabularImport, *,
         counts = check.run(lambda fraction, done: report(fraction * scale, done), commit=False)
         new_values = check.new.as_json()
         if dry_run:
-            return _finish(session, import_id, counts, "checked", new_values=new_values)
+            return _finish(session, import_id, counts, "checked", new_values=new_values,
+                           message=_warned(spec, counts))
         if counts.failed:
             return _finish(session, import_id, counts, "failed", created=0, updated=0,
                            skipped=0, message=_nothing_written(counts.failed))
@@ -179,15 +203,36 @@ def run_import(session: Session, spec: ImportSpec, imp: TabularImport, *,
     writing = _Pass(session, spec, session.get(TabularImport, import_id), dry_run=False,
                     user_id=user_id)
     try:
-        counts = writing.run(report, commit=not imp.all_or_nothing)
+        counts = writing.run(report, commit=not imp.all_or_nothing
+                             or spec.take_back is not None)
     except Exception:
         session.rollback()
         raise
+    if spec.after_run is not None and (counts.created or counts.updated):
+        spec.after_run(session)
+        session.commit()
     if imp.all_or_nothing and counts.failed:  # a row went bad after the check: nothing
         session.rollback()
+        if spec.take_back is not None:
+            _take_back(session, spec, import_id)
         return _finish(session, import_id, counts, "failed", created=0, updated=0,
                        skipped=0, message=_nothing_written(counts.failed))
-    return _finish(session, import_id, counts, "done")
+    return _finish(session, import_id, counts, "done", message=_warned(spec, counts))
+
+
+def _take_back(session: Session, spec: ImportSpec, import_id: int) -> None:
+    """All or nothing, committed batch by batch: the spec undoes the run for good."""
+    _created, updated = import_changes(session, import_id)
+    spec.take_back(session, import_id, updated)  # type: ignore[misc]
+    session.execute(delete(ImportRecord).where(ImportRecord.import_id == import_id))
+    session.commit()
+
+
+def _warned(spec: ImportSpec, counts: ImportCounts) -> str:
+    if not counts.warnings:
+        return ""
+    note = spec.warning_note or _l("%(count)d rows have warnings: see the list below.")
+    return str(note) % {"count": counts.warnings}
 
 
 def _second_half(report: Progress) -> Progress:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..errors import DomainError, RegistryError
 from ..tabular import open_table
 from .files import import_folder, import_rows
-from .mapping import guess_mapping
+from .mapping import check_header_row, guess_mapping
 from .models import ImportTemplate, TabularImport
 from .spec import MODES, ImportSpec
 
@@ -32,12 +32,16 @@ HEADER_CHARS = 200  # a header (and a sample cell) as the mapping page shows it
 
 
 def import_specs() -> dict[str, ImportSpec]:
-    """Every enabled plugin's specs by id (``crm_import_specs``), read once per app."""
+    """Every enabled plugin's specs by id (``crm_import_specs`` and the Resources that offer
+    import), read once per app."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     found = app.extensions.get("crm_import_specs")
     if found is None:
         found = {}
-        for specs in app.extensions["crm"].hook.crm_import_specs():
+        from ..resources.importing import resource_specs  # a Resource offering "import"
+
+        for specs in [*app.extensions["crm"].hook.crm_import_specs(),
+                      resource_specs(app.extensions["crm"].pm)]:
             for spec in specs or ():
                 if not isinstance(spec, ImportSpec):
                     raise RegistryError(f"crm_import_specs returned {spec!r}, expected "
@@ -79,6 +83,7 @@ def read_header(spec: ImportSpec, imp: TabularImport,
     """Read the header row and first rows of the import's file and guess the mapping
     (TabularError when the file cannot be imported). The caller commits."""
     with open_table(imp.stored_path, imp.filename) as table:
+        check_header_row(spec, table)
         headers = [header[:HEADER_CHARS] for header in table.headers]
         sample = [[cell[:HEADER_CHARS] for cell in row.cells]
                   for row in itertools.islice(import_rows(table), SAMPLE)]
@@ -154,5 +159,6 @@ def check_settings(spec: ImportSpec, fields: list[str], mode: str, key: str | No
         raise DomainError(_("Choose one of %(keys)s as the key.", keys=", ".join(spec.keys)))
     if mode != "insert" and not key:
         raise DomainError(_("Upsert and skip need a key."))
-    if key and key not in fields:
+    item = spec.key_field(key) if key else None
+    if key and (item is None or item.name not in fields):
         raise DomainError(_("The key %(key)s is not one of the mapped columns.", key=key))

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-__all__ = ["MODES", "CellError", "ImportField", "ImportSpec", "Relation", "UndoResult",
-           "WriteBatch", "WriteResult"]
+__all__ = ["MODES", "BatchCheck", "CellError", "ImportField", "ImportSpec", "Relation",
+           "UndoResult", "WriteBatch", "WriteResult"]
 
 MODES = ("insert", "upsert", "skip")
 
@@ -34,12 +34,15 @@ class Relation:
     (session, names)`` creates the missing ones and returns theirs (None: they cannot be
     created, a missing name is a bad cell). ``many``: a cell holds several names separated
     by ``,`` ``;`` ``，`` ``；`` or ``、``. ``noun`` names them in messages ("tags").
+    ``store_as``: the key the ids go under in the clean values (default: the field's name),
+    such as ``"tag_ids"``.
     """
 
     find: Callable[[Session, list[str]], dict[str, Any]]
     create: Callable[[Session, list[str]], dict[str, Any]] | None = None
     many: bool = False
     noun: Any = ""
+    store_as: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,9 @@ class ImportField:
     ``clean(text) -> value`` turns a non-empty cell into the stored value or raises
     ``CellError``; ``required``: a row without it is bad; ``multiple``: several columns may
     fill it (their values make a list); ``relation``: the cell names related records, and
-    the clean value is their id (a list of ids when ``relation.many``).
+    the clean value is their id (a list of ids when ``relation.many``). ``key_name``: the
+    name the field goes by as an import key when that differs (``"phone"`` for a
+    ``"phones"`` field: a row's first value is its key).
     """
 
     name: str
@@ -63,6 +68,7 @@ class ImportField:
     multiple: bool = False
     relation: Relation | None = None
     max_length: int = 1000
+    key_name: str = ""
 
 
 @dataclass
@@ -96,6 +102,27 @@ class UndoResult:
     removed: int = 0
     restored: int = 0
     skipped: int = 0
+    message: str = ""  # shown on the import's page (default: the counts)
+    # what it left alone and why: (record id or "", name or "", reason); never name a
+    # record the undoer may not see
+    left: list[tuple[Any, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class BatchCheck:
+    """What a spec's ``check`` gets for each batch: the ``rows`` (clean, relations resolved),
+    the import's ``mode`` and ``key``, the importer ``user_id`` (None: the command line),
+    ``dry_run`` (the check step) and, in a dry run, ``seen``: a ``SeenKeys`` of the rows of
+    the file before this batch (``seen.earlier(kind, values)``, ``seen.add(kind, pairs)``)."""
+
+    session: Session
+    rows: list[Any]
+    mode: str
+    key: str | None
+    user_id: int | None
+    dry_run: bool
+    seen: Any = None
+    import_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -109,8 +136,9 @@ class ImportSpec:
     - ``fields``; ``keys``: names of fields that can find an existing record (upsert, skip).
     - ``write(batch) -> WriteResult``: writes a batch of clean rows (default:
       ``table_writer(model)``, Core writes through ``bulk_write``).
-    - ``undo(session, created, updated, user_id) -> UndoResult``: takes an import back;
-      ``created`` are ids, ``updated`` ``{id: (old, new)}`` (default: ``table_undo(model)``).
+    - ``undo(session, created, updated, user_id, imp=…) -> UndoResult``: takes an import
+      back; ``created`` are ids, ``updated`` ``{id: (old, new)}``, ``imp`` the import's
+      record to read (its id, ``finished_at``, counts) (default: ``table_undo(model)``).
     - ``find(session, key, values) -> {value: id}``: existing records by key (default:
       the key's column of ``model``, scoped lookups done by the kernel).
     - ``defaults(user_id) -> dict``: values every new record gets (an owner).
@@ -118,6 +146,30 @@ class ImportSpec:
     - ``export(session, user_id) -> (headers, batches of rows of text)``: what an export
       writes (default: the fields that are not relations, read by keyset in the user's
       scope); ``export_permission`` defaults to ``"<id>.export"``.
+
+    Extension points for records with more rules than one table (all optional):
+
+    - ``cleaner(session, headers, fields, *, user_id, create_missing, dry_run)``: an object
+      whose ``clean(row)`` gives a ``CleanRow`` (values, errors, ``warnings``, ``defaults``
+      that only a new record gets, relation ``names``), replacing the per-field cleaning.
+    - ``check(BatchCheck)``: decides each row of a batch itself (sets ``row.target``:
+      None create, an id update, ``SKIP``; adds ``errors`` or ``warnings``), replacing
+      the kernel's key check: several unique fields, keys in child tables, a trash, likely
+      duplicates. It must fail a row whose key is held out of the importer's scope without
+      naming that record.
+    - ``unique``: fields besides the key that two rows of one batch may not share (a row
+      that does starts the next batch, so the check sees the earlier one written).
+    - ``take_back(session, import_id, updated)``: all or nothing, a row failed while
+      writing: undo what this run wrote for good (then each batch commits as it goes;
+      default: the whole run is one transaction, rolled back).
+    - ``after_run(session)``: after a writing pass (refresh statistics, caches).
+    - ``record_created``: False when the records carry the import's id themselves, so the
+      kernel keeps no list of the records created (undo finds them by that id).
+    - ``undo_note``: what the undo confirmation says, with ``%(created)d`` and
+      ``%(updated)d``; ``warning_note``: the import's message when rows have warnings,
+      with ``%(count)d``.
+    - ``max_mb_setting``: the config key of this spec's upload limit in MB (default
+      ``CRM_IMPORT_MAX_MB``).
     """
 
     id: str
@@ -133,6 +185,15 @@ class ImportSpec:
     list_endpoint: str = ""
     export: Callable[[Session, int | None], tuple[Sequence[str], Any]] | None = None
     export_permission: str = ""
+    cleaner: Callable[..., Any] | None = None
+    check: Callable[[BatchCheck], None] | None = None
+    unique: Sequence[str] = ()
+    take_back: Callable[[Session, int, dict[Any, Any]], None] | None = None
+    after_run: Callable[[Session], None] | None = None
+    record_created: bool = True
+    undo_note: Any = ""
+    warning_note: Any = ""
+    max_mb_setting: str = ""
 
     @property
     def plugin(self) -> str:
@@ -152,3 +213,16 @@ class ImportSpec:
     def field(self, name: str) -> ImportField | None:
         """The field called ``name``, or None."""
         return next((item for item in self.fields if item.name == name), None)
+
+    def key_field(self, key: str) -> ImportField | None:
+        """The field the import key ``key`` reads (its name or ``key_name``), or None."""
+        return next((item for item in self.fields
+                     if key in (item.name, item.key_name)), None)
+
+    def key_value(self, values: dict[str, Any], key: str | None) -> Any:
+        """A row's value of the import key ``key`` (a list field gives its first value)."""
+        item = self.key_field(key) if key else None
+        value = values.get(item.name) if item is not None else None
+        if isinstance(value, list):
+            return value[0] if value else None
+        return value

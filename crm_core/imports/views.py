@@ -33,7 +33,7 @@ from ..edge.marks import upload_limit
 from ..errors import DomainError
 from ..rbac.principal import can
 from ..tabular import TabularError, file_kind
-from .files import ERRORS, import_folder, read_checks
+from .files import ERRORS, import_folder, read_checks, read_undone
 from .forms import UndoForm, UploadForm, settings_form
 from .jobs import start_export_job, start_import_job
 from .models import ImportTemplate, TabularImport
@@ -71,8 +71,13 @@ def _visible(spec_id: str, import_id: int) -> tuple[ImportSpec, TabularImport]:
     return spec, imp
 
 
-def _max_mb() -> int:
-    return int(current_app.config.get("CRM_IMPORT_MAX_MB", 100))
+def _max_mb(spec_id: str | None = None) -> int:
+    """The upload limit in MB: the spec's own setting when it names one and it is set."""
+    config = current_app.config
+    spec = import_specs().get(spec_id or "") if spec_id else None
+    if spec is not None and spec.max_mb_setting and spec.max_mb_setting in config:
+        return int(config[spec.max_mb_setting])
+    return int(config.get("CRM_IMPORT_MAX_MB", 100))
 
 
 @bp.get("/imports/<spec_id>/")
@@ -111,7 +116,8 @@ def import_export(spec_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/imports/<spec_id>/new", methods=["GET", "POST"])
-@upload_limit(lambda: _max_mb() + 1)
+@upload_limit(lambda: _max_mb(request.view_args.get("spec_id") if request.view_args
+                              else None) + 1)
 @require_permission()
 def import_upload(spec_id: str):  # type: ignore[no-untyped-def]
     """Step 1: upload a CSV or XLSX file, stored unread; a job reads its header."""
@@ -123,10 +129,16 @@ def import_upload(spec_id: str):  # type: ignore[no-untyped-def]
         .order_by(ImportTemplate.name)).all()
     form.template.choices = [(0, _("(guess from the headers)")),
                              *((item.id, item.name) for item in templates)]
-    if form.validate_on_submit():
+    if request.content_length and request.content_length > _max_mb(spec.id) * 1024 * 1024:
+        form.file.errors = [_("The file is larger than %(size)d MB; split it or use the "
+                              "command line.", size=_max_mb(spec.id))]
+    elif form.validate_on_submit():
         upload = form.file.data
         try:
-            kind = file_kind(upload.filename or "", upload.stream.read(8))
+            head = upload.stream.read(8)
+            if not head:
+                raise TabularError(_("The file is empty: it has no header row and no data."))
+            kind = file_kind(upload.filename or "", head)
             upload.stream.seek(0)
             imp = create_upload(session, spec, upload.stream, upload.filename or "", kind,
                                 user_id=current_user.id, template_id=form.template.data or None)
@@ -137,8 +149,9 @@ def import_upload(spec_id: str):  # type: ignore[no-untyped-def]
             session.commit()
             start_import_job(imp, "read", owner_id=current_user.id, locale=str(get_locale()))
             return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
-    return render_template("core/imports/upload.html", spec=spec, form=form, max_mb=_max_mb()), \
-        400 if form.errors else 200
+    return render_template("core/imports/upload.html", spec=spec, form=form,
+                           max_mb=_max_mb(spec.id)), \
+        400 if form.errors or form.file.errors else 200
 
 
 @bp.route("/imports/<spec_id>/<int:import_id>", methods=["GET", "POST"])
@@ -156,20 +169,25 @@ def import_detail(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
     checks = read_checks(import_folder(imp.id), page * PAGE, PAGE) \
         if imp.status in ("checked", "done", "failed") else []
     has_bad_rows = (import_folder(imp.id) / ERRORS).is_file() and imp.failed > 0
+    undone = read_undone(import_folder(imp.id)) if imp.status == "undone" else []
     return render_template("core/imports/detail.html", spec=spec, imp=imp, form=form,
                            checks=checks, page=page, page_size=PAGE, working=WORKING,
-                           has_bad_rows=has_bad_rows, undo_form=UndoForm()), \
+                           has_bad_rows=has_bad_rows, undo_form=UndoForm(),
+                           undone=undone), \
         400 if form.errors else 200
 
 
 def _apply_settings(spec: ImportSpec, imp: TabularImport, form: Any) -> Any:
     session = get_session()
     fields = [column.data or "" for column in form.columns()]
+    headers = imp.mapping.get("headers", [])
+    action = request.form.get("action")
     try:
+        _check_columns(spec, headers, fields)
         check_settings(spec, fields, form.mode.data, form.key.data or None)
-        if form.template_name.data:
-            save_template(session, spec, current_user.id, form.template_name.data,
-                          imp.mapping.get("headers", []), fields)
+        if form.template_name.data or action == "save_template":
+            save_template(session, spec, current_user.id, form.template_name.data or "",
+                          headers, fields)
     except DomainError as exc:
         session.rollback()
         form.mode.errors = [*form.mode.errors, str(exc)]
@@ -177,9 +195,40 @@ def _apply_settings(spec: ImportSpec, imp: TabularImport, form: Any) -> Any:
     imp.mapping = {**imp.mapping, "fields": fields}
     imp.mode, imp.key = form.mode.data, form.key.data or None
     imp.all_or_nothing, imp.create_missing = form.all_or_nothing.data, form.create_missing.data
-    step = "run" if request.form.get("action") == "run" and imp.status == "checked" else "check"
+    if action == "save_template":  # only saved: the user goes on mapping or checks later
+        session.commit()
+        flash(_("The mapping was saved as the template %(name)s.",
+                name=form.template_name.data), "success")
+        return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
+    step = "run" if action == "run" and imp.status == "checked" else "check"
     session.commit()
     start_import_job(imp, step, owner_id=current_user.id, locale=str(get_locale()))
+    return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
+
+
+def _check_columns(spec: ImportSpec, headers: list[str], fields: list[str]) -> None:
+    """DomainError when a field that takes one column is chosen for several."""
+    for name in dict.fromkeys(field for field in fields if field):
+        item = spec.field(name)
+        if item is not None and not item.multiple and fields.count(name) > 1:
+            columns = ", ".join(header for header, chosen in zip(headers, fields, strict=False)
+                                if chosen == name)
+            raise DomainError(_("%(field)s is chosen for several columns (%(columns)s); "
+                                "choose it for one.", field=str(item.label), columns=columns))
+
+
+@bp.post("/imports/<spec_id>/<int:import_id>/run")
+@require_permission()
+def import_run(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
+    """Run a checked import with the settings it was checked with (the "Import now"
+    button of the result)."""
+    spec, imp = _visible(spec_id, import_id)
+    if not UndoForm().validate_on_submit():  # CSRF only
+        abort(400)
+    if imp.status != "checked":
+        flash(_("Check the file first; then import it."), "warning")
+    else:
+        start_import_job(imp, "run", owner_id=current_user.id, locale=str(get_locale()))
     return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
 
 
@@ -201,10 +250,15 @@ def import_undo(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
     """Confirm, then queue the undo job."""
     spec, imp = _visible(spec_id, import_id)
     form = UndoForm()
-    if imp.undone_at is not None or imp.status != "done" or not (imp.created or imp.updated):
+    if imp.undone_at is not None:
+        flash(_("This import was undone already: it cannot be undone again."), "warning")
+        return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
+    if imp.status not in ("done", "failed") or not (imp.created or imp.updated):
         flash(_("Only an import that wrote records can be undone."), "warning")
         return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
     if form.validate_on_submit():
         start_import_job(imp, "undo", owner_id=current_user.id, locale=str(get_locale()))
         return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
-    return render_template("core/imports/undo.html", spec=spec, imp=imp, form=form)
+    note = str(spec.undo_note) % {"created": imp.created, "updated": imp.updated} \
+        if spec.undo_note else ""
+    return render_template("core/imports/undo.html", spec=spec, imp=imp, form=form, note=note)

@@ -75,7 +75,7 @@ def table_undo(model: type) -> Callable[..., UndoResult]:
     table = model.__table__  # type: ignore[attr-defined]
 
     def undo(session: Session, created: list[Any], updated: dict[Any, tuple[dict, dict]],
-             user_id: int | None) -> UndoResult:
+             user_id: int | None, imp: Any = None) -> UndoResult:
         result = UndoResult()
         for start in range(0, len(created), CHUNK):
             chunk = [pk.type.python_type(value) for value in created[start:start + CHUNK]]

@@ -31,6 +31,32 @@ class DataScope:
     department: str | None = "department_id"
 
 
+@dataclass(frozen=True)
+class ScopeThrough:
+    """Declared on a model as ``__data_scope__`` when its rows belong to a scoped record
+    (a customer's contacts): a row is in a user's scope when the record its ``column`` names
+    is. ``parent`` is the scoped model; ``parent_deleted`` its soft-delete column, when rows
+    of a deleted parent leave with it (out of scope for everyone)::
+
+        class Contact(Model):
+            __data_scope__ = ScopeThrough("customer_id", Customer, parent_deleted="deleted_at")
+
+    It is not a scope of its own: the role editor offers no kind for it, owner and
+    department are the parent's, and the operation log follows the parent (by the foreign
+    key, as for any row of a scoped record).
+    """
+
+    column: str
+    parent: type
+    parent_deleted: str | None = None
+
+    @property
+    def kind(self) -> str | None:
+        """The parent's record kind."""
+        spec = data_scope_of(self.parent)
+        return spec.kind if spec is not None else None
+
+
 def data_scope_of(model: type) -> DataScope | None:
     """The model's ``__data_scope__`` declaration, or None when its records are not scoped."""
     spec = getattr(model, "__data_scope__", None)
@@ -58,16 +84,17 @@ def _role_scopes(user_id: int) -> dict[int, dict[str, str]]:
     cache = _request_cache("crm_role_scopes")
     if cache is not None and user_id in cache:
         return cache[user_id]
-    session = get_session()
-    roles: dict[int, dict[str, str]] = {
-        role_id: {} for role_id in session.scalars(
-            select(UserRole.role_id).where(UserRole.user_id == user_id))}
-    rows = session.execute(
-        select(RoleScope.role_id, RoleScope.kind, RoleScope.scope)
-        .join(UserRole, UserRole.role_id == RoleScope.role_id)
+    # one statement (a list's budget is scope, page, related names): the user's roles, each
+    # with its scope rows, if any
+    rows = get_session().execute(
+        select(UserRole.role_id, RoleScope.kind, RoleScope.scope)
+        .outerjoin(RoleScope, RoleScope.role_id == UserRole.role_id)
         .where(UserRole.user_id == user_id))
+    roles: dict[int, dict[str, str]] = {}
     for role_id, kind, scope in rows:
-        roles.setdefault(role_id, {})[kind] = scope
+        scopes = roles.setdefault(role_id, {})
+        if kind is not None:
+            scopes[kind] = scope
     if cache is not None:
         cache[user_id] = roles
     return roles
@@ -132,6 +159,9 @@ def scope_condition(model: type, user: Any) -> Any | None:
     or outside a request with no user given) the condition matches nothing, except inside
     ``system_context``, where no user means every row.
     """
+    through = getattr(model, "__data_scope__", None)
+    if isinstance(through, ScopeThrough):
+        return _through_condition(model, through, user)
     spec = data_scope_of(model)
     if spec is None:
         return None
@@ -150,6 +180,22 @@ def scope_condition(model: type, user: Any) -> Any | None:
             subtree = select(Department.id).where(Department.path.startswith(path))
             return or_(getattr(model, spec.department).in_(subtree), owned)
     return owned
+
+
+def _through_condition(model: type, through: ScopeThrough, user: Any) -> Any | None:
+    """``column IN (the parent ids in scope)``; None when every parent is (and none is
+    deleted or deletion does not matter)."""
+    parent = through.parent
+    conditions = []
+    parent_condition = scope_condition(parent, user)
+    if parent_condition is not None:
+        conditions.append(parent_condition)
+    if through.parent_deleted:
+        conditions.append(getattr(parent, through.parent_deleted).is_(None))
+    if not conditions:
+        return None
+    key = inspect(parent).primary_key[0]
+    return getattr(model, through.column).in_(select(key).where(*conditions))
 
 
 def scoped(statement: Any, model: type, user: Any = None) -> Any:

@@ -71,7 +71,8 @@ def build_api(resource: Resource) -> Blueprint:
             return record
 
         api_endpoint(bp, one, methods=["PATCH"], permission=resource.permission("edit"),
-                     body=body_in(partial=True), response=out, tags=tags, endpoint="update",
+                     body=schemas.schema(resource, "patch")(partial=True), response=out,
+                     tags=tags, endpoint="update",
                      summary=f"Change some fields of one of the {label}.")(update)
 
     if resource.offers("delete"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import views_list, views_record
+from . import ordering, views_list, views_record
 from .api import build_api
 from .declaration import Resource
 
@@ -16,4 +16,5 @@ def build_blueprints(resource: Resource) -> list[Blueprint]:
                       url_prefix=f"/{resource.plugin}/{resource.name}")
     views_list.add_routes(pages, resource)
     views_record.add_routes(pages, resource)
+    ordering.add_routes(pages, resource)
     return [pages, build_api(resource)] if resource.api else [pages]

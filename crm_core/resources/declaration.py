@@ -31,6 +31,9 @@ class Field:
     - ``form``: whether create/edit forms offer it; ``textarea`` for long text;
       ``validators`` are added to the ones derived from the column; ``description`` is the
       help text under the input.
+    - ``format``: how pages show a value (``format(value) -> str``, e.g. an amount in yuan).
+    - ``colour``: the value is a ``#rrggbb`` colour: pages show a swatch beside it, the form
+      a colour picker, the API refuses anything else.
     """
 
     name: str
@@ -42,6 +45,8 @@ class Field:
     textarea: bool = False
     validators: Sequence[Any] = ()
     description: Any = ""
+    format: Callable[[Any], str] | None = None
+    colour: bool = False
 
     def title(self) -> Any:
         """The label to show: the declared one or the name made readable."""
@@ -72,6 +77,22 @@ class Filter:
         if self.label is not None:
             return self.label
         return resource.column_label(self.name)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A read-only column worked out for a page of records: a usage count, a range.
+
+    ``values(session, records)`` returns ``{record id: value}`` for the page's records (one
+    statement for the whole page, never one per row); ``label`` is the heading, ``format``
+    turns a value into text. Name it in ``columns`` to show it on the list; it is neither
+    sorted, filtered, exported nor offered by the API.
+    """
+
+    name: str
+    label: Any
+    values: Callable[..., Mapping[Any, Any]]
+    format: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +171,10 @@ class Resource:
     create: Callable[..., Any] | None = None
     update: Callable[..., Any] | None = None
     delete: Callable[..., Any] | None = None
+    computed: Sequence[Computed] = ()
+    order_field: str | None = None
+    move: Callable[..., Any] | None = None
+    delete_notice: Callable[..., str] | None = None
     soft_delete: str | None = "deleted_at"
     menu: bool = True
     icon: str = "table"
@@ -165,7 +190,11 @@ class Resource:
         if len(set(names)) != len(names):
             raise ValueError(f"resource {self.name!r}: a field is declared twice")
         columns = inspect(self.model).columns
-        for name in [*names, *self.sorts, *self.search,
+        self.computed = tuple(self.computed)
+        if {item.name for item in self.computed} & {"id", *names}:
+            raise ValueError(f"resource {self.name!r}: a computed column has a field's name")
+        ordering = [self.order_field] if self.order_field else []
+        for name in [*names, *self.sorts, *self.search, *ordering,
                      *(item.name for item in self.filters if item.kind != "tag")]:
             if name not in columns:
                 raise ValueError(f"resource {self.name!r}: {name!r} is not a column of "
@@ -221,7 +250,23 @@ class Resource:
         raise KeyError(name)
 
     def list_columns(self) -> list[str]:
+        """The list's columns: the declared ones, else the first four fields."""
         return list(self.columns or [item.name for item in self.fields[:4]])
+
+    def column_names(self) -> list[str]:
+        """Every column the list may show: the id, the fields, the computed columns."""
+        return ["id", *(item.name for item in self.fields),
+                *(item.name for item in self.computed)]
+
+    def computed_column(self, name: str) -> Computed | None:
+        """The computed column ``name``, or None."""
+        return next((item for item in self.computed if item.name == name), None)
+
+    def computed_values(self, session: Any, records: Sequence[Any],
+                        columns: Sequence[str]) -> dict[str, dict[Any, Any]]:
+        """``{column: {id: value}}`` of the computed columns among ``columns``."""
+        return {item.name: dict(item.values(session, list(records)) if records else {})
+                for item in self.computed if item.name in columns}
 
     def editable(self) -> list[Field]:
         names = self.form_fields
@@ -240,6 +285,8 @@ class Resource:
     def column_label(self, name: str) -> Any:
         if name == "id":
             return "ID"
+        if (computed := self.computed_column(name)) is not None:
+            return computed.label
         try:
             return self.field(name).title()
         except KeyError:

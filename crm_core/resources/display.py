@@ -1,5 +1,7 @@
 """How a record's value is shown on the generated pages: a choice's label, a relation's
-name (from the page's batch of names), a time in UTC, a yes/no."""
+name (from the page's batch of names), a computed column's value (from the same batch), a
+declared ``format``, a colour's swatch, a time in the reader's zone (UTC in files), a
+yes/no."""
 
 from __future__ import annotations
 
@@ -8,13 +10,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 
+from ..ui.formatting import format_datetime
 from .declaration import Resource
 
 
 def cell(resource: Resource, record: Any, name: str,
-         names: Mapping[str, Mapping[Any, str]] | None = None) -> str:
-    """The text of field ``name`` of ``record`` (empty for no value)."""
+         names: Mapping[str, Mapping[Any, str]] | None = None, *, html: bool = True) -> str:
+    """The text of field ``name`` of ``record`` (empty for no value); ``html=False`` for a
+    file (a colour without its swatch)."""
+    computed = resource.computed_column(name)
+    if computed is not None:
+        found = (names or {}).get(name, {}).get(record.id)
+        if found is None:
+            return ""
+        return computed.format(found) if computed.format else str(found)
     value = getattr(record, name, None)
     if value is None:
         return ""
@@ -22,6 +33,10 @@ def cell(resource: Resource, record: Any, name: str,
         item = resource.field(name)
     except KeyError:
         item = None
+    if item is not None and item.format is not None:
+        return item.format(value)
+    if item is not None and item.colour and html:
+        return swatch(str(value))
     if item is not None and item.choices is not None:
         for choice, label in item.choices:
             if choice == value:
@@ -32,9 +47,21 @@ def cell(resource: Resource, record: Any, name: str,
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, dt.datetime):
+        if html:  # a page shows the reader's zone; a file keeps UTC
+            return format_datetime(value)
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC)
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, list | tuple):  # a JSON list of texts
+        return ", ".join(str(part) for part in value)
     return str(value)
+
+
+def swatch(colour: str) -> Markup:
+    """A small square painted ``colour`` (an SVG fill, so no inline style) and its code."""
+    return Markup('<span class="text-nowrap" data-colour="{0}"><svg width="14" height="14" '
+                  'class="align-text-bottom me-1" aria-hidden="true" focusable="false">'
+                  '<rect width="14" height="14" rx="3" fill="{0}" stroke="#0003"/></svg>'
+                  '{0}</span>').format(colour)

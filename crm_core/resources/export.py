@@ -42,8 +42,8 @@ def export_job(resource: Resource, job: Any, fmt: str = "csv",
             if not rows:
                 break
             names = query.related_names(session, resource, rows, columns)
-            writer.write_rows([[cell(resource, row, name, names) for name in columns]
-                               for row in rows])
+            writer.write_rows([[cell(resource, row, name, names, html=False)
+                                for name in columns] for row in rows])
             written, last = written + len(rows), rows[-1].id
             job.progress(100 * written / total if total else 100,
                          f"{written} / {total}")

@@ -1,16 +1,25 @@
 """WTForms generated from a resource's model: a field per editable column, validators from
 the column (required, length, number range), the declared ``validators`` added.
 
+- A relation is a select of at most ``RELATION_OPTIONS`` targets the user may see (their data
+  scope; deleted and inactive ones left out), with a search box above it when there are more
+  (``relations.SearchSelect``): never a select of every row of a big table.
+- A ``JSON`` column holds a list of texts: one text input of values separated by commas,
+  semicolons or lines (``ListTextField``).
+- A new record's form takes initial values from the query string (``?customer_id=3``).
+
 Forms are Flask-WTF forms, so every POST carries its CSRF token. A resource may give its own
 ``form_class`` instead; it is used as it is (its fields named after the model's columns).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, Numeric, Text
 from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
@@ -22,14 +31,24 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+from wtforms.widgets import ColorInput
 
 from ..edge.ints import INT32_MAX, INT64_MAX, INT64_MIN
 from ..rbac.forms import choice
 from .declaration import Field, Resource
-from .query import relation_choices
+from .relations import ListTextField, RelationField, relation_options
 
 TEXT_MAX = 10_000
+COLOUR = r"^#[0-9a-fA-F]{6}$"
+COLOUR_ERROR = _l("Choose the colour as #rrggbb, such as #0d6efd.")
 
 
 def _strip(value: Any) -> Any:
@@ -55,9 +74,11 @@ def _form_field(item: Field, column: Any) -> Any:
     kind = column.type
     kwargs: dict[str, Any] = {"description": item.description}
     if item.relation is not None:
-        return SelectField(label, coerce=_optional_int if not required else int,
-                           validators=[InputRequired() if required else Optional(),
-                                       *item.validators], validate_choice=False, **kwargs)
+        return RelationField(label, coerce=_optional_int,
+                             validators=[InputRequired() if required else Optional(),
+                                         *item.validators], validate_choice=False, **kwargs)
+    if isinstance(kind, JSON):
+        return ListTextField(label, validators=[Optional(), *item.validators], **kwargs)
     if item.choices is not None:
         coerce = _choice_coerce(column)
         choices = [choice(coerce(value), text) for value, text in item.choices]
@@ -81,6 +102,12 @@ def _form_field(item: Field, column: Any) -> Any:
                                   **kwargs)
     if isinstance(kind, Date):
         return DateField(label, validators=[validators[0], *item.validators], **kwargs)
+    if item.colour:
+        default = getattr(column.default, "arg", None)
+        return StringField(label, widget=ColorInput(), filters=[_strip],
+                           default=default if isinstance(default, str) else None,
+                           validators=[validators[0], Regexp(COLOUR, message=COLOUR_ERROR),
+                                       *item.validators], **kwargs)
     length = getattr(kind, "length", None) or TEXT_MAX
     field_class = TextAreaField if item.textarea or isinstance(kind, Text) else StringField
     return field_class(label, validators=[validators[0], Length(max=length), *item.validators],
@@ -102,21 +129,45 @@ def form_class(resource: Resource) -> type[FlaskForm]:
 
 
 def make_form(resource: Resource, session: Session, record: Any = None,
-              formdata: Any = "request") -> FlaskForm:
-    """A form for a new record or for ``record``, with the relation choices filled in."""
+              formdata: Any = "request", *, user: Any = None,
+              initial: Mapping[str, Any] | None = None) -> FlaskForm:
+    """A form for a new record or for ``record``, with the relation choices filled in (the
+    targets ``user`` may see). ``initial`` (a new record's query string) presets the
+    editable fields it names, each read as the field reads a submitted value; a value the
+    field refuses is left out."""
     cls = form_class(resource)
     kwargs: dict[str, Any] = {"obj": record}
     if formdata != "request":
         kwargs["formdata"] = formdata
     form = cls(**kwargs)
+    if initial and record is None and formdata is None:
+        _preset(resource, form, initial)
     columns = resource.model.__table__.columns  # type: ignore[attr-defined]
     for item in resource.editable():
         if item.relation is not None and item.name in form:
-            choices = [choice(value, text) for value, text in relation_choices(session, item)]
-            if not _required(columns[item.name]):
+            field = form[item.name]
+            options, more = relation_options(session, item, user, field.data)
+            choices = [choice(value, text) for value, text in options]
+            # a required one not chosen yet starts blank: never a first row chosen unseen
+            if not _required(columns[item.name]) or field.data is None:
                 choices = [choice("", "—"), *choices]
-            form[item.name].choices = choices
+            field.choices = choices
+            if more and isinstance(field, RelationField):
+                field.search = (resource.endpoint, item.name)
     return form
+
+
+def _preset(resource: Resource, form: FlaskForm, initial: Mapping[str, Any]) -> None:
+    for item in resource.editable():
+        raw = initial.get(item.name)
+        if item.name not in form or not isinstance(raw, str) or len(raw) > TEXT_MAX:
+            continue
+        field = form[item.name]
+        try:
+            field.process_formdata([raw])
+        except ValueError:
+            field.data = field.default
+        field.raw_data = None
 
 
 def form_values(resource: Resource, form: FlaskForm) -> dict[str, Any]:

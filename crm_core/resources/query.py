@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, func, or_, select, text
+from sqlalchemy import JSON, Select, String, cast, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..api.pagination import Page, paginate
@@ -174,9 +174,14 @@ def statement(resource: Resource, user: Any, values: Mapping[str, Any] | None = 
         found = found.where(condition)
     query = query.strip()[:SEARCH_MAX]
     if query and resource.search:
-        found = found.where(or_(*(getattr(model, name).icontains(query, autoescape=True)
+        found = found.where(or_(*(_text(getattr(model, name)).icontains(query, autoescape=True)
                                   for name in resource.search)))
     return found
+
+
+def _text(column: Any) -> Any:
+    """A column as text for quick search (a JSON list of phones is searched as its text)."""
+    return cast(column, String) if isinstance(column.type, JSON) else column
 
 
 def sort_of(resource: Resource, sort: str | None) -> tuple[str, bool]:
@@ -223,7 +228,7 @@ def count(session: Session, found: Select[Any], cap: int = COUNT_CAP) -> Count:
 def related_names(session: Session, resource: Resource, records: list[Any],
                   columns: list[str]) -> dict[str, dict[Any, str]]:
     """``{field: {id: name}}`` for the relation fields among ``columns``: one statement per
-    relation for the whole page."""
+    relation for the whole page; the computed columns among them add theirs."""
     names: dict[str, dict[Any, str]] = {}
     for column in columns:
         try:
@@ -237,6 +242,7 @@ def related_names(session: Session, resource: Resource, records: list[Any],
             names[column] = {}
             continue
         names[column] = _names(session, item, ids)
+    names.update(resource.computed_values(session, records, columns))
     return names
 
 

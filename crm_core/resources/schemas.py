@@ -1,6 +1,7 @@
 """Marshmallow schemas generated from a resource's model for its API: ``out`` (what a record
 answers: the id, every declared field, the timestamps) and ``in`` (what create takes; update
-takes it ``partial``), with validators from the columns.
+takes it ``partial``), with validators from the columns. A ``JSON`` column is a list of
+texts (as the form's ``ListTextField``).
 
 ``api_overrides`` replaces them: ``{"out": Schema, "in": Schema}`` for whole schemas, or
 ``{"<field>": marshmallow field}`` for single fields of both.
@@ -11,12 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, Numeric
 
 from ..api.schemas import UtcDateTime
 from ..edge.ints import INT32_MAX, INT64_MAX, INT64_MIN, Id
 from .declaration import Field, Resource
-from .forms import TEXT_MAX, _required
+from .forms import COLOUR, COLOUR_ERROR, TEXT_MAX, _required
+from .relations import LIST_ITEM_MAX, LIST_MAX
 
 
 def _field(item: Field, column: Any, *, dump: bool) -> Any:
@@ -28,6 +30,9 @@ def _field(item: Field, column: Any, *, dump: bool) -> Any:
     if item.choices is not None:
         options["validate"] = validate.OneOf([value for value, _label in item.choices])
         return (fields.Integer if isinstance(kind, Integer) else fields.String)(**options)
+    if isinstance(kind, JSON):
+        return fields.List(fields.String(validate=validate.Length(max=LIST_ITEM_MAX)),
+                           validate=validate.Length(max=LIST_MAX), **options)
     if isinstance(kind, Boolean):
         return fields.Boolean(**options)
     if isinstance(kind, Integer):
@@ -41,6 +46,9 @@ def _field(item: Field, column: Any, *, dump: bool) -> Any:
         return UtcDateTime(**options)
     if isinstance(kind, Date):
         return fields.Date(**options)
+    if item.colour:
+        return fields.String(validate=validate.Regexp(COLOUR, error=str(COLOUR_ERROR)),
+                             **options)
     length = getattr(kind, "length", None) or TEXT_MAX
     minimum = 1 if required else 0
     return fields.String(validate=validate.Length(min=minimum, max=length), **options)
@@ -71,7 +79,16 @@ def _build(resource: Resource, suffix: str) -> type[Schema]:
 
 
 def schema(resource: Resource, kind: str) -> type[Schema]:
-    """The ``"out"`` or ``"in"`` schema class of ``resource`` (built once and kept)."""
+    """The ``"out"``, ``"in"`` or ``"patch"`` schema class of ``resource`` (built once and
+    kept). ``patch`` is ``in`` under its own name, used ``partial`` (the OpenAPI document
+    names each once)."""
+    if kind == "patch":
+        key = "_schema_patch"
+        if key not in resource.__dict__:
+            body_in = schema(resource, "in")
+            resource.__dict__[key] = type(f"{body_in.__name__.removesuffix('In')}Patch",
+                                          (body_in,), {})
+        return resource.__dict__[key]
     declared = resource.api_overrides.get(kind)
     if declared is not None:
         return declared

@@ -27,6 +27,7 @@ from ..tabular import FORMATS
 from . import query, saved_views
 from .declaration import BulkAction, Resource
 from .display import cell
+from .relations import Options, relation_options
 
 SELECTION_MAX = 500
 
@@ -39,7 +40,7 @@ def kept_args(resource: Resource, args: Mapping[str, Any]) -> dict[str, str]:
 
 def chosen_columns(resource: Resource, args: Mapping[str, Any]) -> list[str]:
     """The columns of ``?cols=a,b`` that exist, else the declared list columns."""
-    allowed = ["id", *(item.name for item in resource.fields)]
+    allowed = resource.column_names()
     ticked = args.getlist("col") if hasattr(args, "getlist") else []
     raw = ticked or str(args.get("cols") or "").split(",")
     chosen = [name for name in allowed if name in raw]
@@ -85,8 +86,10 @@ def _filter_options(session: Any, resource: Resource) -> dict[str, list[tuple[An
             options[item.name] = list(resource.field(item.name).choices or ())
         elif item.options is not None:
             options[item.name] = list(item.options(session))
-        elif item.kind == "relation":
-            options[item.name] = query.relation_choices(session, resource.field(item.name))
+        elif item.kind == "relation":  # bounded, in the user's scope, the chosen one kept
+            current = query._id(str(request.args.get(item.name) or ""))
+            options[item.name] = Options(*relation_options(
+                session, resource.field(item.name), current_user, current))
     return options
 
 

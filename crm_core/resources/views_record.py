@@ -1,36 +1,56 @@
 """The generated record pages of a resource: new, create, detail (sections, panels,
-history), edit, update and delete with its confirmation.
+history), edit, update and delete with its confirmation, and the search of a relation
+field's choices.
 
 A record outside the user's scope (or deleted) answers 404 on every one of them
 (``writes.get_record``); a refused form answers 400 with each field's error.
+
+Another page can send the user here and get them back: ``/new?customer_id=3`` presets the
+form's fields from the query string, and ``?next=/customers/3`` (a path on this site, else
+ignored) is where create, update, delete and Cancel return to instead of the resource's own
+pages.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..auth.permissions import require_permission
 from ..db import get_session
+from ..edge.paths import same_site_path
 from ..errors import DomainError
 from . import forms, query, writes
 from .declaration import Resource
 from .display import cell
+from .relations import options_html, search_options
 
 
 def _title(resource: Resource, record: Any) -> str:
     return str(getattr(record, resource.title_field or "id", "") or f"#{record.id}")
 
 
+def next_path() -> str | None:
+    """The ``next`` path of the request (query string or form), if it is on this site."""
+    raw = request.values.get("next")
+    return same_site_path(raw) if isinstance(raw, str) and len(raw) <= 2000 else None
+
+
 def _form_page(resource: Resource, form: FlaskForm, record: Any = None, status: int = 200
                ) -> Any:
     return render_template(resource.template("form"), resource=resource, form=form,
-                           record=record, title=_title(resource, record) if record else None
-                           ), status
+                           record=record, title=_title(resource, record) if record else None,
+                           next_url=next_path()), status
+
+
+def _make_form(resource: Resource, record: Any = None, formdata: Any = "request",
+               initial: Any = None) -> FlaskForm:
+    return forms.make_form(resource, get_session(), record, formdata=formdata,
+                           user=current_user, initial=initial)
 
 
 def _save(resource: Resource, form: FlaskForm, record: Any = None) -> Any:
@@ -62,17 +82,17 @@ def add_routes(bp: Blueprint, resource: Resource) -> None:
         return writes.get_record(get_session(), resource, kwargs[id_arg], current_user)
 
     def new():  # type: ignore[no-untyped-def]
-        """The form of a new record."""
-        return _form_page(resource, forms.make_form(resource, get_session(), formdata=None))
+        """The form of a new record, preset from the query string (``?<field>=<value>``)."""
+        return _form_page(resource, _make_form(resource, formdata=None, initial=request.args))
 
     def create():  # type: ignore[no-untyped-def]
         """Add a record; a refused form shows again with its field errors (400)."""
-        form = forms.make_form(resource, get_session())
+        form = _make_form(resource)
         saved = _save(resource, form)
         if saved is None:
             return _form_page(resource, form, status=400)
         flash(_("“%(name)s” added.", name=_title(resource, saved)), "success")
-        return redirect(url_for(".detail", **{id_arg: saved.id}))
+        return redirect(next_path() or url_for(".detail", **{id_arg: saved.id}))
 
     def detail(**kwargs: Any):  # type: ignore[no-untyped-def]
         """One record: its sections, its panels and its history."""
@@ -88,44 +108,60 @@ def add_routes(bp: Blueprint, resource: Resource) -> None:
     def edit(**kwargs: Any):  # type: ignore[no-untyped-def]
         """The form of a record."""
         record = record_of(kwargs)
-        return _form_page(resource, forms.make_form(resource, get_session(), record,
-                                                    formdata=None), record)
+        return _form_page(resource, _make_form(resource, record, formdata=None), record)
 
     def update(**kwargs: Any):  # type: ignore[no-untyped-def]
         """Change a record; a refused form shows again with its field errors (400)."""
         record = record_of(kwargs)
-        form = forms.make_form(resource, get_session(), record)
+        form = _make_form(resource, record)
         saved = _save(resource, form, record)
         if saved is None:
             return _form_page(resource, form, record, status=400)
         flash(_("“%(name)s” saved.", name=_title(resource, saved)), "success")
-        return redirect(url_for(".detail", **{id_arg: saved.id}))
+        return redirect(next_path() or url_for(".detail", **{id_arg: saved.id}))
 
     def confirm(**kwargs: Any):  # type: ignore[no-untyped-def]
         """Ask before deleting a record."""
         record = record_of(kwargs)
         return render_template(resource.template("confirm"), resource=resource,
                                record=record, title=_title(resource, record),
-                               form=FlaskForm(formdata=None))
+                               form=FlaskForm(formdata=None), next_url=next_path(),
+                               notice=resource.delete_notice(get_session(), record)
+                               if resource.delete_notice else "")
 
     def delete(**kwargs: Any):  # type: ignore[no-untyped-def]
         """Delete a record (mark it deleted when the model has soft delete)."""
         record = record_of(kwargs)
         title, session = _title(resource, record), get_session()
         try:
-            writes.delete_record(session, resource, record, current_user)
+            done = writes.delete_record(session, resource, record, current_user)
         except DomainError as exc:
             session.rollback()
             flash(str(exc), "error")
-            return redirect(url_for(".detail", **{id_arg: record.id}))
+            return redirect(next_path() or url_for(".detail", **{id_arg: record.id}))
         session.commit()
-        flash(_("“%(name)s” deleted.", name=title), "success")
-        return redirect(url_for(".list"))
+        flash(done if isinstance(done, str) else _("“%(name)s” deleted.", name=title),
+              "success")
+        return redirect(next_path() or url_for(".list"))
+
+    def choices():  # type: ignore[no-untyped-def]
+        """The ``<option>``s of relation field ``?field=`` whose names contain ``?q=`` (or
+        ``?<field>-search=``, the search box's own name), among the targets the user may
+        see: what the search box above a relation select loads."""
+        name = request.args.get("field", "")
+        searchable = {item.name: item for item in resource.fields if item.relation is not None}
+        item = searchable.get(name)
+        if item is None:
+            abort(404)
+        text = request.args.get("q") or request.args.get(f"{name}-search") or ""
+        options = search_options(get_session(), item, current_user, str(text))
+        return str(options_html(options, blank=False))
 
     def guard(action: str, view: Any) -> Any:
         return require_permission(resource.permission(action))(view)
 
     bp.add_url_rule(one, "detail", guard("view", detail), methods=["GET"])
+    bp.add_url_rule("/choices", "choices", guard("view", choices), methods=["GET"])
     if resource.offers("create"):
         bp.add_url_rule("/new", "new", guard("create", new), methods=["GET"])
         bp.add_url_rule("", "create", guard("create", create), methods=["POST"])

@@ -32,16 +32,19 @@ class FieldRefused(DomainError):
         self.field = field
 
 
-def _check_relations(session: Session, resource: Resource, values: Mapping[str, Any]) -> None:
-    """Refuse a relation id that names no record (before the database's foreign key does)."""
-    from .query import relation_target
+def _check_relations(session: Session, resource: Resource, values: Mapping[str, Any],
+                     user: Any, record: Any = None) -> None:
+    """Refuse a relation id that names no record ``user`` may choose (none, one outside
+    their data scope, a deleted or inactive one), before the database's foreign key does;
+    answered alike, so nobody learns what exists outside their scope."""
+    from .relations import relation_allowed
 
     for item in resource.fields:
         value = values.get(item.name)
         if item.relation is None or value is None:
             continue
-        target, _label = relation_target(item)
-        if session.scalar(select(target.id).where(target.id == value)) is None:
+        current = getattr(record, item.name, None) if record is not None else None
+        if not relation_allowed(session, item, user, value, current):
             raise FieldRefused(item.name, _("Not a valid choice."))
 
 
@@ -94,7 +97,7 @@ def create_record(session: Session, resource: Resource, values: Mapping[str, Any
                   user: Any) -> Any:
     """A new record with ``values`` (the resource's ``create`` when declared)."""
     values = _storable(resource, values)
-    _check_relations(session, resource, values)
+    _check_relations(session, resource, values, user)
     if resource.create is not None:
         return resource.create(session, dict(values), user)
     record = resource.model(**dict(values))
@@ -108,7 +111,7 @@ def update_record(session: Session, resource: Resource, record: Any,
                   values: Mapping[str, Any], user: Any) -> Any:
     """Change ``record``'s fields to ``values`` (the resource's ``update`` when declared)."""
     values = _storable(resource, values)
-    _check_relations(session, resource, values)
+    _check_relations(session, resource, values, user, record)
     if resource.update is not None:
         return resource.update(session, record, dict(values), user)
     for name, value in values.items():
@@ -118,13 +121,16 @@ def update_record(session: Session, resource: Resource, record: Any,
     return record
 
 
-def delete_record(session: Session, resource: Resource, record: Any, user: Any) -> None:
+def delete_record(session: Session, resource: Resource, record: Any, user: Any) -> Any:
     """Delete ``record``: mark it deleted when the model has soft delete, else remove it
-    (the resource's ``delete`` when declared)."""
+    (the resource's ``delete`` when declared; what it returns is returned, a message the
+    page shows)."""
+    done = None
     if resource.delete is not None:
-        resource.delete(session, record, user)
+        done = resource.delete(session, record, user)
     elif resource.soft_delete:
         setattr(record, resource.soft_delete, utcnow())
     else:
         session.delete(record)
     session.flush()
+    return done

@@ -22,7 +22,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
-    BooleanField,
     DateField,
     DateTimeLocalField,
     Field,
@@ -138,17 +137,6 @@ class CustomerForm(FlaskForm):
     uscc = StringField(_l("Unified social credit code"), validators=[_uscc],
                        description=_l("18 characters, for companies."))
     notes = TextAreaField(_l("Notes"), validators=[Length(max=NOTES_MAX)])
-
-
-class ContactForm(FlaskForm):
-    """A person at the customer."""
-
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=100)])
-    title = StringField(_l("Job title"), validators=[Length(max=100)])
-    phones = StringField(_l("Phones"), validators=[_each(normalise_phone)],
-                         description=_l("Separate several with commas."))
-    email = StringField(_l("Email address"), validators=[Optional(), _each(normalise_email)])
-    is_primary = BooleanField(_l("Primary contact"))
 
 
 class ContactRecordForm(FlaskForm):
@@ -271,13 +259,6 @@ def contact_record_form(contacts: list[Contact], **kwargs: Any) -> ContactRecord
     form.contact_id.choices = [SelectChoice("", _("— none —"))] + [
         SelectChoice(contact.id, contact.name) for contact in contacts]
     return form
-
-
-def contact_values(form: ContactForm) -> dict[str, Any]:
-    """The contact form's data as ``services.add_contact`` / ``update_contact`` take it."""
-    return {"name": form.name.data, "title": form.title.data,
-            "phones": split_values(form.phones.data), "email": form.email.data or "",
-            "is_primary": bool(form.is_primary.data)}
 
 
 def occurred_at_utc(form: ContactRecordForm) -> dt.datetime | None:

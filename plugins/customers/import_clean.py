@@ -1,6 +1,7 @@
 """Checking imported rows: one file row in, clean customer values (or its problems) out.
 
-``RowCleaner`` applies the same rules as the customers services (``validation``), with
+``RowCleaner`` (the customer spec's ``cleaner``; it gives the kernel's ``CleanRow``) applies
+the same rules as the customers services (``validation``), with
 shortcuts for the values most cells hold (a bare mobile number, a USCC typed as stored), and
 sets the department from the owner through ``ownership.department_of_owner``, the one place
 of that rule.
@@ -10,15 +11,15 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .import_files import Row
-from .models import Customer, CustomerType, Tag
+from crm_core.toolkit import CleanRow, Row
+
+from .models import Customer
 from .names import spell_name
 from .ownership import department_of_owner, user_table
 from .validation import (
@@ -34,58 +35,33 @@ from .validation import (
     normalise_website,
 )
 
-__all__ = ["SPLIT", "CleanRow", "RowCleaner"]
+__all__ = ["SPLIT", "RowCleaner"]
 
 _TABLE = Customer.__table__
 SPLIT = re.compile(r"[,;，；、/\n]+")
 _KINDS = {"company": "company", "公司": "company", "企业": "company", "单位": "company",
           "机构": "company", "person": "person", "个人": "person", "individual": "person"}
 _TEXT = ("industry", "province", "city", "address", "source", "level", "status")
-# Fields stored in child tables or looked up; the rest are customer columns of that name.
-_LOOKED_UP = {"customer_type": "customer_type_id", "owner": "owner_id", "tags": "tag_ids"}
-
-
-@dataclass
-class CleanRow:
-    """A row with its clean values (only the fields the file fills) or its problems."""
-
-    row: Row
-    values: dict[str, Any] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    target: int | None = None  # the existing customer an upsert changes
-    # Values only a new customer gets (the importer as owner): an upsert leaves them alone.
-    defaults: dict[str, Any] = field(default_factory=dict)
-
-    def key_value(self, key: str | None) -> str | None:
-        """The row's value of the import key (the first phone or email), if any."""
-        if key in ("phone", "email"):
-            values = self.values.get(key + "s") or []
-            return values[0] if values else None
-        return self.values.get(key) if key else None
 
 
 class RowCleaner:
     """Checks and normalises rows for a mapping (one field name, or "", per column)."""
 
     def __init__(self, session: Session, headers: list[str], fields: list[str], *,
-                 owner_id: int | None = None, create_missing: bool = False,
+                 user_id: int | None = None, create_missing: bool = False,
                  dry_run: bool = False) -> None:
         self.session, self.headers, self.fields = session, headers, fields
-        # A customer type or tag named in the file that does not exist is created (the run)
-        # or noted as one that would be (the check: ``new``, by kind, name by folded name).
+        # Customer types and tags are relation columns: their names go to ``names`` and the
+        # kernel finds them (or creates, or lists at the check, the missing ones).
         self.create_missing, self.dry_run = create_missing, dry_run
-        self.new: dict[str, dict[str, str]] = {"customer_type": {}, "tags": {}}
         # With each plain text field's length limit: those cells need no more than a check.
         self._mapped = [(index, header, name, _TABLE.c[name].type.length if name in _TEXT
                          else 0)
                         for index, (header, name) in enumerate(zip(headers, fields,
                                                                    strict=False)) if name]
-        self.default_owner = owner_id
-        self._types: dict[str, int] | None = None
-        self._tags: dict[str, int] | None = None
+        self.default_owner = user_id
         self._users: dict[str, tuple[int, int | None]] = {}
-        self._default_department = self._user(owner_id)[1] if owner_id else None
+        self._default_department = self._user(user_id)[1] if user_id else None
 
     def _user(self, key: int | str) -> tuple[int, int | None]:
         """The owner's id and the department that follows it (``ownership``, the one rule)."""
@@ -98,61 +74,6 @@ class RowCleaner:
                 raise FieldError("owner", _("There is no user named %(name)s.", name=key))
             self._users[cache_key] = (found, department_of_owner(self.session, found))
         return self._users[cache_key]
-
-    def _type_id_map(self) -> dict[str, int]:
-        if self._types is None:
-            self._types = {kind.name.casefold(): kind.id
-                           for kind in self.session.scalars(select(CustomerType))}
-        return self._types
-
-    def _tag_map(self) -> dict[str, int]:
-        if self._tags is None:
-            self._tags = {tag.name.casefold(): tag.id for tag in self.session.scalars(select(Tag))}
-        return self._tags
-
-    def _type_id(self, name: str) -> int:
-        found = self._type_id_map().get(name.casefold())
-        if found is None:
-            if not self.create_missing:
-                raise FieldError("customer_type", _("There is no customer type named "
-                                                    "%(name)s.", name=name))
-            found = self._create("customer_type", name, self._type_id_map())
-        return found
-
-    def _create(self, kind: str, name: str, known: dict[str, int]) -> int:
-        """Create the missing type or tag ``name`` (in a check: note it, and give it a
-        stand-in id); its id is remembered for the rows after."""
-        if self.dry_run:
-            self.new[kind].setdefault(name.casefold(), name)
-            known[name.casefold()] = -len(known) - 1
-            return known[name.casefold()]
-        from crm_core.toolkit import DomainError
-
-        from .services import create_customer_type, create_tag
-
-        try:
-            with self.session.begin_nested():
-                made = create_customer_type(self.session, name) if kind == "customer_type" \
-                    else create_tag(self.session, name)
-        except DomainError as exc:
-            raise FieldError(kind, str(exc)) from None
-        self.new[kind].setdefault(name.casefold(), name)
-        known[name.casefold()] = made.id
-        return made.id
-
-    def _tag_ids(self, text: str) -> list[int]:
-        tags = self._tag_map()
-        ids = []
-        for name in (part.strip() for part in SPLIT.split(text)):
-            if not name:
-                continue
-            if name.casefold() not in tags:
-                if not self.create_missing:
-                    raise FieldError("tags", _("There is no tag named %(name)s; add it "
-                                               "first.", name=name))
-                self._create("tags", name, tags)
-            ids.append(tags[name.casefold()])
-        return list(dict.fromkeys(ids))
 
     def clean(self, row: Row) -> CleanRow:
         """The row's clean values, or every problem found, each naming its column."""
@@ -168,7 +89,7 @@ class RowCleaner:
                 continue
             named = named or name == "name"
             try:
-                self._clean_field(values, name, cell)
+                self._clean_field(values, name, cell, result.names)
             except FieldError as exc:
                 result.errors.append(f"{header}: {exc}")
         if not named:
@@ -178,7 +99,8 @@ class RowCleaner:
                                "department_id": self._default_department}
         return result
 
-    def _clean_field(self, values: dict[str, Any], name: str, cell: str) -> None:
+    def _clean_field(self, values: dict[str, Any], name: str, cell: str,
+                     names: dict[str, list[str]]) -> None:
         if name == "name":
             text = " ".join(cell.split())
             if len(text) > 200:
@@ -218,12 +140,12 @@ class RowCleaner:
                                          "or US."))
             values["country"] = country
         elif name == "customer_type":
-            values["customer_type_id"] = self._type_id(cell.strip())
+            names["customer_type"] = [cell.strip()]
         elif name == "owner":
             values["owner_id"], values["department_id"] = self._user(cell.strip())
         elif name == "tags":
-            values["tag_ids"] = list(dict.fromkeys([*values.get("tag_ids", []),
-                                                    *self._tag_ids(cell)]))
+            names.setdefault("tags", []).extend(
+                part for part in (text.strip() for text in SPLIT.split(cell)) if part)
         elif name == "notes":
             notes = "\n".join(filter(None, [values.get("notes", ""), cell.strip()]))
             if len(notes) > NOTES_MAX:

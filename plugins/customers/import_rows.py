@@ -1,47 +1,47 @@
-"""Deciding what each imported row does, batch by batch, and writing the new customers.
+"""Deciding what each imported row does, batch by batch, and writing the customers: the
+customer spec's ``check`` and ``write`` on the kernel's import.
 
-``BatchWriter`` takes a batch of clean rows (``import_clean``), looks their keys up in the
-database with one ``WHERE key IN (...)`` query per key, decides per row (create, update, skip,
-fail) and, unless it is a dry run, writes: new customers through ``bulk.insert_customers``,
-updates through ``import_write``. A key held by a customer outside the importer's data scope
-makes the row fail with a message that names neither that customer nor its values.
-The kernel's ``SeenKeys`` (re-exported here) remembers the keys of earlier rows on disk (a
-scratch SQLite file), so the dry run can name a duplicate of an earlier row without holding a
-million keys in memory.
+``check_batch`` looks a batch's keys up in the database with one ``WHERE key IN (...)``
+query per key and decides per row (create, update, skip, fail): code and USCC must stay
+unique, a customer in the trash is not updated, and in the check step likely duplicates
+(same name, phone or email) are warnings. A key held by a customer outside the importer's
+data scope makes the row fail with a message that names neither that customer nor its
+values. The kernel's ``SeenKeys`` (``BatchCheck.seen``) remembers the keys of earlier rows on
+disk, so the check can name a duplicate of an earlier row in flat memory.
+``write_batch`` writes new customers through ``bulk.insert_customers`` and updates through
+``import_write``, with their search documents, events and one ``import`` log entry a batch.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import SeenKeys, hooks, scoped
+from crm_core.toolkit import (
+    SKIP,
+    BatchCheck,
+    CleanRow,
+    WriteBatch,
+    WriteResult,
+    hooks,
+    record_event,
+    scoped,
+)
 
 from . import bulk
 from .events import emit
-from .import_clean import CleanRow
-from .import_write import apply_updates
+from .import_write import apply_updates, current_values, diff_values
 from .models import Customer, CustomerEmail, CustomerPhone
 
-__all__ = ["BatchOutcome", "BatchWriter", "SeenKeys"]
+__all__ = ["after_run", "check_batch", "write_batch"]
 
 _TABLE = Customer.__table__
-
-
-@dataclass
-class BatchOutcome:
-    """What one batch did (or would do, in a dry run)."""
-
-    created: list[int] = field(default_factory=list)
-    updated: list[int] = field(default_factory=list)
-    would_create: int = 0
-    skipped: int = 0
-    failed: list[CleanRow] = field(default_factory=list)
-    warned: list[CleanRow] = field(default_factory=list)
+IMPORT_TABLE = "core_import"  # the kernel's import records, named in the operation log
 
 
 def _lookup(session: Session, key: str, values: Iterable[str]) -> dict[str, int]:
@@ -73,64 +73,87 @@ def _lookup(session: Session, key: str, values: Iterable[str]) -> dict[str, int]
     return found
 
 
-class BatchWriter:
-    """Decides and writes batches of clean rows for one import's settings."""
+def check_batch(batch: BatchCheck) -> None:
+    """Decide each good row of the batch: its target (None create, an id update, ``SKIP``),
+    or its errors; in the check step also the likely duplicates (warnings) and, for an
+    update, whether it changes anything (nothing: skipped)."""
+    rows = [row for row in batch.rows if not row.errors]
+    _Check(batch).keys(rows)
+    if batch.dry_run:  # warnings are for the person checking; the run itself skips them
+        _Check(batch).warn_duplicates([row for row in rows if not row.errors])
+        _skip_unchanged(batch.session, [row for row in rows if not row.errors
+                                        and row.target not in (None, SKIP)])
 
-    def __init__(self, session: Session, *, mode: str, key: str | None, import_id: int | None,
-                 user_id: int | None, dry_run: bool, seen: SeenKeys | None = None) -> None:
-        self.session, self.mode, self.key = session, mode, key
-        self.import_id, self.user_id, self.dry_run, self.seen = import_id, user_id, dry_run, seen
 
-    def process(self, rows: list[CleanRow]) -> BatchOutcome:
-        """Check the batch against the database (and earlier rows), then write it."""
-        outcome = BatchOutcome()
-        good = [row for row in rows if not row.errors]
-        self._check_keys(good)
-        if self.dry_run:  # warnings are for the person checking; the run itself skips them
-            self._warn_duplicates(good)
-        inserts: list[CleanRow] = []
-        updates: list[CleanRow] = []
-        for row in rows:
-            if row.errors:
-                outcome.failed.append(row)
-            elif row.target == -1:
-                outcome.skipped += 1
-            elif row.target is not None:
-                updates.append(row)
-            else:
-                inserts.append(row)
-            if row.warnings and not row.errors:
-                outcome.warned.append(row)
-        if self.dry_run:
-            outcome.would_create = len(inserts)
-            outcome.updated = self._update(updates)
-            outcome.skipped += len(updates) - len(outcome.updated)  # nothing to change
-            return outcome
-        if inserts:
-            outcome.created = bulk.insert_customers(self.session,
-                                                    [{**row.defaults, **row.values}
-                                                     for row in inserts],
-                                                    import_id=self.import_id,
-                                                    event="import_create")
-            if _listened("customer_created"):
-                for customer_id in outcome.created:
-                    emit("customer_created", self.session, customer_id=customer_id)
-        outcome.updated = self._update(updates)
-        outcome.skipped += len(updates) - len(outcome.updated)
-        bulk.index_in_search(self.session, outcome.updated)
-        return outcome
+def _skip_unchanged(session: Session, rows: list[CleanRow]) -> None:
+    """In the check: an update that would change nothing counts as skipped, as in the run."""
+    if not rows:
+        return
+    current = current_values(session, list({row.target for row in rows}))
+    for row in rows:
+        if not diff_values(current[row.target], row.values)[1]:
+            row.target = SKIP
 
-    # -- deciding ------------------------------------------------------------------------
 
-    def _check_keys(self, rows: list[CleanRow]) -> None:
-        by_key = _lookup(self.session, self.key, (row.key_value(self.key) for row in rows)) \
+def write_batch(batch: WriteBatch) -> WriteResult:
+    """Insert the new customers (with their search documents and ``customer_created``) and
+    apply the updates (``customer_updated``); one ``import`` entry in the log a batch."""
+    session = batch.session
+    bulk.set_loading(session)  # again each batch: a commit may hand the connection back
+    result = WriteResult()
+    if batch.inserts:
+        result.created = bulk.insert_customers(session, batch.inserts,
+                                               import_id=batch.import_id,
+                                               event="import_create")
+        if _listened("customer_created"):
+            for customer_id in result.created:
+                emit("customer_created", session, customer_id=customer_id)
+    result.updated = apply_updates(session, batch.updates, import_id=batch.import_id,
+                                   listened=_listened)
+    bulk.index_in_search(session, list(result.updated))
+    record_event("import", f"Import {batch.import_id}: batch of "
+                 f"{len(batch.inserts) + len(batch.updates)} rows", model=IMPORT_TABLE,
+                 record_id=batch.import_id, session=session,
+                 changes={"created": len(result.created), "updated": len(result.updated),
+                          "skipped": len(batch.updates) - len(result.updated)})
+    return result
+
+
+def after_run(session: Session) -> None:
+    """After a writing pass: the loading settings off, the planner's statistics and the
+    dashboard's counts refreshed."""
+    bulk.set_loading(session, on=False)
+    bulk.analyze(session)  # the planner must learn the tables' new sizes
+    session.commit()
+    classification = importlib.import_module(f"{__package__}.classification")
+    if hasattr(classification, "refresh_stats"):
+        classification.refresh_stats(session)
+
+
+def _key_value(row: CleanRow, key: str | None) -> Any:
+    """The row's value of the import key (the first phone or email), if any."""
+    if key in ("phone", "email"):
+        values = row.values.get(key + "s") or []
+        return values[0] if values else None
+    return row.values.get(key) if key else None
+
+
+class _Check:
+    """The checks of one batch for one import's settings."""
+
+    def __init__(self, batch: BatchCheck) -> None:
+        self.session, self.mode, self.key = batch.session, batch.mode, batch.key
+        self.user_id, self.seen = batch.user_id, batch.seen
+
+    def keys(self, rows: list[CleanRow]) -> None:
+        by_key = _lookup(self.session, self.key, (_key_value(row, self.key) for row in rows)) \
             if self.key else {}
         codes = _lookup(self.session, "code", (row.values.get("code") for row in rows))
         usccs = _lookup(self.session, "uscc", (row.values.get("uscc") for row in rows))
         earlier = self._earlier(rows)
         hidden = self._hidden([*by_key.values(), *codes.values(), *usccs.values()])
         for row in rows:
-            value = row.key_value(self.key)
+            value = _key_value(row, self.key)
             existing = by_key.get(value) if value else None
             first = earlier.get((self.key, value)) if value else None
             if existing in hidden:  # in every mode: the row may neither change nor skip it
@@ -144,7 +167,7 @@ class BatchWriter:
                                         where=where or _("in the CRM")))
                     continue
                 if self.mode == "skip":
-                    row.target = -1
+                    row.target = SKIP
                     continue
                 row.target = existing  # upsert; None: an earlier row of the file creates it
             for column, found in (("code", codes), ("uscc", usccs)):
@@ -175,12 +198,6 @@ class BatchWriter:
                                  if (value := _value(row, kind))])
         return found
 
-    def _update(self, rows: list[CleanRow]) -> list[int]:
-        """Apply the rows' values to their customers; the ids that (would) really change."""
-        return apply_updates(self.session, [(row.target, row.values) for row in rows],
-                             import_id=self.import_id, dry_run=self.dry_run,
-                             listened=_listened)
-
     def _hidden(self, ids: Iterable[int]) -> set[int]:
         """Those of ``ids`` the importer may not see (none for the command line)."""
         wanted = set(ids)
@@ -191,7 +208,7 @@ class BatchWriter:
         return wanted - set(self.session.scalars(query))
 
     def _check_scope(self, rows: list[CleanRow]) -> None:
-        targets = {row.target for row in rows if row.target and row.target > 0}
+        targets = {row.target for row in rows if _updates(row)}
         if not targets:
             return
         query = select(Customer.id).where(Customer.id.in_(targets),
@@ -200,11 +217,11 @@ class BatchWriter:
             query = scoped(query, Customer, self.user_id)
         visible = set(self.session.scalars(query))
         for row in rows:
-            if row.target and row.target > 0 and row.target not in visible:
+            if _updates(row) and row.target not in visible:
                 row.errors.append(_("The matching customer is in the trash: restore it "
                                     "first, or remove this row."))
 
-    def _warn_duplicates(self, rows: list[CleanRow]) -> None:
+    def warn_duplicates(self, rows: list[CleanRow]) -> None:
         checks = (("name_key", _("same name as %(where)s")),
                   ("phone", _("same phone as %(where)s")),
                   ("email", _("same email as %(where)s")))
@@ -228,6 +245,10 @@ class BatchWriter:
                 self.seen.add("w" + kind, [(value, row.row.number) for row, value in values])
 
 
+def _updates(row: CleanRow) -> bool:
+    return not row.errors and row.target is not None and row.target is not SKIP
+
+
 def _listened(event: str) -> bool:
     """Whether any plugin listens to ``event`` (checked once a batch, not once a row)."""
     return bool(getattr(hooks(), event).get_hookimpls())
@@ -248,7 +269,7 @@ def _key_label(key: str | None) -> str:
 def _value(row: CleanRow, kind: str | None) -> str | None:
     if kind in ("code", "uscc"):
         return row.values.get(kind) or None
-    return row.key_value(kind)
+    return _key_value(row, kind)
 
 
 def _values(row: CleanRow, kind: str) -> list[str]:

@@ -1,71 +1,50 @@
-"""Undoing an import: only what the undoer can still see and nobody changed since.
+"""Undoing an import (the customer spec's ``undo``): only what the undoer can still see and
+nobody changed since; and taking back an all-or-nothing run that went bad (``take_back``).
 
 Customers the import created go to the trash (``services.delete_customer``: restorable, a
 ``customer_deleted`` event), never deleted for good; values an upsert overwrote come back
 (``services.update_customer``, ``services.remove_tag``) field by field, only where the
 customer still holds what the import wrote. Everything runs through the services with the
 undoer as ``user``, so the data scope decides what undo may touch. What it leaves alone is
-listed with the reason in ``undo.csv`` beside the import's other reports, without the name
-or id of a customer the undoer cannot see.
+returned with the reason (the kernel lists it on the import's page), without the name or id
+of a customer the undoer cannot see.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import DomainError, record_event, scoped, utcnow
+from crm_core.toolkit import DomainError, UndoResult, scoped, utcnow
 
-from . import services
-from .import_settings import import_folder
-from .import_write import change_values, current_values
-from .models import Contact, ContactRecord, Customer, CustomerImport, ImportChange
+from . import bulk, services
+from .events import emit
+from .import_write import current_values, restore_values
+from .models import Contact, ContactRecord, Customer
 
-__all__ = ["UNDO_REPORT", "UndoResult", "check_undoable", "undo_import"]
+__all__ = ["take_back", "undo_import"]
 
 BATCH = 500
-UNDO_REPORT = "undo.csv"
 _DERIVED = ("name_key", "pinyin_key", "department_id")  # recomputed by the services
 
 
-@dataclass
-class UndoResult:
-    """What undo did: customers moved to the trash, customers given values back, and how
-    many it left alone (each listed in ``undo.csv``)."""
-
-    trashed: int = 0
-    restored: int = 0
-    skipped: int = 0
-
-
-def check_undoable(imp: CustomerImport) -> None:
-    """DomainError for an import that was undone already or has not run."""
-    if imp.undone_at is not None or imp.status == "undone":
-        raise DomainError(_("This import was undone already."))
-    if imp.status not in ("done", "failed", "undoing"):
-        raise DomainError(_("Only a finished import can be undone."))
-
-
 class _Undo:
-    def __init__(self, session: Session, imp: CustomerImport, user: Any) -> None:
-        self.session, self.imp, self.user = session, imp, user
+    def __init__(self, session: Session, imp: Any, user: Any) -> None:
+        self.session, self.import_id, self.user = session, imp.id, user
+        self.created_count = imp.created
         self.result = UndoResult()
+        self.trashed = 0
         # Bulk-inserted and upserted rows carry the time of their batch, before the end.
         self.cutoff = imp.finished_at or utcnow()
-        self._file = open(import_folder(imp.id) / UNDO_REPORT, "w",  # noqa: SIM115
-                          encoding="utf-8", newline="")
-        self._report = csv.writer(self._file)
 
     def skip(self, customer: tuple[int, str] | None, reason: str) -> None:
         self.result.skipped += 1
-        customer_id, name = customer or ("", "")
-        self._report.writerow([customer_id, name, reason])
+        customer_id, name = customer or ("", _("a customer you cannot see"))
+        self.result.left.append((customer_id, name, reason))
 
     def visible(self, ids: list[int]) -> set[int]:
         query = select(Customer.id).where(Customer.id.in_(ids))
@@ -74,12 +53,12 @@ class _Undo:
         return set(self.session.scalars(query))
 
     def trash_created(self, progress: Callable[[float], None]) -> None:
-        last, total = 0, max(self.imp.created, 1)
+        last, total = 0, max(self.created_count, 1)
         while True:
             rows = self.session.execute(
                 select(Customer.id, Customer.name, Customer.deleted_at,
                        Customer.updated_at > self.cutoff)
-                .where(Customer.import_id == self.imp.id, Customer.id > last)
+                .where(Customer.import_id == self.import_id, Customer.id > last)
                 .order_by(Customer.id).limit(BATCH)).all()
             if not rows:
                 return
@@ -100,50 +79,35 @@ class _Undo:
                                                      "it is."))
                 else:
                     services.delete_customer(self.session, customer_id, user=self.user)
-                    self.result.trashed += 1
+                    self.trashed += 1
             self.session.commit()
-            progress(min(self.result.trashed + self.result.skipped, total) / total)
+            progress(min(self.trashed + self.result.skipped, total) / total)
 
-    def restore_changed(self) -> None:
-        table = ImportChange.__table__
-        last = None
-        while True:  # newest change first, so a customer changed twice ends as it was
-            query = select(table.c.id, table.c.customer_id, table.c.old_values).where(
-                table.c.import_id == self.imp.id)
-            if last is not None:
-                query = query.where(table.c.id < last)
-            changes = self.session.execute(query.order_by(table.c.id.desc()).limit(BATCH)).all()
-            if not changes:
-                return
-            last = changes[-1].id
-            ids = list({change.customer_id for change in changes})
+    def restore_changed(self, updated: dict[Any, tuple[dict[str, Any], dict[str, Any]]]
+                        ) -> None:
+        changes = [(int(key), old, new) for key, (old, new) in updated.items()]
+        for start in range(0, len(changes), BATCH):
+            chunk = changes[start:start + BATCH]
+            ids = [customer_id for customer_id, _old, _new in chunk]
             visible = self.visible(ids)
             created = set(self.session.scalars(select(Customer.id).where(
-                Customer.id.in_(ids), Customer.import_id == self.imp.id)))
-            for _change_id, customer_id, stored in changes:
+                Customer.id.in_(ids), Customer.import_id == self.import_id)))
+            for customer_id, old, new in chunk:
                 if customer_id in created:
                     continue  # created by this import: trashed or listed already
                 if customer_id not in visible:
                     self.skip(None, _("A customer you can no longer see: left as it is."))
                     continue
-                self._restore(customer_id, *change_values(stored))
+                self._restore(customer_id, old, new)
             self.session.commit()
 
-    def _restore(self, customer_id: int, old: dict[str, Any], new: dict[str, Any] | None
-                 ) -> None:
+    def _restore(self, customer_id: int, old: dict[str, Any], new: dict[str, Any]) -> None:
         current = current_values(self.session, [customer_id]).get(customer_id)
         if current is None or current.get("deleted_at") is not None:
             self.skip((customer_id, current["name"] if current else ""),
                       _("In the trash: its values were not put back."))
             return
         label = (customer_id, current["name"])
-        if new is None:  # an import from before new values were kept: all or none
-            fresh = self.session.scalar(select(Customer.id).where(
-                Customer.id == customer_id, Customer.updated_at <= self.cutoff))
-            new = {key: current.get(key) for key in old} if fresh else {}
-            if not fresh:
-                self.skip(label, _("Changed since the import: left as it is."))
-                return
         changes, tags, kept = {}, [], []
         for key, written in new.items():
             if key in _DERIVED:
@@ -171,39 +135,49 @@ class _Undo:
             self.skip(label, _("Changed since the import, left as it is: %(fields)s.",
                                fields=", ".join(sorted(kept))))
 
-    def close(self) -> None:
-        self._file.close()
-
-
 def _same(current: Any, written: Any) -> bool:
     if isinstance(written, list):
         return list(current or []) == written
     return current == written
 
 
-def undo_import(session: Session, imp: CustomerImport, *, user: Any = None,
+def undo_import(session: Session, created: list[Any],
+                updated: dict[Any, tuple[dict[str, Any], dict[str, Any]]],
+                user_id: int | None, *, imp: Any,
                 progress: Callable[[float], None] | None = None) -> UndoResult:
-    """Take back what ``imp`` did, as far as ``user`` (the undoer; None: a trusted caller)
-    may see and nobody changed since: created customers to the trash, overwritten values
-    back. Commits per batch; refused for an import that was undone already or has not run.
-    """
-    check_undoable(imp)
-    undo = _Undo(session, imp, user)
-    try:
-        undo.trash_created(progress or (lambda _fraction: None))
-        undo.restore_changed()
-    finally:
-        undo.close()
+    """Take back what import ``imp`` did, as far as ``user_id`` (the undoer; None: a trusted
+    caller) may see and nobody changed since: created customers (found by their
+    ``import_id``) to the trash, overwritten values (``updated``) back. Commits per batch."""
+    undo = _Undo(session, imp, user_id)
+    undo.trash_created(progress or (lambda _fraction: None))
+    undo.restore_changed(updated)
     result = undo.result
-    imp = session.get(CustomerImport, imp.id)
-    imp.status, imp.undone_at = "undone", utcnow()
-    imp.message = _("Undone: %(trashed)d customers moved to the trash, %(restored)d given "
-                    "their earlier values back, %(skipped)d left alone (listed below).",
-                    trashed=result.trashed, restored=result.restored, skipped=result.skipped)
-    record_event("import_undo", f"Undid import {imp.id}: {result.trashed} customers to the "
-                 f"trash, {result.restored} restored, {result.skipped} left alone",
-                 model=CustomerImport, record_id=imp.id, session=session,
-                 changes={"trashed": result.trashed, "restored": result.restored,
-                          "skipped": result.skipped})
-    session.commit()
+    result.removed = undo.trashed
+    result.message = _("Undone: %(trashed)d customers moved to the trash, %(restored)d given "
+                       "their earlier values back, %(skipped)d left alone (listed below).",
+                       trashed=undo.trashed, restored=result.restored,
+                       skipped=result.skipped)
     return result
+
+
+def take_back(session: Session, import_id: int,
+              updated: dict[Any, tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """All or nothing, a row failed while writing: take back what this very run wrote, at
+    once and for good (nobody was told of an import that did not happen). Customers it
+    created are purged (``customer_purged``), the values it overwrote put back."""
+    connection = session.connection()
+    ids = [int(key) for key in updated]
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        for customer_id in chunk:
+            restore_values(connection, customer_id, updated[str(customer_id)][0]
+                           if str(customer_id) in updated else updated[customer_id][0])
+        bulk.index_in_search(session, chunk)
+    while purged := list(session.scalars(select(Customer.id).where(
+            Customer.import_id == import_id).limit(BATCH))):
+        for customer_id in purged:
+            emit("customer_purged", session, customer_id=customer_id)
+        connection.execute(delete(Customer.__table__).where(
+            Customer.__table__.c.id.in_(purged)))
+        bulk.index_in_search(session, purged)
+    session.commit()

@@ -1,10 +1,9 @@
 """Writing an upsert's changes to existing customers, and what undo needs to take them back.
 
 Updates go through the session's connection (Core statements, one customer at a time, no ORM
-objects), and each one leaves an ``ImportChange`` whose ``old_values`` holds
-``{"old": {...}, "new": {...}}``: the values the row overwrote and the ones it wrote. Undo puts
-a value back only while the customer still holds what the import wrote (an import before
-this format stored the old values alone).
+objects); ``apply_updates`` returns ``{id: (old, new)}`` of what really changed, which the
+kernel keeps for the import (``core_import_record``). Undo puts a value back only while the
+customer still holds what the import wrote.
 """
 
 from __future__ import annotations
@@ -18,19 +17,12 @@ from sqlalchemy.orm import Session
 from crm_core.toolkit import bulk_write, utcnow
 
 from .events import emit
-from .models import Customer, CustomerEmail, CustomerPhone, CustomerTag, ImportChange
+from .models import Customer, CustomerEmail, CustomerPhone, CustomerTag
 
-__all__ = ["apply_updates", "change_values", "current_values", "diff_values", "restore_values"]
+__all__ = ["apply_updates", "current_values", "diff_values", "restore_values"]
 
 _TABLE = Customer.__table__
 _CHILDREN = ("phones", "emails", "tag_ids")
-
-
-def change_values(stored: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """``(old, new)`` of an ``ImportChange``'s ``old_values`` (``new`` None: an old format)."""
-    if set(stored) == {"old", "new"} and isinstance(stored["old"], dict):
-        return stored["old"], stored["new"]
-    return stored, None
 
 
 def current_values(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -72,40 +64,34 @@ def diff_values(before: dict[str, Any], values: dict[str, Any]
 
 
 def apply_updates(session: Session, targets: list[tuple[int, dict[str, Any]]], *,
-                  import_id: int | None, dry_run: bool,
-                  listened: Callable[[str], bool]) -> list[int]:
-    """Apply each ``(customer id, clean values)``; returns the ids that really changed (in
-    a dry run: would change). Writes an ``ImportChange`` per changed customer."""
+                  import_id: int | None, listened: Callable[[str], bool]
+                  ) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
+    """Apply each ``(customer id, clean values)``; returns ``{id: (old, new)}`` of the
+    customers that really changed (the values overwritten and the ones written)."""
     if not targets:
-        return []
+        return {}
     current = current_values(session, [customer_id for customer_id, _values in targets])
-    changed: list[tuple[int, dict[str, Any]]] = []
+    changed: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     rows: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
     connection = session.connection()
     now = utcnow()
     for customer_id, values in targets:
         old, new = diff_values(current[customer_id], values)
         if not new:
             continue
-        changed.append((customer_id, new))
-        if dry_run:
-            continue
+        changed[customer_id] = (old, _comparable(new))
         rows.append({"id": customer_id, "updated_at": now,
                      **{key: value for key, value in new.items() if key not in _CHILDREN}})
         _replace_children(connection, customer_id, new)
-        changes.append({"import_id": import_id, "customer_id": customer_id,
-                        "old_values": {"old": old, "new": _comparable(new)}})
     if rows:  # one executemany per set of changed columns, one log entry per owner
         bulk_write(_TABLE, rows, event="import_update", session=session, update_rows=True,
                    changes={"import_id": import_id} if import_id is not None else None)
-        connection.execute(insert(ImportChange.__table__), changes)
         if listened("customer_updated"):
-            for customer_id, new in changed:
+            for customer_id, (_old, new) in changed.items():
                 names = sorted(key for key in new if key not in ("name_key", "pinyin_key"))
                 emit("customer_updated", session, customer_id=customer_id,
                      changed=["tags" if key == "tag_ids" else key for key in names])
-    return [customer_id for customer_id, _new in changed]
+    return changed
 
 
 def _comparable(values: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm_core.toolkit import DataScope, Model, TimestampMixin, utcnow
+from crm_core.toolkit import DataScope, Model, ScopeThrough, TimestampMixin, utcnow
 
 # Made by customers_0003_search and kept by search.py, outside the ORM (FTS5 tables and
 # their shadow tables on SQLite; the search documents on PostgreSQL).
@@ -115,9 +115,10 @@ class Customer(TimestampMixin, Model):
     # duplicate checks; never typed in.
     name_key: Mapped[str] = mapped_column(String(200), default="", index=True)
     pinyin_key: Mapped[str] = mapped_column(String(400), default="", index=True)
-    # The import that created the customer (None when typed in); undoing it deletes them.
+    # The kernel's import that created the customer (None when typed in); undoing it moves
+    # them to the trash.
     import_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers_import.id", ondelete="SET NULL"), index=True)
+        ForeignKey("core_import.id", ondelete="SET NULL"), index=True)
 
     phone_rows: Mapped[list[CustomerPhone]] = relationship(
         order_by="CustomerPhone.position", cascade="all, delete-orphan",
@@ -198,6 +199,9 @@ class Contact(TimestampMixin, Model):
     """A person at a (company) customer: name, title, phones (E.164) and email."""
 
     __tablename__ = "customers_contact"
+    # In a user's scope when its customer is (and gone with a customer in the trash).
+    __data_scope__ = ScopeThrough("customer_id", Customer, parent_deleted="deleted_at")
+    __table_args__ = (Index("ix_customers_contact_name_id", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(
@@ -289,68 +293,5 @@ class CustomerStat(Model):
     refreshed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-IMPORT_MODES = ("insert", "upsert", "skip")
-IMPORT_KEYS = ("code", "uscc", "phone", "email")
-IMPORT_STATUSES = ("uploaded", "checked", "running", "done", "failed", "undone")
-
-
-class CustomerImport(TimestampMixin, Model):
-    """One import of a CSV or XLSX file: its settings, progress counts and outcome."""
-
-    __tablename__ = "customers_import"
-    __audit_sensitive__ = ("stored_path", "error_report")  # server paths: never in the log
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"),
-                                                index=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    stored_path: Mapped[str] = mapped_column(String(500), default="")
-    encoding: Mapped[str] = mapped_column(String(20), default="")
-    mode: Mapped[str] = mapped_column(String(10), default="insert")
-    key: Mapped[str | None] = mapped_column(String(10))
-    all_or_nothing: Mapped[bool] = mapped_column(Boolean, default=False)
-    mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(10), default="uploaded")
-    job_id: Mapped[int | None] = mapped_column(Integer)
-    total: Mapped[int] = mapped_column(Integer, default=0)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    updated: Mapped[int] = mapped_column(Integer, default=0)
-    skipped: Mapped[int] = mapped_column(Integer, default=0)
-    failed: Mapped[int] = mapped_column(Integer, default=0)
-    error_report: Mapped[str | None] = mapped_column(String(500))
-    message: Mapped[str] = mapped_column(Text, default="")
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class ImportChange(Model):
-    """The values an upsert import overwrote on an existing customer, so undo can put them
-    back (customers an import created are found by ``Customer.import_id``)."""
-
-    __tablename__ = "customers_import_change"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    import_id: Mapped[int] = mapped_column(
-        ForeignKey("customers_import.id", ondelete="CASCADE"), index=True)
-    customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customers_customer.id", ondelete="CASCADE"), index=True)
-    old_values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class ImportTemplate(TimestampMixin, Model):
-    """A saved column mapping (file header to customer field) a user reuses."""
-
-    __tablename__ = "customers_import_template"
-    __table_args__ = (UniqueConstraint("owner_id", "name",
-                                       name="uq_customers_import_template_owner_id_name"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    owner_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"),
-                                          index=True)
-    mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
 MODELS = [CustomerType, Customer, CustomerPhone, CustomerEmail, Tag, CustomerTag, Contact,
-          ContactRecord, Segment, AmountBand, CustomerStat, CustomerImport, ImportChange,
-          ImportTemplate]
+          ContactRecord, Segment, AmountBand, CustomerStat]

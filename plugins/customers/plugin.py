@@ -161,6 +161,13 @@ def crm_import_specs() -> list[Any]:
 
 
 @hookimpl
+def crm_resources() -> list[Any]:
+    from . import contacts_resource, settings_resources
+
+    return [*contacts_resource.resources(), *settings_resources.resources()]
+
+
+@hookimpl
 def crm_search(query: str, user: Any, limit: int) -> list[Any]:
     return _gather("search", query, user, limit)
 

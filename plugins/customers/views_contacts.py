@@ -1,6 +1,11 @@
-"""One customer's contacts and contact records: add, edit (inline through htmx or as a
-page) and delete, each reached through its customer (``views_record.customer_or_404``), so a
-customer outside the user's scope answers 404 and so does a contact of another customer.
+"""One customer's contact records (calls, visits, ...): add, edit (inline through htmx or
+as a page) and delete, each reached through its customer (``views_record.customer_or_404``),
+so a customer outside the user's scope answers 404 and so does a record of another customer.
+
+Contacts themselves are the ``contacts`` Resource (``contacts_resource.py``); the old address
+of a contact's form redirects there. Records stay here: they are entries of the customer's
+timeline, edited inline on its page, changed only by their author (a per-record right a
+Resource's per-action permissions cannot say), and their time is typed in the user's zone.
 """
 
 from __future__ import annotations
@@ -11,22 +16,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm_core.toolkit import db, require_permission
+from crm_core.toolkit import db, get_scoped_or_404, require_permission
 
 from . import services
 from .blueprint import bp
-from .forms import (
-    ConfirmForm,
-    ContactForm,
-    Values,
-    contact_record_form,
-    contact_values,
-    occurred_at_utc,
-)
+from .forms import ConfirmForm, Values, contact_record_form, occurred_at_utc
 from .models import Contact, ContactRecord, Customer
 from .views_record import (
     EDIT,
-    NEW_CONTACT,
     NEW_RECORD,
     customer_contacts,
     customer_or_404,
@@ -38,60 +35,17 @@ from .views_record import (
 # ---------------------------------------------------------------------------- contacts
 
 
-@bp.post("/<int:customer_id>/contacts")
-@require_permission(EDIT)
-def contact_add(customer_id: int):  # type: ignore[no-untyped-def]
-    """Add a contact person to the customer."""
-    customer = customer_or_404(customer_id)
-    form = ContactForm(prefix=NEW_CONTACT)
-    if form.validate_on_submit() and (done := saved(
-            form, lambda: services.add_contact(db.session, customer.id, user=current_user,
-                                               **contact_values(form)),
-            _("Contact %(name)s added.", name=form.name.data), customer, "contacts")):
-        return done
-    return render_detail(customer, contact_form=form, status=400)
-
-
-def _contact_or_404(customer: Customer, contact_id: int) -> Contact:
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.customer_id != customer.id:
-        abort(404)
-    return contact
-
-
-@bp.route("/<int:customer_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@bp.get("/<int:customer_id>/contacts/<int:contact_id>/edit")
 @require_permission(EDIT)
 def contact_edit(customer_id: int, contact_id: int):  # type: ignore[no-untyped-def]
-    """Change a contact: inline on the 360° page (htmx asks for the form alone) or as a page."""
+    """The old address of a contact's form: to the contacts resource's form, back to the
+    customer afterwards (404 for a contact of another customer or out of scope)."""
     customer = customer_or_404(customer_id)
-    contact = _contact_or_404(customer, contact_id)
-    form = ContactForm(prefix=f"contact-{contact.id}", obj=Values(
-        name=contact.name, title=contact.title, phones=", ".join(contact.phones),
-        email=contact.email, is_primary=contact.is_primary))
-    if form.validate_on_submit() and (done := saved(
-            form, lambda: services.update_contact(db.session, contact.id, contact_values(form),
-                                                  user=current_user),
-            _("Contact saved."), customer, "contacts")):
-        return done
-    template = ("customers/_contact_form.html" if request.headers.get("HX-Request")
-                else "customers/_contact_page.html")
-    return render_template(template, customer=customer, contact=contact, form=form,
-                           action=url_for("customers.contact_edit", customer_id=customer.id,
-                                          contact_id=contact.id)), 400 if form.errors else 200
-
-
-@bp.post("/<int:customer_id>/contacts/<int:contact_id>/delete")
-@require_permission(EDIT)
-def contact_delete(customer_id: int, contact_id: int):  # type: ignore[no-untyped-def]
-    """Delete a contact; its contact records stay, without the contact."""
-    customer = customer_or_404(customer_id)
-    contact = _contact_or_404(customer, contact_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    services.delete_contact(db.session, contact.id, user=current_user)
-    db.session.commit()
-    flash(_("Contact %(name)s deleted.", name=contact.name), "success")
-    return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="contacts"))
+    contact = get_scoped_or_404(Contact, contact_id)
+    if contact.customer_id != customer.id:
+        abort(404)
+    back = url_for("customers.detail", customer_id=customer.id, _anchor="contacts")
+    return redirect(url_for("customers_contacts.edit", contact_id=contact.id, next=back), 301)
 
 
 # ---------------------------------------------------------------------------- contact records

@@ -1,6 +1,7 @@
 """One customer's pages: create and edit forms, the 360° page (basics, contacts, the
 contact-record timeline, follow-ups, other plugins' panels) and the follow-ups widget. The
-routes that add, change and delete contacts and contact records are in ``views_contacts``.
+routes that add, change and delete contact records are in ``views_contacts``; contacts are
+the ``contacts`` Resource (``contacts_resource``), whose forms the contacts panel links to.
 
 Every customer is read through ``services.get_customer(..., user=current_user)``: a customer
 outside the user's data scope answers 404, whatever the page. Contacts and records hang on
@@ -38,7 +39,6 @@ from .forms import (
     KIND_LABELS,
     RECORD_KIND_LABELS,
     ConfirmForm,
-    ContactForm,
     ContactRecordForm,
     CustomerForm,
     contact_record_form,
@@ -54,8 +54,8 @@ log = logging.getLogger(__name__)
 VIEW, CREATE, EDIT, DELETE = (f"customers.customer.{verb}"
                               for verb in ("view", "create", "edit", "delete"))
 TIMELINE_PAGE = 20
-# Field name prefixes, so the add forms and inline edit forms on one page never share ids.
-NEW_CONTACT, NEW_RECORD = "new-contact", "new-record"
+# The field name prefix of the add form, so it and inline edit forms never share ids.
+NEW_RECORD = "new-record"
 
 # ---------------------------------------------------------------------------- the part's offers
 
@@ -312,9 +312,9 @@ def _record_context(customer: Customer, entries: list[dict[str, Any]],
                                                                             record)}
 
 
-def render_detail(customer: Customer, contact_form: ContactForm | None = None,
-                  record_form: ContactRecordForm | None = None, status: int = 200) -> Any:
-    """The 360° page, with the given add forms (and their errors) in place of empty ones."""
+def render_detail(customer: Customer, record_form: ContactRecordForm | None = None,
+                  status: int = 200) -> Any:
+    """The 360° page, with the given add form (and its errors) in place of an empty one."""
     contacts = list(db.session.scalars(
         select(Contact).where(Contact.customer_id == customer.id)
         .order_by(Contact.is_primary.desc(), Contact.name, Contact.id)))
@@ -330,7 +330,8 @@ def render_detail(customer: Customer, contact_form: ContactForm | None = None,
         "customers/detail.html", customer=customer, contacts=contacts, tags=tags,
         customer_type=customer_type, kind_labels=KIND_LABELS,
         owner_name=user_names(db.session, [customer.owner_id]).get(customer.owner_id or 0),
-        contact_form=contact_form or ContactForm(formdata=None, prefix=NEW_CONTACT),
+        contacts_back=url_for("customers.detail", customer_id=customer.id,
+                              _anchor="contacts"),
         record_form=record_form or contact_record_form(contacts, formdata=None,
                                                        prefix=NEW_RECORD),
         confirm_form=ConfirmForm(), entries=entries, next_before=next_before,

@@ -69,7 +69,7 @@ def test_the_check_lists_every_bad_row_with_its_reason_and_writes_nothing(app, t
     import_id, counts = do_import(app, path, key="title", dry_run=True)
     assert (counts.total, counts.created, counts.failed) == (5, 2, 3)
     with app.app_context():
-        checks = dict(read_checks(import_folder(import_id)))
+        checks = {row: reason for row, _level, reason in read_checks(import_folder(import_id))}
         assert get_session().get(TabularImport, import_id).status == "checked"
     assert "may not start with" in checks["3"] and checks["3"].startswith("标题")
     assert checks["4"] == "Title is required."
@@ -219,3 +219,21 @@ def test_insert_upsert_and_undo_on_postgresql(crm_make_app, postgres_url, tmp_pa
                              user_id=None)
         assert (result.removed, result.restored) == (1, 1)
     assert bodies(app) == {"Alpha": "[1] a"}
+
+
+def test_the_check_list_and_the_undo_list_run_no_formula_in_a_spreadsheet(app, tmp_path):
+    from crm_core.imports.files import BadRows, read_undone, write_undone
+    from crm_core.tabular import Row
+
+    with app.app_context():
+        report = BadRows(tmp_path, ["=A1"])
+        report.add([(Row(2, ["=1+1"]), ["=HYPERLINK(\"http://evil.example\")"])])
+        report.warn([(Row(3, ["x"]), ["@SUM(A1:A9)"])])
+        report.close()
+        write_undone(tmp_path, [("", "+cmd", "-1 left")])
+        lines = [line for name in ("errors.csv", "checks.csv", "undo.csv")
+                 for line in csv.reader((tmp_path / name).open(encoding="utf-8-sig"))]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for line in lines for cell in line)
+    assert read_checks(tmp_path) == [("2", "error", "'=HYPERLINK(\"http://evil.example\")"),
+                                     ("3", "warning", "'@SUM(A1:A9)")]
+    assert read_undone(tmp_path) == [("", "'+cmd", "'-1 left")]

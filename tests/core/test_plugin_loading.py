@@ -242,7 +242,7 @@ def test_plugins_list_json_describes_every_plugin(tmp_path):
     example = rows["example"]
     assert example["source"] == "entry point"
     assert (example["models"], example["permissions"], example["menu_items"],
-            example["widgets"], example["tasks"]) == (1, 5, 1, 1, 1)
+            example["widgets"], example["tasks"]) == (1, 6, 1, 1, 1)
     assert example["routes"] >= 2
 
 

@@ -1,13 +1,16 @@
 """A Resource's reading on its own: the tag filter through a link table, the declaration's
-checks, and the count on PostgreSQL (the planner's estimate above the cap)."""
+checks, the count on PostgreSQL (the planner's estimate above the cap) and the indexes its
+sorts and scope need (``crm resources indexes``)."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import ForeignKey, MetaData, String, create_engine, select
+from sqlalchemy import ForeignKey, Index, MetaData, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from crm_core.rbac.scope import DataScope
 from crm_core.resources import Field, Filter, Resource, query
+from crm_core.resources.indexes import index_needs
 
 
 class Base(DeclarativeBase):
@@ -98,3 +101,41 @@ def test_postgresql_counts_exactly_below_the_cap_and_estimates_above(crm_make_ap
         assert query.count(session, found, cap=1000) == query.Count(30, exact=True)
         estimate = query.count(session, found, cap=5)
         assert estimate.estimated and not estimate.exact and estimate.value >= 5
+
+
+class Lead(Base):
+    """A scoped model that declares the index of one sort and not the other's."""
+
+    __tablename__ = "desk_lead"
+    __data_scope__ = DataScope(kind="desk.lead")
+    __table_args__ = (Index("ix_desk_lead_name_id", "name", "id"),
+                      Index("ix_desk_lead_owner_id_name_id", "owner_id", "name", "id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    stage: Mapped[str] = mapped_column(String(20))
+    owner_id: Mapped[int | None] = mapped_column()
+    department_id: Mapped[int | None] = mapped_column()
+
+
+def test_a_scoped_resource_is_told_the_owner_first_indexes_its_sorts_lack():
+    leads = Resource(model=Lead, name="leads", label="Leads",
+                     fields=[Field("name"), Field("stage")], sorts=["name", "stage"])
+    missing = {(need.columns, need.why) for need in index_needs(leads)
+               if need.served_by is None}
+    assert missing == {(("stage", "id"), "sort by stage"),
+                       (("owner_id", "id"), "own records, sort by id"),
+                       (("owner_id", "stage", "id"), "own records, sort by stage")}
+    served = {need.columns: need.served_by for need in index_needs(leads) if need.served_by}
+    assert served == {("name", "id"): "ix_desk_lead_name_id",
+                      ("owner_id", "name", "id"): "ix_desk_lead_owner_id_name_id"}
+
+
+@pytest.mark.crm_plugins("example")
+def test_the_example_notes_declare_every_index_their_list_needs(crm_app):
+    runner = crm_app.test_cli_runner()
+    listed = runner.invoke(args=["resources", "indexes"])
+    assert listed.exit_code == 0, listed.output
+    assert "(owner_id, priority, id)  own records, sort by priority: ok" in listed.output
+    strict = runner.invoke(args=["resources", "indexes", "--missing", "--strict"])
+    assert strict.exit_code == 0
+    assert strict.output.strip() == "Every resource has the indexes it needs."

@@ -167,7 +167,7 @@ def test_the_detail_page_shows_sections_and_the_history_of_the_note(world):
     assert "Priority" in page and "History" in page
     history = page[page.index("crm-audit-history"):]
     assert len(re.findall(r'<li class="list-group-item small">', history)) == 2
-    assert "priority" in history
+    assert ">Priority</span>:" in history  # the field's label, not its column name
 
 
 def test_an_owner_that_does_not_exist_is_a_field_error_not_a_crash(world):

@@ -102,7 +102,7 @@ def test_its_own_tests_pass_and_it_keeps_the_import_boundary(installed):
     tests = run_installed(site, root, "import pytest; sys.exit(pytest.main(["
                           "'-q', '-p', 'no:cacheprovider', 'tests']))")
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
-    assert "4 passed" in tests.stdout
+    assert "5 passed" in tests.stdout
 
     lint = run_installed(site, root, "from importlinter.cli import lint_imports_command; "
                          "sys.exit(lint_imports_command())")

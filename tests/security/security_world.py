@@ -79,10 +79,10 @@ def _records(session: Any, owner: Any, department_id: int, label: str) -> dict[s
     from crm_plugin_example.models import Note
 
     from crm_core.api.tokens import create_token
+    from crm_core.imports.models import TabularImport as CustomerImport
     from crm_core.jobs.models import Job
     from crm_core.jobs.service import job_files_dir
     from plugins.customers import segments, services
-    from plugins.customers.models import CustomerImport
 
     secret = WEST_MARKER if label == "West" else ""
     customer = services.create_customer(
@@ -97,7 +97,8 @@ def _records(session: Any, owner: Any, department_id: int, label: str) -> dict[s
                                          contact_id=contact.id, user_id=owner.id)
     segment = segments.save_segment(session, user=owner, name=f"{label} private segment",
                                     filters={}, shared=False)
-    imp = CustomerImport(user_id=owner.id, filename=f"{label.lower()}.csv", status="done",
+    imp = CustomerImport(spec="customers.customer", user_id=owner.id, status="done",
+                         filename=f"{label.lower()}.csv",
                          mapping={"headers": ["name"], "fields": ["name"]})
     job = Job(kind="Export customers", task="customers.export_customers", owner_id=owner.id,
               state="done", progress=100, message="Exported 1 customer")
@@ -153,8 +154,8 @@ def _records(session: Any, owner: Any, department_id: int, label: str) -> dict[s
 def _superuser_records(session: Any, world: World) -> None:
     """What the superuser's forms need: a second customer (merge), a segment, an import
     waiting for its settings, one done (undo)."""
+    from crm_core.imports.models import TabularImport as CustomerImport
     from plugins.customers import segments, services
-    from plugins.customers.models import CustomerImport
 
     super_user = world.users["super"]
     world.east["second_id"] = services.create_customer(
@@ -165,8 +166,9 @@ def _superuser_records(session: Any, world: World) -> None:
     mapping = {"headers": ["name", "phone"], "fields": ["name", "phones"]}
     for status, key in (("uploaded", "uploaded_id"), ("checked", "checked_id"),
                         ("done", "done_id")):
-        imp = CustomerImport(user_id=super_user.id, filename="super.csv", status=status,
-                             mapping=mapping)
+        imp = CustomerImport(spec="customers.customer", user_id=super_user.id,
+                             filename="super.csv", status=status, mapping=mapping,
+                             created=1 if status == "done" else 0)
         session.add(imp)
         session.flush()
         world.east[key] = imp.id
@@ -194,6 +196,8 @@ def _superuser_records(session: Any, world: World) -> None:
     from crm_core.resources.saved_views import save_view  # its delete form
 
     save_view(session, "example.notes", super_user, "Super view", {"status": "open"})
+    for key in ("customers.types", "customers.tags", "customers.bands"):
+        save_view(session, key, super_user, "Super view", {"q": "probe"})
 
 
 def build_world(app: Flask) -> World:
@@ -240,7 +244,8 @@ def build_world(app: Flask) -> World:
         session.flush()
         role_id = session.scalar(select(Role.id).where(Role.name == "viewer"))
         for ids in (world.west, world.east):
-            ids.update(tag_id=tag.id, type_id=kind.id, role_id=role_id, band_id=band.id)
+            ids.update(tag_id=tag.id, customer_type_id=kind.id, role_id=role_id,
+                       amount_band_id=band.id)
         session.commit()
         for user in world.users.values():
             session.expunge(user)

@@ -34,10 +34,11 @@ BY_RULE = {
     ("/attachments/<kind>/<int:record_id>", "record_id"): lambda ids: ids["customer_id"],
     # the kernel's import wizard: a spec a built-in plugin declares, an import of a user
     **{(f"/imports/<spec_id>{tail}", "spec_id"): (lambda ids: "customers.tag")
-       for tail in ("/", "/new", "/export", "/<int:import_id>",
+       for tail in ("/", "/new", "/export", "/<int:import_id>", "/<int:import_id>/run",
                     "/<int:import_id>/bad-rows.csv", "/<int:import_id>/undo")},
     **{(f"/imports/<spec_id>/<int:import_id>{tail}", "import_id"):
-       (lambda ids: ids["tabular_import_id"]) for tail in ("", "/bad-rows.csv", "/undo")},
+       (lambda ids: ids["tabular_import_id"])
+       for tail in ("", "/run", "/bad-rows.csv", "/undo")},
 }
 #: Pages that list entries about a record and may answer 200 with none of West's entries.
 FILTERED = {"/audit/record/<model>/<record_id>"}
@@ -150,6 +151,9 @@ QUERY_PROBES = [
     "/customers/?q=West", "/customers/?owner_id={user_id}", "/customers/?segment={segment_id}",
     "/customers/duplicates/check?name=West+Trading", "/api/v1/customers?q=Trading",
     "/customers/duplicates/check?phone=13812345678", "/api/v1/customers?owner_id={user_id}",
+    "/customers/contacts?q=West", "/customers/contacts?customer_id={customer_id}",
+    "/customers/contacts/choices?field=customer_id&q=West",
+    "/api/v1/customers/contacts?q=Contact", "/customers/contacts/new?customer_id={customer_id}",
 ]
 
 

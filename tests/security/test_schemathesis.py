@@ -98,8 +98,10 @@ def real_path_parameters(world: World, ids: dict[str, Any]) -> dict[str, Any]:
 
 def unauthorised(world: World, role: str, granted: frozenset[str], endpoint: str,
                  case: Any, response: Any) -> str | None:
-    """Why the answer to ``role`` is one it should not have got, or None."""
-    if not 200 <= response.status_code < 300 or role == "admin":
+    """Why the answer to ``role`` is one it should not have got, or None. OPTIONS answers
+    which methods exist, with an empty body, to anyone (CORS preflights carry no
+    credentials): it is not an access."""
+    if not 200 <= response.status_code < 300 or role == "admin" or case.method == "OPTIONS":
         return None
     permission = route_permission(world.app, endpoint)
     if permission not in ("public", "authenticated") and permission not in granted:

@@ -48,7 +48,8 @@ def crm_roles() -> list[RoleSpec]:
     # role's data scope ("*" unless an administrator sets one for "example.note").
     read = ("example.note.view",)
     export = (*read, "example.note.export")
-    write = (*export, "example.note.create", "example.note.edit", "example.note.delete")
+    write = (*export, "example.note.create", "example.note.edit", "example.note.delete",
+             "example.note.import")
     return [RoleSpec("manager", "Manager", write), RoleSpec("sales", "Sales rep", write),
             RoleSpec("service", "Service agent", read), RoleSpec("marketing", "Marketer", export),
             RoleSpec("viewer", "Viewer", read)]

@@ -1,4 +1,5 @@
-"""The notes, declared once: list, forms, detail page, API and export come from the kernel."""
+"""The notes, declared once: list, forms, detail page, API, export and import (a spec
+derived from the fields: ``crm example import FILE``) come from the kernel."""
 
 from __future__ import annotations
 
@@ -31,7 +32,6 @@ NOTES = Resource(
     filters=[Filter("status", "choice"), Filter("priority", "range"),
              Filter("created_at", "date_range"), Filter("owner_id", "relation")],
     sorts=["title", "priority", "created_at"], search=["title", "body"],
-    actions=("view", "create", "edit", "delete", "export"),
     bulk_actions=[BulkAction("close", _l("Mark done"), close_notes),
                   BulkAction("approve", _l("Ask for approval"), ask_approval)],
     panels=[attachments_panel(), approvals_panel()],

@@ -38,10 +38,10 @@ def test_plugin_is_found_through_its_entry_point(crm_app):
     record = crm_app.extensions["crm"].known["example"]
     assert record.source == "entry point"
     assert record.enabled and record.info.title == "Example notes"
-    # the notes Resource gives 13 pages and 5 API routes, 5 permissions, a menu entry and
-    # the export task
+    # the notes Resource gives 14 pages (relation choices too) and 5 API routes, 6 permissions
+    # (import too), a menu entry and the export task
     assert crm_app.extensions["crm"].counts("example") == {
-        "models": 1, "routes": 18, "permissions": 5, "menu_items": 1, "widgets": 1, "tasks": 1}
+        "models": 1, "routes": 19, "permissions": 6, "menu_items": 1, "widgets": 1, "tasks": 1}
 
 
 def test_migration_creates_the_notes_table(crm_app):

@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 from test_import_data import HEADERS, write_csv
-from test_import_web import admin, run_job, token, upload, uploaded  # noqa: F401
+from test_import_web import BASE, admin, run_job, token, upload, uploaded  # noqa: F401
 
 from crm_core.db import get_session
+from crm_core.imports.models import TabularImport as CustomerImport
 from crm_core.jobs.models import Job
 from crm_core.tabular import text as tabular_text
 from crm_core.tabular import xlsx as tabular_xlsx
-from plugins.customers.models import Customer, CustomerImport
+from plugins.customers.models import Customer
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "core"))
 from tabular_files import empty_rows, inline_row, shared_strings, sheet_xml, workbook  # noqa: E402
@@ -65,7 +66,7 @@ def test_the_web_request_only_stores_a_hostile_workbook_and_the_job_refuses_it(
     assert time.monotonic() - started < 5
     imp = imported(customers_app, import_id)
     assert imp.status == "failed" and message in imp.message
-    page = admin.get(f"/customers/imports/{import_id}")
+    page = admin.get(f"{BASE}/{import_id}")
     assert page.status_code == 200 and message in page.get_data(as_text=True)
 
 
@@ -75,10 +76,10 @@ def test_a_late_bad_byte_stops_the_check_at_its_row(customers_app, admin, tmp_pa
     lines[2877] = lines[2877].replace("华".encode(), b"\xff")
     import_id = uploaded(customers_app, admin, b"".join(lines), "late.csv")
     assert imported(customers_app, import_id).encoding == "utf-8"
-    page = admin.get(f"/customers/imports/{import_id}")
+    page = admin.get(f"{BASE}/{import_id}")
     data = {"csrf_token": token(page), "mode": "insert", "key": "", "action": "check",
             "col_0": "name", "col_1": "phones"}
-    admin.post(f"/customers/imports/{import_id}", data=data)
+    admin.post(f"{BASE}/{import_id}", data=data)
     run_job(customers_app, import_id)
     imp = imported(customers_app, import_id)
     assert imp.status == "failed"
@@ -102,25 +103,25 @@ def test_a_failed_write_shows_a_message_and_logs_the_sql(customers_app, admin, t
     content = write_csv(tmp_path / "f.csv", [["炸弹公司", "B1", "", "", "", "", "", ""]]
                         ).read_bytes()
     import_id = uploaded(customers_app, admin, content, "f.csv")
-    page = admin.get(f"/customers/imports/{import_id}")
-    admin.post(f"/customers/imports/{import_id}", data={
+    page = admin.get(f"{BASE}/{import_id}")
+    admin.post(f"{BASE}/{import_id}", data={
         "csrf_token": token(page), "mode": "insert", "key": "", "action": "check",
         **{f"col_{index}": field for index, field in enumerate(
             ["name", "code", "", "", "", "", "", ""])}})
     run_job(customers_app, import_id)
-    admin.post(f"/customers/imports/{import_id}/run",
-               data={"csrf_token": token(admin.get(f"/customers/imports/{import_id}"))})
+    admin.post(f"{BASE}/{import_id}/run",
+               data={"csrf_token": token(admin.get(f"{BASE}/{import_id}"))})
     caplog.set_level(logging.ERROR)
     with pytest.raises(Exception, match="secret detail"):
         with customers_app.app_context():
+            from crm_core.imports.jobs import import_task
             from crm_core.toolkit import JobHandle
-            from plugins.customers.importing import import_customers_task
 
             job_id = get_session().get(CustomerImport, import_id).job_id
-            import_customers_task(JobHandle(job_id), import_id, step="run")
+            import_task(JobHandle(job_id), import_id, "run")
     imp = imported(customers_app, import_id)
     assert imp.status == "failed" and f"import {import_id} in the log" in imp.message
-    shown = admin.get(f"/customers/imports/{import_id}").get_data(as_text=True)
+    shown = admin.get(f"{BASE}/{import_id}").get_data(as_text=True)
     for secret in ("secret detail", "INSERT", "炸弹公司', "):
         assert secret not in shown and secret not in imp.message
     assert any("secret detail" in (record.exc_text or str(record.exc_info))
@@ -140,13 +141,13 @@ def test_the_bad_rows_file_runs_no_formula_and_imports_again(customers_app, admi
     csv.writer(buffer).writerows([HEADERS, [FORMULAS["name"], "F1", "1381234", "", "",
                                             FORMULAS["industry"], "", FORMULAS["notes"]]])
     import_id = uploaded(customers_app, admin, buffer.getvalue().encode(), "f.csv")
-    page = admin.get(f"/customers/imports/{import_id}")
-    admin.post(f"/customers/imports/{import_id}", data={
+    page = admin.get(f"{BASE}/{import_id}")
+    admin.post(f"{BASE}/{import_id}", data={
         "csrf_token": token(page), "mode": "insert", "key": "", "action": "check",
         **{f"col_{index}": field for index, field in enumerate(
             ["name", "code", "phones", "emails", "uscc", "industry", "province", "notes"])}})
     run_job(customers_app, import_id)
-    report = admin.get(f"/customers/imports/{import_id}/errors.csv").data.decode("utf-8-sig")
+    report = admin.get(f"{BASE}/{import_id}/bad-rows.csv").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(report)))
     assert rows[1][0] == "'" + FORMULAS["name"] and rows[1][5] == "'+1+1"
     assert rows[1][7] == "'@SUM(A1:A9)"
@@ -154,15 +155,15 @@ def test_the_bad_rows_file_runs_no_formula_and_imports_again(customers_app, admi
     # The user fixes the phone in that file and imports it again: the values come back as typed.
     fixed = report.replace("1381234", "13812345678").encode("utf-8-sig")
     again = uploaded(customers_app, admin, fixed, "f-errors.csv")
-    page = admin.get(f"/customers/imports/{again}")
-    admin.post(f"/customers/imports/{again}", data={
+    page = admin.get(f"{BASE}/{again}")
+    admin.post(f"{BASE}/{again}", data={
         "csrf_token": token(page), "mode": "insert", "key": "", "action": "check",
         **{f"col_{index}": field for index, field in enumerate(
             ["name", "code", "phones", "emails", "uscc", "industry", "province", "notes",
              "", ""])}})
     run_job(customers_app, again)
-    admin.post(f"/customers/imports/{again}/run",
-               data={"csrf_token": token(admin.get(f"/customers/imports/{again}"))})
+    admin.post(f"{BASE}/{again}/run",
+               data={"csrf_token": token(admin.get(f"{BASE}/{again}"))})
     run_job(customers_app, again)
     with customers_app.app_context():
         customer = get_session().scalar(select(Customer).where(Customer.code == "F1"))

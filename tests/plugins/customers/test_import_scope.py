@@ -10,12 +10,15 @@ import pytest
 from customers_testing import add_user, app_session, client_for, csrf
 from sqlalchemy import select
 from test_import_data import write_csv
-from test_import_web import run_job
+from test_import_web import BASE, run_job
 
+from crm_core.imports.files import import_folder
+from crm_core.imports.models import TabularImport as CustomerImport
+from crm_core.imports.run import run_import
+from crm_core.imports.service import create_import, get_spec
 from crm_core.rbac.departments import create_department
 from plugins.customers import services
-from plugins.customers.importing import create_import, import_folder, run_import
-from plugins.customers.models import ContactRecord, Customer, CustomerImport
+from plugins.customers.models import ContactRecord, Customer
 
 HEADERS = ["客户名称", "客户编码", "手机", "行业"]
 
@@ -51,10 +54,11 @@ def world(customers_app):
 def import_file(app, path, user_id, *, mode="insert", key=None, dry_run=False):
     """Record and run (or check) an import of ``path`` as ``user_id``; the import's id."""
     with app_session(app) as session:
-        imp = create_import(session, path, path.name, user_id=user_id, copy=False)
+        spec = get_spec("customers.customer")
+        imp = create_import(session, spec, path, user_id=user_id)
         imp.mode, imp.key = mode, key
         session.commit()
-        run_import(session, imp, dry_run=dry_run, user_id=user_id)
+        run_import(session, spec, imp, dry_run=dry_run, user_id=user_id)
         return imp.id
 
 
@@ -80,7 +84,7 @@ def test_the_check_says_only_that_a_key_is_taken_by_a_customer_out_of_sight(
     assert found[4] == "same name as a customer you cannot see"
     assert "already exists" in found[5] and "+8613933334444" in found[5]  # in scope: helpful
     page = client_for(customers_app, world["importer"]).get(
-        f"/customers/imports/{import_id}").get_data(as_text=True)
+        f"{BASE}/{import_id}").get_data(as_text=True)
     problems = page.split("import-problems", 1)[1].split("import-mapping", 1)[0]
     assert "cannot see" in problems
     for secret in ("WEST01", "+8613911112222", f"customer {world['secret']}"):
@@ -135,12 +139,12 @@ def test_undo_leaves_what_the_undoer_cannot_see_or_others_changed_and_trashes_th
         services.update_customer(session, ids["U3"], {"industry": "后来改的"})
     importer = client_for(customers_app, world["importer"])
     assert importer.get(f"/customers/{ids['U1']}").status_code == 404
-    confirm = importer.get(f"/customers/imports/{import_id}/undo")
+    confirm = importer.get(f"{BASE}/{import_id}/undo")
     assert "go to the trash" in confirm.get_data(as_text=True)
-    importer.post(f"/customers/imports/{import_id}/undo",
+    importer.post(f"{BASE}/{import_id}/undo",
                   data={"csrf_token": csrf(confirm.get_data(as_text=True))})
     run_job(customers_app, import_id)
-    page = importer.get(f"/customers/imports/{import_id}").get_data(as_text=True)
+    page = importer.get(f"{BASE}/{import_id}").get_data(as_text=True)
     assert "Undone: 1 customers moved to the trash, 1 given their earlier values back, " \
            "2 left alone" in page
     skipped = page.split("import-undo-skipped", 1)[1]
@@ -172,13 +176,13 @@ def test_undo_puts_back_only_the_fields_nobody_changed_since(customers_app, worl
     with app_session(customers_app) as session:
         services.update_customer(session, world["mine"], {"province": "同事改的省份"})
     importer = client_for(customers_app, world["importer"])
-    confirm = importer.get(f"/customers/imports/{import_id}/undo").get_data(as_text=True)
-    importer.post(f"/customers/imports/{import_id}/undo", data={"csrf_token": csrf(confirm)})
+    confirm = importer.get(f"{BASE}/{import_id}/undo").get_data(as_text=True)
+    importer.post(f"{BASE}/{import_id}/undo", data={"csrf_token": csrf(confirm)})
     run_job(customers_app, import_id)
     with app_session(customers_app) as session:
         customer = session.get(Customer, world["mine"])
         assert (customer.industry, customer.province) == ("旧行业", "同事改的省份")
-    page = importer.get(f"/customers/imports/{import_id}").get_data(as_text=True)
+    page = importer.get(f"{BASE}/{import_id}").get_data(as_text=True)
     assert "Changed since the import, left as it is: province." in page
 
 
