@@ -262,11 +262,3 @@ def _names(session: Session, item: Any, ids: set[Any]) -> dict[Any, str]:
     return {row[0]: row[1] for row in session.execute(
         select(target.id, label).where(target.id.in_(ids)))}
 
-
-def relation_choices(session: Session, item: Any, limit: int = 500) -> list[tuple[int, str]]:
-    """``(id, name)`` of a relation field's targets for a select (at most ``limit``)."""
-    target, label = relation_target(item)
-    found = select(target.id, label).order_by(label).limit(limit)
-    if hasattr(target, "is_active"):
-        found = found.where(target.is_active.is_(True))
-    return [(row[0], row[1]) for row in session.execute(found)]
