@@ -1,9 +1,9 @@
 """Chinese and English: Flask-Babel with the user's language, else ``Accept-Language``.
 
 The kernel's catalog (``crm_core/translations``) and every enabled plugin's ``translations/``
-folder share the ``messages`` domain; Flask-Babel merges them, so a plugin's templates can use
-the kernel's translations and add their own. Compiling the catalogs is ``crm i18n compile``
-(see ``crm_core.i18n_catalogs``).
+folder are ``messages`` catalogs; each plugin's code and templates read its own catalog first
+and the kernel's for the rest, the kernel's read the kernel's (``crm_core.i18n_domains``).
+Compiling the catalogs is ``crm i18n compile`` (see ``crm_core.i18n_catalogs``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from babel import support
-from flask import Flask, current_app, has_app_context, has_request_context, request
+from flask import Flask, Response, current_app, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_locale, gettext
 from flask_login import current_user
+
+from . import i18n_domains as domains
 
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 DEFAULT_LOCALE = "en"
@@ -23,11 +25,13 @@ KERNEL_TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 class CatalogDomain(Domain):
-    """The ``messages`` domain, merged from the kernel's and the enabled plugins' catalogs.
+    """The ``messages`` catalogs, one domain per plugin (see ``crm_core.i18n_domains``).
 
-    Two fixes over Flask-Babel's own: Babel names the Chinese locale ``zh_Hans_CN`` while the
-    catalogs live in ``zh_CN`` folders, so both names are tried; and the loaded catalogs are
-    cached per app (each app has its own plugins), not once per process.
+    Three changes to Flask-Babel's own: the catalog is the caller's domain (the kernel's for
+    ``crm_core``, a plugin's own, falling back to the kernel's, for a plugin's code and
+    templates); Babel names the Chinese locale ``zh_Hans_CN`` while the catalogs live in
+    ``zh_CN`` folders, so both names are tried; and the loaded catalogs are cached per app
+    (each app has its own plugins), not once per process.
     """
 
     def get_translations_cache(self, ctx: Any) -> dict[Any, Any]:
@@ -36,21 +40,24 @@ class CatalogDomain(Domain):
     def get_translations(self) -> support.NullTranslations:
         if not has_app_context():
             return support.NullTranslations()
-        locale = get_locale()
-        cache = self.get_translations_cache(None)
-        key = (str(locale), self.domain[0])
-        if key not in cache:
-            names = [str(locale), normalize_locale(str(locale)) or DEFAULT_LOCALE]
-            translations = support.Translations()
-            for dirname in self.translation_directories:
-                catalog = support.Translations.load(dirname, names, self.domain[0])
-                translations.merge(catalog)
-                if hasattr(catalog, "plural"):  # merge() leaves the plural rule behind
-                    translations.plural = catalog.plural
-            cache[key] = translations
-        return cache[key]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        domain = domains.domain_of_file(app, domains.current_file())
+        return domain_translations(domain)
 
 
+def domain_translations(domain: str) -> support.NullTranslations:
+    """The current locale's catalog of ``domain`` (``core`` or an enabled plugin's name)."""
+    locale = str(get_locale())
+    cache = current_app.extensions.setdefault("crm_translations", {})
+    key = (locale, domain)
+    if key not in cache:
+        names = [locale, normalize_locale(locale) or DEFAULT_LOCALE]
+        folders = current_app.extensions["crm_translation_folders"]
+        cache[key] = domains.build_domain(folders, domain, names)
+    return cache[key]
+
+
+domains.install_lazy_strings()
 babel = Babel()
 babel.domain_instance = CatalogDomain(domain="messages")  # type: ignore[misc]
 
@@ -109,8 +116,9 @@ def translate(value: Any) -> str:
     """Show ``value`` in the user's language.
 
     Plugins give labels (menu items, widget titles, search kinds) either as lazy strings
-    (``lazy_gettext``), which translate themselves, or as plain strings marked for extraction
-    with a no-op ``N_(...)``, which are looked up in the merged catalogs here.
+    (``lazy_gettext``), which translate themselves in their plugin's domain, or as plain strings
+    marked for extraction with a no-op ``N_(...)``, which are looked up here in the domain of
+    the caller (a kernel page: the kernel's catalog, then the plugins').
     """
     if value is None:
         return ""
@@ -119,13 +127,18 @@ def translate(value: Any) -> str:
     return str(value)
 
 
-def translation_directories(app: Flask) -> list[str]:
-    """The kernel's catalog folder and every enabled plugin's ``translations/`` folder."""
-    folders = [KERNEL_TRANSLATIONS]
+def translation_folders(app: Flask) -> dict[str, str]:
+    """Each domain's catalog folder: ``core`` first, then every enabled plugin that has one."""
+    folders = {domains.KERNEL_DOMAIN: str(KERNEL_TRANSLATIONS)}
     for record in app.extensions["crm"].enabled:
         if record.package_path is not None and (record.package_path / "translations").is_dir():
-            folders.append(record.package_path / "translations")
-    return [str(folder) for folder in folders]
+            folders[record.name] = str(record.package_path / "translations")
+    return folders
+
+
+def translation_directories(app: Flask) -> list[str]:
+    """The kernel's catalog folder and every enabled plugin's ``translations/`` folder."""
+    return list(translation_folders(app).values())
 
 
 def _template_helpers() -> dict[str, Any]:
@@ -133,9 +146,18 @@ def _template_helpers() -> dict[str, Any]:
             "crm_text": translate}
 
 
+def _vary_on_language(response: Response) -> Response:
+    """A page's language may come from ``Accept-Language``: caches must keep one per language."""
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Install Flask-Babel with every enabled plugin's catalogs."""
+    app.extensions["crm_translation_folders"] = translation_folders(app)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories(app))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(_template_helpers)
+    app.after_request(_vary_on_language)

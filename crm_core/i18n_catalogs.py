@@ -1,9 +1,11 @@
 """Message catalogs: extract, update and compile with Babel's own API (no ``pybabel`` needed).
 
 The kernel's sources are ``crm_core/`` and its catalogs ``crm_core/translations``; a plugin's
-sources are its package folder and its catalogs ``<package>/translations``. Every catalog is in
-the ``messages`` domain. English is the source language (the msgids), so only the other
-languages (``TRANSLATED_LOCALES``) have ``.po`` files. ``.mo`` files are build output.
+sources are its package folder and its catalogs ``<package>/translations``. Every catalog file
+is named ``messages``; at run time each package's catalog is its own domain (the plugin's name,
+``core`` for the kernel; see ``crm_core.i18n_domains``). English is the source language (the
+msgids), so only the other languages (``TRANSLATED_LOCALES``) have ``.po`` files.
+``.mo`` files are build output.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import Any
 import pluggy
 from flask import current_app
 
+from . import i18n as _i18n  # noqa: F401  (a plugin's _l(...) then remembers its domain)
 from . import outbox
 from . import sqlfuncs as sql
 from .api.endpoint import api_endpoint

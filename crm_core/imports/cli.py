@@ -39,14 +39,15 @@ def import_command(spec_id: str, name: str = "import") -> click.Command:
                   help="insert: a row whose key exists fails; upsert: update it; skip: skip it.")
     @click.option("--key", default=None, help="The field that finds an existing record.")
     @click.option("--all-or-nothing", is_flag=True, help="Write nothing when any row is bad.")
-    @click.option("--no-create-missing", is_flag=True,
-                  help="A related value (type, tag) that does not exist makes the row bad.")
+    @click.option("--create-missing/--no-create-missing", default=True, show_default=True,
+                  help="Create the related values (types, tags) the file names that do not "
+                       "exist; with --no-create-missing such a row is bad.")
     @click.option("--mapping", "template", default=None, metavar="TEMPLATE_NAME",
                   help="Map the columns with this saved import template.")
     @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
     @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON counts.")
     def command(file: Path, mode: str, key: str | None, all_or_nothing: bool,
-                no_create_missing: bool, template: str | None, dry_run: bool,
+                create_missing: bool, template: str | None, dry_run: bool,
                 as_json: bool) -> None:
         session = get_session()
         try:
@@ -56,7 +57,7 @@ def import_command(spec_id: str, name: str = "import") -> click.Command:
             saved = find_template(session, spec, template).mapping if template else None
             imp = create_import(session, spec, file.resolve(), user_id=None, template=saved)
             imp.mode, imp.key, imp.all_or_nothing = mode, key, all_or_nothing
-            imp.create_missing = not no_create_missing
+            imp.create_missing = create_missing
             _check(spec, imp.mapping, mode, key)
             session.commit()
             counts = run_import(session, spec, imp, dry_run=dry_run, progress=_progress)

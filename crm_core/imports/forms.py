@@ -12,7 +12,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from .models import TabularImport
-from .spec import ImportSpec
+from .spec import ImportSpec, option_values
 
 __all__ = ["SettingsForm", "UndoForm", "UploadForm", "settings_form"]
 
@@ -40,6 +40,10 @@ class SettingsForm(FlaskForm):
     template_name = StringField(_l("Save this mapping as a template named"),
                                 validators=[Optional(), Length(max=100)])
 
+    def options(self) -> list[Any]:
+        """The spec's own settings' selects (``opt_<name>``)."""
+        return [self[name] for name in self._fields if name.startswith("opt_")]
+
     def columns(self) -> list[Any]:
         """The mapping's selects, in column order."""
         return [self[name] for name in sorted((name for name in self._fields
@@ -60,6 +64,11 @@ def settings_form(spec: ImportSpec, imp: TabularImport, method: str) -> Settings
     class MappingForm(SettingsForm):
         pass
 
+    chosen = option_values(spec, imp.mapping)
+    for name, (label, option_choices) in spec.options.items():
+        setattr(MappingForm, f"opt_{name}", SelectField(
+            label, choices=[(value, str(text)) for value, text in option_choices],
+            default=chosen[name]))
     for index, header in enumerate(headers):
         setattr(MappingForm, f"col_{index}", SelectField(
             header or _("(no header)"), choices=choices,

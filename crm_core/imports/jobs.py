@@ -7,6 +7,7 @@ anything else is logged with the import's id, and the user reads only that.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import update
 from ..audit.service import record_event
 from ..db import get_session, utcnow
 from ..errors import DomainError
+from ..jobs.models import Job
 from ..jobs.service import JobHandle, job_files_dir, start_job
 from ..registry import TaskSpec
 from ..tabular import FORMATS as TABLE_FORMATS
@@ -27,7 +29,7 @@ from .run import ImportCounts, run_import
 from .service import get_spec, read_header, template_mapping
 from .undo import undo_import
 
-__all__ = ["TASK", "celery_tasks", "start_import_job"]
+__all__ = ["TASK", "celery_tasks", "reset_import", "resettable", "start_import_job"]
 
 TASK = "core.tabular_import"
 log = logging.getLogger(__name__)
@@ -118,6 +120,56 @@ def _step(job: JobHandle, session: Any, imp: TabularImport, step: str) -> str:
                         progress=progress)
     return (f"{counts.total} rows: {counts.created} created, {counts.updated} updated, "
             f"{counts.skipped} skipped, {counts.failed} failed")
+
+
+# A working import's status after a reset, by the step its job ran: the last state the
+# wizard can go on from (a dead run's check still holds; a dead undo leaves the import done).
+RESET_TO = {"read": "uploaded", "check": "uploaded", "run": "checked", "undo": "done"}
+STALE_MINUTES = 30  # default of CRM_IMPORT_STALE_MINUTES
+
+
+def _job_step(job: Job | None, imp: TabularImport) -> str:
+    """The step the import's job ran (from the job's kind; a guess by status without one)."""
+    by_kind = {kind: step for step, kind in KINDS.items()}
+    if job is not None and job.kind in by_kind:
+        return by_kind[job.kind]
+    return {"reading": "read", "undoing": "undo"}.get(imp.status, "check")
+
+
+def resettable(session: Any, imp: TabularImport, stale_minutes: int = STALE_MINUTES) -> bool:
+    """Whether a working import (reading, running, undoing) is stuck: its job is gone,
+    finished or failed, or has shown no progress for ``stale_minutes`` (its worker died)."""
+    if imp.status not in RUNNING.values():
+        return False
+    job = session.get(Job, imp.job_id) if imp.job_id else None
+    if job is None or job.finished:
+        return True
+    moved = job.updated_at or job.created_at
+    if moved is not None and moved.tzinfo is None:
+        moved = moved.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
+    return moved is None or utcnow() - moved > dt.timedelta(minutes=stale_minutes)
+
+
+def reset_import(session: Any, imp: TabularImport, *, user_id: int,
+                 locale: str | None = None) -> str:
+    """Set a stuck import back to the status it can go on from (``RESET_TO``), fail its
+    job, log it; a stuck read is queued again (nothing else reads the header). Returns the
+    new status. The caller checks ``resettable`` and that the user owns the import."""
+    job = session.get(Job, imp.job_id) if imp.job_id else None
+    step, before = _job_step(job, imp), imp.status
+    if job is not None and not job.finished:
+        job.state, job.finished_at = "failed", utcnow()
+        job.error = _("Stopped: its import was reset.")
+    imp.status = RESET_TO[step]
+    if step == "undo":
+        imp.message = _("The undo stopped before it finished; you can undo again.")
+    record_event("import_reset", f"Import {imp.id} reset from {before} to {imp.status}",
+                 model=TabularImport, record_id=imp.id, session=session,
+                 changes={"status": [before, imp.status], "job": imp.job_id})
+    session.commit()
+    if step == "read":
+        start_import_job(imp, "read", owner_id=user_id, locale=locale)
+    return imp.status
 
 
 EXPORT_TASK = "core.tabular_export"

@@ -26,7 +26,7 @@ from .files import BadRows, SeenKeys, import_folder, import_rows
 from .models import ImportRecord, TabularImport
 from .rows import SKIP, Cleaner, CleanRow, NewValues, check_keys, resolve_relations
 from .service import check_settings
-from .spec import BatchCheck, ImportSpec, WriteBatch, WriteResult
+from .spec import BatchCheck, ImportSpec, WriteBatch, WriteResult, option_values
 from .undo import import_changes
 from .writers import table_writer
 
@@ -91,8 +91,9 @@ class _Pass:
         imp, spec = self.imp, self.spec
         if spec.cleaner is None:
             return Cleaner(spec, headers, imp.mapping["fields"])
+        extra = {"options": option_values(spec, imp.mapping)} if spec.options else {}
         return spec.cleaner(self.session, headers, imp.mapping["fields"], user_id=self.user_id,
-                            create_missing=imp.create_missing, dry_run=self.dry_run)
+                            create_missing=imp.create_missing, dry_run=self.dry_run, **extra)
 
     def run(self, progress: Progress, commit: bool) -> ImportCounts:
         imp = self.imp

@@ -10,14 +10,14 @@ declaration that other parts (the resources) may hold and read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 __all__ = ["MODES", "BatchCheck", "CellError", "ImportField", "ImportSpec", "Relation",
-           "UndoResult", "WriteBatch", "WriteResult"]
+           "UndoResult", "WriteBatch", "WriteResult", "option_values"]
 
 MODES = ("insert", "upsert", "skip")
 
@@ -142,7 +142,9 @@ class ImportSpec:
     - ``find(session, key, values) -> {value: id}``: existing records by key (default:
       the key's column of ``model``, scoped lookups done by the kernel).
     - ``defaults(user_id) -> dict``: values every new record gets (an owner).
-    - ``title``: shown on the pages ("Notes"); ``list_endpoint``: where "back" goes.
+    - ``title``: shown on the pages ("Notes"); ``list_endpoint``: where "back" goes;
+      ``list_import_arg``: the list's query argument that narrows it to the records an
+      import created (``"import_id"``): the result page links there.
     - ``export(session, user_id) -> (headers, batches of rows of text)``: what an export
       writes (default: the fields that are not relations, read by keyset in the user's
       scope); ``export_permission`` defaults to ``"<id>.export"``.
@@ -170,6 +172,10 @@ class ImportSpec:
       with ``%(count)d``.
     - ``max_mb_setting``: the config key of this spec's upload limit in MB (default
       ``CRM_IMPORT_MAX_MB``).
+    - ``options``: settings of the mapping step beyond the kernel's, ``{name: (label,
+      [(value, label), ...])}`` (the first choice is the default): each is a select on
+      the page, kept in ``imp.mapping["options"]`` and given to the ``cleaner`` as
+      ``options={name: value}`` (the command line uses the defaults).
     """
 
     id: str
@@ -194,6 +200,8 @@ class ImportSpec:
     undo_note: Any = ""
     warning_note: Any = ""
     max_mb_setting: str = ""
+    list_import_arg: str = ""
+    options: Mapping[str, tuple[Any, Sequence[tuple[str, Any]]]] = field(default_factory=dict)
 
     @property
     def plugin(self) -> str:
@@ -226,3 +234,10 @@ class ImportSpec:
         if isinstance(value, list):
             return value[0] if value else None
         return value
+
+
+def option_values(spec: ImportSpec, mapping: Mapping[str, Any]) -> dict[str, str]:
+    """The import's values of the spec's ``options`` (a value no choice has: the default)."""
+    stored = mapping.get("options") or {}
+    return {name: stored[name] if stored.get(name) in {value for value, _l in choices}
+            else choices[0][0] for name, (_label, choices) in spec.options.items()}

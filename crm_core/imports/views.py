@@ -35,7 +35,7 @@ from ..rbac.principal import can
 from ..tabular import TabularError, file_kind
 from .files import ERRORS, import_folder, read_checks, read_undone
 from .forms import UndoForm, UploadForm, settings_form
-from .jobs import start_export_job, start_import_job
+from .jobs import STALE_MINUTES, reset_import, resettable, start_export_job, start_import_job
 from .models import ImportTemplate, TabularImport
 from .service import check_settings, create_upload, import_specs, save_template
 from .spec import ImportSpec
@@ -170,10 +170,11 @@ def import_detail(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
         if imp.status in ("checked", "done", "failed") else []
     has_bad_rows = (import_folder(imp.id) / ERRORS).is_file() and imp.failed > 0
     undone = read_undone(import_folder(imp.id)) if imp.status == "undone" else []
+    can_reset = imp.user_id == current_user.id and _stuck(imp)
     return render_template("core/imports/detail.html", spec=spec, imp=imp, form=form,
                            checks=checks, page=page, page_size=PAGE, working=WORKING,
                            has_bad_rows=has_bad_rows, undo_form=UndoForm(),
-                           undone=undone), \
+                           undone=undone, can_reset=can_reset), \
         400 if form.errors else 200
 
 
@@ -192,7 +193,8 @@ def _apply_settings(spec: ImportSpec, imp: TabularImport, form: Any) -> Any:
         session.rollback()
         form.mode.errors = [*form.mode.errors, str(exc)]
         return None
-    imp.mapping = {**imp.mapping, "fields": fields}
+    imp.mapping = {**imp.mapping, "fields": fields,
+                   "options": {field.name[4:]: field.data for field in form.options()}}
     imp.mode, imp.key = form.mode.data, form.key.data or None
     imp.all_or_nothing, imp.create_missing = form.all_or_nothing.data, form.create_missing.data
     if action == "save_template":  # only saved: the user goes on mapping or checks later
@@ -230,6 +232,33 @@ def import_run(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
     else:
         start_import_job(imp, "run", owner_id=current_user.id, locale=str(get_locale()))
     return redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
+
+
+def _stuck(imp: TabularImport) -> bool:
+    """``resettable`` with the configured threshold (``CRM_IMPORT_STALE_MINUTES``)."""
+    minutes = int(current_app.config.get("CRM_IMPORT_STALE_MINUTES", STALE_MINUTES))
+    return resettable(get_session(), imp, minutes)
+
+
+@bp.route("/imports/<spec_id>/<int:import_id>/reset", methods=["GET", "POST"])
+@require_permission()
+def import_reset(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
+    """Confirm, then set an import whose worker died back to where the wizard goes on
+    (only its owner; only when its job failed or has not moved for a while)."""
+    spec, imp = _visible(spec_id, import_id)
+    if imp.user_id != current_user.id:
+        abort(403)
+    back = redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
+    if not _stuck(imp):
+        flash(_("This import is not stuck: it can be reset only when its job failed or "
+                "has not moved for a while."), "warning")
+        return back
+    form = UndoForm()  # CSRF only
+    if form.validate_on_submit():
+        reset_import(get_session(), imp, user_id=current_user.id, locale=str(get_locale()))
+        flash(_("The import was reset; you can go on from here."), "success")
+        return back
+    return render_template("core/imports/reset.html", spec=spec, imp=imp, form=form)
 
 
 @bp.get("/imports/<spec_id>/<int:import_id>/bad-rows.csv")

@@ -1,4 +1,4 @@
-"""Starting jobs and reporting their progress from inside a task."""
+"""Starting jobs, reporting their progress from inside a task, and listing a user's jobs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import Select, select
 
 from ..db import utcnow
 from ..errors import DomainError
@@ -139,3 +140,8 @@ def job_files_dir() -> Path:
     path = Path(current_app.config["CRM_JOB_FILES"])
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def jobs_of(owner_id: int) -> Select[tuple[Job]]:
+    """The jobs ``owner_id`` started (a statement to page through, newest first by id)."""
+    return select(Job).where(Job.owner_id == owner_id)

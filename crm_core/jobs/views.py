@@ -1,4 +1,4 @@
-"""The job progress page and its JSON API."""
+"""The jobs page (the user's own jobs), a job's progress page and its JSON API."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from ..api.endpoint import api_endpoint
+from ..api.pagination import paginate
 from ..api.schemas import JobOut
 from ..auth.permissions import require_permission
 from ..db import get_session
 from .models import Job
-from .service import job_files_dir
+from .service import job_files_dir, jobs_of
 
 bp = Blueprint("core_jobs", __name__)
 log = logging.getLogger(__name__)
@@ -27,6 +28,15 @@ def _visible_job(job_id: int) -> Job:
     if job is None or not (current_user.is_superuser or job.owner_id == current_user.id):
         abort(404)
     return job
+
+
+@bp.get("/jobs")
+@require_permission("core.job.view")
+def jobs_page():  # type: ignore[no-untyped-def]
+    """The signed-in user's jobs, newest first, a keyset page at a time: state, progress,
+    when each started and finished (in the user's zone) and its file to download."""
+    page = paginate(get_session(), jobs_of(current_user.id), descending=True)
+    return render_template("core/jobs/index.html", page=page)
 
 
 @bp.get("/jobs/<int:job_id>")

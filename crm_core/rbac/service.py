@@ -108,37 +108,47 @@ def sync_permissions(session: Session, permissions: list[PermissionSpec],
                      roles: dict[str, RoleSpec], plugin_of: dict[str, str]) -> SyncReport:
     """Add new permissions, roles and their default grants (add-only, idempotent)."""
     report = SyncReport()
+    # What exists is read first: on PostgreSQL an ON CONFLICT DO NOTHING insert reports
+    # rowcount -1 whether or not it added the row, which made every permission look new and
+    # put back grants an administrator had taken away. The ON CONFLICT stays for a
+    # concurrent sync (its extra grant attempts then conflict harmlessly).
+    known_permissions = set(session.scalars(select(Permission.name)))
+    known_roles = set(session.scalars(select(Role.name)))
     for spec in permissions:
-        result = session.execute(_insert(session, Permission).values(
+        if spec.name in known_permissions:
+            continue
+        session.execute(_insert(session, Permission).values(
             name=spec.name, label=spec.label, group=spec.group,
             plugin=plugin_of.get(spec.name, "core")).on_conflict_do_nothing(
             index_elements=["name"]))
-        if result.rowcount:
-            report.permissions.append(spec.name)
+        report.permissions.append(spec.name)
     for spec in roles.values():
         for kind, scope in spec.scopes.items():
             if scope not in SCOPES:
                 raise ValueError(f"role {spec.name!r}: scope {scope!r} for {kind!r} is not one "
                                  f"of {', '.join(SCOPES)}")
-        result = session.execute(_insert(session, Role).values(
+        if spec.name in known_roles:
+            continue
+        session.execute(_insert(session, Role).values(
             name=spec.name, label=spec.label, description=spec.description,
             builtin=True).on_conflict_do_nothing(index_elements=["name"]))
-        if result.rowcount:
-            report.roles.append(spec.name)
+        report.roles.append(spec.name)
     session.flush()
 
     role_ids = dict(session.execute(select(Role.name, Role.id)).all())
     permission_ids = dict(session.execute(select(Permission.name, Permission.id)).all())
     new_permissions = set(report.permissions)
+    granted = {(role_id, permission_id) for role_id, permission_id in session.execute(
+        select(RolePermission.role_id, RolePermission.permission_id))}
     for spec in roles.values():
         role_is_new = spec.name in report.roles
         for name, permission_id in permission_ids.items():
-            if (role_is_new or name in new_permissions) and _granted(spec, name):
-                result = session.execute(_insert(session, RolePermission).values(
+            if ((role_is_new or name in new_permissions) and _granted(spec, name)
+                    and (role_ids[spec.name], permission_id) not in granted):
+                session.execute(_insert(session, RolePermission).values(
                     role_id=role_ids[spec.name], permission_id=permission_id
                 ).on_conflict_do_nothing())
-                if result.rowcount:
-                    report.grants.append((spec.name, name))
+                report.grants.append((spec.name, name))
         # a scope for a kind the role has no row for yet is added; an existing row (perhaps
         # changed by an administrator) is left as it is
         for kind, scope in spec.scopes.items():

@@ -115,9 +115,10 @@ def format_money(value: Any, currency: str = "CNY", *, locale: str | None = None
 
 
 def format_phone(value: str | None, region: str = "CN") -> str:
-    """A phone number grouped for reading: ``138 1234 5678``, ``+86 138 1234 5678``,
-    ``010 6552 9988``. Numbers of another country keep their ``+`` code; anything that is
-    not a phone number is shown as given."""
+    """A phone number as people of ``region`` read it: a number of that country in its
+    national format (for China grouped by spaces: ``139 1234 5678``, ``021 3494 9468``), a
+    number of another country in E.164 (``+14155552671``); an extension follows
+    (``010 6552 9988 转 89``). Anything that is not a phone number is shown as given."""
     if value is None or not str(value).strip():
         return EMPTY
     text = str(value).strip()
@@ -127,11 +128,15 @@ def format_phone(value: str | None, region: str = "CN") -> str:
         return text
     if not phonenumbers.is_possible_number(number):
         return text
-    if text.startswith(("+", "00")) or number.country_code != phonenumbers.country_code_for_region(
-            region):
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return national.replace("-", " ") if region == "CN" else national
+    extension, number.extension = number.extension, None
+    if number.country_code == phonenumbers.country_code_for_region(region):
+        shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        shown = shown.replace("-", " ") if region == "CN" else shown
+    else:
+        shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if extension:
+        shown += f" 转 {extension}" if _locale().startswith("zh") else f" ext. {extension}"
+    return shown
 
 
 FILTERS = {

@@ -22,6 +22,7 @@ USER_LINKS = (
     ("core_account.preferences", _l("Preferences"), "sliders"),
     ("core_auth.change_password", _l("Change password"), "key"),
     ("core_api.tokens_page", _l("API tokens"), "braces-asterisk"),
+    ("core_jobs.jobs_page", _l("My jobs"), "hourglass-split"),
 )
 
 

@@ -49,12 +49,19 @@ BATCH = 200
 
 @dataclass(frozen=True)
 class BulkAction:
-    """One bulk action: its permission, its label and the parameter it needs (if any)."""
+    """One bulk action: its permission, its label and the parameter it needs (if any).
+
+    ``missing`` is what a user without the permission sees instead: the bulk menu shows it
+    as a disabled item with the explanation ``why`` beside the menu, rather than leaving the
+    action out silently (None: left out).
+    """
 
     name: str
     label: Any
     permission: str
     param: str | None = None
+    missing: Any = None
+    why: Any = None
 
 
 ACTIONS = {action.name: action for action in (
@@ -63,7 +70,12 @@ ACTIONS = {action.name: action for action in (
     BulkAction("remove_tag", _l("Remove tag"), "customers.customer.edit", "tag_id"),
     BulkAction("change_type", _l("Change type"), "customers.customer.edit", "customer_type_id"),
     BulkAction("trash", _l("Move to trash"), "customers.customer.delete"),
-    BulkAction("export", _l("Export"), "customers.customer.export", "fmt"),
+    # Export is a manager's: customer lists should not leave with departing staff.
+    BulkAction("export", _l("Export"), "customers.customer.export", "fmt",
+               missing=_l("Export: ask a manager"),
+               why=_l("Exporting customers is a manager's permission, so customer lists do "
+                      "not leave with departing staff. Ask a manager for the export you "
+                      "need.")),
 )}
 
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import Field, Filter, Panel, Resource
+from crm_core.toolkit import Field, Filter, Panel, Resource, format_phone
 
 from . import contacts
 from .models import Contact, Customer
@@ -62,7 +62,8 @@ CONTACTS = Resource(
     fields=[Field("customer_id", _l("Customer"), relation=Customer, relation_label="name"),
             Field("name", _l("Full name")),
             Field("title", _l("Job title")),
-            Field("phones", _l("Phones"), description=_l("Separate several with commas.")),
+            Field("phones", _l("Phones"), description=_l("Separate several with commas."),
+                  format=lambda phones: ", ".join(format_phone(phone) for phone in phones)),
             Field("email", _l("Email address")),
             Field("is_primary", _l("Primary contact"))],
     title_field="name",

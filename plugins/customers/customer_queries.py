@@ -31,7 +31,7 @@ __all__ = ["AMOUNT_FILTERS", "DATE_FILTERS", "FILTER_KEYS", "ID_FILTERS", "SORTS
 #: The orders ``list_customers(sort=...)`` knows, each with the column it sorts by.
 SORTS = {"name": Customer.name, "created": Customer.created_at,
          "updated": Customer.updated_at, "amount": Customer.total_amount}
-ID_FILTERS = ("customer_type_id", "owner_id", "tag_id")
+ID_FILTERS = ("customer_type_id", "owner_id", "tag_id", "import_id")
 TEXT_FILTERS = {"industry": 100, "province": 50, "city": 50, "kind": 16, "level": 20,
                 "status": 20}
 AMOUNT_FILTERS = ("amount_min", "amount_max")
@@ -148,7 +148,8 @@ def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool] | None] = []
     equal = {"customer_type_id": Customer.customer_type_id, "industry": Customer.industry,
              "province": Customer.province, "city": Customer.city, "kind": Customer.kind,
-             "level": Customer.level, "status": Customer.status, "owner_id": Customer.owner_id}
+             "level": Customer.level, "status": Customer.status, "owner_id": Customer.owner_id,
+             "import_id": Customer.import_id}
     for key, value in check_filters(filters).items():
         if key in equal:
             conditions.append(equal[key] == value)
@@ -181,6 +182,7 @@ def list_customers(session: Session, *, user: Any = None, filters: Mapping[str, 
 
     ``sort`` is one of ``SORTS`` (name, created, updated, amount). ``filters`` may hold:
     customer_type_id, industry, province, city, kind, level, status, owner_id, tag_id,
+    import_id (the customers an import created; it only narrows the user's scoped list),
     amount_min / amount_max (major units, inclusive), created_from / created_to and
     last_contact_from / last_contact_to (dates, inclusive), and trash=True for the trash only.
     """

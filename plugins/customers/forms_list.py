@@ -12,6 +12,7 @@ from wtforms import (
     DateField,
     DecimalField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -28,7 +29,8 @@ TEXT_FILTERS = ("industry", "province", "city", "level", "status")
 CHOICE_FILTERS = ("customer_type_id", "owner_id", "tag_id", "kind")
 AMOUNT_FILTERS = ("amount_min", "amount_max")
 DATE_FILTERS = ("created_from", "created_to", "last_contact_from", "last_contact_to")
-FILTER_FIELDS = TEXT_FILTERS + CHOICE_FILTERS + AMOUNT_FILTERS + DATE_FILTERS
+# The customers one import created (its result page links here); not in the filter panel.
+FILTER_FIELDS = (*TEXT_FILTERS, *CHOICE_FILTERS, *AMOUNT_FILTERS, *DATE_FILTERS, "import_id")
 
 
 def optional_int(value: Any) -> int | None:
@@ -70,6 +72,7 @@ class FilterForm(FlaskForm):
     created_to = DateField(_l("Created to"), validators=[Optional()])
     last_contact_from = DateField(_l("Last contact from"), validators=[Optional()])
     last_contact_to = DateField(_l("Last contact to"), validators=[Optional()])
+    import_id = IntegerField(_l("Created by import"), validators=[Optional()])
     sort = SelectField(_l("Sort by"), default="updated",
                        choices=[("updated", _l("Updated")), ("created", _l("Created")),
                                 ("name", _l("Name")), ("amount", _l("Amount"))])

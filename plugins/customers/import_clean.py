@@ -35,12 +35,20 @@ from .validation import (
     normalise_website,
 )
 
-__all__ = ["SPLIT", "RowCleaner"]
+__all__ = ["SPLIT", "RowCleaner", "infer_kind"]
 
 _TABLE = Customer.__table__
 SPLIT = re.compile(r"[,;，；、/\n]+")
 _KINDS = {"company": "company", "公司": "company", "企业": "company", "单位": "company",
           "机构": "company", "person": "person", "个人": "person", "individual": "person"}
+# Endings that make a name an organisation's, not a person's (longest first is not needed:
+# any match decides).
+_COMPANY_ENDINGS = ("公司", "集团", "厂", "店", "工作室", "研究院", "研究所", "中心", "事务所",
+                    "合作社", "商行", "银行", "医院", "学校", "大学", "学院", "协会", "酒店",
+                    "餐厅", "超市", "门市部", "经营部", "分部", "办事处", "基金会", "委员会",
+                    "Ltd", "Ltd.", "Inc", "Inc.", "LLC", "Co.", "GmbH", "Corp", "Corp.")
+_COMPANY_WORDS = ("有限公司", "有限责任", "股份", "集团")
+_PERSON = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _TEXT = ("industry", "province", "city", "address", "source", "level", "status")
 
 
@@ -49,8 +57,10 @@ class RowCleaner:
 
     def __init__(self, session: Session, headers: list[str], fields: list[str], *,
                  user_id: int | None = None, create_missing: bool = False,
-                 dry_run: bool = False) -> None:
+                 dry_run: bool = False, options: dict[str, str] | None = None) -> None:
         self.session, self.headers, self.fields = session, headers, fields
+        # The kind of a row without one: "infer" (from its name) or the one chosen.
+        self.kind = (options or {}).get("kind", "infer")
         # Customer types and tags are relation columns: their names go to ``names`` and the
         # kernel finds them (or creates, or lists at the check, the missing ones).
         self.create_missing, self.dry_run = create_missing, dry_run
@@ -97,6 +107,11 @@ class RowCleaner:
         if "owner_id" not in result.values and self.default_owner is not None:
             result.defaults = {"owner_id": self.default_owner,
                                "department_id": self._default_department}
+        if "kind" not in values and "name" in values:
+            # No kind in the row: a new customer gets the one its name says (an update keeps
+            # its own).
+            result.defaults["kind"] = self.kind if self.kind in ("company", "person") \
+                else infer_kind(values["name"], values.get("uscc"))
         return result
 
     def _clean_field(self, values: dict[str, Any], name: str, cell: str,
@@ -158,6 +173,17 @@ class RowCleaner:
             if len(cell) > limit:
                 raise FieldError(name, _("At most %(max)d characters.", max=limit))
             values[name] = cell.strip()
+
+
+def infer_kind(name: str, uscc: str | None = None) -> str:
+    """``"company"`` for a name with an organisation's ending (有限公司, 集团, 店, 工作室 …) or
+    a row with a unified social credit code; ``"person"`` for a name of two to four Chinese
+    characters without one (王晓燕); ``"company"`` otherwise (the customers' default)."""
+    text = name.strip()
+    if uscc or any(word in text for word in _COMPANY_WORDS) \
+            or text.casefold().endswith(tuple(end.casefold() for end in _COMPANY_ENDINGS)):
+        return "company"
+    return "person" if _PERSON.fullmatch(text) else "company"
 
 
 def _phone(text: str, field: str) -> str:

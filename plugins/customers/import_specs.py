@@ -120,6 +120,14 @@ IMPORT_FIELDS = [ImportField(name, label, aliases=_SYNONYMS[name], required=name
                  for name, label in FIELDS.items()]
 
 
+# The mapping step's own setting: the kind of a row whose kind cell is absent or empty (a
+# kind column's value always wins).
+_OPTIONS = {"kind": (_l("Kind of rows without one"), [
+    ("infer", _l("From the name: a company ending (有限公司, 店 …) or a USCC is a company; "
+                 "a 2–4 character Chinese name a person")),
+    ("company", _l("Company")), ("person", _l("Person"))])}
+
+
 def _colour(text: str) -> str:
     match = _COLOUR.fullmatch(text)
     if match is None:
@@ -137,6 +145,7 @@ def customer_spec() -> ImportSpec:
         id=CUSTOMER_SPEC, title=_l("Customers"), model=Customer, fields=IMPORT_FIELDS,
         keys=("code", "uscc", "phone", "email"), permission=IMPORT_PERMISSION,
         export_permission="customers.customer.export", list_endpoint="customers.list",
+        list_import_arg="import_id",
         cleaner=RowCleaner, check=import_rows.check_batch, write=import_rows.write_batch,
         unique=("code", "uscc"), undo=import_undo.undo_import,
         take_back=import_undo.take_back, after_run=import_rows.after_run,
@@ -145,7 +154,7 @@ def customer_spec() -> ImportSpec:
                      "from there) and %(updated)d customers get their earlier values back, "
                      "where nobody changed them since."),
         warning_note=_l("%(count)d rows look like duplicates."),
-        export=_export)
+        export=_export, options=_OPTIONS)
 
 
 def _export(session: Session, user_id: int | None) -> tuple[Any, Any]:

@@ -38,13 +38,14 @@ CUSTOMER_VIEW = "customers.customer.view"
 # sharing is a manager's (and a marketer's, who targets segments) call.
 SEGMENT_MANAGE = "customers.segment.manage"
 SEGMENT_SHARE = "customers.segment.share"
+IMPORT_PERMISSION = "customers.customer.import"
 CUSTOMER_PERMISSIONS = (
     Permission(CUSTOMER_VIEW, N_("View customers"), GROUP),
     Permission("customers.customer.create", N_("Add customers"), GROUP),
     Permission("customers.customer.edit", N_("Edit customers"), GROUP),
     Permission("customers.customer.delete", N_("Delete and restore customers"), GROUP),
     Permission("customers.customer.export", N_("Export customers"), GROUP),
-    Permission("customers.customer.import", N_("Import customers"), GROUP),
+    Permission(IMPORT_PERMISSION, N_("Import customers"), GROUP),
     Permission("customers.customer.merge", N_("Merge duplicate customers"), GROUP),
     Permission(SEGMENT_MANAGE, N_("Save and delete own segments"), GROUP),
     Permission(SEGMENT_SHARE, N_("Share segments with everyone"), GROUP),
@@ -107,8 +108,12 @@ def crm_roles() -> list[RoleSpec]:
     every_customer_permission = tuple(permission.name for permission in CUSTOMER_PERMISSIONS)
     return [
         RoleSpec("manager", "Manager", every_customer_permission),
+        # Reps import their own leads (as themselves: the rows are theirs, keys match only
+        # customers in their scope); export stays a manager's (data leaving with staff).
+        # An existing install gains the import grant through migration customers_0008.
         RoleSpec("sales", "Sales rep", (CUSTOMER_VIEW, "customers.customer.create",
-                                        "customers.customer.edit", SEGMENT_MANAGE)),
+                                        "customers.customer.edit", IMPORT_PERMISSION,
+                                        SEGMENT_MANAGE)),
         RoleSpec("service", "Service agent", (CUSTOMER_VIEW,)),
         RoleSpec("marketing", "Marketer", (CUSTOMER_VIEW, "customers.customer.export",
                                            SEGMENT_MANAGE, SEGMENT_SHARE)),

@@ -182,6 +182,8 @@ def list_page():  # type: ignore[no-untyped-def]
         details=_page_details(customers), args=_qs_args(qs).to_dict(),
         bulk_permissions={name: action.permission
                           for name, action in bulk_actions.ACTIONS.items()},
+        bulk_missing={name: action for name, action in bulk_actions.ACTIONS.items()
+                      if action.missing is not None},
         may_save_segment=current_user.has_permission(SEGMENT_MANAGE),
         may_share_segment=current_user.has_permission(SEGMENT_SHARE)), \
         400 if form.errors and segment is None else 200

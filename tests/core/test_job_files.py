@@ -5,38 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from jobs_testing import finished_export, sales_rep
 
 from crm_core.db import get_session
 from crm_core.jobs.models import Job
 from crm_core.jobs.service import JobHandle, job_files_dir
-from crm_core.rbac.users import create_account
 from crm_core.testing import create_test_user, login
 from crm_core.toolkit import start_job
 
 pytestmark = pytest.mark.crm_plugins("example")
-
-
-def _sales_rep(app, name: str):
-    with app.app_context():
-        session = get_session()
-        user = create_account(session, name, "Kettle-Drum-42x", roles=["sales"])
-        session.commit()
-        session.refresh(user)
-        session.expunge(user)
-        return user
-
-
-def _finished_export(app, owner) -> int:
-    """Run the example export job in-process for ``owner``; returns the job id."""
-    from crm_plugin_example import services
-
-    with app.app_context():
-        session = get_session()
-        services.add_note(session, "Quarterly plan", owner_id=owner.id)
-        session.commit()
-        job = start_job("example.export_notes", owner_id=owner.id)
-        app.extensions["celery"].tasks["example.export_notes"](job_id=job.id)
-        return job.id
 
 
 def _server_paths(app) -> list[str]:
@@ -44,8 +21,8 @@ def _server_paths(app) -> list[str]:
 
 
 def test_the_api_and_the_page_offer_a_download_url_never_the_file_path(crm_app):
-    owner = _sales_rep(crm_app, "owner")
-    job_id = _finished_export(crm_app, owner)
+    owner = sales_rep(crm_app, "owner")
+    job_id = finished_export(crm_app, owner)
     client = login(crm_app.test_client(), owner)
 
     api = client.get(f"/api/v1/jobs/{job_id}")
@@ -67,10 +44,10 @@ def test_the_api_and_the_page_offer_a_download_url_never_the_file_path(crm_app):
 
 
 def test_only_the_owner_or_a_superuser_downloads_a_jobs_file(crm_app):
-    owner = _sales_rep(crm_app, "owner")
-    other = _sales_rep(crm_app, "other")
+    owner = sales_rep(crm_app, "owner")
+    other = sales_rep(crm_app, "other")
     root = create_test_user(crm_app, "root", superuser=True)
-    job_id = _finished_export(crm_app, owner)
+    job_id = finished_export(crm_app, owner)
     assert login(crm_app.test_client(), other).get(f"/jobs/{job_id}/download").status_code \
         == 404
     assert login(crm_app.test_client(), root).get(f"/jobs/{job_id}/download").status_code \
@@ -80,7 +57,7 @@ def test_only_the_owner_or_a_superuser_downloads_a_jobs_file(crm_app):
 
 
 def test_an_unfinished_job_or_a_file_outside_the_jobs_folder_is_not_served(crm_app, tmp_path):
-    owner = _sales_rep(crm_app, "owner")
+    owner = sales_rep(crm_app, "owner")
     client = login(crm_app.test_client(), owner)
     with crm_app.app_context():
         queued = start_job("example.export_notes", owner_id=owner.id)
@@ -89,7 +66,7 @@ def test_an_unfinished_job_or_a_file_outside_the_jobs_folder_is_not_served(crm_a
 
     secret = tmp_path / "secret.txt"
     secret.write_text("not for download")
-    job_id = _finished_export(crm_app, owner)
+    job_id = finished_export(crm_app, owner)
     with crm_app.app_context():
         with pytest.raises(ValueError, match="inside the jobs folder"):
             JobHandle(job_id).result_file(secret)
@@ -100,7 +77,7 @@ def test_an_unfinished_job_or_a_file_outside_the_jobs_folder_is_not_served(crm_a
 
 
 def test_a_failed_job_shows_words_not_the_exceptions_path(crm_app):
-    owner = _sales_rep(crm_app, "owner")
+    owner = sales_rep(crm_app, "owner")
     with crm_app.app_context():
         job = start_job("example.export_notes", owner_id=owner.id)
         handle = JobHandle(job.id)

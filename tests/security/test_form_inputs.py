@@ -41,6 +41,8 @@ NO_FORM = {
     "core_auth.logout": "the menu's sign-out form: fuzzing it only signs the admin out",
     "customers_contacts.views_delete": "shown beside a saved view only (the world saves "
                                        "none); tests/core/test_resources_views.py covers it",
+    "core_imports.import_reset": "shown only for an import whose worker died (the world has "
+                                 "none); test_import_first_run.py covers it",
 }
 
 

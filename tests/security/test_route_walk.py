@@ -35,10 +35,11 @@ BY_RULE = {
     # the kernel's import wizard: a spec a built-in plugin declares, an import of a user
     **{(f"/imports/<spec_id>{tail}", "spec_id"): (lambda ids: "customers.tag")
        for tail in ("/", "/new", "/export", "/<int:import_id>", "/<int:import_id>/run",
-                    "/<int:import_id>/bad-rows.csv", "/<int:import_id>/undo")},
+                    "/<int:import_id>/bad-rows.csv", "/<int:import_id>/undo",
+                    "/<int:import_id>/reset")},
     **{(f"/imports/<spec_id>/<int:import_id>{tail}", "import_id"):
        (lambda ids: ids["tabular_import_id"])
-       for tail in ("", "/run", "/bad-rows.csv", "/undo")},
+       for tail in ("", "/run", "/bad-rows.csv", "/undo", "/reset")},
 }
 #: Pages that list entries about a record and may answer 200 with none of West's entries.
 FILTERED = {"/audit/record/<model>/<record_id>"}

@@ -38,8 +38,11 @@ def signed_in(app, name: str, role: str):
 
 @pytest.fixture(params=DATABASES)
 def customers_app(request, crm_make_app):
-    """The customers plugin alone, on SQLite and (with CRM_TEST_DATABASE_URL) PostgreSQL."""
-    return crm_make_app(plugins=["customers"], database=request.param)
+    """The customers plugin alone, on SQLite and (with CRM_TEST_DATABASE_URL) PostgreSQL,
+    without the default amount bands (the tests set their own)."""
+    app = crm_make_app(plugins=["customers"], database=request.param)
+    in_app(app, lambda s: [taxonomy.delete_band(s, b.id) for b in taxonomy.list_bands(s)])
+    return app
 
 
 @pytest.fixture
