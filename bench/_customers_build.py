@@ -128,7 +128,7 @@ def build(target_: Target, customers: int, records: int, seed: int, postgres_adm
             print(f"[{target_.kind}] reusing the data set built {built['built_at']}",
                   file=sys.stderr)
             return make_app(target_), built
-    from plugins.customers import demo
+    from plugins.customers.demo import seed as demo
 
     app = prepare(target_, postgres_admin)
     with app.app_context():
@@ -174,7 +174,7 @@ def _national(number: str) -> str:
 def import_csv(rows: int, seed: int) -> Path:
     """A CSV of ``rows`` new customers with Chinese headers (UTF-8 with BOM, as Excel saves
     "CSV UTF-8"), written once and kept under bench/.data."""
-    from plugins.customers.demo import customer_rows
+    from plugins.customers.demo.seed import customer_rows
 
     path = DATA / f"import-{rows}-{seed}.csv"
     if path.exists():

@@ -112,7 +112,7 @@ def build(url: str, rows: int, reuse: bool) -> tuple[Any, dict[str, Any]]:
     with app.app_context():
         upgrade(app)
     ids = _users(app)
-    from plugins.customers import demo
+    from plugins.customers.demo import seed as demo
 
     figures: dict[str, Any] = {"rows": rows}
     with app.app_context():

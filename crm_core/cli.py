@@ -203,14 +203,32 @@ class SeedCommand(click.Command):
 @cli.command("seed", cls=SeedCommand)
 @click.option("--size", default=100, show_default=True, type=click.IntRange(min=0),
               help="How many records each plugin adds, unless its own option says otherwise.")
+@click.option("--language", default=None, metavar="LOCALE",
+              help="The language of the demo data's words: zh_CN (the default, or the "
+                   "setting CRM_DEMO_LANGUAGE) or en.")
 @with_appcontext
-def seed(size: int, **plugin_sizes: int | None) -> None:
+def seed(size: int, language: str | None = None, **plugin_sizes: int | None) -> None:
     """Fill every enabled plugin with demo data (through ``crm_demo_data``).
 
     ``--<plugin> N`` sets one plugin's size (``crm seed --customers 1000000``); plugins
     without their own option add ``--size`` records each, and a size of 0 leaves a plugin out.
-    Plugins run in load order, so a plugin finds its requirements' demo data.
+    Plugins run in load order, so a plugin finds its requirements' demo data. They run in
+    ``--language``: the words a plugin's demo data takes from ``gettext`` (tag names, sources,
+    note titles) are in that language.
     """
+    from flask_babel import force_locale
+
+    from .i18n import DEFAULT_LOCALE, normalize_locale
+
+    locale = normalize_locale(language or current_app.config["CRM_DEMO_LANGUAGE"])
+    if language and locale is None:
+        raise click.BadParameter(f"{language!r} is not a supported language (zh_CN, en).",
+                                 param_hint="--language")
+    with force_locale(locale or DEFAULT_LOCALE):
+        _seed(size, plugin_sizes)
+
+
+def _seed(size: int, plugin_sizes: dict[str, int | None]) -> None:
     from .db import get_session
 
     platform = current_app.extensions["crm"]

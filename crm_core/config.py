@@ -60,6 +60,7 @@ def defaults(instance: Path) -> dict[str, Any]:
         "CRM_OUTBOX_LEASE_SECONDS": 300,  # a worker's claim on a message it is delivering
         "CRM_OUTBOX_KEEP_DAYS": 30,  # sent messages are deleted after this many days (0: kept)
         "CRM_DEFAULT_TIMEZONE": "Asia/Shanghai",  # users who chose none see times in it
+        "CRM_DEMO_LANGUAGE": "zh_CN",  # the words of ``crm seed``'s demo data (zh_CN or en)
     }
 
 

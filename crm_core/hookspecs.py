@@ -123,7 +123,9 @@ def crm_demo_data(size: int, session: Any) -> None:
     plugin whose size is 0 is not called. Called in dependency order, so a plugin can rely on
     its requirements' demo data. Add and flush; the command commits at the end. A plugin
     adding many thousands of rows may commit in batches itself (and print a progress line
-    to stderr) rather than hold them all in one transaction.
+    to stderr) rather than hold them all in one transaction. It runs in the seed's language
+    (``crm seed --language``, default ``CRM_DEMO_LANGUAGE``): take the demo data's words from
+    ``gettext`` so they are in that language.
     """
 
 

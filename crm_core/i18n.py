@@ -122,6 +122,8 @@ def translate(value: Any) -> str:
     """
     if value is None:
         return ""
+    if hasattr(value, "translated"):  # a label composed of texts (resources' ActionLabel)
+        return str(value.translated())
     if isinstance(value, str):
         return gettext(value) if value else value
     return str(value)

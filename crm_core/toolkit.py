@@ -51,7 +51,7 @@ from .jobs.service import JobHandle, job_files_dir, send_task, start_job
 from .notifications.service import notify
 from .notifications.specs import NotificationChannel, NotificationKind
 from .outbox import OutboxChannel, OutboxDelivery, send_mail
-from .rbac.scope import DataScope, ScopeThrough, get_scoped_or_404, scoped
+from .rbac.scope import DataScope, ScopeThrough, get_scoped_or_404, scoped, user_scope
 from .rbac.system import system_context
 from .rbac.users import user_names
 from .registry import (
@@ -75,6 +75,7 @@ from .resources import (
     approvals_panel,
     attachments_panel,
 )
+from .resources.counting import COUNT_CAP, Count, count_rows
 from .tabular import FORMATS as TABLE_FORMATS
 from .tabular import (
     CsvWriter,
@@ -132,6 +133,8 @@ __all__ = [
     "INT64_MIN",
     "TABLE_FORMATS",
     "BulkAction",
+    "COUNT_CAP",
+    "Count",
     "Computed",
     "CsvWriter",
     "DataScope",
@@ -185,6 +188,7 @@ __all__ = [
     "attachments_panel",
     "attachments",
     "cell_text",
+    "count_rows",
     "db",
     "decide_from_provider",
     "detect_encoding",
@@ -212,6 +216,7 @@ __all__ = [
     "request_approval",
     "require_permission",
     "scoped",
+    "user_scope",
     "send_mail",
     "send_task",
     "start_job",

@@ -62,7 +62,8 @@ def load_user_from_request(_request: Any) -> User | None:
     token = request_token()
     if token is None:
         return None
-    return get_session().get(User, token.user_id)
+    user = getattr(token, "user_row", None)  # loaded with the token (find_active_token)
+    return user if user is not None else get_session().get(User, token.user_id)
 
 
 def check_request() -> Any:

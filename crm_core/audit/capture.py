@@ -10,8 +10,7 @@ What is recorded: every insert, update and delete the unit of work flushes, and 
 an enabled plugin (or the kernel) registers, except models with ``__audit__ = False``.
 Columns named in a model's ``__audit_sensitive__`` are masked as ``"***"``. Rows the
 database itself will delete or clear (``ON DELETE CASCADE`` / ``SET NULL``) are read before
-the delete and recorded with the message "by the database (cascade)". Raw SQL (``text()``)
-is not seen.
+the delete and recorded with the message ``CASCADE``. Raw SQL (``text()``) is not seen.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from sqlalchemy.orm.state import InstanceState
 from ..db import utcnow
 from . import chain, scoping
 from .context import Origin, current_origin
+from .messages import CASCADE, split_message
 
 MASK = "***"
 _engines: weakref.WeakKeyDictionary[Engine, AuditSettings] = weakref.WeakKeyDictionary()
@@ -80,15 +80,16 @@ def _install() -> None:
 # -- building entries ---------------------------------------------------------------------
 
 def new_entry(origin: Origin, action: str, model: str | None, record_id: str | None,
-              changes: dict[str, Any], message: str = "",
+              changes: dict[str, Any], message: Any = "",
               scope: dict[str, Any] | None = None) -> dict[str, Any]:
-    """An entry as a dict of AuditEntry columns (the chain fields are added on append);
-    ``scope`` holds its ``scope_model``/``scope_id`` (``scoping.scope_of``)."""
+    """An entry as a dict of AuditEntry columns (chain fields added on append); ``scope``:
+    ``scoping.scope_of``; ``message``: a text or a lazy string (``messages.py``)."""
+    message, message_data = split_message(message)
     return {
         "at": utcnow(), "user_id": origin.actor.user_id, "username": origin.actor.username,
         "request_id": origin.request_id, "ip": origin.ip, "action": action, "model": model,
         "record_id": record_id, "changes": chain.canonical_json(changes), "message": message,
-        "scope_model": None, "scope_id": None, **(scope or {}),
+        "message_data": message_data, "scope_model": None, "scope_id": None, **(scope or {}),
     }
 
 
@@ -100,8 +101,7 @@ def record_key(values: list[Any] | tuple[Any, ...]) -> str | None:
 
 
 def _masked(model: type, key: str, value: Any) -> Any:
-    return MASK if value is not None and key in getattr(model, "__audit_sensitive__", ()) \
-        else value
+    return MASK if value is not None and key in getattr(model, "__audit_sensitive__", ()) else value
 
 
 def _jsonable(value: Any) -> Any:
@@ -119,7 +119,7 @@ class _Pending:
         self._scopes = settings.scopes
 
     def add(self, action: str, table: str, key: str | None, changes: dict[str, Any],
-            message: str = "", row: dict[str, Any] | None = None) -> None:  # row: for scope
+            message: Any = "", row: dict[str, Any] | None = None) -> None:  # row: for scope
         if self._origin is None:
             self._origin = current_origin()
         scope = scoping.scope_of(self._scopes, table, row or {})
@@ -268,7 +268,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         pending.add("delete", state.mapper.local_table.name, _pk_of(state), changes,
                     row=state.dict)
     for action, table, key, changes, row in session.info.pop(_CASCADED, ()):
-        pending.add(action, table, key, changes, "by the database (cascade)", row)
+        pending.add(action, table, key, changes, CASCADE, row)
     chain.append(session, pending.entries)
 
 
@@ -394,7 +394,7 @@ def _on_execute(state: ORMExecuteState) -> Any:
                 pending.add("delete", table.name, record_key(key_of(row)),
                             _row_changes(model, row, None), row=row)
             for action, name, key, changes, cascade_row in found:
-                pending.add(action, name, key, changes, "by the database (cascade)",
+                pending.add(action, name, key, changes, CASCADE,
                             cascade_row)
     chain.append(session, pending.entries)
     return result

@@ -72,6 +72,8 @@ def entry_hash(entry: dict[str, Any]) -> str:
     """SHA-256 (hex) of the canonical form of an entry's content fields and ``prev_hash``."""
     content = {name: entry.get(name) for name in HASHED_FIELDS}
     content["at"] = canonical_time(content["at"])
+    if entry.get("message_data") is not None:  # only then: older entries keep their hashes
+        content["message_data"] = entry["message_data"]
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
@@ -185,7 +187,8 @@ class Verdict:
 
 
 def _rows(connection: Connection, batch: int) -> Iterator[Any]:
-    columns = [TABLE.c.id, TABLE.c.hash, *(TABLE.c[name] for name in HASHED_FIELDS)]
+    columns = [TABLE.c.id, TABLE.c.hash, TABLE.c.message_data,
+               *(TABLE.c[name] for name in HASHED_FIELDS)]
     last = None
     while True:
         query = select(*columns).order_by(TABLE.c.id).limit(batch)

@@ -15,7 +15,8 @@ class AuditEntry(Model):
 
     No foreign keys on purpose: entries outlive the users and records they mention.
     ``scope_model``/``scope_id`` name the data-scoped record whose scope the entry follows
-    (``scoping.py``); they are not hashed.
+    (``scoping.py``); they are not hashed. ``message_data`` lets the page show ``message`` in
+    the reader's language (``messages.py``).
     """
 
     __tablename__ = "core_audit_log"
@@ -37,6 +38,10 @@ class AuditEntry(Model):
     record_id: Mapped[str | None] = mapped_column(String(64))
     changes: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
     message: Mapped[str] = mapped_column(String(500), default="")
+    # A translatable message: canonical JSON {"id": msgid, "args": {...}, "domain": ...};
+    # ``message`` then holds its English text (for readers that do not translate). Hashed
+    # when set (``chain.entry_hash``); None for plain messages and entries written before.
+    message_data: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     scope_model: Mapped[str | None] = mapped_column(String(120))

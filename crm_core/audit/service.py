@@ -56,14 +56,16 @@ def _record_key(record_id: Any) -> str | None:
     return str(record_id)
 
 
-def record_event(action: str, message: str = "", *, model: str | type | None = None,
+def record_event(action: str, message: Any = "", *, model: str | type | None = None,
                  record_id: Any = None, changes: dict[str, Any] | None = None,
                  user: Any = None, session: Any = None) -> None:
     """Append an entry that is not a row change (login, logout, import, export...).
 
     ``action`` is a short verb (``"login"``, ``"login_failed"``, ``"export"``); ``model``
     a table name or model class and ``record_id`` the record it concerns, if any;
-    ``changes`` any JSON-able dict shown with the entry. ``user`` defaults to whoever is
+    ``changes`` any JSON-able dict shown with the entry. ``message`` is best a lazy string,
+    ``_l("Exported %(n)d rows", n=n)``: the log then shows it in each reader's language
+    (``messages.py``); a plain string is shown as written. ``user`` defaults to whoever is
     acting (the signed-in user, ``cli:<name>``, ``system``); pass a user object, or a user
     name string for someone without an account (a failed sign-in with an unknown name).
 

@@ -16,8 +16,10 @@ from ..db import get_session
 from ..registry import MenuItem
 from ..ui.formatting import format_datetime
 from .chain import canonical_json
+from .display import prefetch, record_kind, shown_changes
 from .forms import LogFilterForm
-from .service import LogFilter, audited_tables, describe_changes, find_entries, record_history
+from .messages import render_message
+from .service import LogFilter, audited_tables, find_entries, record_history
 from .visibility import record_in_scope, sees_everything, visible_condition
 
 bp = Blueprint("core_audit", __name__)
@@ -47,6 +49,8 @@ ACTION_LABELS = {
     "approval_closed": lazy_gettext("Approval closed"),
     "outbox_replay": lazy_gettext("Message sent again"),
     "outbox_dead": lazy_gettext("Message given up"),
+    "password_changed": lazy_gettext("Password changed"),
+    "import_reset": lazy_gettext("Import reset"),
 }
 FILTER_ARGS = ("user", "model", "record_id", "action", "date_from", "date_to")
 VALUE_WIDTH = 120
@@ -54,9 +58,23 @@ LOGGED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\
 
 
 @bp.app_template_filter("audit_changes")
-def audit_changes(entry: Any) -> list[Any]:
-    """``{% for change in entry|audit_changes %}``: field, old, new, has_old, has_new."""
-    return describe_changes(entry)
+def audit_changes(entry: Any, labels: dict[str, Any] | None = None,
+                  choices: dict[str, Any] | None = None) -> list[Any]:
+    """``{% for change in entry|audit_changes %}``: field, label, old, new, has_old, has_new,
+    the values named as the reader knows them (``display.shown_changes``)."""
+    return shown_changes(entry, labels, choices)
+
+
+@bp.app_template_global("audit_message")
+def audit_message(entry: Any) -> str:
+    """An entry's message in the reader's language (``messages.render_message``)."""
+    return render_message(entry)
+
+
+@bp.app_template_global("audit_record_kind")
+def audit_record_kind(model: str | None) -> str:
+    """The kind of record an entry is about, as the reader knows it (else the table)."""
+    return record_kind(model)
 
 
 @bp.app_template_filter("audit_value")
@@ -91,8 +109,10 @@ def audit_action_label(action: str) -> str:
 def audit_history(model: str | type, record_id: Any, limit: int = 20) -> list[Any]:
     """A record's newest entries the signed-in user may read, for
     ``core/audit/_history.html`` on the record's page."""
-    return record_history(model, record_id, limit,
-                          visible=visible_condition(current_user._get_current_object()))
+    history = record_history(model, record_id, limit,
+                             visible=visible_condition(current_user._get_current_object()))
+    prefetch(history)
+    return history
 
 
 def _scoped_tables() -> set[str]:
@@ -124,6 +144,7 @@ def log():  # type: ignore[no-untyped-def]
                         after=_cursor("after"), visible=visible_condition(viewer)) \
         if filters else None
     kept = {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
+    prefetch(page.entries if page else [])
     return render_template("core/audit/log.html", form=form, page=page, kept=kept,
                            actions=ACTION_LABELS, models=audited_tables(current_app),
                            filtered=bool(kept)), 200 if valid else 400
@@ -139,5 +160,6 @@ def record(model: str, record_id: str):  # type: ignore[no-untyped-def]
     history = record_history(model, record_id, limit=50, visible=visible_condition(viewer))
     if not history and not sees_everything(viewer) and model in _scoped_tables():
         abort(404)  # a row gone: nothing of it may be read, so nothing says it existed
+    prefetch(history)
     return render_template("core/audit/record.html", model=model, record_id=record_id,
                            history=history)

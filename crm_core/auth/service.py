@@ -7,6 +7,7 @@ import logging
 import math
 
 from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -134,18 +135,21 @@ def sign_in(session: Session, username: str, password: str, ip: str,
     if locked is not None:
         log.warning("login refused: locked out", extra={
             "username": key, "ip": ip, "retry_after_s": int(locked.total_seconds())})
-        record_event("login_failed", f"Sign-in as {key!r} refused: too many failed tries.",
+        record_event("login_failed", _l("Sign-in as “%(user)s” refused: too many failed "
+                                         "tries.", user=key),
                      user=find_user(session, username) or key, session=session)
         raise LoginLocked(lockout_message(locked), locked)
     user = authenticate(session, username, password)
     throttle.record_attempt(session, username, ip, user is not None, settings)
     if user is None:
         log.warning("login failed", extra={"username": key, "ip": ip})
-        record_event("login_failed", f"Wrong user name or password for {key!r}.",
+        record_event("login_failed", _l("Wrong user name or password for “%(user)s”.",
+                                         user=key),
                      user=find_user(session, username) or key, session=session)
         raise LoginRefused(gettext("Wrong user name or password."))
     log.info("login", extra={"username": user.username, "ip": ip})
-    record_event("login", f"{user.username} signed in.", user=user, session=session)
+    record_event("login", _l("%(user)s signed in.", user=user.username), user=user,
+                 session=session)
     return user
 
 
@@ -160,7 +164,8 @@ def change_password(session: Session, user: User, current: str, new: str, *,
     if new == current:
         raise DomainError(gettext("The new password must differ from the current one."))
     set_password(session, user, new, keep_session_key=keep_session_key)
-    record_event("password_changed", f"{user.username} changed their password.",
+    record_event("password_changed", _l("%(user)s changed their password.",
+                                         user=user.username),
                  user=user, session=session)
 
 
@@ -170,4 +175,5 @@ def record_logout(session: Session, user: User, session_key: str | None = None) 
     if session_key:
         revoke_session(session, session_key)
     log.info("logout", extra={"username": user.username})
-    record_event("logout", f"{user.username} signed out.", user=user, session=session)
+    record_event("logout", _l("%(user)s signed out.", user=user.username), user=user,
+                 session=session)

@@ -82,7 +82,7 @@ def attach(session: Session, *, kind: str, record_id: int, stream: BinaryIO,
                             file_name=name, uploaded_by_id=user_id)
     session.add(attachment)
     session.flush()
-    record_event("attachment_added", f"Attached {name}", model=_table(kind),
+    record_event("attachment_added", _l("Attached %(name)s", name=name), model=_table(kind),
                  record_id=record_id, session=session, changes={
                      "attachment_id": attachment.id, "file_name": name,
                      "size": received.size, "content_type": sniffed.content_type})
@@ -102,7 +102,7 @@ def find_attachment(session: Session, attachment_id: int) -> Attachment | None:
 def delete_attachment(session: Session, attachment: Attachment) -> str:
     """Delete the row and log it; returns its hash, for ``release_unused`` after commit."""
     sha256 = attachment.sha256
-    record_event("attachment_deleted", f"Deleted {attachment.file_name}",
+    record_event("attachment_deleted", _l("Deleted %(name)s", name=attachment.file_name),
                  model=_table(attachment.kind),
                  record_id=attachment.record_id, session=session, changes={
                      "attachment_id": attachment.id, "file_name": attachment.file_name,

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from .models import TabularImport
@@ -31,7 +31,8 @@ class UploadForm(FlaskForm):
 class SettingsForm(FlaskForm):
     """Step 2: settings; the mapping's selects (``col_<n>``) are added per file."""
 
-    mode = RadioField(_l("When a record exists"), choices=list(MODE_LABELS.items()),
+    mode = RadioField(_l("When a record exists"),
+                      choices=[SelectChoice(value, label) for value, label in MODE_LABELS.items()],
                       default="insert")
     key = SelectField(_l("Key that finds an existing record"), default="")
     all_or_nothing = BooleanField(_l("All or nothing: import nothing if any row is bad"))
@@ -58,8 +59,8 @@ class UndoForm(FlaskForm):
 def settings_form(spec: ImportSpec, imp: TabularImport, method: str) -> SettingsForm:
     """The settings form with one select per column of ``imp``'s file."""
     headers, fields = imp.mapping.get("headers", []), imp.mapping.get("fields", [])
-    choices = [("", _("(do not import)")),
-               *((item.name, str(item.label)) for item in spec.fields)]
+    choices = [SelectChoice("", _("(do not import)")),
+               *(SelectChoice(item.name, str(item.label)) for item in spec.fields)]
 
     class MappingForm(SettingsForm):
         pass
@@ -67,7 +68,7 @@ def settings_form(spec: ImportSpec, imp: TabularImport, method: str) -> Settings
     chosen = option_values(spec, imp.mapping)
     for name, (label, option_choices) in spec.options.items():
         setattr(MappingForm, f"opt_{name}", SelectField(
-            label, choices=[(value, str(text)) for value, text in option_choices],
+            label, choices=[SelectChoice(value, str(text)) for value, text in option_choices],
             default=chosen[name]))
     for index, header in enumerate(headers):
         setattr(MappingForm, f"col_{index}", SelectField(
@@ -76,7 +77,7 @@ def settings_form(spec: ImportSpec, imp: TabularImport, method: str) -> Settings
     data = {"mode": imp.mode, "key": imp.key or "", "all_or_nothing": imp.all_or_nothing,
             "create_missing": imp.create_missing} if method == "GET" else None
     form = MappingForm(data=data)
-    form.key.choices = [("", _("No key (insert everything)")),
-                        *((name, str(item.label) if (item := spec.key_field(name)) else name)
-                          for name in spec.keys)]
+    form.key.choices = [SelectChoice("", _("No key (insert everything)")),
+                        *(SelectChoice(name, str(item.label) if (item := spec.key_field(name))
+                                       else name) for name in spec.keys)]
     return form

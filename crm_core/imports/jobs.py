@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from ..audit.service import record_event
@@ -77,7 +78,7 @@ def _import_job(job: JobHandle, import_id: int, step: str) -> str:
     if imp is None:
         raise DomainError(f"import {import_id} does not exist")
     if imp.status != RUNNING[step]:  # a message delivered twice: the step ran already
-        return f"Import {import_id} is {imp.status}; nothing to do"
+        return _l("Import %(id)s is %(status)s; nothing to do", id=import_id, status=imp.status)
     try:
         return _step(job, session, imp, step)
     except (DomainError, TabularError) as exc:
@@ -108,18 +109,20 @@ def _step(job: JobHandle, session: Any, imp: TabularImport, step: str) -> str:
         read_header(spec, imp, template_mapping(session, imp.mapping.get("template_id"),
                                                 imp.user_id))
         session.commit()
-        return f"{len(imp.mapping['headers'])} columns"
+        return _l("%(count)d columns", count=len(imp.mapping["headers"]))
     if step == "undo":
         result = undo_import(session, spec, imp, user_id=job.owner_id)
-        return f"{result.removed} removed, {result.restored} restored, {result.skipped} left"
+        return _l("%(removed)d removed, %(restored)d restored, %(skipped)d left",
+                  removed=result.removed, restored=result.restored, skipped=result.skipped)
 
     def progress(fraction: float, counts: ImportCounts) -> None:
-        job.progress(fraction * 100, f"{counts.total} rows")
+        job.progress(fraction * 100, _l("%(count)d rows", count=counts.total))
 
     counts = run_import(session, spec, imp, dry_run=step == "check", user_id=job.owner_id,
                         progress=progress)
-    return (f"{counts.total} rows: {counts.created} created, {counts.updated} updated, "
-            f"{counts.skipped} skipped, {counts.failed} failed")
+    return _l("%(total)d rows: %(created)d created, %(updated)d updated, %(skipped)d skipped, "
+              "%(failed)d failed", total=counts.total, created=counts.created,
+              updated=counts.updated, skipped=counts.skipped, failed=counts.failed)
 
 
 # A working import's status after a reset, by the step its job ran: the last state the
@@ -163,7 +166,8 @@ def reset_import(session: Any, imp: TabularImport, *, user_id: int,
     imp.status = RESET_TO[step]
     if step == "undo":
         imp.message = _("The undo stopped before it finished; you can undo again.")
-    record_event("import_reset", f"Import {imp.id} reset from {before} to {imp.status}",
+    record_event("import_reset", _l("Import %(id)s reset from %(before)s to %(after)s",
+                                     id=imp.id, before=before, after=imp.status),
                  model=TabularImport, record_id=imp.id, session=session,
                  changes={"status": [before, imp.status], "job": imp.job_id})
     session.commit()
@@ -184,12 +188,13 @@ def export_task(job: JobHandle, spec_id: str, fmt: str, locale: str | None = Non
         headers, batches = spec_rows(spec, session, job.owner_id)
         path = job_files_dir() / f"export-{spec.id}-{job.id}.{fmt}"
         count = write_table(path, fmt, headers, batches, sheet_title=str(spec.title),
-                            progress=lambda done: job.progress(0, f"{done} rows"))
+                            progress=lambda done: job.progress(0, _l("%(count)d rows", count=done)))
         job.result_file(str(path))
-        record_event("export", f"Exported {count} rows as {fmt.upper()}", model=spec.model,
+        record_event("export", _l("Exported %(count)d rows as %(format)s", count=count,
+                                  format=fmt.upper()), model=spec.model,
                      session=session, changes={"spec": spec.id, "format": fmt, "rows": count})
         session.commit()
-        return f"Exported {count} rows"
+        return _l("Exported %(count)d rows", count=count)
 
 
 def start_export_job(spec_id: str, fmt: str, *, owner_id: int, locale: str | None = None

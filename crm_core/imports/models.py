@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -29,6 +30,19 @@ class TabularImport(TimestampMixin, Model):
 
     __tablename__ = "core_import"
     __audit_sensitive__ = ("stored_path",)
+    # how the operation log names its columns and statuses (``audit.display``)
+    __audit_labels__ = {
+        "spec": _l("Kind of records"), "filename": _l("File"), "encoding": _l("Encoding"),
+        "mode": _l("Mode"), "key": _l("Key"), "all_or_nothing": _l("All or nothing"),
+        "create_missing": _l("Create missing values"), "mapping": _l("Columns"),
+        "job_id": _l("Job"), "total": _l("Rows"), "created": _l("Created"),
+        "updated": _l("Updated"), "skipped": _l("Skipped"), "failed": _l("Failed"),
+        "new_values": _l("New values"), "finished_at": _l("Finished"),
+        "undone_at": _l("Undone"), "stored_path": _l("Stored file")}
+    __audit_choices__ = {"status": {
+        "reading": _l("Reading"), "uploaded": _l("Ready to map"), "running": _l("Working"),
+        "checked": _l("Checked"), "done": _l("Done"), "failed": _l("Failed"),
+        "undoing": _l("Undoing"), "undone": _l("Undone")}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     spec: Mapped[str] = mapped_column(String(100), index=True)

@@ -10,6 +10,8 @@ back when a row still fails, so nothing half-written survives.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,7 @@ from ..tabular import Table, open_table
 from .bulk import insert_many
 from .files import BadRows, SeenKeys, import_folder, import_rows
 from .models import ImportRecord, TabularImport
+from .parallel import cleaned_batches
 from .rows import SKIP, Cleaner, CleanRow, NewValues, check_keys, resolve_relations
 from .service import check_settings
 from .spec import BatchCheck, ImportSpec, WriteBatch, WriteResult, option_values
@@ -33,6 +36,13 @@ from .writers import table_writer
 __all__ = ["BATCH", "ImportCounts", "run_import"]
 
 BATCH = 2000
+# *Keep the good rows* commits every COMMIT_ROWS rows or COMMIT_SECONDS, whichever comes
+# first, not every batch: each SQLite commit writes every page the transaction touched, and
+# at a million rows a customers batch touches pages all over its indexes, so small commits
+# write the same pages again and again (docs/PERFORMANCE.md, issue 11). The time bound keeps
+# the waits of other writers (and of the job's progress) short.
+COMMIT_ROWS = 50_000
+COMMIT_SECONDS = 2.0
 Progress = Callable[[float, "ImportCounts"], None]
 
 
@@ -87,21 +97,40 @@ class _Pass:
             if dry_run and (imp.key or spec.check) else None
         self.write = spec.write or table_writer(spec.model)
 
-    def _cleaner(self, headers: list[str]) -> Any:
+    def _cleaner(self, headers: list[str], session: Session) -> Any:
         imp, spec = self.imp, self.spec
         if spec.cleaner is None:
             return Cleaner(spec, headers, imp.mapping["fields"])
         extra = {"options": option_values(spec, imp.mapping)} if spec.options else {}
-        return spec.cleaner(self.session, headers, imp.mapping["fields"], user_id=self.user_id,
+        return spec.cleaner(session, headers, imp.mapping["fields"], user_id=self.user_id,
                             create_missing=imp.create_missing, dry_run=self.dry_run, **extra)
+
+    def _cleaned(self, table: Table) -> Iterator[tuple[list[CleanRow], float]]:
+        """The file's clean batches and how far each is into the file: from a second
+        process for a large file (``parallel``), else cleaned here from ``table``."""
+        imp = self.imp
+
+        def clean(session: Session | None) -> Iterator[tuple[list[CleanRow], float]]:
+            source = table if session is None else open_table(
+                imp.stored_path, imp.filename, encoding=imp.encoding)
+            try:
+                cleaner = self._cleaner(source.headers, session or self.session)
+                for batch in _batches(source, cleaner, self.spec, imp.key):
+                    yield batch, source.progress()
+            finally:
+                if source is not table:
+                    source.close()
+
+        size = os.path.getsize(imp.stored_path)
+        return cleaned_batches(size, self.session.get_bind(), clean)
 
     def run(self, progress: Progress, commit: bool) -> ImportCounts:
         imp = self.imp
         with open_table(imp.stored_path, imp.filename, encoding=imp.encoding) as table:
-            cleaner = self._cleaner(table.headers)
             report = BadRows(self.folder, table.headers)
+            pending, since = 0, time.monotonic()
             try:
-                for batch in _batches(table, cleaner, self.spec, imp.key):
+                for batch, fraction in self._cleaned(table):
                     self._batch(batch)
                     report.add((row.row, row.errors) for row in batch if row.errors)
                     report.warn((row.row, row.warnings) for row in batch
@@ -109,14 +138,26 @@ class _Pass:
                     if self.dry_run:
                         self.session.rollback()
                     elif commit:
-                        _store_counts(self.session, imp.id, self.counts)
-                        self.session.commit()
-                    progress(table.progress(), self.counts)
+                        pending += len(batch)
+                        if pending < COMMIT_ROWS \
+                                and time.monotonic() - since < COMMIT_SECONDS:
+                            continue  # progress is told after a commit: the job's own
+                            # commit would wait for this transaction's write lock
+                        self._commit()
+                        pending, since = 0, time.monotonic()
+                    progress(fraction, self.counts)
+                if pending:
+                    self._commit()
+                    progress(1.0, self.counts)
             finally:
                 report.close()
                 if self.seen is not None:
                     self.seen.close()
         return self.counts
+
+    def _commit(self) -> None:
+        _store_counts(self.session, self.imp.id, self.counts)
+        self.session.commit()
 
     def _batch(self, rows: list[CleanRow]) -> None:
         imp, session = self.imp, self.session

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -67,7 +68,7 @@ def undo_import(session: Session, spec: ImportSpec, imp: TabularImport, *,
         "Undone: %(removed)d removed, %(restored)d given their earlier values back, "
         "%(skipped)d left alone.", removed=result.removed, restored=result.restored,
         skipped=result.skipped)
-    record_event("import_undo", f"Undid import {imp.id}", model=TabularImport,
+    record_event("import_undo", _l("Undid import %(id)s", id=imp.id), model=TabularImport,
                  record_id=imp.id, session=session,
                  changes={"removed": result.removed, "restored": result.restored,
                           "skipped": result.skipped})

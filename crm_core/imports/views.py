@@ -26,6 +26,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ..auth.permissions import require_permission
 from ..db import get_session
@@ -127,8 +128,8 @@ def import_upload(spec_id: str):  # type: ignore[no-untyped-def]
     templates = session.scalars(select(ImportTemplate).where(
         ImportTemplate.owner_id == current_user.id, ImportTemplate.spec == spec.id)
         .order_by(ImportTemplate.name)).all()
-    form.template.choices = [(0, _("(guess from the headers)")),
-                             *((item.id, item.name) for item in templates)]
+    form.template.choices = [SelectChoice(0, _("(guess from the headers)")),
+                             *(SelectChoice(item.id, item.name) for item in templates)]
     if request.content_length and request.content_length > _max_mb(spec.id) * 1024 * 1024:
         form.file.errors = [_("The file is larger than %(size)d MB; split it or use the "
                               "command line.", size=_max_mb(spec.id))]

@@ -62,7 +62,9 @@ def _runner(app: Flask, spec: TaskSpec) -> Any:
             except Exception as exc:
                 handle.fail(exc)
                 raise
-            handle.finish(message if isinstance(message, str) else None)
+            # a text or a lazy string (``lazy_gettext``) is the job's closing message
+            handle.finish(message if isinstance(message, str) or hasattr(message, "_func")
+                          else None)
             return None
 
     run.__name__ = re.sub(r"\W", "_", spec.name)

@@ -17,6 +17,18 @@ def N_(message: str) -> str:
     return message
 
 
+#: Each state as the pages name it (``state_labels``), and the message a state sets.
+STATE_LABELS = {"queued": N_("Queued"), "running": N_("Running"), "done": N_("Done"),
+                "failed": N_("Failed")}
+
+
+def state_labels() -> dict[str, str]:
+    """Each job state's label in the current language (``{"queued": "排队中", ...}``)."""
+    from flask_babel import gettext
+
+    return {state: gettext(label) for state, label in STATE_LABELS.items()}
+
+
 # Stored as ``error`` (untranslated msgids) when the real reason must stay in the log.
 UNEXPECTED_FAILURE = N_("The job failed unexpectedly. An administrator can find job %(id)s "
                         "in the log.")
@@ -43,6 +55,8 @@ class Job(TimestampMixin, Model):
     state: Mapped[str] = mapped_column(String(10), default="queued")
     progress: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(String(500), default="")
+    # a translatable message's id and values (``audit.messages``); ``message`` its English
+    message_data: Mapped[str | None] = mapped_column(Text)
     result_file: Mapped[str | None] = mapped_column(String(500))
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -52,6 +66,23 @@ class Job(TimestampMixin, Model):
     def finished(self) -> bool:
         """Whether the job is done or failed."""
         return self.state in ("done", "failed")
+
+    @property
+    def message_text(self) -> str:
+        """``message`` in the reader's language: a state's message, or a task's lazy message
+        (``JobHandle.progress(percent, _l("%(n)d rows", n=n))``) filled with its values."""
+        from flask_babel import gettext
+
+        from ..audit.messages import render_message
+
+        if not self.message_data and self.message in STATE_LABELS.values():
+            return gettext(self.message)
+        return render_message(self)
+
+    @property
+    def state_label(self) -> str:
+        """The state in the reader's language."""
+        return state_labels().get(self.state, self.state)
 
     @property
     def error_text(self) -> str | None:
@@ -86,7 +117,8 @@ class Job(TimestampMixin, Model):
             return value.isoformat() if value else None
         return {
             "id": self.id, "kind": self.kind, "task": self.task, "owner_id": self.owner_id,
-            "state": self.state, "progress": self.progress, "message": self.message,
+            "state": self.state, "state_label": self.state_label, "progress": self.progress,
+            "message": self.message_text,
             "download_url": self.download_url, "error": self.error_text,
             "created_at": iso(self.created_at), "started_at": iso(self.started_at),
             "finished_at": iso(self.finished_at),

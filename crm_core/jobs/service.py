@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 
 from ..db import utcnow
 from ..errors import DomainError
-from .models import NOT_QUEUED, UNEXPECTED_FAILURE, Job
+from .models import NOT_QUEUED, STATE_LABELS, UNEXPECTED_FAILURE, Job
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def start_job(task: str, *, kind: str | None = None, owner_id: int | None = None
         raise DomainError(f"{task!r} is not a registered job task")
     with _new_session() as session:
         job = Job(kind=kind or task, task=task, owner_id=owner_id, state="queued", progress=0,
-                  message="Queued")
+                  message=STATE_LABELS["queued"])
         session.add(job)
         session.commit()
         try:
@@ -92,11 +92,12 @@ class JobHandle:
                 setattr(job, key, value)
             session.commit()
 
-    def progress(self, percent: float, message: str | None = None) -> None:
-        """Set progress to ``percent`` (clamped to 0–100) and optionally the message."""
+    def progress(self, percent: float, message: Any = None) -> None:
+        """Set progress to ``percent`` (clamped to 0–100) and optionally the message: best a
+        lazy string (``_l("%(n)d rows", n=n)``), which each reader sees in their language."""
         values: dict[str, Any] = {"progress": max(0, min(100, int(percent)))}
         if message is not None:
-            values["message"] = message[:500]
+            values.update(_message(message))
         self._update(**values)
 
     def result_file(self, path: str | Path) -> None:
@@ -112,12 +113,14 @@ class JobHandle:
 
     def start(self) -> None:
         """Mark the job running (the kernel calls this before the task function)."""
-        self._update(state="running", started_at=utcnow(), message="Running")
+        self._update(state="running", started_at=utcnow(),
+                     **_message(STATE_LABELS["running"]))
 
-    def finish(self, message: str | None = None) -> None:
-        """Mark the job done at 100 % (the kernel calls this when the task returns)."""
+    def finish(self, message: Any = None) -> None:
+        """Mark the job done at 100 % (the kernel calls this when the task returns); the
+        task's returned message may be a lazy string, as for ``progress``."""
         self._update(state="done", progress=100, finished_at=utcnow(),
-                     message=(message or "Done")[:500])
+                     **_message(message or STATE_LABELS["done"]))
 
     def fail(self, error: BaseException | str) -> None:
         """Mark the job failed (the kernel calls this when the task raises).
@@ -132,7 +135,16 @@ class JobHandle:
             log.error("job %s failed", self.id, exc_info=error,
                       extra={"job_id": self.id, "error": f"{type(error).__name__}: {error}"})
             text = UNEXPECTED_FAILURE
-        self._update(state="failed", finished_at=utcnow(), error=text[:2000], message="Failed")
+        self._update(state="failed", finished_at=utcnow(), error=text[:2000],
+                     **_message(STATE_LABELS["failed"]))
+
+
+def _message(message: Any) -> dict[str, Any]:
+    """The ``message`` and ``message_data`` columns of a plain or lazy message."""
+    from ..audit.messages import split_message
+
+    text, data = split_message(message)
+    return {"message": text[:500], "message_data": data}
 
 
 def job_files_dir() -> Path:

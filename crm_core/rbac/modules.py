@@ -17,11 +17,12 @@ from ..auth.permissions import require_permission
 from ..plugin_policy import plugin_rows
 from ..plugins import KERNEL_NAME
 from ..registry import MenuItem, Permission
+from .service import N_
 
 bp = Blueprint("core_modules", __name__, url_prefix="/admin/modules")
 
 VIEW = "core.module.view"
-PERMISSIONS = [Permission(VIEW, "View installed modules (plugins)", "System")]
+PERMISSIONS = [Permission(VIEW, N_("View installed modules (plugins)"), N_("System"))]
 MENU_ITEMS = [
     MenuItem(id="core.admin.modules", label=_l("Modules"), endpoint="core_modules.index",
              permission=VIEW, icon="puzzle", order=90, parent="core.admin"),

@@ -142,16 +142,6 @@ def user_scope(user: Any, kind: str) -> str:
     return widest_scope(list(_role_scopes(user.id).values()), kind)
 
 
-def _department_path(department_id: int) -> str | None:
-    cache = _request_cache("crm_department_paths")
-    if cache is not None and department_id in cache:
-        return cache[department_id]
-    path = get_session().scalar(select(Department.path).where(Department.id == department_id))
-    if cache is not None:
-        cache[department_id] = path
-    return path
-
-
 def scope_condition(model: type, user: Any) -> Any | None:
     """The WHERE condition limiting ``model`` to ``user``'s scope; None when unrestricted.
 
@@ -175,10 +165,12 @@ def scope_condition(model: type, user: Any) -> Any | None:
         return None
     owned = getattr(model, spec.owner) == user.id
     if scope == "department" and spec.department and user.department_id is not None:
-        path = _department_path(user.department_id)
-        if path:
-            subtree = select(Department.id).where(Department.path.startswith(path))
-            return or_(getattr(model, spec.department).in_(subtree), owned)
+        # the subtree inside the list's own statement, not a look-up of the path first: one
+        # round trip less per request (paths are digits and slashes: nothing to escape)
+        path = select(Department.path).where(Department.id == user.department_id) \
+            .scalar_subquery()
+        subtree = select(Department.id).where(Department.path.like(path.concat("%")))
+        return or_(getattr(model, spec.department).in_(subtree), owned)
     return owned
 
 

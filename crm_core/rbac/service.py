@@ -118,7 +118,7 @@ def sync_permissions(session: Session, permissions: list[PermissionSpec],
         if spec.name in known_permissions:
             continue
         session.execute(_insert(session, Permission).values(
-            name=spec.name, label=spec.label, group=spec.group,
+            name=spec.name, label=str(spec.label), group=str(spec.group),
             plugin=plugin_of.get(spec.name, "core")).on_conflict_do_nothing(
             index_elements=["name"]))
         report.permissions.append(spec.name)

@@ -257,8 +257,13 @@ def role_edit(role_id: int):  # type: ignore[no-untyped-def]
     current_scopes = role_service.role_scopes(session, role.id)
     kinds = sorted(set(scoped_kinds([m for ms in platform.models.values() for m in ms]))
                    | (set(current_scopes) - {"*"}))
+    # A built-in role's label and description are English msgids: the form shows them in
+    # the reader's language, and saving them unchanged keeps the msgids (so every reader
+    # still sees their own language); an edited text is the role's own from then on.
+    shown = {"label": _(role.label) if role.label else "",
+             "description": _(role.description) if role.description else ""}
     data = None if request.method == "POST" else {
-        "label": role.label, "description": role.description,
+        "label": shown["label"], "description": shown["description"],
         "permissions": sorted(role_service.role_permission_names(session, role.id) & enabled)}
     if data is not None:
         data.update({f"scope_{i}": current_scopes.get(kind, "own" if kind == "*" else "")
@@ -267,18 +272,24 @@ def role_edit(role_id: int):  # type: ignore[no-untyped-def]
     form.permissions.choices = choices([(name, name) for name in sorted(enabled)])
     if form.validate_on_submit():
         def save() -> None:
-            role_service.update_role(session, role.id, form.label.data, form.description.data)
+            label, description = form.label.data, form.description.data
+            role_service.update_role(
+                session, role.id, role.label if label == shown["label"] else label,
+                role.description if description == shown["description"] else description)
             role_service.set_role_permissions(session, role.id, set(form.permissions.data or []),
                                               among=enabled)
             role_service.set_role_scopes(session, role.id, form.scopes())
 
         saved = _commit(session, form, save)
         if saved is not _REFUSED:
-            flash(_("Role %(label)s saved.", label=role.label), "success")
+            flash(_("Role %(label)s saved.", label=_(role.label) if role.label else role.name),
+                  "success")
             return redirect(url_for("core_admin.role_edit", role_id=role.id))
     return _page("role_form.html", form, role=role,
                  matrix=role_service.permission_matrix(session, enabled),
                  plugin_titles=_plugin_titles(), granted=set(form.permissions.data or []),
+                 permission_labels={name: spec.label
+                                    for name, (_plugin, spec) in platform.permissions.items()},
                  scope_labels=scope_labels())
 
 

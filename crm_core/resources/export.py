@@ -7,8 +7,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..audit.messages import Lowered
 from ..audit.service import record_event
 from ..db import get_session
 from ..jobs.service import job_files_dir
@@ -46,12 +48,14 @@ def export_job(resource: Resource, job: Any, fmt: str = "csv",
                                 for name in columns] for row in rows])
             written, last = written + len(rows), rows[-1].id
             job.progress(100 * written / total if total else 100,
-                         f"{written} / {total}")
+                         _l("%(done)d / %(total)d", done=written, total=total))
             if pause:
                 time.sleep(pause)
     job.result_file(path)
-    label = resource.label_one if written == 1 and resource.label_one else resource.label
-    record_event("export", f"Exported {written} {str(label).lower()} ({fmt})", model=model,
-                 changes={"filters": args or {}, "format": fmt}, session=session)
+    label = Lowered(resource.label_one if written == 1 and resource.label_one
+                    else resource.label)
+    record_event("export", _l("Exported %(count)d %(records)s (%(format)s)", count=written,
+                              records=label, format=fmt),
+                 model=model, changes={"filters": args or {}, "format": fmt}, session=session)
     session.commit()
-    return f"Exported {written} {str(label).lower()}"
+    return _l("Exported %(count)d %(records)s", count=written, records=label)

@@ -3,40 +3,29 @@ and the related names of a page.
 
 A list request costs the scope look-up, one page statement (keyset on ``(sort, id)``, never
 ``OFFSET``) and one statement per relation shown for the page's names. The count is its own
-request (the list page loads it afterwards): exact up to ``COUNT_CAP`` rows, else "more than"
-on SQLite and the planner's estimate on PostgreSQL, never a ``COUNT(*)`` of a huge table.
+request (the list page loads it afterwards): exact up to ``COUNT_CAP`` rows, else the
+database's estimate (``counting``), never a ``COUNT(*)`` of a huge table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Select, String, cast, exists, func, or_, select, text
+from sqlalchemy import JSON, Select, String, cast, exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..api.pagination import Page, paginate
 from ..edge.ints import INT32_MAX, INT64_MAX, INT64_MIN
 from ..rbac.scope import scoped
 from ..rbac.users import user_names
+from .counting import COUNT_CAP, Count, count_rows
 from .declaration import Resource
 
-COUNT_CAP = 10_000
 SEARCH_MAX = 100
-
-
-@dataclass(frozen=True)
-class Count:
-    """How many records a list holds: ``exact``, or at least / about ``value``."""
-
-    value: int
-    exact: bool
-    estimated: bool = False
 
 
 class FilterErrors(Exception):
@@ -209,20 +198,9 @@ def list_page(session: Session, resource: Resource, user: Any, *, values: Mappin
 
 
 def count(session: Session, found: Select[Any], cap: int = COUNT_CAP) -> Count:
-    """How many rows ``found`` has: exact up to ``cap``; above it, PostgreSQL's planner
-    estimate or, on SQLite, "more than ``cap``" (a bounded count reads ``cap`` rows at most)."""
-    if session.get_bind().dialect.name == "postgresql":
-        compiled = found.with_only_columns(found.selected_columns[0]).compile(
-            dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-        plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
-        plan = json.loads(plan) if isinstance(plan, str) else plan
-        estimate = int(plan[0]["Plan"]["Plan Rows"])
-        if estimate > cap:
-            return Count(estimate, exact=False, estimated=True)
-    bounded = found.with_only_columns(found.selected_columns[0]).order_by(None) \
-        .limit(cap + 1).subquery()
-    rows = session.scalar(select(func.count()).select_from(bounded)) or 0
-    return Count(min(rows, cap), exact=rows <= cap)
+    """How many rows ``found`` has: exact up to ``cap``, above it the database's estimate
+    ("about"), else "more than ``cap``" (``counting.count_rows``)."""
+    return count_rows(session, found, cap)
 
 
 def related_names(session: Session, resource: Resource, records: list[Any],

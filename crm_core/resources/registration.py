@@ -20,6 +20,36 @@ VERBS = {"view": "View", "create": "Add", "edit": "Edit", "delete": "Delete",
          "export": "Export", "import": "Import"}
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for translation (``ActionLabel`` translates it when shown)."""
+    return message
+
+
+#: Each action's permission label as a translatable text.
+ACTION_TEXTS = {"view": N_("View %(records)s"), "create": N_("Add %(records)s"),
+                "edit": N_("Edit %(records)s"), "delete": N_("Delete %(records)s"),
+                "export": N_("Export %(records)s"), "import": N_("Import %(records)s")}
+
+
+class ActionLabel(str):
+    """A resource permission's label: its English text (stored, sorted, logged) that shows
+    in the reader's language through ``crm_core.i18n.translate`` ("删除笔记")."""
+
+    action: str
+    records: Any
+
+    def __new__(cls, action: str, records: Any) -> ActionLabel:
+        label = super().__new__(cls, f"{VERBS[action]} {str(records).lower()}")
+        label.action, label.records = action, records
+        return label
+
+    def translated(self) -> str:
+        """The label in the current language."""
+        from flask_babel import gettext
+
+        return gettext(ACTION_TEXTS[self.action], records=str(self.records).lower())
+
+
 def resources(manager: Any) -> list[tuple[str, Resource]]:
     """Every enabled plugin's resources, in load order, each bound to its plugin."""
     from ..plugins import call_each
@@ -51,7 +81,7 @@ def _blueprints(resource: Resource) -> list[Any]:
 
 def _permissions(resource: Resource) -> list[Permission]:
     label = str(resource.label)
-    return [Permission(resource.permission(action), f"{VERBS[action]} {label.lower()}",
+    return [Permission(resource.permission(action), ActionLabel(action, resource.label),
                        label) for action in resource.actions if action in VERBS]
 
 

@@ -5,11 +5,16 @@
 //            or {"labels": [...], "series": [{"name": "...", "values": [...]}, ...]}
 //   pie:        {"labels": [...], "values": [...]}
 //   number:     {"value": 42, "label": "optional caption"}
-//   list:       {"items": [{"title", "url", "subtitle", "badge"}, ...], "empty": "optional text"}
-//               drawn as a Bootstrap list group of links (subtitle, badge and url optional)
+//   list:       {"items": [{"title", "url", "subtitle", "badge", "due"}, ...], "empty": "..."}
+//               drawn as a Bootstrap list group of links (subtitle, badge and url optional;
+//               "due": overdue | today | later colours the badge as a due date, crm.css)
 // Each widget shows a loading state, then its chart, an empty state or an error with a retry
-// button. Charts follow their box's size (ResizeObserver) and use smaller, rotated or hidden
-// labels when the box is narrow (phones).
+// button (the box's data-state says which: loading, empty, error, chart, list, number; an
+// empty or failed widget's card stays compact). Charts follow their box's size
+// (ResizeObserver) and use smaller, rotated or hidden labels when the box is narrow (phones).
+// A pie's legend is never cut: its names are measured, the legend wraps to as many lines as
+// it needs and the box grows by those lines; labels stay beside the pie, truncated to the room
+// there is (the full name is in the tooltip).
 (function () {
   "use strict";
 
@@ -67,24 +72,80 @@
     };
   }
 
-  function pie(data, width) {
-    var narrow = width < NARROW;
+  var FONT = "12px sans-serif";  // ECharts' default text font
+  var measurer = null;
+
+  function textWidth(text) {
+    if (!measurer) {
+      var canvas = document.createElement("canvas");
+      measurer = canvas.getContext ? canvas.getContext("2d") : null;
+      if (measurer) { measurer.font = FONT; }
+    }
+    return measurer ? measurer.measureText(text).width : text.length * 12;
+  }
+
+  // ECharts' legend box: 5px padding, 25px symbols, 5px to the text, 10px between items and
+  // lines of 14px. The lines a plain legend of these names wraps to within `width`.
+  var LEGEND = { padding: 5, symbol: 25, textGap: 5, gap: 10, line: 14 };
+
+  function legendLines(names, width, maxText) {
+    var room = width - 2 * LEGEND.padding;
+    var lines = 1;
+    var x = 0;
+    names.forEach(function (name) {
+      var item = LEGEND.symbol + LEGEND.textGap + Math.min(textWidth(name), maxText);
+      if (x > 0 && x + item > room) { lines += 1; x = 0; }
+      x += item + LEGEND.gap;
+    });
+    return lines;
+  }
+
+  // How tall a pie's box must be for its legend's lines (CSS gives the base height).
+  function pieHeight(base, width, names) {
+    var maxText = Math.max(48, width - 2 * LEGEND.padding - LEGEND.symbol - LEGEND.textGap);
+    var lines = legendLines(names, width, maxText);
+    return base + Math.max(0, lines - 2) * (LEGEND.line + LEGEND.gap);
+  }
+
+  function pie(data, width, height) {
     var values = seriesOf(data)[0].values;
+    var names = (data.labels || []).map(String);
+    var maxText = Math.max(48, width - 2 * LEGEND.padding - LEGEND.symbol - LEGEND.textGap);
+    var lines = legendLines(names, width, maxText);
+    var legendHeight = lines * (LEGEND.line + LEGEND.gap) - LEGEND.gap + 2 * LEGEND.padding;
+    var top = 8;
+    var area = Math.max(80, height - legendHeight - top - 8);  // the pie's square's side
+    // Labels sit left and right of the pie: name and share, cut to the room left there.
+    var longest = names.reduce(function (m, n) { return Math.max(m, textWidth(n)); }, 0);
+    // (+4: ECharts truncates a text that is exactly as wide as its room)
+    var labelWidth = Math.ceil(Math.min(Math.max(longest, textWidth("99.99%")), 96, width * 0.22)) + 4;
+    var outer = Math.min(area / 2 - 16, width / 2 - labelWidth - 28);
+    var showLabels = outer >= 56;
+    if (!showLabels) { outer = Math.min(area, width) / 2 - 4; }  // no labels: all for the pie
     return {
       tooltip: { trigger: "item", confine: true, valueFormatter: function (v) { return String(v); } },
-      legend: { type: "scroll", bottom: 0, textStyle: { fontSize: narrow ? 10 : 12 } },
+      legend: {
+        type: "plain", bottom: 0, left: "center", padding: LEGEND.padding,
+        itemGap: LEGEND.gap, itemWidth: LEGEND.symbol, itemHeight: LEGEND.line,
+        textStyle: { fontSize: 12, width: maxText, overflow: "truncate" },
+        tooltip: { show: true }
+      },
       series: [{
-        type: "pie", radius: narrow ? ["30%", "60%"] : ["35%", "68%"], center: ["50%", "45%"],
-        avoidLabelOverlap: true,
-        label: narrow ? { show: false } : { show: true, formatter: "{b}: {d}%", fontSize: 12 },
-        labelLine: { show: !narrow },
-        data: (data.labels || []).map(function (label, i) { return { name: String(label), value: values[i] || 0 }; })
+        type: "pie", radius: [Math.round(outer * 0.55), Math.round(outer)],
+        center: ["50%", Math.round(top + area / 2)],
+        avoidLabelOverlap: true, minShowLabelAngle: 3,
+        label: showLabels ? { show: true, formatter: "{b}\n{d}%", fontSize: 12, lineHeight: 15,
+          width: labelWidth, overflow: "truncate" } : { show: false },
+        labelLine: { show: showLabels, length: 8, length2: 8 },
+        labelLayout: { hideOverlap: true },
+        data: names.map(function (label, i) { return { name: label, value: values[i] || 0 }; })
       }]
     };
   }
 
   function state(el, kind, text, retry) {
     el.setAttribute("aria-busy", kind === "loading" ? "true" : "false");
+    el.dataset.state = kind;  // an empty or failed widget is compact (crm.css)
     var box = document.createElement("div");
     box.className = "crm-chart-state crm-chart-" + kind;
     if (kind === "loading") {
@@ -128,6 +189,7 @@
     }
     el.replaceChildren(box);
     el.setAttribute("aria-busy", "false");
+    el.dataset.state = "number";
   }
 
   // Only same-site paths and http(s) links: a widget's data must never run script.
@@ -160,7 +222,10 @@
       row.appendChild(text);
       if (item.badge !== undefined && item.badge !== null && item.badge !== "") {
         var badge = document.createElement("span");
-        badge.className = "badge rounded-pill text-bg-secondary text-nowrap";
+        // "due": "overdue" | "today" | "later" takes the due-date colours of crm.css
+        var due = /^(overdue|today|later)$/.test(String(item.due || "")) ? item.due : "";
+        badge.className = "badge rounded-pill text-nowrap " +
+          (due ? "crm-due-" + due : "text-bg-secondary");
         badge.textContent = String(item.badge);
         row.appendChild(badge);
       }
@@ -171,19 +236,33 @@
     el.style.minHeight = "140px";
     el.replaceChildren(group);
     el.setAttribute("aria-busy", "false");
+    el.dataset.state = "list";
   }
 
   function drawChart(el, kind, data) {
     el.replaceChildren();
     el.setAttribute("aria-busy", "false");
+    el.dataset.state = "chart";
+    el.style.height = "";
+    var base = el.clientHeight;  // the CSS height: a pie grows from it for its legend
     var chart = window.echarts.init(el, null, { renderer: "canvas", locale: echartsLocale });
-    var wasNarrow = null;
+    var drawn = null;
     function render() {
       var width = el.clientWidth;
       var narrow = width < NARROW;
-      if (narrow !== wasNarrow) {
-        chart.setOption(kind === "pie" ? pie(data, width) : cartesian(kind, data, width), true);
-        wasNarrow = narrow;
+      if (kind === "pie") {
+        // a pie's radius and legend are laid out in pixels: set again at every size
+        var height = pieHeight(base, width, (data.labels || []).map(String));
+        if (el.clientHeight !== height) { el.style.height = height + "px"; }
+        var size = width + "x" + height;
+        chart.resize();
+        if (size !== drawn) { chart.setOption(pie(data, width, height), drawn === null); }
+        drawn = size;
+        return;
+      }
+      if (narrow !== drawn) {
+        chart.setOption(cartesian(kind, data, width), true);
+        drawn = narrow;
       }
       chart.resize();
     }

@@ -13,6 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -40,6 +41,10 @@ __unmanaged_tables__ = ("customers_search_fts*", "customers_search_bigram*",
 CUSTOMER_KINDS = ("company", "person")
 RECORD_KINDS = ("call", "visit", "email", "meeting", "other")
 MINOR_UNITS = 100  # fen per yuan, cents per dollar
+#: The customer statuses the platform knows and how pages name them (a status typed in that
+#: is not one of these shows as typed).
+STATUS_LABELS = {"active": _l("Active"), "prospect": _l("Prospect"),
+                 "inactive": _l("Inactive"), "lost": _l("Lost")}
 
 
 class CustomerType(TimestampMixin, Model):
@@ -62,6 +67,19 @@ class Customer(TimestampMixin, Model):
 
     __tablename__ = "customers_customer"
     __data_scope__ = DataScope(kind="customers.customer")
+    # How the operation log names the columns and values of a change (kernel audit.display).
+    __audit_label__ = _l("Customer")
+    __audit_labels__ = {
+        "code": _l("Code"), "kind": _l("Kind"), "customer_type_id": _l("Type"),
+        "industry": _l("Industry"), "province": _l("Province"), "city": _l("City"),
+        "country": _l("Country"), "source": _l("Source"), "level": _l("Level"),
+        "address": _l("Address"), "website": _l("Website"),
+        "uscc": _l("Unified social credit code"), "total_amount": _l("Total amount"),
+        "last_contact_at": _l("Last contact"), "follow_up_on": _l("Next follow-up"),
+        "follow_up_by": _l("Follow-up by"), "name_key": _l("Name for duplicate checks"),
+        "pinyin_key": _l("Pinyin"), "import_id": _l("Import")}
+    __audit_choices__ = {"status": STATUS_LABELS,
+                         "kind": {"company": _l("Company"), "person": _l("Person")}}
     __table_args__ = (
         CheckConstraint("kind IN ('company', 'person')", name="kind"),
         Index("ix_customers_customer_owner_id_id", "owner_id", "id"),
@@ -73,6 +91,11 @@ class Customer(TimestampMixin, Model):
         Index("ix_customers_customer_total_amount_id", "total_amount", "id"),
         Index("ix_customers_customer_last_contact_at_id", "last_contact_at", "id"),
         Index("ix_customers_customer_owner_id_follow_up_on", "owner_id", "follow_up_on"),
+        # the lists people use, filter and order in one index range (customers_0009): a
+        # rep's own customers newest first; an industry in a province, by amount
+        Index("ix_customers_customer_owner_id_updated_at_id", "owner_id", "updated_at", "id"),
+        Index("ix_customers_customer_industry_province_total_amount_id", "industry",
+              "province", "total_amount", "id"),
         Index("ix_customers_customer_follow_up_by_follow_up_on", "follow_up_by",
               "follow_up_on"),
         # Only the trash: an index on every row's NULL would tempt the planner (before ANALYZE)
@@ -219,6 +242,13 @@ class ContactRecord(TimestampMixin, Model):
     __tablename__ = "customers_contact_record"
     # Its log entries follow the customer (not the author's or the contact's scope).
     __audit_scope__ = ("customer_id", "customers_customer")
+    __audit_label__ = _l("Contact record")
+    __audit_labels__ = {"customer_id": _l("Customer"), "contact_id": _l("Contact"),
+                        "content": _l("What was said"), "occurred_at": _l("When"),
+                        "user_id": _l("Recorded by"), "next_follow_up": _l("Next follow-up")}
+    __audit_choices__ = {"kind": {"call": _l("Call"), "visit": _l("Visit"),
+                                  "email": _l("Email"), "meeting": _l("Meeting"),
+                                  "other": _l("Other")}}
     __table_args__ = (
         CheckConstraint("kind IN ('call', 'visit', 'email', 'meeting', 'other')",
                         name="kind"),

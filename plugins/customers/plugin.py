@@ -1,7 +1,9 @@
 """Customers: metadata and hook implementations (thin: they name what the plugin offers).
 
-The plugin is big, so its features live in *parts*, one module each (``PARTS``). A part
-offers what it has through plain module-level functions with the kernel hook's name minus
+The plugin is big, so its features live in sub-packages (records, profile, listing, search,
+contacts, importing, exporting, duplicates, classification, segments, api, demo; see
+docs/customers.md). The modules named in ``PARTS`` are its *parts*: a part offers what it
+has through plain module-level functions with the kernel hook's name minus
 ``crm_``: ``menu_items()``, ``report_widgets()``, ``celery_tasks()``, ``beat_schedule()``,
 ``cli_commands()`` (commands for the ``crm customers`` group), ``search(query, user,
 limit)``, ``demo_data(size, session)``. Routes go on the shared blueprint in
@@ -18,11 +20,15 @@ from typing import Any
 
 from crm_core.toolkit import AttachmentKind, Permission, PluginInfo, RoleSpec, hookimpl
 
-
-def N_(message: str) -> str:
-    """Mark ``message`` for translation but keep it as is (the page showing it translates)."""
-    return message
-
+from .permissions import (  # noqa: F401  (re-exported for the hooks and tests)
+    CUSTOMER_PERMISSIONS,
+    CUSTOMER_VIEW,
+    GROUP,
+    IMPORT_PERMISSION,
+    N_,
+    SEGMENT_MANAGE,
+    SEGMENT_SHARE,
+)
 
 PLUGIN = PluginInfo(
     name="customers",
@@ -32,29 +38,13 @@ PLUGIN = PluginInfo(
     requires=(),
 )
 
-GROUP = N_("Customers")
-CUSTOMER_VIEW = "customers.customer.view"
-# Segments are saved list filters; a shared one shows in everyone's segment picker, so
-# sharing is a manager's (and a marketer's, who targets segments) call.
-SEGMENT_MANAGE = "customers.segment.manage"
-SEGMENT_SHARE = "customers.segment.share"
-IMPORT_PERMISSION = "customers.customer.import"
-CUSTOMER_PERMISSIONS = (
-    Permission(CUSTOMER_VIEW, N_("View customers"), GROUP),
-    Permission("customers.customer.create", N_("Add customers"), GROUP),
-    Permission("customers.customer.edit", N_("Edit customers"), GROUP),
-    Permission("customers.customer.delete", N_("Delete and restore customers"), GROUP),
-    Permission("customers.customer.export", N_("Export customers"), GROUP),
-    Permission(IMPORT_PERMISSION, N_("Import customers"), GROUP),
-    Permission("customers.customer.merge", N_("Merge duplicate customers"), GROUP),
-    Permission(SEGMENT_MANAGE, N_("Save and delete own segments"), GROUP),
-    Permission(SEGMENT_SHARE, N_("Share segments with everyone"), GROUP),
-)
-
-
 # Each part's module; imported when the app asks the hooks (never at plugin discovery).
-PARTS = ("views_list", "bulk_actions", "views_record", "views_contacts", "search", "importing",
-         "exporting", "dedupe", "classification", "api", "demo")
+PARTS = ("listing.views", "listing.bulk_views", "listing.totals", "listing.bulk_actions",
+         "records.views", "profile.views",
+         "profile.contact_records",
+         "search.services", "importing.views", "exporting.views", "duplicates.services",
+         "duplicates.views", "classification.services", "classification.views", "api.views",
+         "demo.seed")
 
 
 def _parts() -> Iterator[ModuleType]:
@@ -160,14 +150,15 @@ def crm_cli_commands() -> list[Any]:
 
 @hookimpl
 def crm_import_specs() -> list[Any]:
-    from .import_specs import import_specs
+    from .importing.specs import import_specs
 
     return import_specs()
 
 
 @hookimpl
 def crm_resources() -> list[Any]:
-    from . import contacts_resource, settings_resources
+    from .classification import resources as settings_resources
+    from .contacts import resource as contacts_resource
 
     return [*contacts_resource.resources(), *settings_resources.resources()]
 

@@ -12,7 +12,7 @@ import pytest
 from crm_core.db import get_session
 from crm_core.registry import ReportWidget
 from crm_core.ui.widget_captions import split_caption
-from plugins.customers import classification
+from plugins.customers.classification import services as classification
 
 pytestmark = pytest.mark.crm_plugins("customers")
 

@@ -82,7 +82,8 @@ def _records(session: Any, owner: Any, department_id: int, label: str) -> dict[s
     from crm_core.imports.models import TabularImport as CustomerImport
     from crm_core.jobs.models import Job
     from crm_core.jobs.service import job_files_dir
-    from plugins.customers import segments, services
+    from plugins.customers import services
+    from plugins.customers.segments import services as segments
 
     secret = WEST_MARKER if label == "West" else ""
     customer = services.create_customer(
@@ -155,7 +156,8 @@ def _superuser_records(session: Any, world: World) -> None:
     """What the superuser's forms need: a second customer (merge), a segment, an import
     waiting for its settings, one done (undo)."""
     from crm_core.imports.models import TabularImport as CustomerImport
-    from plugins.customers import segments, services
+    from plugins.customers import services
+    from plugins.customers.segments import services as segments
 
     super_user = world.users["super"]
     world.east["second_id"] = services.create_customer(

@@ -150,6 +150,7 @@ QUERY_PROBES = [
     "/audit?q=West", "/search?q=Trading", "/search?q=West", "/search/suggest?q=Trading",
     "/search/suggest?q=Contact", "/api/v1/search?q=Trading", "/customers/?q=Trading",
     "/customers/?q=West", "/customers/?owner_id={user_id}", "/customers/?segment={segment_id}",
+    "/customers/count?owner_id={user_id}", "/customers/count?segment={segment_id}",
     "/customers/duplicates/check?name=West+Trading", "/api/v1/customers?q=Trading",
     "/customers/duplicates/check?phone=13812345678", "/api/v1/customers?owner_id={user_id}",
     "/customers/contacts?q=West", "/customers/contacts?customer_id={customer_id}",

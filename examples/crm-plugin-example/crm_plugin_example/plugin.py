@@ -22,8 +22,9 @@ def N_(message: str) -> str:
 PLUGIN = PluginInfo(
     name="example",
     version="0.2.0",
-    title="Example notes",
-    description="Notes declared as a kernel Resource, with a chart and search: the tutorial.",
+    title=N_("Example notes"),  # the kernel's pages translate the title and description
+    description=N_("Notes declared as a kernel Resource, with a chart and search: the "
+                   "tutorial."),
     requires=(),
 )
 

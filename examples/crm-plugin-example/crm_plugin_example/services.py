@@ -49,7 +49,10 @@ def find_notes(session: Session, query: str, limit: int = 20, *, user: Any) -> l
 
 def add_demo_notes(session: Session, count: int) -> None:
     """Add ``count`` demo notes."""
-    topics = ["Call back", "Send quote to", "Visit", "回访", "寄送报价给"]
+    from flask_babel import gettext  # the seed's language (``crm seed --language``)
+
+    topics = [gettext("Call back"), gettext("Send quote to"), gettext("Visit"), "回访",
+              "寄送报价给"]
     companies = ["ACME Ltd.", "Globex", "上海华信贸易有限公司", "北京远景科技"]
     for number in range(count):
         add_note(session, f"{topics[number % len(topics)]} {companies[number % len(companies)]}")

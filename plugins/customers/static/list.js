@@ -35,6 +35,46 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 
+  // Phones: the filter panel covers the list, so after "Apply filters" the page opens with
+  // the panel closed (the Filters button shows how many are set); it stays open when a
+  // filter was refused, so the user sees why.
+  var panel = document.getElementById("filters");
+  if (panel && panel.classList.contains("show") && !panel.querySelector(".is-invalid") &&
+      window.matchMedia("(max-width: 767.98px)").matches) {
+    panel.classList.remove("show");
+    document.querySelectorAll('[data-bs-target="#filters"]').forEach(function (button) {
+      button.setAttribute("aria-expanded", "false");
+      button.classList.add("collapsed");
+    });
+  }
+
+  // The city's suggestions follow the province: a new province brings its cities (the
+  // server's list, customers.filter_cities) and clears a city of another province.
+  var province = document.querySelector("select[data-cities]");
+  var city = document.getElementById("city");
+  var cityOptions = document.getElementById("city-options");
+  if (province && city && cityOptions) {
+    province.addEventListener("change", function () {
+      var url = province.getAttribute("data-cities") + "?province=" +
+        encodeURIComponent(province.value);
+      fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.ok ? response.json() : {cities: []}; })
+        .then(function (data) {
+          var cities = data.cities || [];
+          cityOptions.textContent = "";
+          cities.forEach(function (name) {
+            var option = document.createElement("option");
+            option.value = name;
+            cityOptions.appendChild(option);
+          });
+          if (city.value && province.value && cities.indexOf(city.value) === -1) {
+            city.value = "";
+          }
+        })
+        .catch(function () { /* the city stays free text */ });
+    });
+  }
+
   // Tag badges take their colour, with dark or light text for contrast.
   document.querySelectorAll(".crm-tag[data-colour]").forEach(function (badge) {
     var colour = badge.getAttribute("data-colour") || "";

@@ -16,7 +16,9 @@ from crm_core.db import get_session
 from crm_core.rbac.departments import create_department
 from crm_core.rbac.service import assign_roles
 from crm_core.testing import create_test_user, invoke_cli, login
-from plugins.customers import classification, services, taxonomy
+from plugins.customers import services
+from plugins.customers.classification import services as classification
+from plugins.customers.classification import taxonomy
 from plugins.customers.models import Customer, CustomerStat
 
 

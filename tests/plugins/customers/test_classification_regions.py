@@ -3,7 +3,7 @@ belongs to one province, and names in Chinese, short, English or pinyin are unde
 
 from __future__ import annotations
 
-from plugins.customers import regions
+from plugins.customers.records import regions
 
 
 def test_there_are_the_34_provincial_level_divisions_each_with_cities():

@@ -16,8 +16,9 @@ from crm_core.api.tokens import create_token
 from crm_core.auth.models import User
 from crm_core.db import get_session
 from crm_core.rbac.departments import create_department
-from plugins.customers import search, services
+from plugins.customers import services
 from plugins.customers.models import Contact, Customer
+from plugins.customers.search import services as search
 
 EN = {"Accept-Language": "en"}
 

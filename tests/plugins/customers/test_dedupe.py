@@ -10,8 +10,9 @@ from customers_testing import add_user, app_session, client_for
 from sqlalchemy import select
 
 from crm_core.rbac.departments import create_department
-from plugins.customers import dedupe, services
-from plugins.customers.dedupe import duplicate_groups, find_likely_duplicates
+from plugins.customers import services
+from plugins.customers.duplicates import services as dedupe
+from plugins.customers.duplicates.services import duplicate_groups, find_likely_duplicates
 from plugins.customers.models import Customer
 from plugins.customers.validation import uscc_check_char
 

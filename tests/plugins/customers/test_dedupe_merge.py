@@ -19,7 +19,7 @@ from crm_core.errors import DomainError
 from crm_core.rbac.departments import create_department
 from crm_core.toolkit import hookimpl
 from plugins.customers import services
-from plugins.customers.merge import MERGE_FIELDS, merge_customers
+from plugins.customers.duplicates.merge import MERGE_FIELDS, merge_customers
 from plugins.customers.models import (
     Contact,
     ContactRecord,
@@ -117,7 +117,7 @@ def test_merge_moves_everything_to_the_kept_customer(session, listener):
 
 def test_after_a_merge_search_finds_the_kept_customer_by_the_merged_ones_phone(customers_app,
                                                                              session):
-    from plugins.customers.search import search_customers
+    from plugins.customers.search.services import search_customers
 
     root = add_user(customers_app, session, "root", [], superuser=True)
     kept, other, _vip, _hot = two_acmes(session)

@@ -10,7 +10,9 @@ from sqlalchemy import text
 from crm_core.db import get_session
 from crm_core.migrate import alembic_config, upgrade
 from crm_core.testing import DATABASES, create_test_user
-from plugins.customers import classification, services, taxonomy
+from plugins.customers import services
+from plugins.customers.classification import services as classification
+from plugins.customers.classification import taxonomy
 
 BEFORE_DEFAULTS = "a7e31c0d5f62"  # customers_0006_imports_on_the_kernel
 

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from crm_core.auth.models import User
 from crm_core.testing import create_test_user, invoke_cli
-from plugins.customers import regions
-from plugins.customers.demo_pools import CITIES
+from plugins.customers.demo.pools import CITIES
 from plugins.customers.models import Contact, ContactRecord, Customer, CustomerTag
+from plugins.customers.records import regions
 from plugins.customers.validation import normalise_email, normalise_phone, normalise_uscc
 
 
@@ -69,15 +69,15 @@ def test_seed_customers_adds_fifty_valid_customers_with_contacts_and_records(see
 
 
 def test_seeded_customers_are_found_by_search_and_counted_for_the_dashboard(seeded, session):
-    from plugins.customers import search
     from plugins.customers.models import CustomerStat
+    from plugins.customers.search import services as search
 
     app, owner, data = seeded
     boss = session.get(User, create_test_user(app, "boss", superuser=True).id)
     for code, name, *_rest in data["customers"][:5]:
         hits = search.search_customers(session, name, user=boss, limit=50)
         assert code in [hit.code for hit in hits], name
-    if hasattr(__import__("plugins.customers.classification",
+    if hasattr(__import__("plugins.customers.classification.services",
                           fromlist=["refresh_stats"]), "refresh_stats"):
         assert session.scalar(select(func.sum(CustomerStat.count))
                               .where(CustomerStat.dimension == "industry")) == 50

@@ -22,8 +22,8 @@ from crm_core.rbac.departments import create_department
 from crm_core.testing import create_test_user, invoke_cli, login
 from crm_core.toolkit import DomainError
 from plugins.customers import services
-from plugins.customers.export_writers import neutralise, open_writer, readable_phone
-from plugins.customers.exporting import HEADERS, start_export, write_export
+from plugins.customers.exporting.views import HEADERS, start_export, write_export
+from plugins.customers.exporting.writers import neutralise, open_writer, readable_phone
 from plugins.customers.models import Customer
 
 
@@ -141,7 +141,7 @@ def test_start_export_refuses_a_user_without_the_export_permission(customers_app
 @pytest.mark.worker
 def test_export_job_runs_in_a_worker_within_the_owners_scope(customers_app, session, people,
                                                              crm_start_worker):
-    from plugins.customers import segments
+    from plugins.customers.segments import services as segments
 
     mia = session.get(User, people["mia"])  # a manager of Team A: department scope
     services.create_customer(session, name="上海软件服务公司", industry="软件",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from plugins.customers import bulk, services
+from plugins.customers import services
 from plugins.customers.models import Customer, CustomerTag
+from plugins.customers.records import bulk
 
 
 def test_insert_customers_returns_ids_in_order_with_codes_keys_and_children(session):

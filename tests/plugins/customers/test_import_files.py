@@ -14,7 +14,7 @@ from crm_core.tabular import TabularError as ImportFileError
 from crm_core.tabular import open_table
 from crm_core.tabular.text import detect_encoding
 from crm_core.toolkit import guess_mapping as kernel_guess
-from plugins.customers.import_specs import IMPORT_FIELDS
+from plugins.customers.importing.specs import IMPORT_FIELDS
 
 
 def guess_mapping(headers, saved=None):

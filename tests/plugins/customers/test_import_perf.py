@@ -14,8 +14,10 @@ from test_import_data import GOOD_ROWS, write_csv
 from crm_core.db import get_session
 from crm_core.errors import DomainError
 from crm_core.testing import create_test_user, invoke_cli
-from plugins.customers import bulk, names, search, services
-from plugins.customers.import_clean import _phone, _uscc
+from plugins.customers import names, services
+from plugins.customers.importing.clean import _phone, _uscc
+from plugins.customers.records import bulk
+from plugins.customers.search import services as search
 from plugins.customers.validation import normalise_phone, normalise_uscc, uscc_check_char
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

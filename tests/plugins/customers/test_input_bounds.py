@@ -16,8 +16,9 @@ from sqlalchemy import select
 from crm_core.api.tokens import create_token
 from crm_core.auth.models import User
 from crm_core.rbac.departments import create_department
-from plugins.customers import segments, services
+from plugins.customers import services
 from plugins.customers.models import Customer, CustomerTag, Segment
+from plugins.customers.segments import services as segments
 from plugins.customers.validation import FieldError
 
 HUGE_ID = 2**31  # one past PostgreSQL's integer

@@ -67,8 +67,8 @@ def test_a_bulk_action_on_a_selection_confirms_the_count_first(customers_app, te
         "tag_id": str(teams["tag"])})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/customers/?industry=IT")
-    assert "2 customers changed." in client.get(response.headers["Location"]).get_data(
-        as_text=True)
+    assert "Added the tag VIP to 2 customers." in client.get(
+        response.headers["Location"]).get_data(as_text=True)
     assert tags_of(customers_app, teams["mine"]) == {
         chosen[0]: [teams["tag"]], chosen[1]: [teams["tag"]], teams["mine"][2]: []}
 

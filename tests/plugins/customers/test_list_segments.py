@@ -10,8 +10,8 @@ import pytest
 from customers_testing import add_customers, add_user, app_session, client_for, csrf, listed
 
 from crm_core.rbac.departments import create_department
-from plugins.customers import segments
 from plugins.customers.models import Segment
+from plugins.customers.segments import services as segments
 from plugins.customers.validation import FieldError
 
 

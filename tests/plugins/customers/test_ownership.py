@@ -11,9 +11,11 @@ from customers_testing import add_user, app_session, client_for, csrf
 from crm_core.api.tokens import create_token
 from crm_core.auth.models import User
 from crm_core.rbac.departments import create_department
-from plugins.customers import bulk_actions, merge, services
+from plugins.customers import services
+from plugins.customers.duplicates import merge
+from plugins.customers.listing import bulk_actions
 from plugins.customers.models import Customer
-from plugins.customers.ownership import department_of_owner
+from plugins.customers.records.ownership import department_of_owner
 from plugins.customers.validation import FieldError
 
 

@@ -11,8 +11,9 @@ import pytest
 
 from crm_core.db import get_session
 from crm_core.testing import DATABASES, create_test_user, login
-from plugins.customers import contacts, services
-from plugins.customers.exporting import write_export
+from plugins.customers import services
+from plugins.customers.contacts import services as contacts
+from plugins.customers.exporting.views import write_export
 
 PHONES = ["13912345678", "021-34949468", "+1 415 555 2671"]
 SHOWN = ["139 1234 5678", "021 3494 9468", "+14155552671"]

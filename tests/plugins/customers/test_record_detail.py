@@ -18,8 +18,9 @@ from crm_core.auth.models import User
 from crm_core.rbac.departments import create_department
 from crm_core.testing import create_test_user, login
 from crm_core.toolkit import hookimpl
-from plugins.customers import search, services
+from plugins.customers import services
 from plugins.customers.models import Contact, ContactRecord, Customer
+from plugins.customers.search import services as search
 
 EN = {"Accept-Language": "en"}
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

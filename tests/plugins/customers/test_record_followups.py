@@ -10,7 +10,8 @@ from crm_core.auth.models import User
 from crm_core.rbac.departments import create_department
 from crm_core.rbac.service import assign_roles
 from crm_core.testing import create_test_user, login
-from plugins.customers import followups, services
+from plugins.customers import services
+from plugins.customers.records import followups
 
 # The users' today: they have no time zone of their own, so CRM_DEFAULT_TIMEZONE's.
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -79,9 +80,9 @@ def test_my_follow_ups_are_today_and_overdue_on_my_customers_only(customers_app,
     assert body["kind"] == "list"
     assert body["data"]["items"] == [
         {"title": "Overdue", "url": f"/customers/{overdue.id}", "subtitle": "",
-         "badge": "3 days overdue"},
+         "badge": "3 days overdue", "due": "overdue"},
         {"title": "Due today", "url": f"/customers/{due_today.id}",
-         "subtitle": "Send the quote", "badge": "Today"}]
+         "subtitle": "Send the quote", "badge": "Today", "due": "today"}]
     assert body["data"]["empty"]
 
 

@@ -230,3 +230,30 @@ def test_an_existing_installs_sales_role_gains_import_on_upgrade(crm_make_app, d
 
 if __name__ == "__main__":
     print(grants_table())
+
+
+def test_a_rep_imports_only_customers_they_own_and_a_manager_may_assign_them(
+        customers_app, team, tmp_path):
+    """A rep who sees only their own customers cannot hand imported rows to a colleague
+    (they would vanish from the rep's sight as they are written); a manager may."""
+    headers = ["客户名称", "客户编码", "负责人"]
+    rows = [["交给同事有限公司", "OWN01", "sam"], ["写自己名字有限公司", "OWN02", "sally"],
+            ["不写负责人有限公司", "OWN03", ""]]
+    path = write_csv(tmp_path / "owners.csv", rows, headers=headers)
+    sally = client_for(customers_app, team["sally"])
+    import_id, result = web_import(customers_app, sally, path)
+    assert 'data-count="created">2<' in result and 'data-count="failed">1<' in result
+    assert "You may import only customers you own" in html.unescape(result)
+    with app_session(customers_app) as session:
+        owners = dict(session.execute(select(Customer.code, Customer.owner_id)
+                                      .where(Customer.import_id == import_id)).all())
+    assert owners == {"OWN02": team["sally"], "OWN03": team["sally"]}
+
+    mia = client_for(customers_app, team["mia"])  # a manager: the department's customers
+    manager_rows = write_csv(tmp_path / "manager.csv", [["经理分配有限公司", "OWN04", "sam"]],
+                             headers=headers)
+    import_id, result = web_import(customers_app, mia, manager_rows)
+    assert 'data-count="created">1<' in result
+    with app_session(customers_app) as session:
+        assert session.scalar(select(Customer.owner_id).where(Customer.code == "OWN04")) \
+            == team["sam"]

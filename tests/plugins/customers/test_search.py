@@ -17,7 +17,7 @@ from crm_core.rbac.departments import create_department
 from crm_core.rbac.service import assign_roles
 from crm_core.testing import create_test_user, invoke_cli, login
 from plugins.customers import services
-from plugins.customers.search import search_customers
+from plugins.customers.search.services import search_customers
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from crm_core.db import get_session
 from crm_core.rbac.service import assign_roles
 from crm_core.testing import DATABASES, create_test_user, login
-from plugins.customers import services, taxonomy
+from plugins.customers import services
+from plugins.customers.classification import taxonomy
 from plugins.customers.models import AmountBand, Customer, CustomerTag, CustomerType, Tag
 
 

@@ -9,7 +9,7 @@ SQLite: two FTS5 tables keyed by the customer id (rowid): ``customers_search_fts
 with ``unicode61`` over precomputed CJK character bigrams and pinyin-initial bigrams (FTS5
 trigram silently finds nothing below three characters). PostgreSQL: one document table with a
 pg_trgm GIN index and a GIN index on a ``text[]`` of the same bigrams. The tables live outside
-the ORM metadata (``plugins.customers.search`` maintains them); they are declared unmanaged so
+the ORM metadata (``plugins.customers.search.services`` maintains them); they are declared unmanaged so
 ``crm db check`` leaves them alone. The migration does not fill them (it would tie an old
 migration to the current indexing code): after upgrading a database that already has
 customers, run ``crm customers reindex``.

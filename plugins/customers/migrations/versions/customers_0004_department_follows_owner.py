@@ -7,7 +7,7 @@ Create Date: 2026-12-04 19:30:00
 Before issue 8's fix, an API create or a PATCH of ``owner_id`` could leave a customer in the
 department of whoever made the request rather than its owner's, so a manager of that
 department saw a record of another team. From now on the service layer derives the department
-from the owner on every path (``plugins.customers.ownership``); this data migration mends the
+from the owner on every path (``plugins.customers.records.ownership``); this data migration mends the
 rows written before: every owned customer takes its owner's department. Customers without an
 owner are left as they are. The counters behind the widgets (``customers_stat``) catch up at
 their next refresh (beat, every 10 minutes, or "Refresh now").

@@ -1,0 +1,374 @@
+"""Throughput of the customers API list page: requests per second on ``crm serve`` (gunicorn,
+two workers by default) under ``wrk``, with token auth and the data scope, first and deep
+pages, on the data set ``bench/customers.py`` built.
+
+    .venv/bin/python bench/throughput.py [--database sqlite|postgres] [--customers 1000000]
+        [--workers 2] [--duration 20] [--connections 8]
+
+It serves on 127.0.0.1 only, runs one ``wrk`` per scenario (a Lua script sends the
+``Authorization`` header and walks the pages by their cursors), stops the server when done
+(or on Ctrl-C) and prints a Markdown table: requests/s, latency p50/p99, non-200 answers, and
+the CPU the workers, ``wrk`` and the database server spent per request (so a run on a busy
+machine can be read). Writes JSON to ``bench/.data/throughput-<database>-<customers>.json``.
+``wrk`` is a Debian/Ubuntu package (``sudo apt-get install -y wrk``; macOS: ``brew install
+wrk``): a load generator written in Python would take the CPU the workers need. See
+bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _customers_build import DATA, Target, make_app, target  # noqa: E402
+
+POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CRM = str(Path(sys.executable).with_name("crm"))
+TARGET_RPS = 750
+# Each wrk connection walks the list: the first page, then pages by their next_cursor, back
+# to the first page after ``PAGES`` pages; or it asks one fixed URL over and over.
+LUA = r"""
+local token = os.getenv("CRM_BENCH_TOKEN")
+local first = os.getenv("CRM_BENCH_PATH")
+local walk = os.getenv("CRM_BENCH_WALK") == "1"
+local pages = tonumber(os.getenv("CRM_BENCH_PAGES") or "10")
+local path, done = first, 0
+wrk.headers["Authorization"] = "Bearer " .. token
+wrk.headers["Accept"] = "application/json"
+request = function() return wrk.format("GET", path) end
+if walk then
+  response = function(status, headers, body)
+    local cursor = status == 200 and body:match('"next_cursor":%s*"([^"]+)"')
+    done = done + 1
+    if cursor and done < pages then
+      path = first .. "&cursor=" .. cursor
+    else
+      path, done = first, 0
+    end
+  end
+end
+"""
+
+
+def need_wrk() -> str:
+    """The path of ``wrk``; exits with how to get it when it is missing."""
+    found = shutil.which("wrk")
+    if found is None:
+        sys.exit("bench/throughput.py needs wrk (an HTTP load generator in C): "
+                 "`sudo apt-get install -y wrk` on Debian/Ubuntu, `brew install wrk` on macOS.")
+    return found
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def tokens_and_cursor(target_: Target) -> dict[str, Any]:
+    """API tokens of the benchmark's administrator and of ``sales00`` (a rep who sees their
+    department), and a cursor 99 % deep into the list."""
+    from sqlalchemy import func, select
+
+    from crm_core.api.pagination import encode_cursor
+    from crm_core.api.tokens import create_token
+    from crm_core.auth.models import User
+    from plugins.customers.models import Customer
+
+    app = make_app(target_)
+    with app.app_context():
+        session = app.extensions["crm_db"].new_session()
+        found: dict[str, Any] = {}
+        for who, name in (("admin", "bench-admin"), ("rep", "sales00")):
+            user = session.scalars(select(User).where(User.username == name)).one()
+            found[who] = create_token(session, user, "bench/throughput.py")[1]
+        total = session.scalar(select(func.count(Customer.id)))
+        deep = session.execute(select(Customer.updated_at, Customer.id)
+                               .order_by(Customer.updated_at.desc(), Customer.id.desc())
+                               .offset(int(total * 0.99)).limit(1)).one()
+        found["cursor"], found["total"] = encode_cursor([deep.updated_at, deep.id]), total
+        session.commit()
+        session.close()
+    app.extensions["crm_db"].engine.dispose()
+    return found
+
+
+def revoke(target_: Target, plain_tokens: list[str]) -> None:
+    """Revoke the run's tokens (they stay listed, revoked, like any other)."""
+    from crm_core.api.tokens import find_active_token, revoke_token
+
+    app = make_app(target_)
+    with app.app_context():
+        session = app.extensions["crm_db"].new_session()
+        for plain in plain_tokens:
+            token = find_active_token(session, plain)
+            if token is not None:
+                revoke_token(session, token.id)
+        session.commit()
+        session.close()
+    app.extensions["crm_db"].engine.dispose()
+
+
+class Server:
+    """``crm serve`` in its own process group, stopped on leaving."""
+
+    def __init__(self, target_: Target, port: int, workers: int, limiter: str,
+                 log: Path) -> None:
+        self.port, self.log = port, log
+        environment = {**os.environ, **target_.environment(),
+                       # every request still passes the limiter, which must not refuse the
+                       # benchmark's one token per scenario (the default budget is 600/min)
+                       "CRM_API_RATE_LIMIT": "100000000 per minute",
+                       "CRM_RATELIMIT_STORAGE_URL": limiter,
+                       "CRM_RATELIMIT_KEY_PREFIX": "crm-bench-throughput"}
+        self.handle = log.open("w")
+        self.process = subprocess.Popen(
+            [CRM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
+             str(workers)], env=environment, stdout=self.handle, stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def wait_ready(self, token: str, timeout: float = 120) -> None:
+        """Until the list answers 200 (the workers are up and the app loaded)."""
+        deadline = time.monotonic() + timeout
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/v1/customers"
+                                         "?limit=1", headers={"Authorization":
+                                                              f"Bearer {token}"})
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"crm serve exited ({self.process.returncode}); see "
+                                   f"{self.log}")
+            try:
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"crm serve did not answer within {timeout:.0f} s; see {self.log}")
+
+    def workers(self) -> list[int]:
+        """The gunicorn processes (the arbiter and its workers)."""
+        found = [self.process.pid]
+        for pid in _all_pids():
+            if _parent(pid) == self.process.pid:
+                found.append(pid)
+        return found
+
+    def stop(self) -> None:
+        """SIGTERM to the server's process group; SIGKILL after 20 s."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            except ProcessLookupError:
+                pass
+        self.handle.close()
+
+
+def _all_pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each process spent so far (Linux /proc; none elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    spent = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            spent[pid] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return spent
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings by the processes present in both."""
+    return sum(after[pid] - before[pid] for pid in after if pid in before)
+
+
+def database_pids(kind: str, url: str) -> list[int]:
+    """The PostgreSQL backends serving the benchmark's database (their CPU counts too; the
+    server's other clients are left out); none for SQLite."""
+    if kind != "postgres":
+        return []
+    from sqlalchemy.engine import make_url
+
+    name = (make_url(url).database or "").encode()
+    found = []
+    for pid in _all_pids():
+        try:
+            if name and name in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    """Requests/s, latency percentiles (ms), requests and non-2xx/3xx answers and socket
+    errors from wrk's ``--latency`` report."""
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    latency = {f"p{label}": _ms(value) for label, value in
+               re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", output, re.MULTILINE)}
+    return {"rps": float(rate.group(1)) if rate else 0.0,
+            "requests": int(total.group(1)) if total else 0,
+            "non_2xx": int(bad.group(1)) if bad else 0,
+            "socket_errors": errors.group(1).strip() if errors else "", **latency}
+
+
+def run_wrk(wrk: str, script: Path, port: int, token: str, path: str, walk: bool,
+            args: argparse.Namespace, cpu_of: Callable[[], list[int]]) -> dict[str, Any]:
+    """One wrk run; its figures and the CPU seconds of the processes ``cpu_of()`` names
+    and of wrk."""
+    environment = {**os.environ, "CRM_BENCH_TOKEN": token, "CRM_BENCH_PATH": path,
+                   "CRM_BENCH_WALK": "1" if walk else "0", "CRM_BENCH_PAGES": str(args.pages)}
+    before, children = cpu_seconds(cpu_of()), os.times()
+    began = time.perf_counter()
+    done = subprocess.run(
+        [wrk, "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
+         "--timeout", "10s", "--latency", "-s", str(script), f"http://127.0.0.1:{port}"],
+        env=environment, capture_output=True, text=True, timeout=args.duration + 60,
+        check=False)
+    wall = time.perf_counter() - began
+    spent = cpu_between(before, cpu_seconds(cpu_of()))
+    figures = parse_wrk(done.stdout)
+    usage = os.times()
+    wrk_cpu = (usage.children_user + usage.children_system
+               - children.children_user - children.children_system)
+    figures.update(wall_s=round(wall, 1), server_cpu_s=round(spent, 2),
+                   wrk_cpu_s=round(wrk_cpu, 2),
+                   raw=done.stdout[-2000:] + done.stderr[-500:])
+    return figures
+
+
+def scenarios(found: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    """(label, token, path, walk by cursor) of each run."""
+    first = "/api/v1/customers?limit=50"
+    deep = f"{first}&cursor={found['cursor']}"
+    return [
+        ("first page, administrator", found["admin"], first, False),
+        ("first page, rep (department scope)", found["rep"], first, False),
+        ("99 % deep page, administrator", found["admin"], deep, False),
+        ("99 % deep page, rep (department scope)", found["rep"], deep, False),
+        ("walk by cursor (pages 1-10), rep", found["rep"], first, True),
+    ]
+
+
+def table(kind: str, customers: int, workers: int, results: list[dict[str, Any]]) -> str:
+    """The Markdown table of a run."""
+    lines = [f"#### {kind}, {customers:,} customers, {workers} gunicorn workers", "",
+             "| scenario | requests/s | latency p50 / p99 | non-200 | server CPU ms / request "
+             "| target | met? |", "|---|---|---|---|---|---|---|"]
+    for result in results:
+        per_request = (1000 * result["server_cpu_s"] / result["requests"]
+                       if result["requests"] else 0.0)
+        bad = result["non_2xx"] + (1 if result["socket_errors"] else 0)
+        met = "yes" if result["rps"] >= TARGET_RPS and not bad else "no"
+        errors = f" + {result['socket_errors']}" if result["socket_errors"] else ""
+        lines.append(f"| {result['label']} | {result['rps']:,.0f} | "
+                     f"{result.get('p50', 0):.1f} / {result.get('p99', 0):.1f} ms | "
+                     f"{result['non_2xx']}{errors} | {per_request:.2f} | ≥ {TARGET_RPS} | "
+                     f"{met} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve, load, stop and print; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--customers", type=int, default=1_000_000,
+                        help="the size of the data set bench/customers.py built")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--pages", type=int, default=10, help="pages per cursor walk")
+    parser.add_argument("--limiter", default="memory://",
+                        help="CRM_RATELIMIT_STORAGE_URL of the server (redis://... as in "
+                             "production with several workers)")
+    parser.add_argument("--postgres-url", default=POSTGRES_ADMIN)
+    parser.add_argument("--only", default="", help="run the scenarios whose label contains "
+                                                   "this text")
+    args = parser.parse_args(argv)
+    wrk = need_wrk()
+    target_ = target(args.database, f"customers-{args.customers}", args.postgres_url)
+    if not target_.marker.exists():
+        sys.exit(f"no {args.database} data set of {args.customers:,} customers: build it "
+                 f"with bench/customers.py --database {args.database} --customers "
+                 f"{args.customers} --reuse")
+    found = tokens_and_cursor(target_)
+    work = Path(tempfile.mkdtemp(prefix="crm-throughput-"))
+    script = work / "list.lua"
+    script.write_text(LUA)
+    server = Server(target_, free_port(), args.workers, args.limiter,
+                    DATA / f"throughput-serve-{args.database}.log")
+    results: list[dict[str, Any]] = []
+    try:
+        server.wait_ready(found["admin"])
+        print(f"[{args.database}] crm serve on 127.0.0.1:{server.port}, gunicorn pids "
+              f"{' '.join(map(str, server.workers()))}", file=sys.stderr, flush=True)
+
+        def measured() -> list[int]:
+            return server.workers() + database_pids(args.database, target_.url)
+
+        for label, token, path, walk in scenarios(found):
+            if args.only and args.only not in label:
+                continue
+            print(f"[{args.database}] {label}: wrk {args.duration} s ...", file=sys.stderr,
+                  flush=True)
+            result = run_wrk(wrk, script, server.port, token, path, walk, args, measured)
+            result["label"] = label
+            results.append(result)
+            print(f"[{args.database}] {label}: {result['rps']:,.0f} requests/s, "
+                  f"non-200 {result['non_2xx']}", file=sys.stderr, flush=True)
+    finally:
+        server.stop()
+        revoke(target_, [found["admin"], found["rep"]])
+        shutil.rmtree(work, ignore_errors=True)
+    print(table(args.database, found["total"], args.workers, results), flush=True)
+    machine = {"cpus": os.cpu_count(), "load": os.getloadavg(),
+               "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    (DATA / f"throughput-{args.database}-{args.customers}.json").write_text(json.dumps(
+        {"machine": machine, "workers": args.workers, "connections": args.connections,
+         "duration_s": args.duration, "limiter": args.limiter, "results": results},
+        indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The customers REST API and its schemas."""

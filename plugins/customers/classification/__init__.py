@@ -1,0 +1,1 @@
+"""Customer types, tags, amount bands, regions and the settings pages for them."""

@@ -1,0 +1,1 @@
+"""A customer's people and the records of contact with them."""

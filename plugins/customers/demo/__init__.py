@@ -1,0 +1,1 @@
+"""Demo data for `crm seed`: Chinese companies and people, fast bulk fill."""

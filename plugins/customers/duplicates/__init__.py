@@ -1,0 +1,1 @@
+"""Finding likely duplicate customers and merging them."""

@@ -1,0 +1,1 @@
+"""Exporting customers (CSV/XLSX) as a background job."""

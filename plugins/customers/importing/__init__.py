@@ -1,0 +1,1 @@
+"""Importing customers and tags through the kernel's tabular import framework."""

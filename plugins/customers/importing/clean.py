@@ -1,0 +1,231 @@
+"""Checking imported rows: one file row in, clean customer values (or its problems) out.
+
+``RowCleaner`` (the customer spec's ``cleaner``; it gives the kernel's ``CleanRow``) applies
+the same rules as the customers services (``validation``), with
+shortcuts for the values most cells hold (a bare mobile number, a USCC typed as stored), and
+sets the department from the owner through ``ownership.department_of_owner``, the one place
+of that rule.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm_core.toolkit import CleanRow, Row, user_scope
+
+from ..models import Customer
+from ..names import spell_name
+from ..records.ownership import department_of_owner, user_table
+from ..records.search_index import customer_document
+from ..validation import (
+    _LANDLINE,
+    _MOBILE,
+    NOTES_MAX,
+    USCC_ALPHABET,
+    WEBSITE_MAX,
+    FieldError,
+    check_list_size,
+    normalise_email,
+    normalise_phone,
+    normalise_uscc,
+    normalise_website,
+)
+
+__all__ = ["SPLIT", "RowCleaner", "infer_kind"]
+
+_TABLE = Customer.__table__
+SPLIT = re.compile(r"[,;，；、/\n]+")
+_KINDS = {"company": "company", "公司": "company", "企业": "company", "单位": "company",
+          "机构": "company", "person": "person", "个人": "person", "individual": "person"}
+# Endings that make a name an organisation's, not a person's (longest first is not needed:
+# any match decides).
+_COMPANY_ENDINGS = ("公司", "集团", "厂", "店", "工作室", "研究院", "研究所", "中心", "事务所",
+                    "合作社", "商行", "银行", "医院", "学校", "大学", "学院", "协会", "酒店",
+                    "餐厅", "超市", "门市部", "经营部", "分部", "办事处", "基金会", "委员会",
+                    "Ltd", "Ltd.", "Inc", "Inc.", "LLC", "Co.", "GmbH", "Corp", "Corp.")
+_COMPANY_WORDS = ("有限公司", "有限责任", "股份", "集团")
+_PERSON = re.compile(r"[\u4e00-\u9fff]{2,4}")
+# A web address as most cells hold it, which ``normalise_website`` would keep as it is.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:/[A-Za-z0-9._~/-]*)?")
+_TEXT = ("industry", "province", "city", "address", "source", "level", "status")
+
+
+class RowCleaner:
+    """Checks and normalises rows for a mapping (one field name, or "", per column)."""
+
+    def __init__(self, session: Session, headers: list[str], fields: list[str], *,
+                 user_id: int | None = None, create_missing: bool = False,
+                 dry_run: bool = False, options: dict[str, str] | None = None) -> None:
+        self.session, self.headers, self.fields = session, headers, fields
+        # The kind of a row without one: "infer" (from its name) or the one chosen.
+        self.kind = (options or {}).get("kind", "infer")
+        # Customer types and tags are relation columns: their names go to ``names`` and the
+        # kernel finds them (or creates, or lists at the check, the missing ones).
+        self.create_missing, self.dry_run = create_missing, dry_run
+        # With each plain text field's length limit: those cells need no more than a check.
+        self._mapped = [(index, header, name, _TABLE.c[name].type.length if name in _TEXT
+                         else 0)
+                        for index, (header, name) in enumerate(zip(headers, fields,
+                                                                   strict=False)) if name]
+        self.default_owner = user_id
+        # An importer who sees only their own customers imports only customers they own:
+        # one owned by someone else would leave their sight the moment it is written.
+        self._only_owner = (user_id if user_id is not None
+                            and user_scope(user_id, "customers.customer") == "own" else None)
+        self._users: dict[str, tuple[int, int | None]] = {}
+        self._default_department = self._user(user_id)[1] if user_id else None
+
+    def _user(self, key: int | str) -> tuple[int, int | None]:
+        """The owner's id and the department that follows it (``ownership``, the one rule)."""
+        cache_key = str(key)
+        if cache_key not in self._users:
+            users = user_table()
+            column = users.c.id if isinstance(key, int) else users.c.username
+            found = self.session.scalar(select(users.c.id).where(column == key))
+            if found is None:
+                raise FieldError("owner", _("There is no user named %(name)s.", name=key))
+            self._users[cache_key] = (found, department_of_owner(self.session, found))
+        if self._only_owner is not None and self._users[cache_key][0] != self._only_owner:
+            raise FieldError("owner", _("You may import only customers you own: leave the owner "
+                                        "empty or give your own user name."))
+        return self._users[cache_key]
+
+    def clean(self, row: Row) -> CleanRow:
+        """The row's clean values, or every problem found, each naming its column."""
+        result = CleanRow(row)
+        cells, values = row.cells, result.values
+        named = False
+        for index, header, name, limit in self._mapped:
+            cell = cells[index]
+            if not cell:
+                continue
+            if limit and len(cell) <= limit:
+                values[name] = cell.strip()
+                continue
+            named = named or name == "name"
+            try:
+                self._clean_field(values, name, cell, result.names)
+            except FieldError as exc:
+                result.errors.append(f"{header}: {exc}")
+        if not named:
+            result.errors.insert(0, _("A customer needs a name."))
+        if "owner_id" not in result.values and self.default_owner is not None:
+            result.defaults = {"owner_id": self.default_owner,
+                               "department_id": self._default_department}
+        if "name" in values and not result.errors:
+            # The search document, but for its id and code (known at the insert): built
+            # here, where a large file is cleaned in a second process (kernel ``parallel``).
+            result.defaults["search_document"] = customer_document(
+                0, values["name"], None, phones=values.get("phones", ()),
+                emails=values.get("emails", ()), syllables=values.pop("name_syllables"))
+        if "kind" not in values and "name" in values:
+            # No kind in the row: a new customer gets the one its name says (an update keeps
+            # its own).
+            result.defaults["kind"] = self.kind if self.kind in ("company", "person") \
+                else infer_kind(values["name"], values.get("uscc"))
+        return result
+
+    def _clean_field(self, values: dict[str, Any], name: str, cell: str,
+                     names: dict[str, list[str]]) -> None:
+        if name == "name":
+            text = " ".join(cell.split())
+            if len(text) > 200:
+                raise FieldError(name, _("A customer name has at most %(max)d characters.",
+                                         max=200))
+            values["name"] = text
+            # The name's syllables go along for its search document (bulk.insert_customers).
+            values["name_key"], values["pinyin_key"], values["name_syllables"] = \
+                spell_name(text)
+        elif name == "code":
+            code = cell.strip().upper()
+            if len(code) > 40:
+                raise FieldError(name, _("A customer code has at most %(max)d characters.",
+                                         max=40))
+            values["code"] = code
+        elif name == "kind":
+            kind = _KINDS.get(cell.strip().casefold())
+            if kind is None:
+                raise FieldError(name, _("Write company (公司) or person (个人), not "
+                                         "\"%(value)s\".", value=cell))
+            values["kind"] = kind
+        elif name in ("phones", "emails"):
+            check = _phone if name == "phones" else normalise_email
+            found = values.setdefault(name, [])
+            for part in SPLIT.split(cell):
+                if part := part.strip():
+                    value = check(part, name)
+                    if value not in found:
+                        found.append(value)
+            check_list_size(found, name)
+        elif name == "uscc":
+            values["uscc"] = _uscc(cell)
+        elif name == "country":
+            country = cell.strip().upper()
+            if len(country) != 2 or not country.isalpha():
+                raise FieldError(name, _("Enter the country as its two-letter code, such as CN "
+                                         "or US."))
+            values["country"] = country
+        elif name == "customer_type":
+            names["customer_type"] = [cell.strip()]
+        elif name == "owner":
+            values["owner_id"], values["department_id"] = self._user(cell.strip())
+        elif name == "tags":
+            names.setdefault("tags", []).extend(
+                part for part in (text.strip() for text in SPLIT.split(cell)) if part)
+        elif name == "notes":
+            notes = "\n".join(filter(None, [values.get("notes", ""), cell.strip()]))
+            if len(notes) > NOTES_MAX:
+                raise FieldError(name, _("At most %(max)d characters.", max=NOTES_MAX))
+            values["notes"] = notes
+        elif name == "website":
+            values["website"] = cell if len(cell) <= WEBSITE_MAX and _PLAIN_URL.fullmatch(cell) \
+                else normalise_website(cell)
+        elif name in _TEXT:
+            limit = _TABLE.c[name].type.length
+            if len(cell) > limit:
+                raise FieldError(name, _("At most %(max)d characters.", max=limit))
+            values[name] = cell.strip()
+
+
+def infer_kind(name: str, uscc: str | None = None) -> str:
+    """``"company"`` for a name with an organisation's ending (有限公司, 集团, 店, 工作室 …) or
+    a row with a unified social credit code; ``"person"`` for a name of two to four Chinese
+    characters without one (王晓燕); ``"company"`` otherwise (the customers' default)."""
+    text = name.strip()
+    if uscc or any(word in text for word in _COMPANY_WORDS) \
+            or text.casefold().endswith(tuple(end.casefold() for end in _COMPANY_ENDINGS)):
+        return "company"
+    return "person" if _PERSON.fullmatch(text) else "company"
+
+
+def _phone(text: str, field: str) -> str:
+    """``normalise_phone``, with a shortcut for a mobile or landline typed as bare ASCII
+    digits (most cells of a real file), which it would store as +86 and those digits."""
+    if text.isascii() and text.isdigit():
+        if _MOBILE.fullmatch(text):
+            return "+86" + text
+        if _LANDLINE.fullmatch(text):
+            return "+86" + text[1:]
+    return normalise_phone(text, field)
+
+
+_USCC_CHAR = "[0-9A-HJ-NP-RTUWXY]"  # validation.USCC_ALPHABET
+_PLAIN_USCC = re.compile(f"{_USCC_CHAR}{{2}}[0-9]{{6}}{_USCC_CHAR}{{10}}")
+_USCC_VALUES = {char: value for value, char in enumerate(USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def _uscc(text: str) -> str:
+    """``normalise_uscc``, with a shortcut for a code typed as it is stored (upper case, no
+    spaces) whose check character is right: the cell itself."""
+    if len(text) == 18 and _PLAIN_USCC.fullmatch(text):
+        total = sum(map(operator.mul, map(_USCC_VALUES.__getitem__, text[:17]), _USCC_WEIGHTS))
+        if USCC_ALPHABET[(31 - total % 31) % 31] == text[17]:
+            return text
+    return normalise_uscc(text)

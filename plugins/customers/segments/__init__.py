@@ -1,0 +1,1 @@
+"""Segments: saved list filters, own or shared."""
