@@ -17,7 +17,9 @@ run: setup database admin
 
 # Two processes on the two cores of the reference machine: the suite takes ~12 min instead of
 # ~20. `make test PYTEST_ARGS="-n 0 tests/core/test_x.py"` runs a part in one process.
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+# --dist loadfile: a module's tests run in one process, so its module fixtures (a browser
+# module's seeded server, the migration matrix) are built once, not once per process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 test: setup admin browser
 	$(BIN)/lint-imports

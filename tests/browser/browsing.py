@@ -63,6 +63,19 @@ def crm(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def seeded_customers(instance: Path, plugins: str = "customers", customers: int = 60
+                     ) -> dict[str, str]:
+    """An instance with ``plugins`` migrated, the administrator, ``customers`` demo customers
+    (Chinese) and their dashboard counts; the environment of its ``crm`` subprocesses."""
+    env = environment(instance, CRM_PLUGINS=plugins)
+    crm(env, "i18n", "compile")
+    crm(env, "db", "upgrade")
+    crm(env, "users", "ensure-admin")
+    crm(env, "seed", "--customers", str(customers))
+    crm(env, "customers", "refresh-stats")
+    return env
+
+
 def _stop(process: subprocess.Popen[Any]) -> None:
     process.terminate()
     try:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsing import PASSWORD, VIEWPORTS, Visit, crm, environment, serving
+from browsing import PASSWORD, VIEWPORTS, Visit, seeded_customers, serving
 
 # One browser at a time (pytest-xdist runs a group in one process): two real servers and
 # two chromiums at once on two cores starve each other past the timeouts.
@@ -31,12 +31,7 @@ GBK_CSV = ("客户名称,手机,电子邮件,行业,省份,城市\r\n"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app with the customers plugin, demo customers and a worker for the import job."""
     instance = tmp_path_factory.mktemp("customers-browser")
-    env = environment(instance, CRM_PLUGINS="customers")
-    crm(env, "i18n", "compile")
-    crm(env, "db", "upgrade")
-    crm(env, "users", "ensure-admin")
-    crm(env, "seed", "--customers", "60")
-    crm(env, "customers", "refresh-stats")
+    env = seeded_customers(instance)
     with serving(env, instance, worker=True) as base:
         yield base
 

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browsing import PASSWORD, Visit, crm, environment, serving
+from browsing import PASSWORD, Visit, seeded_customers, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -29,12 +29,7 @@ SCREENS: dict[str, dict[str, Any]] = {
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app with the customers plugin, 60 demo customers and their counts."""
     instance = tmp_path_factory.mktemp("customers-list-browser")
-    env = environment(instance, CRM_PLUGINS="customers")
-    crm(env, "i18n", "compile")
-    crm(env, "db", "upgrade")
-    crm(env, "users", "ensure-admin")
-    crm(env, "seed", "--customers", "60")
-    crm(env, "customers", "refresh-stats")
+    env = seeded_customers(instance)
     with serving(env, instance) as base:
         yield base
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsing import PASSWORD, Visit, crm, environment, serving
+from browsing import PASSWORD, Visit, seeded_customers, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -78,12 +78,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
     """The app with the customers and example plugins, demo data, long values on a customer
     and no notes; yields the base URL and that customer's id."""
     instance = tmp_path_factory.mktemp("layout-browser")
-    env = environment(instance, CRM_PLUGINS="customers,example")
-    crm(env, "i18n", "compile")
-    crm(env, "db", "upgrade")
-    crm(env, "users", "ensure-admin")
-    crm(env, "seed", "--customers", "60")
-    crm(env, "customers", "refresh-stats")
+    env = seeded_customers(instance, "customers,example")
     done = subprocess.run([sys.executable, "-c", PREPARE], env=env, check=False,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
