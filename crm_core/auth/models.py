@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, object_session
 
@@ -15,6 +16,12 @@ class User(TimestampMixin, Model):
 
     __tablename__ = "core_user"
     __audit_sensitive__ = ("password_hash",)
+    # The history of a user names its fields in the reader's language (issue 11).
+    __audit_labels__ = {"username": _l("User name"), "display_name": _l("Display name"),
+                        "email": _l("E-mail"), "password_hash": _l("Password"),
+                        "is_active": _l("Active"), "is_superuser": _l("Superuser"),
+                        "locale": _l("Language"), "timezone": _l("Time zone"),
+                        "department_id": _l("Department")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)

@@ -418,7 +418,7 @@ def test_the_log_page_filters_by_user_model_record_action_and_date(crm_make_app)
     assert ids(f"date_to={today - dt.timedelta(days=1)}") == []
 
     page = page_text(client.get(f"/audit?model=core_user&record_id={ada_id}&action=update"))
-    assert "display_name : ada → Countess" in page
+    assert "Display name : ada → Countess" in page
 
 
 def test_the_log_page_explains_an_empty_result_and_a_bad_date_range(crm_make_app):
@@ -445,8 +445,8 @@ def test_a_records_history_page_shows_its_changes_newest_first(crm_make_app):
         assert [entry.action for entry in history] == ["update", "insert"]
 
     page = page_text(client.get(f"/audit/record/core_user/{user.id}"))
-    assert "display_name : hal → HAL 9000" in page
-    assert page.index("HAL 9000") < page.index("password_hash : ***")
+    assert "Display name : hal → HAL 9000" in page
+    assert page.index("HAL 9000") < page.index("Password : ***")
     assert "$argon2" not in page
     assert client.get("/audit/record/core_user/999999").status_code == 200
 
