@@ -37,6 +37,7 @@ from ..classification.services import refresh_stats
 from ..events import emit
 from ..models import Customer, CustomerEmail, CustomerPhone
 from ..records import bulk
+from ..records.search_index import index_customers
 from .write import apply_updates, current_values, diff_values
 
 __all__ = ["after_run", "check_batch", "write_batch"]
@@ -111,7 +112,7 @@ def write_batch(batch: WriteBatch) -> WriteResult:
                 emit("customer_created", session, customer_id=customer_id)
     result.updated = apply_updates(session, batch.updates, import_id=batch.import_id,
                                    listened=_listened)
-    bulk.index_in_search(session, list(result.updated))
+    index_customers(session, list(result.updated))
     record_event("import", _l("Import %(id)s: batch of %(count)d rows", id=batch.import_id,
                               count=len(batch.inserts) + len(batch.updates)), model=IMPORT_TABLE,
                  record_id=batch.import_id, session=session,

@@ -23,7 +23,8 @@ from crm_core.toolkit import DomainError, UndoResult, scoped, utcnow
 
 from ..events import emit
 from ..models import Contact, ContactRecord, Customer
-from ..records import bulk, services
+from ..records import services
+from ..records.search_index import index_customers
 from .write import current_values, restore_values
 
 __all__ = ["take_back", "undo_import"]
@@ -172,12 +173,12 @@ def take_back(session: Session, import_id: int,
         for customer_id in chunk:
             restore_values(connection, customer_id, updated[str(customer_id)][0]
                            if str(customer_id) in updated else updated[customer_id][0])
-        bulk.index_in_search(session, chunk)
+        index_customers(session, chunk)
     while purged := list(session.scalars(select(Customer.id).where(
             Customer.import_id == import_id).limit(BATCH))):
         for customer_id in purged:
             emit("customer_purged", session, customer_id=customer_id)
         connection.execute(delete(Customer.__table__).where(
             Customer.__table__.c.id.in_(purged)))
-        bulk.index_in_search(session, purged)
+        index_customers(session, purged)
     session.commit()

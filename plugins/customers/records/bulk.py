@@ -11,7 +11,7 @@ No ``customer_created`` event is called (callers emit it when they need to).
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -22,10 +22,9 @@ from crm_core.toolkit import bulk_write, insert_many, utcnow
 
 from ..models import Customer, CustomerEmail, CustomerPhone, CustomerTag
 from ..names import name_key, pinyin, spell_name
-from .search_index import customer_document, fold_text, index_customers, index_documents
+from .search_index import customer_document, fold_text, index_documents
 
-__all__ = ["allocate_ids", "analyze", "generated_code", "index_in_search",
-           "insert_customers", "set_loading"]
+__all__ = ["allocate_ids", "analyze", "generated_code", "insert_customers", "set_loading"]
 
 _TABLE = Customer.__table__
 # Children and maintained keys, not columns the caller passes as such.
@@ -104,13 +103,6 @@ def _assign_codes(session: Session, rows: list[dict[str, Any]]) -> None:
             taken |= _taken_codes(session, [code])
         taken.add(code)
         row["code"] = code
-
-
-def index_in_search(session: Session, ids: Sequence[int]) -> None:
-    """Update the search documents of ``ids`` (the index is kept by the record writes)."""
-    if not ids:
-        return
-    index_customers(session, ids)
 
 
 def insert_customers(session: Session, rows: list[dict[str, Any]], *,
