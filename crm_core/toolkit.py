@@ -28,6 +28,7 @@ from .db_maintenance import analyze
 from .edge.ints import INT32_MAX, INT64_MAX, INT64_MIN, Id
 from .edge.marks import embeddable, upload_limit
 from .errors import DomainError
+from .events import emit
 from .files import service as attachments
 from .files.kinds import AttachmentKind
 from .imports.bulk import bulk_write, insert_many, log_batch
@@ -193,6 +194,7 @@ __all__ = [
     "decide_from_provider",
     "detect_encoding",
     "embeddable",
+    "emit",
     "encode_cursor",
     "file_kind",
     "get_scoped_or_404",

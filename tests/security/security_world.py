@@ -143,7 +143,11 @@ def _records(session: Any, owner: Any, department_id: int, label: str) -> dict[s
     session.add(tabular)
     session.flush()
     (import_folder(tabular.id) / ERRORS).write_text(f"name,Row,Reason\n{label},2,bad\n")
-    return {"customer_id": customer.id, "contact_id": contact.id, "record_id": record.id,
+    from sales_world import sales_records
+
+    sales = sales_records(session, owner, department_id, label, secret, customer.id)
+    return {**sales, "customer_id": customer.id, "contact_id": contact.id,
+            "record_id": record.id,
             "approval_id": approval.approval_id, "definition_id": definition.id,
             "message_id": mail.id, "tabular_import_id": tabular.id,
             "segment_id": segment.id, "import_id": imp.id, "job_id": job.id,

@@ -83,7 +83,7 @@ def test_listeners_hear_each_change_with_ids_before_commit(crm_make_app, heard):
 def test_a_failing_listener_is_logged_and_the_customer_is_still_saved(crm_make_app, heard,
                                                                      caplog, database):
     app = crm_make_app(plugins=["customers", "grumpy", "listener"], database=database)
-    with caplog.at_level(logging.ERROR, logger="plugins.customers.events"):
+    with caplog.at_level(logging.ERROR, logger="crm_core.events"):
         with app.test_request_context():
             session = get_session()
             customer = services.create_customer(session, name="ACME")
@@ -94,7 +94,7 @@ def test_a_failing_listener_is_logged_and_the_customer_is_still_saved(crm_make_a
         assert session.get(Customer, customer_id).name == "ACME"
         assert session.scalars(select(Tag.name)).all() == []  # the failed listener's write
     assert heard == [("created", customer_id)]              # the other listener still ran
-    failures = [r for r in caplog.records if r.name == "plugins.customers.events"]
+    failures = [r for r in caplog.records if r.name == "crm_core.events"]
     assert len(failures) == 1
     assert "grumpy" in failures[0].getMessage() and "customer_created" in failures[0].getMessage()
     assert "grumpy is broken" in failures[0].exc_text
