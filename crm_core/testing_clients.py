@@ -10,7 +10,7 @@ context variables are never shared with the requests, nor the other way round.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
@@ -171,3 +171,28 @@ def client_as(app: Flask, role: str | None = None, *, department: str | None = N
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {bearer_token(app, user)}"
         return client
     return sign_in(client, user)  # type: ignore[return-value]
+
+
+def statements_of(app: Flask, client: FlaskClient, url: str, kind: Callable[[str], str],
+                  **request: Any) -> dict[str, list[str]]:
+    """The SQL statements GET ``url`` ran, grouped by ``kind(sql)`` (what each is for: the
+    page, the scope, the names...). The answer must be 200. For tests of a list's SQL
+    budget: a statement per row would show as a group that grows with the page."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        seen.append(sql)
+
+    engine = app.extensions["crm_db"].engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answer = client.get(url, **request)
+        assert answer.status_code == 200, (url, answer.status_code)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    grouped: dict[str, list[str]] = {}
+    for sql in seen:
+        grouped.setdefault(kind(sql), []).append(sql)
+    return grouped

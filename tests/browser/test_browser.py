@@ -30,7 +30,7 @@ from browsing import (
 
 # One browser at a time (pytest-xdist runs a group in one process): two real servers and
 # two chromiums at once on two cores starve each other past the timeouts.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 # A third-party plugin with one widget of each kind (and an empty and a failing one), with its
 # own Chinese catalog: the dashboard must draw them all, in the user's language.

@@ -18,7 +18,7 @@ from browsing import PASSWORD, VIEWPORTS, Visit, seeded_customers, serving
 
 # One browser at a time (pytest-xdist runs a group in one process): two real servers and
 # two chromiums at once on two cores starve each other past the timeouts.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 # As Excel on Chinese Windows saves "CSV (逗号分隔)": GBK, CRLF, Chinese headers, one bad row.
 GBK_CSV = ("客户名称,手机,电子邮件,行业,省份,城市\r\n"

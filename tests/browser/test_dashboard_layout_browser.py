@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from browsing import PASSWORD, Visit, seeded_customers, serving
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 DESKTOP = {"viewport": {"width": 1440, "height": 900}}
 WEBSITE = "https://www.example.com/" + "quarterly-report-download-" * 6 + "final"

@@ -21,7 +21,7 @@ from browsing import PASSWORD, Visit, crm, environment, serving
 
 # One browser at a time (pytest-xdist runs a group in one process): two real servers and
 # two chromiums at once on two cores starve each other past the timeouts.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 SCREENS: dict[str, dict[str, Any]] = {
     "phone": {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 from resources_world import build
-from sqlalchemy import event
 
 from crm_core.db import get_session
 from crm_core.rbac.users import create_account
+from crm_core.testing_clients import statements_of
 
 pytestmark = pytest.mark.crm_plugins("example")
 
@@ -38,21 +38,7 @@ def kind(sql: str) -> str:
 
 def statements(app, client, url: str) -> dict[str, list[str]]:
     """The statements GET ``url`` ran, grouped by ``kind``."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, sql, *_args):  # type: ignore[no-untyped-def]
-        seen.append(sql)
-
-    engine = app.extensions["crm_db"].engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert client.get(url).status_code == 200, url
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    grouped: dict[str, list[str]] = {}
-    for sql in seen:
-        grouped.setdefault(kind(sql), []).append(sql)
-    return grouped
+    return statements_of(app, client, url, kind)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import datetime as dt
 
 import pytest
 from customers_testing import add_user
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from crm_core.api.tokens import create_token
 from crm_core.auth.models import User
@@ -23,6 +23,7 @@ from crm_core.db import get_session
 from crm_core.rbac.departments import create_department
 from crm_core.rbac.models import Role
 from crm_core.rbac.service import set_role_scopes
+from crm_core.testing_clients import statements_of
 from plugins.customers import services
 from plugins.customers.models import Customer
 
@@ -49,22 +50,7 @@ def kind(sql: str) -> str:
 
 def statements(app, client, url: str, headers) -> dict[str, list[str]]:
     """The statements GET ``url`` ran, grouped by ``kind``."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, sql, *_args):  # type: ignore[no-untyped-def]
-        seen.append(sql)
-
-    engine = app.extensions["crm_db"].engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        answer = client.get(url, headers=headers)
-        assert answer.status_code == 200, (url, answer.get_json())
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    grouped: dict[str, list[str]] = {}
-    for sql in seen:
-        grouped.setdefault(kind(sql), []).append(sql)
-    return grouped
+    return statements_of(app, client, url, kind, headers=headers)
 
 
 @pytest.fixture
