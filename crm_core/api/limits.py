@@ -1,7 +1,7 @@
 """Rate limits on ``/api/`` (Flask-Limiter): one budget per token, else per user, else per IP.
 
 ``CRM_API_RATE_LIMIT`` (default ``"600 per minute"``) is the budget; counters live in
-``CRM_RATELIMIT_STORAGE_URL`` (default ``memory://``; use ``redis://…`` when several processes
+``CRM_RATELIMIT_STORAGE_URL`` (default ``crm-memory://``, in-process: ``limit_storage``; use ``redis://…`` when several processes
 serve the app, so they share one count). Over the budget: 429 problem+json with Retry-After.
 """
 
@@ -13,11 +13,12 @@ from flask_login import current_user
 from limits import parse_many
 
 from ..errors import ConfigError
+from . import limit_storage  # noqa: F401  (registers crm-memory://)
 from .problems import is_api_request
 from .security import request_token
 
 DEFAULT_RATE_LIMIT = "600 per minute"
-DEFAULT_STORAGE_URL = "memory://"
+DEFAULT_STORAGE_URL = "crm-memory://"
 DEFAULT_KEY_PREFIX = "crm"
 
 

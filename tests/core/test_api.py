@@ -496,9 +496,10 @@ def test_api_docs_load_only_local_assets(kernel_app):
 
 # -- rate limits ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("storage", ["memory", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.mark.parametrize("storage", ["crm-memory", "memory",
+                                     pytest.param("redis", marks=pytest.mark.redis)])
 def test_too_many_requests_answer_429_with_retry_after(crm_make_app, request, storage):
-    url = request.getfixturevalue("redis_url") if storage == "redis" else "memory://"
+    url = request.getfixturevalue("redis_url") if storage == "redis" else f"{storage}://"
     app = crm_make_app(plugins=[], CRM_API_RATE_LIMIT="3 per minute",
                        CRM_RATELIMIT_STORAGE_URL=url,
                        CRM_RATELIMIT_KEY_PREFIX=f"crm-test-{uuid.uuid4().hex[:8]}")
@@ -517,6 +518,23 @@ def test_too_many_requests_answer_429_with_retry_after(crm_make_app, request, st
     assert client.get("/api/v1/me", headers=bearer(second)).status_code == 200
     browser = login(app.test_client(), user)
     assert [browser.get("/account/tokens").status_code for _ in range(5)] == [200] * 5
+
+
+def test_the_default_counters_forget_ended_windows_without_a_thread_per_request():
+    import threading
+    import time
+
+    from crm_core.api.limit_storage import SweptMemoryStorage
+
+    storage = SweptMemoryStorage()
+    threads = threading.active_count()
+    assert [storage.incr(f"user:{n}", 0.05) for n in range(3)] == [1, 1, 1]
+    assert storage.incr("user:0", 0.05) == 2
+    assert threading.active_count() <= threads  # no timer thread started by counting
+    time.sleep(0.06)
+    assert storage.incr("user:0", 0.05) == 1  # a new window starts from zero
+    assert storage.sweep() == 2  # the two counters nobody read again are dropped
+    assert set(storage.storage) == {"user:0"}
 
 
 # -- CSRF ----------------------------------------------------------------------------------
