@@ -1,8 +1,9 @@
 """Rate limits on ``/api/`` (Flask-Limiter): one budget per token, else per user, else per IP.
 
 ``CRM_API_RATE_LIMIT`` (default ``"600 per minute"``) is the budget; counters live in
-``CRM_RATELIMIT_STORAGE_URL`` (default ``crm-memory://``, in-process: ``limit_storage``; use ``redis://…`` when several processes
-serve the app, so they share one count). Over the budget: 429 problem+json with Retry-After.
+``CRM_RATELIMIT_STORAGE_URL`` (default ``crm-memory://``, in process: ``limit_storage``; use
+``redis://…`` when several processes serve the app, so they share one count). Over the
+budget: 429 problem+json with Retry-After.
 """
 
 from __future__ import annotations
