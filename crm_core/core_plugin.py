@@ -48,6 +48,7 @@ from .notifications.builtin import KERNEL_CHANNELS as NOTIFICATION_CHANNELS
 from .notifications.builtin import KERNEL_KINDS as NOTIFICATION_KINDS
 from .notifications.models import Notification, NotificationPreference
 from .notifications.views import bp as notifications_bp
+from .numbering.models import NumberSeries
 from .outbox.channels import build_registry as build_outbox_channels
 from .outbox.cli import mail as mail_cli
 from .outbox.cli import outbox as outbox_cli
@@ -71,6 +72,7 @@ from .registry import MenuItem, Permission, RoleSpec, ScheduleEntry, TaskSpec
 from .resources.indexes import resources_group as resources_cli
 from .resources.saved_views import SavedView
 from .scaffold.cli import plugin as scaffold_cli
+from .settings_store.models import Setting
 from .ui.search import bp as search_bp
 from .ui.views import bp as ui_bp
 
@@ -83,7 +85,7 @@ def crm_models() -> list[type]:
             AuditEntry, ApiToken, LoginAttempt, AuthSession, Attachment,
             ApprovalDefinition, ApprovalDefinitionStep, Approval, ApprovalStep, ApprovalVote,
             Notification, NotificationPreference, SavedView, OutboxMessage,
-            TabularImport, ImportRecord, ImportTemplate]
+            TabularImport, ImportRecord, ImportTemplate, NumberSeries, Setting]
 
 
 @hookimpl

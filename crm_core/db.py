@@ -37,6 +37,16 @@ class Model(DeclarativeBase):
     metadata = metadata
 
 
+def model_for_table(table: str) -> type:
+    """The model class mapped to ``table``: how a plugin names another plugin's published
+    table in a relation (``Field(relation=model_for_table(CUSTOMER_TABLE))``) without
+    importing that plugin's models. ``LookupError`` when no enabled plugin maps it."""
+    for mapper in Model.registry.mappers:
+        if getattr(mapper.local_table, "name", None) == table:
+            return mapper.class_
+    raise LookupError(f"no model maps the table {table!r}: is its plugin enabled?")
+
+
 class TimestampMixin:
     """``created_at`` and ``updated_at``, set by the application in UTC."""
 

@@ -23,7 +23,7 @@ from .audit.context import acting_as
 from .audit.service import record_event, record_history
 from .auth.permissions import public, require_permission
 from .auth.timezones import to_user_time, user_timezone
-from .db import Model, TimestampMixin, db, get_session, utcnow
+from .db import Model, TimestampMixin, db, get_session, model_for_table, utcnow
 from .db_maintenance import analyze
 from .edge.ints import INT32_MAX, INT64_MAX, INT64_MIN, Id
 from .edge.marks import embeddable, upload_limit
@@ -49,9 +49,12 @@ from .imports.spec import (
 )
 from .imports.writers import table_undo, table_writer
 from .jobs.service import JobHandle, job_files_dir, send_task, start_job
+from .money_words import amount_in_words
 from .notifications.service import notify
 from .notifications.specs import NotificationChannel, NotificationKind
+from .numbering.service import NumberPatternError, check_number_pattern, next_number
 from .outbox import OutboxChannel, OutboxDelivery, send_mail
+from .plugin_parts import PluginParts
 from .rbac.scope import DataScope, ScopeThrough, get_scoped_or_404, scoped, user_scope
 from .rbac.system import system_context
 from .rbac.users import user_names
@@ -77,6 +80,7 @@ from .resources import (
     attachments_panel,
 )
 from .resources.counting import COUNT_CAP, Count, count_rows
+from .settings_store.service import SettingError, get_setting, set_setting
 from .tabular import FORMATS as TABLE_FORMATS
 from .tabular import (
     CsvWriter,
@@ -150,6 +154,7 @@ __all__ = [
     "Model",
     "NotificationChannel",
     "NotificationKind",
+    "NumberPatternError",
     "OutboxChannel",
     "OutboxDelivery",
     "Page",
@@ -157,6 +162,7 @@ __all__ = [
     "Panel",
     "Permission",
     "PluginInfo",
+    "PluginParts",
     "ReportWidget",
     "Resource",
     "RoleSpec",
@@ -164,6 +170,7 @@ __all__ = [
     "ScheduleEntry",
     "ScopeThrough",
     "SearchHit",
+    "SettingError",
     "Section",
     "Table",
     "TableWriter",
@@ -173,6 +180,11 @@ __all__ = [
     "UtcDateTime",
     "XlsxWriter",
     "acting_as",
+    "check_number_pattern",
+    "get_setting",
+    "next_number",
+    "set_setting",
+    "amount_in_words",
     "analyze",
     "format_date",
     "format_datetime",
@@ -199,6 +211,7 @@ __all__ = [
     "file_kind",
     "get_scoped_or_404",
     "get_session",
+    "model_for_table",
     "hookimpl",
     "hooks",
     "hookspec",

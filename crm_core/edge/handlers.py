@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, Response, g, render_template, request
 from flask_babel import gettext
 from sqlalchemy.exc import DataError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..api import problems
@@ -51,6 +52,19 @@ def domain_error(error: DomainError) -> Any:
     status = getattr(error, "status", 422)
     title = "Not found" if status == 404 else "Cannot do that"
     return error_page(status, title, str(error))
+
+
+def stale_record(_error: StaleDataError) -> Any:
+    """Someone else changed (or deleted) the record between reading and writing it: 409.
+
+    An optimistic lock (a model's ``version_id_col``) or an UPDATE that matched no row
+    raises ``StaleDataError`` at the flush; the user is told to reload, not shown a 500.
+    """
+    rollback_session()
+    detail = gettext("This record was changed by someone else; reload it and try again.")
+    if problems.is_api_request():
+        return problems.problem(409, detail)
+    return error_page(409, "Conflict", detail)
 
 
 def value_refused(error: Exception) -> Any:
@@ -97,6 +111,7 @@ def init_app(app: Flask) -> None:
     app.log_exception = _no_double_log  # type: ignore[method-assign]
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(StaleDataError, stale_record)
     app.register_error_handler(DataError, value_refused)
     app.register_error_handler(ValueError, value_refused)
     app.register_error_handler(OverflowError, value_refused)

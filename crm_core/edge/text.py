@@ -28,7 +28,9 @@ def bad_request_fields() -> list[str]:
     found: list[str] = []
     for source, values in (("query", request.args), ("form", request.form)):
         for key, value in values.items(multi=True):
-            if not is_clean(key) or not is_clean(value):
+            # a multipart part without a name arrives with the key None
+            key = key if isinstance(key, str) else ""
+            if not is_clean(key) or not is_clean(value if isinstance(value, str) else ""):
                 found.append(_name(source, key))
     for key, upload in request.files.items(multi=True):
         if not is_clean(key) or not is_clean(upload.filename or ""):

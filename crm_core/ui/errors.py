@@ -24,6 +24,8 @@ MESSAGES: dict[int, tuple[Any, Any]] = {
     413: (_l("Too large"), _l("What you sent is too large.")),
     414: (_l("Address too long"), _l("The address of this page is too long. Shorten the "
                                      "search or go back and try again.")),
+    409: (_l("Conflict"), _l("The record changed since you opened it. Reload it and try "
+                             "again.")),
     422: (_l("Cannot do that"), _l("The request could not be carried out.")),
     429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
     500: (_l("Something went wrong"), _l("The error was logged. Please try again later.")),

@@ -13,12 +13,9 @@ another feature's module.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
-from types import ModuleType
 from typing import Any
 
-from crm_core.toolkit import AttachmentKind, Permission, PluginInfo, RoleSpec, hookimpl
+from crm_core.toolkit import AttachmentKind, Permission, PluginInfo, PluginParts, RoleSpec, hookimpl
 
 from .permissions import (  # noqa: F401  (re-exported for the hooks and tests)
     CUSTOMER_PERMISSIONS,
@@ -45,19 +42,11 @@ PARTS = ("listing.views", "listing.bulk_views", "listing.totals", "listing.bulk_
          "search.services", "importing.views", "exporting.views", "duplicates.services",
          "duplicates.views", "classification.services", "classification.views", "api.views",
          "demo.seed")
-
-
-def _parts() -> Iterator[ModuleType]:
-    for name in PARTS:
-        yield importlib.import_module(f"{__package__}.{name}")
+_PARTS = PluginParts(__package__, PARTS)
 
 
 def _gather(offer: str, *args: Any) -> list[Any]:
-    """Everything the parts offer under ``offer`` (a part without it offers nothing; a
-    module a part imported under that name is not an offer)."""
-    return [item for part in _parts()
-            if callable(function := getattr(part, offer, None))
-            for item in function(*args)]
+    return _PARTS.gather(offer, *args)
 
 
 @hookimpl
@@ -115,7 +104,7 @@ def crm_roles() -> list[RoleSpec]:
 def crm_blueprints() -> list[Any]:
     from .blueprint import bp
 
-    list(_parts())  # importing a part adds its routes to the blueprint
+    list(_PARTS.modules())  # importing a part adds its routes to the blueprint
     return [bp, *_gather("blueprints")]
 
 

@@ -98,6 +98,17 @@ def test_nul_in_form_keys_and_upload_names_is_refused(edge_app):
     assert client.post("/edge/form", data={"a": "1"}).get_json() == {"fields": 1, "files": 0}
 
 
+def test_a_multipart_part_without_a_name_is_not_a_500(edge_app):
+    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b--\r\n")
+    answer = edge_app.test_client().post("/edge/form", data=body,
+                                         content_type="multipart/form-data; boundary=b")
+    assert answer.status_code < 500
+    upload = edge_app.test_client().post("/api/v1/attachments", data=body,
+                                         content_type="multipart/form-data; boundary=b")
+    assert upload.status_code < 500
+
+
 @pytest.mark.parametrize("bad", ["a\x00b", "\ud800"])
 def test_bad_text_anywhere_in_a_json_body_is_a_422_naming_its_path(edge_app, bad):
     body = f'{{"name": "ok", "phones": ["1", "{bad.encode("unicode_escape").decode()}"]}}'

@@ -1,0 +1,1 @@
+"""Settings an administrator edits at run time (letterheads, number patterns): ``service``."""
