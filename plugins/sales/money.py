@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 FEN_PER_YUAN = 100
 MILLI = 1000  # thousandths of a unit per unit
@@ -73,10 +73,17 @@ def to_basis_points(value: object, what: str = "rate") -> int:
 
 
 def _half_up(numerator: int, denominator: int) -> int:
-    """``numerator / denominator`` rounded half-up (away from zero at .5), exactly."""
-    quotient = Decimal(numerator) / Decimal(denominator)
-    return int(quotient.quantize(Decimal(1), rounding=ROUND_HALF_UP)) if quotient >= 0 else \
-        -int((-quotient).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """``numerator / denominator`` rounded half-up (away from zero at .5), exactly.
+
+    Integer arithmetic: a ``Decimal`` division rounds to 28 significant digits first, which
+    misrounds the largest lines (a quantity of 10^12 thousandths at ¥10^13).
+    """
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient
 
 
 @dataclass(frozen=True)

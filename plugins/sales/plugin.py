@@ -7,19 +7,16 @@ module-level functions with the kernel hook's name minus ``crm_``: ``resources()
 ``menu_items()``, ``report_widgets()``, ``celery_tasks()``, ``beat_schedule()``,
 ``cli_commands()`` (commands for the ``crm sales`` group), ``search(query, user, limit)``,
 ``demo_data(size, session)``, ``approval_subjects()``, ``attachment_kinds()``,
-``notification_kinds()``, ``import_specs()``, ``blueprints()``. The sales events a part
-listens to are implemented in ``listeners.py``. Adding a feature never touches another
-feature's module.
+``notification_kinds()``, ``import_specs()``, ``blueprints()``, ``permissions()``. The
+sales events a part listens to are implemented in ``listeners.py``. Adding a feature never
+touches another feature's module.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
-from types import ModuleType
 from typing import Any
 
-from crm_core.toolkit import Permission, PluginInfo, RoleSpec, hookimpl
+from crm_core.toolkit import Permission, PluginInfo, PluginParts, RoleSpec, hookimpl
 
 from .permissions import (
     EXTRA_PERMISSIONS,
@@ -39,22 +36,26 @@ PLUGIN = PluginInfo(
 )
 
 # Each part's module; imported when the app asks the hooks (never at plugin discovery).
-PARTS: tuple[str, ...] = ()
+PARTS: tuple[str, ...] = (
+    "catalog.views", "lines.editor", "orders.views",
+    "settings.views", "quotes.views", "printing.views",
+    "pipelines.resources", "opportunities.resource", "opportunities.views",
+    "opportunities.api", "kanban.views",
+    "aggregates.listeners", "aggregates.forecast", "aggregates.rebuild", "forecast.views",
+    "forecast.targets",
+    "widgets.widgets", "customer.listeners", "customer.panels", "customer.timeline",
+    "contracts.resource", "contracts.views", "contracts.lifecycle",
+    "receivables.resource", "receivables.views", "invoicing.resource",
+    "demo",
+)
+_PARTS = PluginParts(__package__, PARTS)
 
 # The records a role may work with (each a Resource with view/create/edit/delete/export).
 SELLING = ("opportunity", "quote", "order", "contract", "payment", "invoice_request")
 
 
-def _parts() -> Iterator[ModuleType]:
-    for name in PARTS:
-        yield importlib.import_module(f"{__package__}.{name}")
-
-
 def _gather(offer: str, *args: Any) -> list[Any]:
-    """Everything the parts offer under ``offer`` (a part without it offers nothing)."""
-    return [item for part in _parts()
-            if callable(function := getattr(part, offer, None))
-            for item in function(*args)]
+    return _PARTS.gather(offer, *args)
 
 
 def _grants(objects: tuple[str, ...], actions: tuple[str, ...]) -> tuple[str, ...]:
@@ -77,7 +78,8 @@ def crm_models() -> list[type]:
 
 @hookimpl
 def crm_permissions() -> list[Permission]:
-    return list(EXTRA_PERMISSIONS)
+    # plus the parts' own (``permissions()``): actions of records a Resource does not serve
+    return [*EXTRA_PERMISSIONS, *_gather("permissions")]
 
 
 @hookimpl
@@ -168,10 +170,7 @@ def crm_import_specs() -> list[Any]:
 
 
 def _tell(event: str, **kwargs: Any) -> None:
-    """Call ``on_<event>(**kwargs)`` of every part that listens to ``event``."""
-    for part in _parts():
-        if callable(listener := getattr(part, f"on_{event}", None)):
-            listener(**kwargs)
+    _PARTS.tell(event, **kwargs)
 
 
 # -- sales' own events: the parts keep aggregates and the customer's total ------------------
@@ -187,6 +186,12 @@ def opportunity_stage_changed(opportunity_id: int, from_stage_id: int | None,
 @hookimpl
 def opportunity_won(opportunity_id: int, amount: int, customer_id: int) -> None:
     _tell("opportunity_won", opportunity_id=opportunity_id, amount=amount,
+          customer_id=customer_id)
+
+
+@hookimpl
+def opportunity_lost(opportunity_id: int, reason: str, customer_id: int) -> None:
+    _tell("opportunity_lost", opportunity_id=opportunity_id, reason=reason,
           customer_id=customer_id)
 
 

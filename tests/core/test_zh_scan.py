@@ -50,12 +50,19 @@ ENGLISH = (
     "Actions", "Loading", "Yes", "No", "Add", "New", "View", "Show", "Hide", "Download",
     "Upload", "Submit", "Apply", "Reset", "Remove", "Total", "Page", "Undo", "Merge", "Tags",
     "Contacts", "Jobs", "Roles", "Users", "Approvals", "Notifications", "Language", "Menu",
+    # sales (issue 12): menus, states, headings
+    "Opportunities", "Opportunity", "Kanban", "Forecast", "Pipeline", "Stage", "Orders",
+    "Quotes", "Contracts", "Payments", "Receivables", "Products", "Price lists", "Won",
+    "Draft", "Confirmed", "Delivered", "Amount", "Probability", "Print", "Subtotal", "Tax",
+    "Sales", "Target", "Weighted", "Best case", "Commit", "Unit price", "Quantity",
+    "Expected close", "Stale", "Move to", "Instalments", "Payment plan", "pending_approval",
 )
 PATTERN = re.compile(r"(?<![\w-])(" + "|".join(ENGLISH) + r")(?![\w-])")
 #: Text that may stay as it is: product and brand names, file formats, and the world's own
 #: data (user names are typed by people).
 ALLOWED = ("CRM", "API", "OpenAPI", "CSV", "XLSX", "Excel", "ERP", "OA", "English",
-           "zh-admin", "zh-rep")
+           "zh-admin", "zh-rep",
+           "Sales Director")  # a foreign customer's contact keeps an English job title
 ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 #: Elements whose text is not read as language: code, scripts, styles. Route rules and
 #: permission names (``customers.customer.view``) are shown in ``<code>`` on purpose.
@@ -146,7 +153,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     databases = FreshDatabases(tmp_path_factory.mktemp("zh-db"))
     app = create_app(test_config(tmp_path_factory.mktemp("zh-instance"),
-                                 databases.new("sqlite"), ["customers", "example"]))
+                                 databases.new("sqlite"), ["customers", "example",
+                                                                  "sales"]))
     with app.app_context():
         upgrade(app)
     admin = create_test_user(app, "zh-admin", roles=["admin"], department="华东销售部",
@@ -190,6 +198,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         note = session.scalars(select(note_model).order_by(note_model.id)).first()
         note.owner_id = rep.id
         customer_id, note_id = customer.id, note.id
+        sales = {table: session.scalar(select(_model(app, f"sales_{table}").id)
+                                       .order_by(_model(app, f"sales_{table}").id))
+                 for table in ("opportunity", "order", "contract", "product", "pipeline")}
         session.commit()
     from crm_core.jobs.service import start_job
 
@@ -199,7 +210,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                       owner_id=owner.id, fmt="csv")
     with app.app_context():
         session = get_session()
-        ids = {"customer": customer_id, "note": note_id,
+        ids = {"customer": customer_id, "note": note_id, "sales": sales,
                "roles": dict(session.execute(select(Role.name, Role.id)).all())}
         assert session.scalar(select(Job.state).where(Job.owner_id == rep.id)) == "queued"
     yield {"app": app, "admin": admin, "rep": rep, "ids": ids}
@@ -225,7 +236,11 @@ def _pages(world: dict[str, Any]) -> list[str]:
                    f"/audit/record/customers_customer/{customer}",
                    f"/audit?model=customers_customer&record_id={customer}",
                    f"/admin/roles/{ids['roles']['sales']}",
-                   f"/admin/roles/{ids['roles']['admin']}"]
+                   f"/admin/roles/{ids['roles']['admin']}",
+                   *(f"/sales/{kind.replace('ty', 'tie')}s/{record_id}"
+                     for kind, record_id in ids["sales"].items()),
+                   f"/sales/orders/{ids['sales']['order']}/print",
+                   f"/sales/kanban/{ids['sales']['pipeline']}"]
 
 
 def _scan(world: dict[str, Any], who: str) -> tuple[dict[str, list[str]], list[str]]:
@@ -257,6 +272,9 @@ def test_every_page_in_chinese_shows_no_english_interface_word(world, who):
     # the record pages the issue names were among the pages scanned
     customer = world["ids"]["customer"]
     assert f"/customers/{customer}" in scanned and "/jobs" in scanned and "/" in scanned
+    sales = world["ids"]["sales"]
+    assert {f"/sales/opportunities/{sales['opportunity']}", f"/sales/orders/{sales['order']}",
+            f"/sales/orders/{sales['order']}/print", "/sales/kanban"} <= set(scanned)
     if who == "admin":
         assert "/audit" in scanned and "/admin/roles" in scanned
     assert not found, _report(found)

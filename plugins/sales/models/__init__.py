@@ -25,17 +25,25 @@ from .opportunity import (
     StageHistory,
 )
 from .pipeline import STAGE_KINDS, Pipeline, Stage
-from .planning import PERIOD_KINDS, MonthlyTotal, ProductMonthlyTotal, StageTotal, Target
+from .planning import (
+    PERIOD_KINDS,
+    ForecastTotal,
+    MonthlyTotal,
+    ProductMonthlyTotal,
+    StageTotal,
+    Target,
+)
 
 MODELS = (Pipeline, Stage, Opportunity, StageHistory, Product, PriceList, PriceListItem,
           Quote, QuoteLine, Order, OrderLine, Contract, Instalment, Payment, InvoiceRequest,
-          Target, StageTotal, MonthlyTotal, ProductMonthlyTotal)
+          Target, StageTotal, MonthlyTotal, ProductMonthlyTotal, ForecastTotal)
 
 __all__ = [
     "CONTRACT_STATUSES", "FORECAST_CATEGORIES", "INVOICE_STATUSES", "INVOICE_TYPES",
     "MODELS", "OPPORTUNITY_TYPES", "ORDER_STATUSES", "PAYMENT_METHODS", "PERIOD_KINDS",
     "QUOTE_STATUSES", "STAGE_KINDS", "VAT_RATES",
-    "Contract", "Instalment", "InvoiceRequest", "MonthlyTotal", "Opportunity", "Order",
+    "Contract", "ForecastTotal", "Instalment", "InvoiceRequest", "MonthlyTotal",
+    "Opportunity", "Order",
     "OrderLine", "Payment", "Pipeline", "PriceList", "PriceListItem", "Product",
     "ProductMonthlyTotal", "Quote", "QuoteLine", "Stage", "StageHistory", "StageTotal",
     "Target",

@@ -47,6 +47,7 @@ class StageTotal(Model):
     """Open opportunities per stage, owner and department: count and amount (fen)."""
 
     __tablename__ = "sales_stage_total"
+    __audit__ = False  # derived numbers (rebuilt from the records), not business data
     __table_args__ = (UniqueConstraint("stage_id", "owner_id", "department_id",
                                        name="uq_sales_stage_total"),)
 
@@ -62,6 +63,7 @@ class MonthlyTotal(Model):
     """Per month, owner and department: won opportunities, confirmed orders, payments."""
 
     __tablename__ = "sales_monthly_total"
+    __audit__ = False  # derived numbers (rebuilt from the records), not business data
     __table_args__ = (UniqueConstraint("month", "owner_id", "department_id",
                                        name="uq_sales_monthly_total"),
                       Index("ix_sales_monthly_total_owner", "owner_id", "month"))
@@ -79,16 +81,41 @@ class MonthlyTotal(Model):
 
 
 class ProductMonthlyTotal(Model):
-    """Per month and product: quantity (thousandths) and untaxed amount of confirmed orders."""
+    """Per month, product, owner and department: quantity (thousandths) and untaxed amount
+    of confirmed orders (the owner so that a rep's top products read it too)."""
 
     __tablename__ = "sales_product_monthly_total"
-    __table_args__ = (UniqueConstraint("month", "product_id", "department_id",
-                                       name="uq_sales_product_monthly_total"),)
+    __audit__ = False  # derived numbers (rebuilt from the records), not business data
+    __table_args__ = (UniqueConstraint("month", "product_id", "owner_id", "department_id",
+                                       name="uq_sales_product_monthly_total"),
+                      Index("ix_sales_product_monthly_total_owner", "owner_id", "month"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[dt.date] = mapped_column(Date, index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("sales_product.id",
                                                        ondelete="CASCADE"))
+    owner_id: Mapped[int | None] = mapped_column(Integer)
     department_id: Mapped[int | None] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class ForecastTotal(Model):
+    """Open opportunities per expected close month, owner, department and forecast
+    category: count, amount (fen) and Σ amount × probability (fen × percent)."""
+
+    __tablename__ = "sales_forecast_total"
+    __audit__ = False  # derived numbers (rebuilt from the records), not business data
+    __table_args__ = (UniqueConstraint("month", "owner_id", "department_id", "category",
+                                       name="uq_sales_forecast_total"),
+                      Index("ix_sales_forecast_total_owner", "owner_id", "month"),
+                      Index("ix_sales_forecast_total_department", "department_id", "month"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, index=True)
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(12))
+    count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    weighted: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

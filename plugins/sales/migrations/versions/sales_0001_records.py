@@ -14,7 +14,9 @@ from alembic import op
 revision = '2f108af96720'
 down_revision = None
 branch_labels = ('sales',)
-depends_on = ('3c1f7a2e9b40', '4e8b2f6a0c19')  # kernel and customers heads
+# the kernel's approval tables (core_0007, for sales_0002's default) and customers' table: not
+# their heads, which Alembic would then keep beside this branch's and refuse to upgrade past
+depends_on = ('b56e616fcc9b', 'cc1f679cf15a')
 
 
 def upgrade() -> None:

@@ -1,0 +1,1 @@
+"""The catalogue: products, price lists and the prices a customer pays (``pricing``)."""

@@ -1,0 +1,1 @@
+"""Contracts (SalesContract): records, approval, payment plan, expiry and renewal."""

@@ -1,0 +1,1 @@
+"""The forecast page (``/sales/forecast``) and the sales targets (``/sales/targets``)."""

@@ -1,0 +1,1 @@
+"""Sales orders: the rules (``services``), pages (``resource``, ``views``) and API (``api``)."""

@@ -1,0 +1,1 @@
+"""Pipelines and their ordered stages: the administrator's settings of the sales process."""

@@ -1,0 +1,1 @@
+"""Receivables: payments received (回款) and the ageing page."""

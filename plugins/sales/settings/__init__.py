@@ -1,0 +1,1 @@
+"""Sales settings: the company letterhead, number series, validity and reminder days."""

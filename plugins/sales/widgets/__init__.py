@@ -1,0 +1,1 @@
+"""The sales dashboard widgets, each reading the maintained aggregates."""
