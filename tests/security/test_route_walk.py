@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from security_world import EAST_ROLES, WEST_MARKER, World, csrf_from, leaks
+from security_world import EAST_ROLES, SHARED_RECORDS, WEST_MARKER, World, csrf_from, leaks
 
 from crm_core.auth.permissions import route_permission
 
@@ -41,9 +41,6 @@ BY_RULE = {
        (lambda ids: ids["tabular_import_id"])
        for tail in ("", "/run", "/bad-rows.csv", "/undo", "/reset")},
 }
-#: URL variables naming records every department shares (the sales catalogue and pipelines):
-#: East may read them (200) when its role may use the route; they never carry West's marker.
-SHARED_RECORDS = {"product_id", "price_list_id", "pipeline_id", "stage_id"}
 #: Pages that list entries about a record and may answer 200 with none of West's entries.
 FILTERED = {"/audit/record/<model>/<record_id>"}
 #: Writes that concern one's own session or account, open to every signed-in user.
