@@ -169,6 +169,10 @@ def test_the_detail_page_moves_the_opportunity_and_comes_back(sales_app, team):
     opportunity_id = _make(sales_app, team, "east", "详情页移动", 5_000)
     page = east.get(f"/sales/opportunities/{opportunity_id}").get_data(as_text=True)
     assert "Move to…" in page
+    # a quote starts from the opportunity's page, for its customer
+    new_quote = f"/sales/quotes/new?opportunity_id={opportunity_id}"
+    assert f'href="{new_quote}"' in page
+    assert east.get(new_quote).status_code in (200, 302)
     moved = east.post(f"/sales/opportunities/{opportunity_id}/stage", data={
         "csrf_token": csrf_of(page), "stage": str(team["stages"][1]),
         "next": f"/sales/opportunities/{opportunity_id}"})

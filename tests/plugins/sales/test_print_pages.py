@@ -64,8 +64,11 @@ def test_quote_print_page_has_letterhead_customer_totals_and_capital_amount(sale
 
 def test_order_print_page(sales_app, documents):
     rep, _quote, order = documents
-    html = _pages(sales_app, rep).get(f"/sales/orders/{order['id']}/print") \
-        .get_data(as_text=True)
+    pages = _pages(sales_app, rep)
+    detail = pages.get(f"/sales/orders/{order['id']}").get_data(as_text=True)
+    print_link = f'href="/sales/orders/{order["id"]}/print"'
+    assert print_link in detail  # the order's page offers printing
+    html = pages.get(f"/sales/orders/{order['id']}/print").get_data(as_text=True)
     assert order["number"] in html and "陆拾贰元陆角捌分" in html
     assert "杭州云帆科技有限公司" in html
 
