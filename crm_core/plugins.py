@@ -116,6 +116,12 @@ def _import(record: PluginRecord) -> None:
     record.module, record.info = module, info
 
 
+def candidates() -> list[tuple[str, str]]:
+    """``(name, module)`` of every plugin that ``discover`` would import, without importing."""
+    return [(record.name, record.module_name)
+            for record in _builtin_candidates() + _entry_point_candidates()]
+
+
 def discover() -> dict[str, PluginRecord]:
     """Every known plugin by name, imported; import problems are kept on the record."""
     known: dict[str, PluginRecord] = {}

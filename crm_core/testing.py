@@ -41,6 +41,7 @@ from .testing_clients import (
     sign_in,
     start_test_session,
 )
+from .testing_databases import FreshDatabases, MigratedTemplates, template_key
 
 ALL_PLUGINS = None
 # ``@pytest.mark.parametrize("database", DATABASES)``: the test once on SQLite, once on
@@ -107,6 +108,20 @@ def test_service_url(variable: str) -> str:
 test_service_url.__test__ = False  # type: ignore[attr-defined]  # not a test itself
 
 
+@pytest.fixture(scope="session", autouse=True)
+def crm_cheap_password_hashes() -> Iterator[None]:
+    """argon2id at its cheapest for the test process: tests create thousands of users, and
+    the recommended parameters cost a tenth of a second or more a hash. The algorithm and
+    the checks are the same; ``passwords.RECOMMENDED`` stays what the app uses."""
+    from argon2 import PasswordHasher
+
+    from .auth import passwords
+
+    previous = passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    passwords.use_hasher(previous)
+
+
 @pytest.fixture
 def postgres_url() -> str:
     """The PostgreSQL server of ``CRM_TEST_DATABASE_URL`` (an admin URL)."""
@@ -117,42 +132,6 @@ def postgres_url() -> str:
 def redis_url() -> str:
     """The Redis server of ``CRM_TEST_REDIS_URL``."""
     return test_service_url("CRM_TEST_REDIS_URL")
-
-
-class FreshDatabases:
-    """Creates empty databases for tests and drops them afterwards."""
-
-    def __init__(self, tmp_dir: Path) -> None:
-        self.tmp_dir = tmp_dir
-        self._drops: list[Callable[[], None]] = []
-
-    def sqlite(self) -> str:
-        """A URL of a new SQLite file."""
-        return f"sqlite:///{self.tmp_dir / f'crm-{uuid.uuid4().hex[:8]}.sqlite'}"
-
-    def postgresql(self) -> str:
-        """A URL of a new, empty PostgreSQL database on the test server."""
-        admin = make_url(test_service_url("CRM_TEST_DATABASE_URL"))
-        name = f"crm_test_{uuid.uuid4().hex[:12]}"
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-        def drop() -> None:
-            with engine.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            engine.dispose()
-
-        self._drops.append(drop)
-        return admin.set(database=name).render_as_string(hide_password=False)
-
-    def new(self, kind: str) -> str:
-        """A fresh database URL of ``kind`` ("sqlite" or "postgresql")."""
-        return self.postgresql() if kind == "postgresql" else self.sqlite()
-
-    def drop_all(self) -> None:
-        for drop in reversed(self._drops):
-            drop()
 
 
 @pytest.fixture
@@ -182,9 +161,18 @@ def test_config(instance: Path, database_url: str, plugins: list[str] | None,
 test_config.__test__ = False  # type: ignore[attr-defined]
 
 
+@pytest.fixture(scope="session")
+def crm_migrated_templates(tmp_path_factory: pytest.TempPathFactory
+                           ) -> Iterator[MigratedTemplates]:
+    """The migrated databases this test process keeps as templates (``testing_templates``)."""
+    templates = MigratedTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.drop_all()
+
+
 @pytest.fixture
-def crm_make_app(tmp_path_factory: pytest.TempPathFactory,
-                 crm_databases: FreshDatabases) -> Iterator[Callable[..., Flask]]:
+def crm_make_app(tmp_path_factory: pytest.TempPathFactory, crm_databases: FreshDatabases,
+                 crm_migrated_templates: MigratedTemplates) -> Iterator[Callable[..., Flask]]:
     """Factory: ``crm_make_app(plugins=None, database="sqlite", migrate=True, **config)``.
 
     ``plugins`` lists the enabled plugins (None: all installed; []: the kernel alone).
@@ -198,11 +186,17 @@ def crm_make_app(tmp_path_factory: pytest.TempPathFactory,
         from .migrate import upgrade
 
         instance = tmp_path_factory.mktemp("instance")
-        app = create_app(test_config(instance, crm_databases.new(database), plugins, **config))
+        key = template_key(database, plugins, config)
+        template = crm_migrated_templates.template_for(key) if migrate else None
+        url = crm_databases.new(database, template)
+        app = create_app(test_config(instance, url, plugins, **config))
         apps.append(app)
-        if migrate:
+        if migrate and template is None:
             with app.app_context():
                 upgrade(app)
+            server = make_url(test_service_url("CRM_TEST_DATABASE_URL")) \
+                if database == "postgresql" else None
+            crm_migrated_templates.keep(key, app, server)
         return app
 
     yield make

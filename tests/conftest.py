@@ -8,7 +8,8 @@ from typing import Any
 #: is sent to, and sent last (tests/security sorts last) they kept one process working alone
 #: for minutes while the other had finished.
 FIRST = ("tests/security/test_schemathesis.py", "tests/security/test_form_inputs.py",
-         "tests/browser/")
+         "tests/security/test_schemathesis_postgres.py",
+         "tests/security/test_form_inputs_postgres.py", "tests/browser/")
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:

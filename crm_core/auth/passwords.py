@@ -7,7 +7,18 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+#: The hasher of the running process: argon2-cffi's recommended parameters (RFC 9106's
+#: low-memory profile). ``crm_core.testing`` swaps in the cheapest argon2id for test runs.
+RECOMMENDED = PasswordHasher()
+_hasher = RECOMMENDED
+
+
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Hash new passwords with ``hasher`` from now on (every hash keeps its own parameters,
+    so hashes made before still verify); returns the hasher it replaces."""
+    global _hasher
+    previous, _hasher = _hasher, hasher
+    return previous
 
 
 def hash_password(password: str) -> str:

@@ -123,6 +123,9 @@ def _walk_through(visit: Visit, tmp_path: Any, screen: str) -> None:
     page.locator("textarea[name=phones]").fill("1381234567")
     with page.expect_navigation():
         page.locator("#customer-form button[type=submit]").click()
+    # The refused page checks for duplicates by itself (htmx): let that answer arrive, or
+    # the next submit cancels it and the browser reports the cancelled request.
+    page.wait_for_load_state("networkidle")
     error = page.locator("textarea[name=phones] ~ .invalid-feedback").first
     assert error.is_visible() and error.inner_text().strip()
     visit.check_page()

@@ -40,7 +40,7 @@ def _get(opener, url: str, data: dict | None = None) -> tuple[int, str]:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
-    except urllib.error.URLError as error:  # not listening yet
+    except (urllib.error.URLError, TimeoutError) as error:  # not listening or loading yet
         return 0, str(error)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
-from security_world import DATABASES, World, build_world
+from security_world import World, build_world
 
 #: A crash answers as in production (the error handler's 500), not as an exception here;
 #: the walks send thousands of API requests a minute, which the rate limit would refuse.
@@ -38,13 +38,3 @@ def shared_world(tmp_path_factory: pytest.TempPathFactory):
         upgrade(app)
     yield build_world(app)
     app.extensions["crm_db"].engine.dispose()
-
-
-@pytest.fixture(params=DATABASES)
-def each_database_world(request: pytest.FixtureRequest, make_world: Callable[..., World]
-                        ) -> World:
-    """The module's shared SQLite world, then (with ``CRM_TEST_DATABASE_URL``) a PostgreSQL
-    one: where out-of-range numbers and odd text reach a stricter database."""
-    if request.param == "sqlite":
-        return request.getfixturevalue("shared_world")
-    return make_world(request.param)

@@ -31,6 +31,9 @@ LEAK_PATTERNS = re.compile(
     r"PendingRollbackError|/work/|/home/|/tmp/|site-packages|\.venv/|crm_core/|plugins/customers/")
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+#: Seconds a whole-app fuzzing test may run: two to three minutes on two quiet cores, several
+#: times that on a loaded machine (pytest-timeout's default for a test is 300).
+LONG_RUN = 1200
 #: URL variables naming records every department shares (the sales catalogue and pipelines):
 #: East may read them when its role may use the route; they never carry West's marker.
 SHARED_RECORDS = {"product_id", "price_list_id", "pipeline_id", "stage_id"}

@@ -14,6 +14,10 @@ filters, add, edit, export, saved views…) share one implementation, fuzzed in 
 example plugin's notes (``REFERENCE_RESOURCE``); another resource's forms get every edge
 value in every field (their fields differ) but no generated combinations. Links are
 followed to at most ``LINKS_PER_PATH`` pages of one path (``/audit?…`` has dozens).
+
+This module runs on SQLite; ``test_form_inputs_postgres.py`` runs the same walks on
+PostgreSQL, every form with the edge values only (its own module, so that the two runs
+share the test processes).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
-from security_world import DATABASES, World, csrf_from, leaks
+from security_world import LONG_RUN, World, csrf_from, leaks
 from werkzeug.exceptions import HTTPException
 
 MAX_EXAMPLES = 8
@@ -332,26 +336,26 @@ def fuzz_form(world: World, form: Form, findings: Findings, shallow: bool = Fals
     one_or_a_few_fields()
 
 
-@pytest.mark.parametrize("database", DATABASES)
-def test_edge_values_in_every_form_field_answer_4xx_or_a_page_never_a_500(make_world,
-                                                                         database, capsys):
-    world = make_world(database)
+def fuzz_every_form(world: World, database: str, capsys: Any,
+                    every_form_shallow: bool = False) -> list[str]:
+    """Discover the forms and fuzz each (a Resource's generated forms, or with
+    ``every_form_shallow`` all of them, with the edge values only); the failures."""
     forms, missing = discover_forms(world)
     assert len(forms) > 20, sorted(forms)  # the walk found the app's forms
     findings = Findings()
     generated = shallow_blueprints(world)
     assert (f"{REFERENCE_RESOURCE}.create", "POST") in forms  # the full-depth reference
     for (endpoint, _method), form in sorted(forms.items()):
-        fuzz_form(world, form, findings, shallow=endpoint.split(".")[0] in generated)
+        shallow = every_form_shallow or endpoint.split(".")[0] in generated
+        fuzz_form(world, form, findings, shallow=shallow)
     with capsys.disabled():  # the figures show in a plain `pytest` run
         print(f"\nform fuzzing: {len(forms)} forms, {findings.sent} requests, "
               f"{len(findings.failures)} failures [{database}]")
-    report = sorted(findings.failures.values()) + missing
-    assert report == [], "\n".join(report)
+    return sorted(findings.failures.values()) + missing
 
 
-def test_out_of_range_ids_in_any_url_answer_404_not_500(each_database_world):
-    world = each_database_world
+def out_of_range_id_failures(world: World) -> list[str]:
+    """Routes that answer other than a clean 404 to ids of 2^31, 2^63 and 10^30."""
     client, failures = world.client("admin"), []
     for rule, value in product(world.app.url_map.iter_rules(), [2**31, 2**63, 10**30]):
         converters = {name: type(conv).__name__ for name, conv in rule._converters.items()}
@@ -364,11 +368,11 @@ def test_out_of_range_ids_in_any_url_answer_404_not_500(each_database_world):
             response = client.open(url, method=method)
             if response.status_code != 404 or leaks(response.get_data(as_text=True)):
                 failures.append(f"{method} {url}: {response.status_code}, expected 404")
-    assert failures == [], "\n".join(failures)
+    return failures
 
 
-def test_deep_json_to_every_api_write_answers_a_4xx_problem(each_database_world):
-    world = each_database_world
+def deep_json_failures(world: World) -> list[str]:
+    """API writes that answer deep JSON other than with a 4xx problem."""
     token = world.token("admin")
     failures = []
     bodies = ["[" * DEEP + "]" * DEEP, '{"a":' * DEEP + "1" + "}" * DEEP]
@@ -385,4 +389,20 @@ def test_deep_json_to_every_api_write_answers_a_4xx_problem(each_database_world)
                     response.content_type != "application/problem+json"):
                 failures.append(f"{method} {url} (deep JSON): {response.status_code} "
                                 f"{response.content_type}")
+    return failures
+
+
+@pytest.mark.timeout(LONG_RUN)
+def test_edge_values_in_every_form_field_answer_4xx_or_a_page_never_a_500(make_world, capsys):
+    report = fuzz_every_form(make_world("sqlite"), "sqlite", capsys)
+    assert report == [], "\n".join(report)
+
+
+def test_out_of_range_ids_in_any_url_answer_404_not_500(shared_world):
+    failures = out_of_range_id_failures(shared_world)
+    assert failures == [], "\n".join(failures)
+
+
+def test_deep_json_to_every_api_write_answers_a_4xx_problem(shared_world):
+    failures = deep_json_failures(shared_world)
     assert failures == [], "\n".join(failures)

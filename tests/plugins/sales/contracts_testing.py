@@ -28,22 +28,13 @@ def team(app: Flask, *, amount: int = 15_000_000) -> dict[str, Any]:
     """A fresh department with a sales rep (``rep``, ``rep_api``) and a manager
     (``manager``, ``manager_api``), the rep's customer and a confirmed order of ``amount``
     fen."""
-    from argon2 import PasswordHasher
-
-    from crm_core.auth import passwords
     from plugins.customers.services import create_customer
     from plugins.sales.models import Order
 
     tag = uuid.uuid4().hex[:8]
     department = f"Dept {tag}"
-    hasher = passwords._hasher
-    # the clients sign in by session, never by password: a cheap hash keeps the tests fast
-    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    try:
-        rep = client_as(app, "sales", department=department, username=f"rep-{tag}")
-        manager = client_as(app, "manager", department=department, username=f"mgr-{tag}")
-    finally:
-        passwords._hasher = hasher
+    rep = client_as(app, "sales", department=department, username=f"rep-{tag}")
+    manager = client_as(app, "manager", department=department, username=f"mgr-{tag}")
     rep_api, manager_api = api_client(app, rep.user), api_client(app, manager.user)
     with app.app_context():
         session = app.extensions["crm_db"].new_session()
