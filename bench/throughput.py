@@ -318,9 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--pages", type=int, default=10, help="pages per cursor walk")
-    parser.add_argument("--limiter", default="memory://",
-                        help="CRM_RATELIMIT_STORAGE_URL of the server (redis://... as in "
-                             "production with several workers)")
+    parser.add_argument("--limiter", default="crm-memory://",
+                        help="CRM_RATELIMIT_STORAGE_URL of the server (the app's default; "
+                             "redis://... as in production with several workers)")
     parser.add_argument("--postgres-url", default=POSTGRES_ADMIN)
     parser.add_argument("--only", default="", help="run the scenarios whose label contains "
                                                    "this text")

@@ -276,16 +276,23 @@ def beat(celery_args: tuple[str, ...]) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int,
-              help="gunicorn worker processes (2 per core is plenty).")
+              help="gunicorn worker processes (one or two per core).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker: one waits on the database while another computes, "
+                   "and browsers and API clients keep their connections open.")
 @with_appcontext
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve the web app with gunicorn."""
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the web app with gunicorn (threaded workers, keep-alive connections)."""
     sys.stdout.flush()
     # --limit-request-line 0: gunicorn's own 8 KiB limit would answer a long URL with its bare
     # HTML 400 before the app's 414 (CRM_MAX_URL_LENGTH) could; 0 leaves gunicorn a 1 MiB cap.
+    # gthread: sync workers close every connection (no keep-alive) and idle while a request
+    # waits on PostgreSQL; a thread per request keeps both (issue 11, throughput).
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-                              "--workers", str(workers), "--access-logfile", "-",
-                              "--limit-request-line", "0", "crm_core.wsgi:app"])
+                              "--workers", str(workers), "--worker-class", "gthread",
+                              "--threads", str(threads), "--keep-alive", "5",
+                              "--access-logfile", "-", "--limit-request-line", "0",
+                              "crm_core.wsgi:app"])
 
 
 def main(argv: list[str] | None = None) -> None:

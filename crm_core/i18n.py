@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import flask_babel
 from babel import support
-from flask import Flask, Response, current_app, has_app_context, has_request_context, request
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_locale, gettext
 from flask_login import current_user
 
@@ -41,13 +42,29 @@ class CatalogDomain(Domain):
         if not has_app_context():
             return support.NullTranslations()
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        domain = domains.domain_of_file(app, domains.current_file())
-        return domain_translations(domain)
+        return domain_translations(domains.current_domain(app))
 
 
 def domain_translations(domain: str) -> support.NullTranslations:
-    """The current locale's catalog of ``domain`` (``core`` or an enabled plugin's name)."""
-    locale = str(get_locale())
+    """The current locale's catalog of ``domain`` (``core`` or an enabled plugin's name).
+
+    Remembered for the app context (one request) while its locale stays the same object:
+    ``force_locale`` and ``flask_babel.refresh`` put another there, and the app's catalogs
+    answer again.
+    """
+    state = g._get_current_object().__dict__  # type: ignore[attr-defined]
+    # Flask-Babel keeps the request's locale (or force_locale's) there; else it chooses it
+    locale = getattr(state.get("_flask_babel"), "babel_locale", None) or get_locale()
+    memo = state.get("_crm_i18n")
+    if memo is None or memo[0] is not locale:
+        memo = state["_crm_i18n"] = (locale, {})
+    found = memo[1].get(domain)
+    if found is None:
+        found = memo[1][domain] = _app_translations(str(locale), domain)
+    return found
+
+
+def _app_translations(locale: str, domain: str) -> support.NullTranslations:
     cache = current_app.extensions.setdefault("crm_translations", {})
     key = (locale, domain)
     if key not in cache:
@@ -57,9 +74,29 @@ def domain_translations(domain: str) -> support.NullTranslations:
     return cache[key]
 
 
+def _install_template_gettext(app: Flask) -> None:
+    """Templates' ``_()``/``gettext``… straight to the catalogs (Flask-Babel's go through
+    ``get_domain()`` on every call; this app has one domain instance)."""
+    catalogs = babel.domain_instance
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: catalogs.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: catalogs.get_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: catalogs.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogs.get_translations().unpgettext(c, s, p, n),
+    )
+
+
+def _get_domain() -> Domain:
+    """Flask-Babel's ``get_domain()`` (each ``gettext``'s first step): every app here has the
+    one ``CatalogDomain``, which answers without an app too (with no translations)."""
+    return babel.domain_instance
+
+
 domains.install_lazy_strings()
 babel = Babel()
 babel.domain_instance = CatalogDomain(domain="messages")  # type: ignore[misc]
+flask_babel.get_domain = _get_domain
 
 
 def normalize_locale(tag: str | None) -> str | None:
@@ -161,5 +198,6 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories(app))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     babel.init_app(app, locale_selector=select_locale)
+    _install_template_gettext(app)
     app.context_processor(_template_helpers)
     app.after_request(_vary_on_language)

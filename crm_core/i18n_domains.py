@@ -15,6 +15,8 @@ changes is which catalog answers: the domain is decided by the file the text com
 The file is found by walking the call stack past Flask-Babel, Babel, Jinja and this package's
 own i18n modules; templates are found by their compiled code's file name, which is the template
 file itself, so a kernel layout block or macro shown on a plugin's page keeps the kernel's texts.
+Each code object's domain (or that it is plumbing) is decided once per app and remembered, so a
+call costs a few table lookups; the catalogs are picked once per request and locale (``i18n``).
 """
 
 from __future__ import annotations
@@ -37,17 +39,19 @@ _PLUMBING = ("flask_babel", "babel", "jinja2", "markupsafe", "crm_core.i18n")
 _forced_file: ContextVar[str | None] = ContextVar("crm_i18n_forced_file", default=None)
 
 
-_plumbing_code: dict[Any, bool] = {}  # code object -> is plumbing (a code's module is fixed)
+# Keyed by id(code) with the code kept beside it (so the id is never reused): code objects
+# compare by value, and two templates' or modules' equal functions are not the same file.
+_plumbing_code: dict[int, tuple[Any, bool]] = {}  # -> (code, is plumbing): a code's module is fixed
 
 
 def _is_plumbing(frame: Any) -> bool:
     code = frame.f_code
-    known = _plumbing_code.get(code)
-    if known is None:
+    known = _plumbing_code.get(id(code))
+    if known is None or known[0] is not code:
         name = frame.f_globals.get("__name__")
         # a compiled Jinja template has no __name__: its co_filename is the template's file
-        known = _plumbing_code[code] = name is not None and name.startswith(_PLUMBING)
-    return known
+        known = _plumbing_code[id(code)] = (code, name is not None and name.startswith(_PLUMBING))
+    return known[1]
 
 
 def calling_file() -> str | None:
@@ -80,6 +84,29 @@ def domain_of_file(app: Flask, filename: str | None) -> str:
 def current_file() -> str | None:
     """The file whose texts are being translated now: a lazy string's creator, else the caller."""
     return _forced_file.get() or calling_file()
+
+
+def current_domain(app: Flask) -> str:
+    """The domain of the texts being translated now (``current_file``'s), resolved once per
+    code object: each calling frame costs one lookup in a per-app table (which domain a file
+    belongs to depends on the app's enabled plugins), not a test of its module and path."""
+    forced = _forced_file.get()
+    if forced:
+        return domain_of_file(app, forced)
+    codes = app.extensions.get("crm_i18n_code_domains")
+    if codes is None:
+        codes = app.extensions["crm_i18n_code_domains"] = {}
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        known = codes.get(id(code))
+        if known is None or known[0] is not code:  # a domain, or None for plumbing
+            known = codes[id(code)] = (code, None if _is_plumbing(frame)
+                                       else domain_of_file(app, code.co_filename))
+        if known[1] is not None:
+            return known[1]
+        frame = frame.f_back
+    return KERNEL_DOMAIN
 
 
 class DomainLazyString(LazyString):

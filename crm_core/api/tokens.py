@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,12 @@ def create_token(session: Session, user: User, name: str = "") -> tuple[ApiToken
     return token, plain
 
 
+#: Built once, bound per request: building it each time cost about 2.5 % of an API list
+#: request's CPU (issue 11, throughput); the hash is a parameter, nothing else is kept.
+_TOKEN_AND_USER = (select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                   .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def find_active_token(session: Session, plain: str) -> ApiToken | None:
     """The unrevoked token whose text is ``plain`` and whose user is active, or None."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
@@ -52,8 +58,7 @@ def find_active_token(session: Session, plain: str) -> ApiToken | None:
     # the token and its user in one statement (issue 11: one round trip per API request
     # less); ``token.user_row`` keeps the user for the request loader, which would otherwise
     # load it again (the session's identity map holds objects weakly)
-    row = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                          .where(ApiToken.token_hash == hash_token(plain))).first()
+    row = session.execute(_TOKEN_AND_USER, {"token_hash": hash_token(plain)}).first()
     if row is None:
         return None
     token, user = row

@@ -6,7 +6,7 @@ yes/no."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -20,7 +20,27 @@ def cell(resource: Resource, record: Any, name: str,
          names: Mapping[str, Mapping[Any, str]] | None = None, *, html: bool = True) -> str:
     """The text of field ``name`` of ``record`` (empty for no value); ``html=False`` for a
     file (a colour without its swatch)."""
-    computed = resource.computed_column(name)
+    return _cell(resource.computed_column(name), _declared(resource, name), record, name, names,
+                 html)
+
+
+def column_cell(resource: Resource, name: str, *, html: bool = True
+                ) -> Callable[[Any, Mapping[str, Mapping[Any, str]] | None], str]:
+    """``cell`` of column ``name`` as ``f(record, names)``, its declaration looked up once
+    (for the rows of a page)."""
+    computed, item = resource.computed_column(name), _declared(resource, name)
+    return lambda record, names=None: _cell(computed, item, record, name, names, html)
+
+
+def _declared(resource: Resource, name: str) -> Any:
+    try:
+        return resource.field(name)
+    except KeyError:
+        return None
+
+
+def _cell(computed: Any, item: Any, record: Any, name: str,
+          names: Mapping[str, Mapping[Any, str]] | None, html: bool) -> str:
     if computed is not None:
         found = (names or {}).get(name, {}).get(record.id)
         if found is None:
@@ -29,10 +49,6 @@ def cell(resource: Resource, record: Any, name: str,
     value = getattr(record, name, None)
     if value is None:
         return ""
-    try:
-        item = resource.field(name)
-    except KeyError:
-        item = None
     if item is not None and item.format is not None:
         return item.format(value)
     if item is not None and item.colour and html:

@@ -26,7 +26,7 @@ from ..jobs.service import start_job
 from ..tabular import FORMATS
 from . import query, saved_views
 from .declaration import BulkAction, Resource
-from .display import cell
+from .display import column_cell
 from .relations import Options, relation_options
 
 SELECTION_MAX = 500
@@ -93,6 +93,38 @@ def _filter_options(session: Any, resource: Resource) -> dict[str, list[tuple[An
     return options
 
 
+class PageCells:
+    """``cell(resource, record, name, names)`` for one page: each column's declaration is
+    looked up once, not once per row."""
+
+    def __init__(self) -> None:
+        self._columns: dict[tuple[int, str, bool], Any] = {}
+
+    def __call__(self, resource: Resource, record: Any, name: str,
+                 names: Mapping[str, Mapping[Any, str]] | None = None, *,
+                 html: bool = True) -> str:
+        key = (id(resource), name, html)  # the page holds its resources: ids stay theirs
+        show = self._columns.get(key)
+        if show is None:
+            show = self._columns[key] = column_cell(resource, name, html=html)
+        return show(record, names)
+
+
+def record_urls(endpoint: str, id_arg: str) -> Any:
+    """``url(record_id)``: ``url_for(endpoint, <id_arg>=record_id)`` built once for a page's
+    rows, each integer id then set into it."""
+    sample, parts = 987654321987, []
+
+    def url(record_id: Any) -> str:
+        if type(record_id) is not int or record_id < 0:
+            return url_for(endpoint, **{id_arg: record_id})
+        if not parts:  # on first use: a page without links needs no such route
+            parts.extend(url_for(endpoint, **{id_arg: sample}).partition(str(sample)))
+        head, found, tail = parts
+        return f"{head}{record_id}{tail}" if found else url_for(endpoint, **{id_arg: record_id})
+    return url
+
+
 def _allowed(resource: Resource, action: BulkAction) -> bool:
     return current_user.has_permission(resource.permission(action.permission))
 
@@ -121,7 +153,8 @@ def add_routes(bp: Blueprint, resource: Resource) -> None:
             kept["cols"] = ",".join(columns)
         return render_template(
             resource.template("list"), resource=resource, rows=rows, columns=columns,
-            names=query.related_names(session, resource, rows, columns), cell=cell,
+            names=query.related_names(session, resource, rows, columns), cell=PageCells(),
+            detail_url=record_urls(f"{resource.endpoint}.detail", resource.id_arg),
             next_cursor=None if errors else page.next_cursor, kept=kept,
             prev_cursor=None if errors else page.prev_cursor,
             qs=urlencode(kept), errors=errors, args=args, view=view,

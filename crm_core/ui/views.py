@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -34,6 +35,23 @@ def _may_open(endpoint: str) -> bool:
         needed is not None and current_user.has_permission(needed))
 
 
+def _menu_entries() -> list[tuple[Any, str]]:
+    """Every menu item and its URL in menu order (order, then label in the page's language).
+
+    The same for every user of the app, so kept per app, per language and mount point; who
+    sees which item is decided per request.
+    """
+    key = (str(get_locale()), request.script_root)
+    cache = current_app.extensions.setdefault("crm_menu_entries", {})
+    found = cache.get(key)
+    if found is None:
+        entries = current_app.extensions["crm"].menu_items.values()
+        items = sorted((item for _plugin, item in entries),
+                       key=lambda item: (item.order, str(item.label)))
+        found = cache[key] = [(item, url_for(item.endpoint)) for item in items]
+    return found
+
+
 def visible_menu() -> list[dict[str, Any]]:
     """The sidebar: menu items the current user may see, sorted, children under parents.
 
@@ -42,16 +60,15 @@ def visible_menu() -> list[dict[str, Any]]:
     """
     if not current_user.is_authenticated:
         return []
-    items = [item for _plugin, item in current_app.extensions["crm"].menu_items.values()
-             if item.permission is None or current_user.has_permission(item.permission)]
-    items.sort(key=lambda item: (item.order, str(item.label)))
+    user, path = current_user._get_current_object(), request.path  # type: ignore[attr-defined]
+    items = [(item, url) for item, url in _menu_entries()
+             if item.permission is None or user.has_permission(item.permission)]
     nodes = {}
-    for item in items:
-        url = url_for(item.endpoint)
-        active = request.path == url or (url != "/" and request.path.startswith(url + "/"))
+    for item, url in items:
+        active = path == url or (url != "/" and path.startswith(url + "/"))
         nodes[item.id] = {"item": item, "url": url, "active": active, "children": []}
     roots = []
-    for item in items:
+    for item, _url in items:
         parent = nodes.get(item.parent) if item.parent else None
         (parent["children"] if parent else roots).append(nodes[item.id])
     return roots
