@@ -123,6 +123,7 @@ class _Tuples(list):  # type: ignore[type-arg]
     def __init__(self, rows: list[Sequence[Any]], columns: Sequence[str]) -> None:
         index = {name: position for position, name in enumerate(columns)}
         super().__init__(_TupleRow(row, index) for row in rows)
+        self.tuples, self.index = rows, index
 
 
 class _TupleRow(Mapping[str, Any]):
@@ -210,6 +211,9 @@ def _current_owners(session: Session, core: Table, key: str, owner_columns: list
     not set them."""
     if not owner_columns:
         return [() for _row in rows]
+    if isinstance(rows, _Tuples) and all(column in rows.index for column in owner_columns):
+        positions = [rows.index[column] for column in owner_columns]
+        return [tuple(row[position] for position in positions) for row in rows.tuples]
     if all(all(column in row for column in owner_columns) for row in rows):
         return [tuple(row[column] for column in owner_columns) for row in rows]
     from sqlalchemy import select

@@ -84,7 +84,6 @@ class Customer(TimestampMixin, Model):
         CheckConstraint("kind IN ('company', 'person')", name="kind"),
         Index("ix_customers_customer_owner_id_id", "owner_id", "id"),
         Index("ix_customers_customer_department_id_id", "department_id", "id"),
-        Index("ix_customers_customer_industry_id", "industry", "id"),
         Index("ix_customers_customer_updated_at_id", "updated_at", "id"),
         Index("ix_customers_customer_created_at_id", "created_at", "id"),
         Index("ix_customers_customer_name_id", "name", "id"),
@@ -92,7 +91,8 @@ class Customer(TimestampMixin, Model):
         Index("ix_customers_customer_last_contact_at_id", "last_contact_at", "id"),
         Index("ix_customers_customer_owner_id_follow_up_on", "owner_id", "follow_up_on"),
         # the lists people use, filter and order in one index range (customers_0009): a
-        # rep's own customers newest first; an industry in a province, by amount
+        # rep's own customers newest first; an industry in a province, by amount (and,
+        # by its first column, any list filtered by industry: customers_0010)
         Index("ix_customers_customer_owner_id_updated_at_id", "owner_id", "updated_at", "id"),
         Index("ix_customers_customer_industry_province_total_amount_id", "industry",
               "province", "total_amount", "id"),

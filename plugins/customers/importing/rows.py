@@ -19,7 +19,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from crm_core.toolkit import (
@@ -46,6 +46,10 @@ _TABLE = Customer.__table__
 IMPORT_TABLE = "core_import"  # the kernel's import records, named in the operation log
 
 
+# One parameter for the batch's values: an IN of literals would coerce each of them anew.
+_WANTED = bindparam("wanted", expanding=True)
+
+
 def _lookup(session: Session, key: str, values: Iterable[str]) -> dict[str, int]:
     """Existing customers by import key value (the lowest id when several share a value)."""
     wanted = list(dict.fromkeys(value for value in values if value))
@@ -54,22 +58,22 @@ def _lookup(session: Session, key: str, values: Iterable[str]) -> dict[str, int]
     if key == "phone":
         query = select(CustomerPhone.number, CustomerPhone.customer_id).join(
             Customer, Customer.id == CustomerPhone.customer_id).where(
-            CustomerPhone.number.in_(wanted), Customer.deleted_at.is_(None))
+            CustomerPhone.number.in_(_WANTED), Customer.deleted_at.is_(None))
     elif key == "email":
         query = select(CustomerEmail.email, CustomerEmail.customer_id).join(
             Customer, Customer.id == CustomerEmail.customer_id).where(
-            CustomerEmail.email.in_(wanted), Customer.deleted_at.is_(None))
+            CustomerEmail.email.in_(_WANTED), Customer.deleted_at.is_(None))
     elif key == "name_key":
         # The trash is left out below, not in SQL: beside "deleted_at IS NULL" SQLite without
         # statistics reads the deleted_at index, every customer for each batch.
         query = select(Customer.name_key, Customer.id, Customer.deleted_at).where(
-            Customer.name_key.in_(wanted))
+            Customer.name_key.in_(_WANTED))
     else:
         column = _TABLE.c[key]
-        query = select(column, _TABLE.c.id).where(column.in_(wanted))
+        query = select(column, _TABLE.c.id).where(column.in_(_WANTED))
     found: dict[str, int] = {}
     for value, customer_id, *deleted in session.execute(
-            query.order_by(query.selected_columns[1])):
+            query.order_by(query.selected_columns[1]), {"wanted": wanted}):
         if not (deleted and deleted[0] is not None):
             found.setdefault(value, customer_id)
     return found

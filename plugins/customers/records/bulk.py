@@ -14,7 +14,7 @@ import operator
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from crm_core.toolkit import analyze as analyze_tables
@@ -76,15 +76,25 @@ _COLUMNS = tuple(_DEFAULTS)
 _COMPUTED = frozenset({"id", "code", "uscc", "name_key", "pinyin_key", "created_at",
                        "updated_at", "import_id"})
 _AS_TUPLE = operator.itemgetter(*_COLUMNS)  # a row's values in the order of _COLUMNS
-_PLAIN = tuple((key, default) for key, default in _DEFAULTS.items() if key not in _COMPUTED)
+_PLAIN = {key: default for key, default in _DEFAULTS.items() if key not in _COMPUTED}
+
+
+# The generated codes of a batch (its new ids, C050001 ... C052000) lie in one range of the
+# code index: one range read instead of an IN of 2,000 parameters, the hits kept in Python.
+_CODES_BETWEEN = select(_TABLE.c.code).where(_TABLE.c.code >= bindparam("low"),
+                                             _TABLE.c.code <= bindparam("high"))
 
 
 def _taken_codes(session: Session, codes: Iterable[str]) -> set[str]:
-    wanted = list(codes)
-    if not wanted:
-        return set()
-    return set(session.connection().scalars(select(_TABLE.c.code).where(
-        _TABLE.c.code.in_(wanted))))
+    wanted = set(codes)
+    by_length: dict[int, list[str]] = {}
+    for code in wanted:  # same length: the string order is the ids' (C999999 < C1000000)
+        by_length.setdefault(len(code), []).append(code)
+    found: set[str] = set()
+    for same in by_length.values():
+        found.update(session.connection().scalars(
+            _CODES_BETWEEN, {"low": min(same), "high": max(same)}))
+    return found & wanted
 
 
 def _assign_codes(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -93,10 +103,10 @@ def _assign_codes(session: Session, rows: list[dict[str, Any]]) -> None:
     missing = [row for row in rows if not row["code"]]
     if not missing:
         return
-    taken = _taken_codes(session, (generated_code(row["id"]) for row in missing)) | given
-    for row in missing:
-        base = code = generated_code(row["id"])
-        suffix = 0
+    codes = [generated_code(row["id"]) for row in missing]
+    taken = _taken_codes(session, codes) | given
+    for row, base in zip(missing, codes, strict=True):
+        code, suffix = base, 0
         while code in taken:  # rare: someone typed a code of this form by hand
             suffix += 1
             code = f"{base}-{suffix}"
@@ -130,10 +140,12 @@ def insert_customers(session: Session, rows: list[dict[str, Any]], *,
     emails: list[tuple[int, str, int]] = []
     tags: list[tuple[int, int]] = []
     spellings: list[list[str] | None] = []  # each name's pinyin syllables, when known
-    plain = _PLAIN
     for customer_id, row in zip(ids, rows, strict=True):
         get = row.get
-        values = {key: get(key, default) for key, default in plain}
+        # the defaults overlaid with the row (C-level copies); keys that are no columns
+        # (phones, the search document) ride along unread, and the computed ones are set below
+        values = _PLAIN.copy()
+        values.update(row)
         key, spelled, syllables = get("name_key"), get("pinyin_key"), get("name_syllables")
         if not key and spelled is None:
             key, spelled, read = spell_name(values["name"])

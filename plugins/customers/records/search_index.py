@@ -46,15 +46,17 @@ def fold_text(text: str) -> str:
 
 
 def _phone_forms(number: str) -> list[str]:
-    """The E.164 number and, for China, the national one (0 + area code for landlines), so
-    ``1381234`` and ``010-1234`` find ``+8613812345678`` and ``+861012345678``."""
+    """The E.164 number and, for a Chinese landline, the national one (0 + area code), so
+    ``1381234`` and ``010-1234`` find ``+8613812345678`` and ``+861012345678``.
+
+    A Chinese mobile's national form is the end of its E.164 form, which every fragment of
+    it matches already: indexing it again cost trigrams and found nothing more."""
     number = number.split(";", 1)[0]
-    forms = [number]
     if number.startswith("+86"):
         national = number[3:]
-        mobile = len(national) == 11 and national.startswith("1")  # 10 is Beijing's code
-        forms.append(national if mobile else "0" + national)
-    return forms
+        if not (len(national) == 11 and national.startswith("1")):  # 10 is Beijing's code
+            return [number, "0" + national]
+    return [number]
 
 
 _CJK_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")  # as names.is_cjk
