@@ -36,7 +36,6 @@ class Floors:
         self.args: tuple[Any, ...] = () if owner_id is None else (owner_id,)
         self._raw_deep: tuple[Any, ...] | None = None
         self._stages: list[int] = []
-        self._closed: list[int] = []
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Run and fetch."""
@@ -48,9 +47,6 @@ class Floors:
                              "position, id LIMIT 1")[0][0]
         self._stages = [row[0] for row in self.rows(
             "SELECT id FROM sales_stage WHERE pipeline_id = ? ORDER BY position, id",
-            (pipeline,))]
-        self._closed = [row[0] for row in self.rows(
-            "SELECT id FROM sales_stage WHERE pipeline_id = ? AND kind != 'open'",
             (pipeline,))]
         opened = [row[0] for row in self.rows(
             "SELECT id FROM sales_stage WHERE pipeline_id = ? AND kind = 'open' "
@@ -69,15 +65,11 @@ class Floors:
         self.rows("SELECT id, name FROM sales_pipeline WHERE active = TRUE ORDER BY position, id")
         self.rows("SELECT * FROM sales_stage WHERE pipeline_id = (SELECT pipeline_id FROM "
                   "sales_stage WHERE id = ?) ORDER BY position, id", (self._stages[0],))
+        # every column, won and lost included, from the kept stage totals
         marks = ", ".join("?" * len(self._stages))
         self.rows(f"SELECT stage_id, sum(count), sum(amount) FROM sales_stage_total WHERE "
                   f"stage_id IN ({marks}){self.scope} GROUP BY stage_id",
                   (*self._stages, *self.args))
-        # won and lost columns are counted from their rows (no aggregate keeps them)
-        closed = ", ".join("?" * len(self._closed))
-        self.rows(f"SELECT stage_id, count(id), sum(amount) FROM sales_opportunity WHERE "
-                  f"stage_id IN ({closed}) AND deleted_at IS NULL{self.scope} "
-                  "GROUP BY stage_id", (*self._closed, *self.args))
 
     def cards(self, stage_id: int, count: int, user_id: int, skip: int = 0) -> list[int]:
         """Open cards of ``stage_id`` the user may move (their own for a rep)."""

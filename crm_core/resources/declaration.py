@@ -58,7 +58,10 @@ class Filter:
     """A filter of the list and of the API list: ``kind`` is one of
 
     - ``choice``: equal to one of the field's ``choices`` (``?status=open``);
-    - ``range``: ``?<name>_min=`` / ``?<name>_max=`` numbers, inclusive;
+    - ``range``: ``?<name>_min=`` / ``?<name>_max=`` numbers, inclusive; ``parse(text)``
+      turns what the user typed into the column's value instead (yuan typed, fen stored:
+      ``"50,000.50"`` → ``5000050``) and raises ``ValueError`` to refuse it, its message
+      (translated) shown beside the input; the inputs then take text, not only numbers;
     - ``date_range``: ``?<name>_from=`` / ``?<name>_to=`` days (UTC), inclusive;
     - ``relation``: equal to an id of the field's ``relation`` (``?owner_id=3``);
     - ``tag``: records linked to a tag id through ``through``, a ``(link model, record
@@ -71,6 +74,7 @@ class Filter:
     label: Any = None
     through: tuple[type, str, str] | None = None
     options: Callable[..., Any] | None = None
+    parse: Callable[[str], Any] | None = None
 
     def title(self, resource: Resource) -> Any:
         """The filter's label: the declared one, else its field's."""

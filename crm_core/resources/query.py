@@ -84,7 +84,12 @@ def parse_filters(resource: Resource, args: Mapping[str, Any]) -> dict[str, Any]
                 arg = f"{item.name}_{suffix}"
                 raw = str(args.get(arg) or "")
                 if raw:
-                    number = _number(raw)
+                    try:
+                        number = _number(raw) if item.parse is None else \
+                            item.parse(raw[:SEARCH_MAX])
+                    except (ValueError, ArithmeticError) as exc:
+                        errors[arg] = [str(exc) or str(_l("Not a number."))]
+                        continue
                     if number is None:
                         errors[arg] = [str(_l("Not a number."))]
                     else:

@@ -5,6 +5,11 @@ field's choices.
 A record outside the user's scope (or deleted) answers 404 on every one of them
 (``writes.get_record``); a refused form answers 400 with each field's error.
 
+A model with an optimistic lock (``version_id_col``) carries the version it was shown at
+in the edit form (``_version``): a save after someone else changed the record, or one that
+loses a race at the flush (``StaleDataError``), shows the form again (409) with the user's
+typed values and a message to reload, never a 409 error page that loses them.
+
 Another page can send the user here and get them back: ``/new?customer_id=3`` presets the
 form's fields from the query string, and ``?next=/customers/3`` (a path on this site, else
 ignored) is where create, update, delete and Cancel return to instead of the resource's own
@@ -19,6 +24,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.permissions import require_permission
 from ..db import get_session
@@ -40,11 +48,46 @@ def next_path() -> str | None:
     return same_site_path(raw) if isinstance(raw, str) and len(raw) <= 2000 else None
 
 
-def _form_page(resource: Resource, form: FlaskForm, record: Any = None, status: int = 200
-               ) -> Any:
+def version_key(resource: Resource) -> str | None:
+    """The attribute of the model's optimistic lock (``version_id_col``), or None."""
+    mapper = sa_inspect(resource.model)
+    column = mapper.version_id_col
+    return None if column is None else mapper.get_property_by_column(column).key
+
+
+def _sent_version() -> int | None:
+    """The ``_version`` the form sent back (a whole number below 10^9), else None."""
+    sent = request.form.get("_version", "") if request.method == "POST" else ""
+    return int(sent) if sent.isascii() and sent.isdigit() and len(sent) < 10 else None
+
+
+def _shown_version(resource: Resource, record: Any) -> Any:
+    """The version the form was shown at: the one it sent back, else the record's."""
+    key = version_key(resource)
+    if record is None or key is None:
+        return None
+    sent = _sent_version()
+    return getattr(record, key) if sent is None else sent
+
+
+def _form_page(resource: Resource, form: FlaskForm, record: Any = None, status: int = 200,
+               conflict: str = "") -> Any:
     return render_template(resource.template("form"), resource=resource, form=form,
                            record=record, title=_title(resource, record) if record else None,
-                           next_url=next_path()), status
+                           next_url=next_path(), version=_shown_version(resource, record),
+                           conflict=conflict), status
+
+
+class _Conflict(Exception):
+    """Someone else changed the record since the form was shown (or during the save)."""
+
+
+def _hold_version(resource: Resource, record: Any) -> None:
+    """Make the UPDATE check the version the form was shown at (not the one just read):
+    SQLAlchemy's ``WHERE version = ?`` then refuses a save over someone else's change."""
+    key, sent = version_key(resource), _sent_version()
+    if key is not None and sent is not None:
+        set_committed_value(record, key, sent)
 
 
 def _make_form(resource: Resource, record: Any = None, formdata: Any = "request",
@@ -63,13 +106,19 @@ def _save(resource: Resource, form: FlaskForm, record: Any = None) -> Any:
         if record is None:
             saved = writes.create_record(session, resource, values, current_user)
         else:
+            _hold_version(resource, record)
             saved = writes.update_record(session, resource, record, values, current_user)
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        if record is None:
+            raise  # not a form's doing: the kernel's 409 page
+        raise _Conflict from None
     except DomainError as exc:
         session.rollback()
         field = getattr(exc, "field", None) or resource.editable()[0].name
         form[field].errors = [*form[field].errors, str(exc)] if field in form else [str(exc)]
         return None
-    session.commit()
     return saved
 
 
@@ -114,7 +163,14 @@ def add_routes(bp: Blueprint, resource: Resource) -> None:
         """Change a record; a refused form shows again with its field errors (400)."""
         record = record_of(kwargs)
         form = _make_form(resource, record)
-        saved = _save(resource, form, record)
+        try:
+            saved = _save(resource, form, record)
+        except _Conflict:
+            # the typed values stay on the form; the record (reloaded) may be gone by now
+            record = record_of(kwargs)
+            return _form_page(resource, form, record, status=409, conflict=_(
+                "This record was changed by someone else while you were editing; reload "
+                "to see their changes."))
         if saved is None:
             return _form_page(resource, form, record, status=400)
         flash(_("“%(name)s” saved.", name=_title(resource, saved)), "success")

@@ -13,6 +13,11 @@ merging, segments. No module of this plugin imports this one: it is the door for
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
 from .contacts.services import (
     CONTACT_FIELDS,
     RECORD_FIELDS,
@@ -27,6 +32,7 @@ from .contacts.services import (
 )
 from .duplicates.merge import merge_customers
 from .duplicates.services import find_likely_duplicates
+from .models import Customer, CustomerType
 from .records.fields import CUSTOMER_FIELDS, to_minor_units
 from .records.queries import (
     SORTS,
@@ -63,6 +69,7 @@ __all__ = [
     "add_contact",
     "add_contact_record",
     "add_tag",
+    "add_to_total_amounts",
     "adjust_total_amount",
     "create_customer",
     "create_customer_type",
@@ -74,6 +81,7 @@ __all__ = [
     "find_likely_duplicates",
     "get_customer",
     "get_segment",
+    "list_customer_types",
     "list_customers",
     "list_segments",
     "may_change_record",
@@ -100,3 +108,34 @@ CONTACT_TABLE = "customers_contact"
 CONTACT_ID = "customers_contact.id"
 """A contact's key column, for ``ForeignKey(CONTACT_ID, ondelete="SET NULL")``."""
 
+
+
+TYPES_MAX = 500
+"""At most this many customer types are listed (an administrator defines a handful)."""
+
+
+def list_customer_types(session: Session) -> list[tuple[int, str]]:
+    """``(id, name)`` of the customer types, in the order an administrator set (then by
+    name): for another plugin's selects and labels, e.g. the price list a type gets.
+    Every signed-in user may know the types; at most ``TYPES_MAX``."""
+    return [(row.id, row.name) for row in session.execute(
+        select(CustomerType.id, CustomerType.name)
+        .order_by(CustomerType.position, CustomerType.name).limit(TYPES_MAX))]
+
+
+def add_to_total_amounts(session: Session, amounts: Mapping[int, int]) -> int:
+    """Add ``{customer id: amount in minor units (fen)}`` to the customers' total
+    transaction amounts in one statement run for all (a bulk load: demo data, a benchmark's
+    million orders). Unlike ``adjust_total_amount`` it emits no ``customer_updated`` and the
+    operation log does not see it; ids of no customer are skipped, customers already loaded
+    in ``session`` are not refreshed. Returns how many customers it changed; the caller
+    commits."""
+    rows = [{"customer": int(key), "delta": int(value)} for key, value in amounts.items()
+            if value]
+    if not rows:
+        return 0
+    table = Customer.__table__
+    statement = (update(table).where(table.c.id == bindparam("customer"))
+                 .values(total_amount=table.c.total_amount + bindparam("delta")))
+    result = session.connection().execute(statement, rows)
+    return max(result.rowcount, 0)

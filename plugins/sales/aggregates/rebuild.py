@@ -29,6 +29,7 @@ from ..models import (
     ProductMonthlyTotal,
     StageTotal,
 )
+from ..opportunities.totals import live_totals
 from .listeners import CONFIRMED
 from .periods import sql_month_of_date, sql_month_of_time
 
@@ -43,13 +44,9 @@ def _rows(session: Session, table: Any) -> int:
 
 def _stage_totals(session: Session) -> int:
     table = StageTotal.__table__
-    rows = (select(Opportunity.stage_id, Opportunity.owner_id, Opportunity.department_id,
-                   func.count(), func.coalesce(func.sum(Opportunity.amount), 0))
-            .where(Opportunity.status == "open", Opportunity.deleted_at.is_(None))
-            .group_by(Opportunity.stage_id, Opportunity.owner_id, Opportunity.department_id))
     session.execute(delete(table))
     session.execute(insert(table).from_select(
-        ["stage_id", "owner_id", "department_id", "count", "amount"], rows))
+        ["stage_id", "owner_id", "department_id", "count", "amount"], live_totals()))
     return _rows(session, table)
 
 

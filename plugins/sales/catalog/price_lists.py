@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import column, select, table
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
@@ -25,13 +26,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm_core.toolkit import DomainError, Field, Panel, Resource, get_session
+from plugins.customers import services as customers
 
 from ..models import PriceList, PriceListItem, Product
 from ..money import MoneyError, quantity_text, to_milli, yuan
 from .fields import YuanFormField
 
-# customers' types, read by name for the select (the table is customers' public key table)
-_TYPES = table("customers_customer_type", column("id"), column("name"))
 NAME_MAX, LEVEL_MAX = 100, 20
 
 
@@ -44,16 +44,18 @@ class PriceRefused(DomainError):
 
 
 def customer_types(session: Session) -> list[tuple[int, str]]:
-    """``(id, name)`` of the customer types, by name."""
-    return [(row.id, row.name) for row in session.execute(
-        select(_TYPES.c.id, _TYPES.c.name).order_by(_TYPES.c.name).limit(500))]
+    """``(id, name)`` of the customer types (customers' public ``list_customer_types``)."""
+    return customers.list_customer_types(session)
 
 
 def _type_name(type_id: int | None) -> str:
     if type_id is None:
         return ""
-    name = get_session().scalar(select(_TYPES.c.name).where(_TYPES.c.id == type_id))
-    return name or f"#{type_id}"
+    # read once per request: the list formats this column on every row
+    names = g.get("sales_customer_type_names")
+    if names is None:
+        names = g.sales_customer_type_names = dict(customer_types(get_session()))
+    return names.get(type_id) or f"#{type_id}"
 
 
 def _optional_int(value: Any) -> int | None:

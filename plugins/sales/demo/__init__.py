@@ -8,7 +8,7 @@ each won one plus N/5 orders without an opportunity, contracts with payment plan
 (some instalments overdue) and invoice requests for part of the booked orders, the current
 quarter's targets, and products when there are none. Chinese words unless ``--language en``.
 The customers' total transaction amounts follow the booked orders (customers'
-``adjust_total_amount``) and the sales aggregates are rebuilt.
+``add_to_total_amounts``, one statement run for all) and the sales aggregates are rebuilt.
 
 ``bulk.fill`` does the writing, also for ``bench/sales_data.py`` at millions of rows.
 """
@@ -54,17 +54,14 @@ def _quiet(_message: str) -> None:
 
 def follow_customer_totals(session: Session, first_order_id: int) -> int:
     """Add the booked (confirmed, delivered, completed) orders from ``first_order_id`` on to
-    their customers' total transaction amounts, through customers' public
-    ``adjust_total_amount`` (one call per customer: it has no bulk form); returns how many
-    customers changed."""
-    from plugins.customers.services import adjust_total_amount
-
-    from ..money import yuan
+    their customers' total transaction amounts, through customers' public bulk
+    ``add_to_total_amounts`` (sales sums its own orders; customers' tables stay theirs);
+    returns how many customers changed. The caller commits."""
+    from plugins.customers.services import add_to_total_amounts
 
     sums = session.execute(text(
         "SELECT customer_id, sum(total_amount) FROM sales_order WHERE id >= :first AND "
         "status IN ('confirmed', 'delivered', 'completed') AND deleted_at IS NULL "
         "GROUP BY customer_id ORDER BY customer_id"), {"first": first_order_id}).all()
-    for customer_id, total in sums:
-        adjust_total_amount(session, customer_id, yuan(int(total)))
-    return len(sums)
+    return add_to_total_amounts(session, {int(customer_id): int(total)
+                                          for customer_id, total in sums})

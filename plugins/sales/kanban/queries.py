@@ -1,11 +1,9 @@
 """What the kanban reads: the column headers (count and amount per stage) and one column's
 cards, a keyset page at a time.
 
-- Headers: for a user who sees every opportunity, open stages are read from ``StageTotal``
-  (a few rows whatever the size); otherwise one aggregate over the user's scope, which the
-  indexes ``(owner_id, stage_id, amount, id)`` and ``(department_id, stage_id)`` serve.
-  Won and lost stages, which grow for ever, are counted from their rows up to
-  ``CLOSED_CAP`` (then "10,000+").
+- Headers: every column, open, won and lost, from ``StageTotal`` (kept by every write of an
+  opportunity) limited to the user's data scope (``scoped_totals``: the owner and department
+  columns the records carry): a few rows whatever the number of opportunities.
 - Cards: the column's opportunities by amount, largest first, ``CARDS`` at a time after a
   cursor ``amount:id`` (one index range on ``(stage_id, amount, id)``), never ``OFFSET``.
 """
@@ -19,23 +17,22 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import INT64_MAX, scoped, user_names, user_scope, utcnow
+from crm_core.toolkit import INT64_MAX, scoped, user_names, utcnow
 
-from ..models import Opportunity, Stage
-from ..opportunities import totals
+from ..aggregates.scope import scoped_totals
+from ..models import Opportunity, Stage, StageTotal
 from ..opportunities.resource import customer_model
 from ..opportunities.services import is_stale
 
 CARDS = 20
-CLOSED_CAP = 10_000
 SCOPE_KIND = "sales.opportunity"
 
 
 class Header(NamedTuple):
-    """A column header's numbers; ``amount`` None: more than ``CLOSED_CAP`` cards."""
+    """A column header's numbers: how many cards and their amount (fen)."""
 
     count: int
-    amount: int | None
+    amount: int
 
 
 @dataclass(frozen=True)
@@ -53,36 +50,18 @@ def _live(found: Any) -> Any:
 
 
 def headers(session: Session, stages: list[Stage], user: Any) -> dict[int, Header]:
-    """``{stage id: Header}`` of the opportunities ``user`` may see."""
+    """``{stage id: Header}`` of the opportunities ``user`` may see, in one statement."""
     counts = {stage.id: Header(0, 0) for stage in stages}
-    everything = user_scope(user, SCOPE_KIND) == "all"
-    open_ids = [stage.id for stage in stages if stage.kind == "open"]
-    if everything and open_ids:
-        counts.update({stage_id: Header(*numbers) for stage_id, numbers
-                       in totals.stage_totals(session, open_ids).items()})
-    elif open_ids:
-        found = _live(select(Opportunity.stage_id, func.count(Opportunity.id),
-                             func.coalesce(func.sum(Opportunity.amount), 0))
-                      .where(Opportunity.stage_id.in_(open_ids))
-                      .group_by(Opportunity.stage_id))
-        for stage_id, count, amount in session.execute(scoped(found, Opportunity, user)):
-            counts[stage_id] = Header(int(count), int(amount))
-    for stage in stages:
-        if stage.kind != "open":
-            counts[stage.id] = _closed_header(session, stage, user)
+    if not counts:
+        return counts
+    found = (select(StageTotal.stage_id, func.sum(StageTotal.count),
+                    func.sum(StageTotal.amount))
+             .where(StageTotal.stage_id.in_(list(counts)))
+             .group_by(StageTotal.stage_id))
+    for stage_id, count, amount in session.execute(
+            scoped_totals(found, StageTotal, SCOPE_KIND, user)):
+        counts[stage_id] = Header(int(count or 0), int(amount or 0))
     return counts
-
-
-def _closed_header(session: Session, stage: Stage, user: Any) -> Header:
-    """A won or lost column grows for ever: counted up to ``CLOSED_CAP`` rows (an index
-    range that stops there), beyond it "10,000+" without a sum."""
-    rows = scoped(_live(select(Opportunity.amount).where(Opportunity.stage_id == stage.id)),
-                  Opportunity, user).limit(CLOSED_CAP + 1).subquery()
-    count, amount = session.execute(select(func.count(), func.coalesce(
-        func.sum(rows.c.amount), 0))).one()
-    if count > CLOSED_CAP:
-        return Header(CLOSED_CAP, None)
-    return Header(int(count), int(amount))
 
 
 def parse_cursor(cursor: str | None) -> tuple[int, int] | None:

@@ -78,8 +78,7 @@ def _pipeline(pipeline_id: int | None) -> Pipeline:
 def header_texts(stages: list[Stage]) -> dict[str, dict[str, str]]:
     """``{stage id: {"count", "amount"}}`` as the headers show them."""
     counts = queries.headers(get_session(), stages, current_user)
-    return {str(stage_id): {"count": str(count) if amount is not None else f"{count:,}+",
-                            "amount": money_text(amount)}
+    return {str(stage_id): {"count": str(count), "amount": money_text(amount)}
             for stage_id, (count, amount) in counts.items()}
 
 

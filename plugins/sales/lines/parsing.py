@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from flask_babel import gettext as _
@@ -79,11 +79,14 @@ class LineValues:
 
     def columns(self) -> dict[str, Any]:
         """The keyword arguments of a ``QuoteLine`` / ``OrderLine``."""
-        return asdict(self)
+        return {name: getattr(self, name) for name in _COLUMNS}  # asdict() deep-copies
 
     def amounts(self) -> LineAmounts:
         """The line's worked-out amounts."""
         return LineAmounts(self.subtotal, self.tax, self.total)
+
+
+_COLUMNS = tuple(field.name for field in fields(LineValues))
 
 
 def totals(lines: Iterable[Any]) -> DocumentAmounts:

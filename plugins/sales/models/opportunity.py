@@ -42,6 +42,7 @@ class Opportunity(TimestampMixin, Model):
         # list sorts (everyone; a rep's own) and the forecast by close month
         Index("ix_sales_opportunity_updated_id", "updated_at", "id"),
         Index("ix_sales_opportunity_owner_updated", "owner_id", "updated_at", "id"),
+        Index("ix_sales_opportunity_owner_amount", "owner_id", "amount", "id"),
         Index("ix_sales_opportunity_close", "status", "expected_close_date"),
         Index("ix_sales_opportunity_customer", "customer_id"),
     )

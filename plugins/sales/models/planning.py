@@ -44,7 +44,8 @@ class Target(TimestampMixin, Model):
 
 
 class StageTotal(Model):
-    """Open opportunities per stage, owner and department: count and amount (fen)."""
+    """Live (not deleted) opportunities per stage, owner and department, won and lost
+    stages included: count and amount (fen), every kanban header reads it."""
 
     __tablename__ = "sales_stage_total"
     __audit__ = False  # derived numbers (rebuilt from the records), not business data

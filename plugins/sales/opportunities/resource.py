@@ -30,6 +30,7 @@ from crm_core.toolkit import (
 from plugins.customers import services as customers
 
 from ..display import money_text
+from ..filters import yuan_filter
 from ..models import Opportunity, Pipeline, Stage
 from ..models.opportunity import FORECAST_CATEGORY_LABELS, OPPORTUNITY_TYPE_LABELS
 from ..models.pipeline import STAGE_KIND_LABELS
@@ -100,8 +101,8 @@ def _build() -> Resource:
                  "owner_id", "stale"],
         filters=[Filter("pipeline_id", "relation"), Filter("stage_id", "relation"),
                  Filter("status", "choice"), Filter("owner_id", "relation"),
-                 Filter("expected_close_date", "date_range"), Filter("amount", "range",
-                                                                     _l("Amount (fen)"))],
+                 Filter("expected_close_date", "date_range"),
+                 Filter("amount", "range", _l("Amount (yuan)"), parse=yuan_filter)],
         sorts=["updated_at", "amount"], default_sort="-updated_at", search=["name"],
         sections=[Section(_l("Opportunity"), ["name", "customer_id", "type", "amount",
                                               "expected_close_date", "owner_id"]),

@@ -1,24 +1,26 @@
-"""``StageTotal``: count and amount of the OPEN opportunities per stage, owner and department.
+"""``StageTotal``: count and amount of the live (not deleted) opportunities per stage, owner
+and department, the won and lost stages included.
 
 Every write of an opportunity takes its *share* before and after the change
-(``share(opportunity)``: stage, owner, department and amount while it is open and not
-deleted, else None) and calls ``shift(session, before, after)``, inside the same unit of
-work; so the kanban's headers and the funnel read a few rows instead of summing millions.
-``rebuild`` recomputes the table from the opportunities (``crm sales rebuild-totals``).
+(``share(opportunity)``: stage, owner, department and amount while it is not deleted, else
+None) and calls ``shift(session, before, after)``, inside the same unit of work; so every
+kanban header and the funnel read a few rows instead of summing millions. ``live_totals``
+is what the table must equal: ``crm sales rebuild-aggregates`` (``aggregates.rebuild``)
+recomputes it from the opportunities with it.
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Opportunity, StageTotal
 
 
 class Share(NamedTuple):
-    """What one open opportunity adds to ``StageTotal``."""
+    """What one live opportunity adds to ``StageTotal``."""
 
     stage_id: int
     owner_id: int | None
@@ -27,8 +29,8 @@ class Share(NamedTuple):
 
 
 def share(opportunity: Opportunity) -> Share | None:
-    """The opportunity's share of the totals (None: closed or deleted)."""
-    if opportunity.status != "open" or opportunity.deleted_at is not None:
+    """The opportunity's share of the totals (None: deleted)."""
+    if opportunity.deleted_at is not None:
         return None
     return Share(opportunity.stage_id, opportunity.owner_id, opportunity.department_id,
                  int(opportunity.amount or 0))
@@ -64,31 +66,10 @@ def shift(session: Session, before: Share | None, after: Share | None) -> None:
         _add(session, after, 1, after.amount)
 
 
-def open_totals(session: Session) -> Any:
-    """``SELECT stage, owner, department, count, amount`` of the open opportunities, computed
+def live_totals() -> Any:
+    """``SELECT stage, owner, department, count, amount`` of the live opportunities, computed
     from the records (what the table must equal)."""
     return (select(Opportunity.stage_id, Opportunity.owner_id, Opportunity.department_id,
                    func.count(Opportunity.id), func.coalesce(func.sum(Opportunity.amount), 0))
-            .where(Opportunity.status == "open", Opportunity.deleted_at.is_(None))
+            .where(Opportunity.deleted_at.is_(None))
             .group_by(Opportunity.stage_id, Opportunity.owner_id, Opportunity.department_id))
-
-
-def rebuild(session: Session) -> int:
-    """Recompute ``StageTotal`` from the opportunities; returns the number of rows."""
-    rows = session.execute(open_totals(session)).all()
-    session.execute(delete(StageTotal))
-    if rows:
-        session.execute(insert(StageTotal), [
-            {"stage_id": row[0], "owner_id": row[1], "department_id": row[2],
-             "count": row[3], "amount": row[4]} for row in rows])
-    session.flush()
-    return len(rows)
-
-
-def stage_totals(session: Session, stage_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """``{stage id: (count, amount)}`` of every open opportunity, from the table."""
-    rows = session.execute(select(StageTotal.stage_id, func.sum(StageTotal.count),
-                                  func.sum(StageTotal.amount))
-                           .where(StageTotal.stage_id.in_(stage_ids))
-                           .group_by(StageTotal.stage_id))
-    return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in rows}

@@ -5,6 +5,8 @@
 - ``POST`` creates a draft (201) from ``{"customer_id", "lines": [{"product_id",
   "quantity": "3", "unit_price": "19.99", "discount_percent": "7.5", "tax_rate": "13"}]}``;
 - ``GET``/``PATCH /<order_id>`` read and change a draft (``"version"`` guards a stale edit);
+- ``DELETE /<order_id>`` deletes a draft (or a cancelled order), 204; a live one is a 409
+  problem naming its state;
 - ``POST /<order_id>/confirm|deliver|complete|cancel`` move it on (409 when its state
   does not allow it or someone changed it meanwhile).
 
@@ -45,6 +47,7 @@ BASE = "/api/v1/sales/orders"
 ONE = f"{BASE}/<int:order_id>"
 TAGS = ["sales"]
 VIEW, CREATE, EDIT = "sales.order.view", "sales.order.create", "sales.order.edit"
+DELETE = "sales.order.delete"
 
 
 class LineOut(Schema):
@@ -228,6 +231,17 @@ def update(body: dict[str, Any], order_id: int) -> Any:
     result = _one(order)
     session.commit()
     return result
+
+
+@api_endpoint(api, ONE, methods=["DELETE"], permission=DELETE, status=204, tags=TAGS,
+              endpoint="delete")
+def delete(order_id: int) -> None:
+    """Delete a draft order (or a cancelled one): it leaves every list; a confirmed,
+    delivered or completed order is a 409 problem (cancel it first). 404 outside your
+    scope. The operation log records who deleted it."""
+    session = get_session()
+    services.delete_order(session, _order(order_id), _me())
+    session.commit()
 
 
 def _state_route(action: str) -> None:

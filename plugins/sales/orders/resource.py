@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import column, select, table
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.toolkit import (
@@ -23,17 +23,17 @@ from crm_core.toolkit import (
     Resource,
     amount_in_words,
     get_session,
+    model_for_table,
 )
 from plugins.customers import services as customers
 
+from ..filters import yuan_filter
 from ..lines.parsing import line_texts
 from ..models import Order
 from ..models.documents import ORDER_STATUS_LABELS
 from ..money import yuan
 from . import services
 
-# customers' table by its public name: the page's customer names in one statement
-_CUSTOMERS = table(customers.CUSTOMER_TABLE, column("id"), column("name"))
 STATUS_CHOICES = list(ORDER_STATUS_LABELS.items())
 #: Which state buttons an order of each state shows (action, label, button style).
 NEXT_STEPS = {
@@ -52,8 +52,10 @@ def customer_names(session: Session, customer_ids: set[int]) -> dict[int, str]:
     """``{id: name}`` of the customers (one statement)."""
     if not customer_ids:
         return {}
-    return dict(session.execute(select(_CUSTOMERS.c.id, _CUSTOMERS.c.name)
-                                .where(_CUSTOMERS.c.id.in_(customer_ids))).all())
+    # customers' model by its public table name: sales never imports customers' models
+    customer = model_for_table(customers.CUSTOMER_TABLE)
+    return dict(session.execute(select(customer.id, customer.name)
+                                .where(customer.id.in_(customer_ids))).all())
 
 
 def _customers_of(session: Session, records: list[Order]) -> Mapping[int, str]:
@@ -92,7 +94,8 @@ ORDERS = Resource(
             Field("notes", _l("Notes"), textarea=True)],
     columns=["number", "customer", "status", "order_date", "total_amount", "owner_id"],
     computed=[Computed("customer", _l("Customer"), _customers_of)],
-    filters=[Filter("status", "choice"), Filter("owner_id", "relation")],
+    filters=[Filter("status", "choice"), Filter("owner_id", "relation"),
+             Filter("total_amount", "range", _l("Total (yuan)"), parse=yuan_filter)],
     search=["number"], default_sort="-id",
     sections=[], panels=[Panel(_l("Lines"), "sales/orders/_lines.html", _lines_panel)],
     actions=("view", "delete", "export"), api=False, delete=_delete,

@@ -141,10 +141,14 @@ def _fields(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _store_lines(session: Session, order: Order, lines: list[LineValues]) -> None:
+def _set_amounts(order: Order, lines: list[LineValues]) -> None:
     amounts = totals(lines)
     order.untaxed_amount, order.tax_amount, order.total_amount = \
         amounts.untaxed, amounts.tax, amounts.total
+
+
+def _store_lines(session: Session, order: Order, lines: list[LineValues]) -> None:
+    _set_amounts(order, lines)
     session.add_all([OrderLine(order_id=order.id, **line.columns()) for line in lines])
 
 
@@ -169,6 +173,7 @@ def create_order(session: Session, customer_id: int, lines: Sequence[Any], user:
         raise OrderRefused("number", _("The number %(number)s is already used.",
                                        number=values["number"]))
     order = Order(customer_id=customer.id, status="draft", **values)
+    _set_amounts(order, worked)  # in the INSERT: no second UPDATE (and version) of the order
     session.add(order)
     session.flush()
     _store_lines(session, order, worked)

@@ -2,8 +2,14 @@
 editor (new, also from a customer's page with ``?customer_id=``; edit a draft) and the state
 buttons (confirm, deliver, complete, cancel), each a POST behind a confirmation.
 
-A refused line marks its cell and the form shows again (400); a state the order cannot
-leave, or a change someone else made meanwhile, is a flash on the order's page.
+The new order's customer select is a type-ahead: the search box above it asks
+``customer_options`` (htmx, as the kernel's relation selects do) for the customers matching
+what was typed, through customers' public ``search_customers`` in the user's scope; without
+JavaScript the box's Find button reloads the page with the matches.
+
+A refused line marks its cell and the form shows again (400); a change someone else made
+meanwhile shows the form again (409) with what the user typed and a message to reload; a
+state the order cannot leave is a flash on the order's page.
 """
 
 from __future__ import annotations
@@ -88,6 +94,16 @@ def _customer_choices(chosen: int | None) -> list[tuple[int, str]]:
     return options
 
 
+@bp.route("/customer-options", methods=["GET"])
+@require_permission(CREATE)
+def customer_options() -> Any:
+    """The ``<option>``s of the customers matching ``?customer_q=`` (at least two
+    characters: name, code, phone, pinyin), else the 50 the user touched last."""
+    query = request.args.get("customer_q", "").strip()
+    return render_template("sales/orders/_customer_options.html",
+                           customers=_customer_choices(None), blank=len(query) < 2)
+
+
 def _page(form: OrderForm, lines: list[dict[str, str]], errors: dict[str, list[str]],
           order: Any = None, status: int = 200) -> Any:
     chosen = form.customer_id.data if isinstance(form.customer_id.data, int) else None
@@ -165,6 +181,10 @@ def edit(order_id: int) -> Any:
     except LinesRefused as error:
         session.rollback()
         return _page(form, lines, error.errors, order, status=400)
+    except services.OrderConflict as error:
+        session.rollback()
+        flash(str(error), "error")  # above the form, which keeps what the user typed
+        return _page(form, lines, {}, _order(order_id), status=409)
     except DomainError as error:
         session.rollback()
         flash(str(error), "error")

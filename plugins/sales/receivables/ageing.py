@@ -3,7 +3,7 @@ by how long it is past due.
 
 Buckets: not yet due, 0–30, 31–60, 61–90 and over 90 days past due (an instalment due
 yesterday is 1 day past due). One grouped statement over the open and partly paid
-instalments (index ``ix_sales_instalment_due`` on status, due date), joined to the
+instalments (covering index ``ix_sales_instalment_owed``: the index alone), joined to the
 contracts in the user's scope; the page groups the rows by customer.
 """
 
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, case, column, func, select, table
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import scoped
+from crm_core.toolkit import model_for_table, scoped
 from plugins.customers.services import CUSTOMER_TABLE
 
 from ..models import Contract, Instalment
@@ -27,7 +27,6 @@ BUCKET_LABELS = {"current": _l("Not yet due"), "d30": _l("0–30 days"),
                  "d60": _l("31–60 days"), "d90": _l("61–90 days"),
                  "over90": _l("Over 90 days")}
 ROW_LIMIT = 500
-_customers = table(CUSTOMER_TABLE, column("id", Integer), column("name", String))
 
 
 @dataclass
@@ -108,8 +107,10 @@ def ageing(session: Session, user: Any, today: dt.date | None = None,
 def _customer_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(_customers.c.id, _customers.c.name)
-                                .where(_customers.c.id.in_(sorted(ids)))).all())
+    # customers' model by its public table name: sales never imports customers' models
+    customer = model_for_table(CUSTOMER_TABLE)
+    return dict(session.execute(select(customer.id, customer.name)
+                                .where(customer.id.in_(sorted(ids)))).all())
 
 
 def chart_data(result: Ageing) -> dict[str, Any]:

@@ -174,8 +174,7 @@ def _fresh_totals(session, stage_ids) -> dict[tuple, tuple]:
     rows = session.execute(
         select(Opportunity.stage_id, Opportunity.owner_id, Opportunity.department_id,
                func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(Opportunity.status == "open", Opportunity.deleted_at.is_(None),
-               Opportunity.stage_id.in_(stage_ids))
+        .where(Opportunity.deleted_at.is_(None), Opportunity.stage_id.in_(stage_ids))
         .group_by(Opportunity.stage_id, Opportunity.owner_id, Opportunity.department_id))
     return {tuple(row[:3]): (row[3], row[4]) for row in rows}
 
