@@ -200,10 +200,15 @@ def scoped(statement: Any, model: type, user: Any = None) -> Any:
     return statement if condition is None else statement.where(condition)
 
 
-def get_scoped_or_404(model: type, record_id: Any, user: Any = None) -> Any:
-    """The record if it exists and is in the user's scope; 404 otherwise (never 403)."""
+def get_scoped_or_404(model: type, record_id: Any, user: Any = None, *,
+                      live_only: bool = False) -> Any:
+    """The record if it exists and is in the user's scope; 404 otherwise (never 403).
+    ``live_only``: a soft-deleted record (``deleted_at`` set) answers 404 too."""
     key = inspect(model).primary_key[0]
-    row = get_session().scalar(scoped(select(model).where(key == record_id), model, user))
+    statement = select(model).where(key == record_id)
+    if live_only:
+        statement = statement.where(model.deleted_at.is_(None))
+    row = get_session().scalar(scoped(statement, model, user))
     if row is None:
         abort(404)
     return row

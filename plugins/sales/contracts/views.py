@@ -118,10 +118,7 @@ class InstalmentForm(FlaskForm):
 
 def contract_or_404(contract_id: int) -> Contract:
     """The contract if the signed-in user may see it and it is not deleted; else 404."""
-    contract = get_scoped_or_404(Contract, contract_id)
-    if contract.deleted_at is not None:
-        abort(404)
-    return contract
+    return get_scoped_or_404(Contract, contract_id, live_only=True)
 
 
 def instalment_or_404(contract: Contract, instalment_id: int) -> Instalment:

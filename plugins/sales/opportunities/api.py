@@ -86,9 +86,7 @@ def move_stage(body: dict[str, Any], opportunity_id: int) -> dict[str, Any]:
     if not 1 <= opportunity_id <= INT32_MAX:
         abort(404)
     session = get_session()
-    opportunity = get_scoped_or_404(Opportunity, opportunity_id)
-    if opportunity.deleted_at is not None:
-        abort(404)
+    opportunity = get_scoped_or_404(Opportunity, opportunity_id, live_only=True)
     values = {name: value for name, value in body.items() if name != "stage"}
     try:
         change_stage(session, opportunity, body["stage"], current_user, values)

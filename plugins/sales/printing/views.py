@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
-from sqlalchemy import select
 
-from crm_core.toolkit import db, require_permission, scoped
+from crm_core.toolkit import db, get_scoped_or_404, require_permission
 
 from ..models import Order, Quote
 from .document import order_document, quote_document
@@ -23,19 +22,11 @@ bp = Blueprint("sales_printing", __name__, template_folder="../templates",
                url_prefix="/sales")
 
 
-def _scoped_or_404(model: type, record_id: int) -> Any:
-    record = db.session.scalar(scoped(select(model), model, current_user).where(
-        model.id == record_id, model.deleted_at.is_(None)))
-    if record is None:
-        abort(404)
-    return record
-
-
 @bp.get("/quotes/<int:quote_id>/print")
 @require_permission("sales.quote.view")
 def quote(quote_id: int) -> Any:
     """The quote as it is sent: letterhead, customer, lines, totals, 大写, signatures."""
-    record = _scoped_or_404(Quote, quote_id)
+    record = get_scoped_or_404(Quote, quote_id, live_only=True)
     return render_template("sales/printing/document.html",
                            doc=quote_document(db.session, record, current_user),
                            back=("sales_quotes.detail", {"quote_id": record.id}))
@@ -45,7 +36,7 @@ def quote(quote_id: int) -> Any:
 @require_permission("sales.order.view")
 def order(order_id: int) -> Any:
     """The order as it is sent."""
-    record = _scoped_or_404(Order, order_id)
+    record = get_scoped_or_404(Order, order_id, live_only=True)
     return render_template("sales/printing/document.html",
                            doc=order_document(db.session, record, current_user),
                            back=("sales_orders.detail", {"order_id": record.id}))

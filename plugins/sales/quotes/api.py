@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint
 from flask_login import current_user
-from sqlalchemy import select
 
-from crm_core.toolkit import api_endpoint, db, scoped
+from crm_core.toolkit import api_endpoint, db, get_scoped_or_404
 
 from ..models import Quote
 from ..orders.api import OrderOut, order_out
@@ -22,11 +21,7 @@ BASE = "/api/v1/sales/quotes/<int:quote_id>"
 
 
 def _quote(quote_id: int) -> Quote:
-    quote = db.session.scalar(scoped(select(Quote), Quote, current_user).where(
-        Quote.id == quote_id, Quote.deleted_at.is_(None)))
-    if quote is None:
-        abort(404)
-    return quote
+    return get_scoped_or_404(Quote, quote_id, live_only=True)
 
 
 @api_endpoint(api, f"{BASE}/order", methods=["POST"], permission="sales.order.create",

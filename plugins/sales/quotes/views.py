@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -22,6 +22,7 @@ from crm_core.toolkit import (
     ScheduleEntry,
     TaskSpec,
     db,
+    get_scoped_or_404,
     require_permission,
     scoped,
 )
@@ -42,11 +43,7 @@ ORDER_CREATE = "sales.order.create"
 
 def quote_or_404(quote_id: int) -> Quote:
     """The quote if the signed-in user may see it and it is not deleted; else 404."""
-    quote = db.session.scalar(scoped(select(Quote), Quote).where(
-        Quote.id == quote_id, Quote.deleted_at.is_(None)))
-    if quote is None:
-        abort(404)
-    return quote
+    return get_scoped_or_404(Quote, quote_id, live_only=True)
 
 
 def _back(quote: Quote) -> Any:
