@@ -23,8 +23,7 @@ _numbers = itertools.count(1)
 
 def _ages(today: dt.date) -> tuple[str, ...]:
     """The bucket limits of receivables ageing (30, 60, 90 days overdue) as parameters."""
-    d30, d60, d90 = (str(today - dt.timedelta(days=days)) for days in (30, 60, 90))
-    return d30, d30, d60, d60, d90, d90
+    return tuple(str(today - dt.timedelta(days=days)) for days in (30, 60, 90))
 
 
 class Floors:
@@ -210,15 +209,12 @@ class Floors:
                              "sales_product_monthly_total WHERE month >= ? "
                              "GROUP BY product_id ORDER BY total DESC LIMIT 10",
                              (year_ago,)),
+            # the kept owed amounts per due date (sales_0005), bucketed by days overdue
             "receivables_ageing": (
-                "SELECT sum(CASE WHEN i.due_date >= ? THEN i.amount - i.received_amount END), "
-                "sum(CASE WHEN i.due_date < ? AND i.due_date >= ? THEN i.amount - "
-                "i.received_amount END), sum(CASE WHEN i.due_date < ? AND i.due_date >= ? "
-                "THEN i.amount - i.received_amount END), sum(CASE WHEN i.due_date < ? THEN "
-                "i.amount - i.received_amount END) FROM sales_instalment i JOIN "
-                "sales_contract c ON c.id = i.contract_id WHERE i.status != 'paid' AND "
-                f"i.due_date < ?{scope.replace('owner_id', 'c.owner_id')}",
-                (*_ages(today), today.isoformat(), *args)),
+                "SELECT CASE WHEN due_date >= ? THEN 0 WHEN due_date >= ? THEN 1 "
+                "WHEN due_date >= ? THEN 2 WHEN due_date >= ? THEN 3 ELSE 4 END AS bucket, "
+                f"sum(amount) FROM sales_receivable_total WHERE 1 = 1{scope} "
+                "GROUP BY bucket", (today.isoformat(), *_ages(today), *args)),
         }
         if widget_id == "sales.forecast":  # the page's reads, open side included
             return self.forecast

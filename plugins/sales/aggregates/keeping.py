@@ -2,13 +2,15 @@
 
 Aggregates are derived numbers, so they are written with Core statements (not audited, like
 a cache) in the session of the change that caused them: they commit or roll back with it.
+A flush hook passes the session's connection instead (the session is flushing: its
+``begin_nested`` would flush again).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Connection, Table, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,8 @@ def _matches(table: Table, key: dict[str, Any]) -> list[Any]:
             for name, value in key.items()]
 
 
-def bump(session: Session, table: Table, key: dict[str, Any], deltas: dict[str, int]) -> None:
+def bump(session: Session | Connection, table: Table, key: dict[str, Any],
+         deltas: dict[str, int]) -> None:
     """Add ``deltas`` to the counters of the row of ``table`` named by ``key`` (created with
     the deltas when missing). Two writers creating the same row at once: the loser's INSERT
     fails on the unique key inside its savepoint and it adds to the winner's row instead."""

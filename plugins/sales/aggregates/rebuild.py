@@ -27,11 +27,13 @@ from ..models import (
     OrderLine,
     Payment,
     ProductMonthlyTotal,
+    ReceivableTotal,
     StageTotal,
 )
 from ..opportunities.totals import live_totals
 from .listeners import CONFIRMED
 from .periods import sql_month_of_date, sql_month_of_time
+from .receivables import rebuild_rows as receivable_rows
 
 MONTHLY_COUNTERS = ("won_count", "won_amount", "lost_count", "order_count", "order_amount",
                     "payment_amount")
@@ -125,21 +127,31 @@ def _product_totals(session: Session, dialect: str) -> int:
     return _rows(session, table)
 
 
+def _receivable_totals(session: Session) -> int:
+    table = ReceivableTotal.__table__
+    session.execute(delete(table))
+    session.execute(insert(table).from_select(
+        ["due_date", "owner_id", "department_id", "count", "amount"], receivable_rows()))
+    return _rows(session, table)
+
+
 def rebuild(session: Session) -> dict[str, int]:
-    """Recompute ``StageTotal``, ``ForecastTotal``, ``MonthlyTotal`` and
-    ``ProductMonthlyTotal`` from the records (the caller commits); returns the rows written
-    per table."""
+    """Recompute ``StageTotal``, ``ForecastTotal``, ``MonthlyTotal``,
+    ``ProductMonthlyTotal`` and ``ReceivableTotal`` from the records (the caller commits);
+    returns the rows written per table."""
     dialect = session.get_bind().dialect.name
     session.flush()
     return {"stage_totals": _stage_totals(session),
             "forecast_totals": _forecast_totals(session, dialect),
             "monthly_totals": _monthly_totals(session, dialect),
-            "product_monthly_totals": _product_totals(session, dialect)}
+            "product_monthly_totals": _product_totals(session, dialect),
+            "receivable_totals": _receivable_totals(session)}
 
 
 @click.command("rebuild-aggregates")
 def rebuild_aggregates() -> None:
-    """Recompute the sales aggregates (funnel, monthly totals, products) from the records."""
+    """Recompute the sales aggregates (funnel, forecast, monthly totals, products,
+    receivables) from the records."""
     started = time.perf_counter()
     written = rebuild(db.session)
     db.session.commit()

@@ -30,13 +30,15 @@ from .planning import (
     ForecastTotal,
     MonthlyTotal,
     ProductMonthlyTotal,
+    ReceivableTotal,
     StageTotal,
     Target,
 )
 
 MODELS = (Pipeline, Stage, Opportunity, StageHistory, Product, PriceList, PriceListItem,
           Quote, QuoteLine, Order, OrderLine, Contract, Instalment, Payment, InvoiceRequest,
-          Target, StageTotal, MonthlyTotal, ProductMonthlyTotal, ForecastTotal)
+          Target, StageTotal, MonthlyTotal, ProductMonthlyTotal, ForecastTotal,
+          ReceivableTotal)
 
 __all__ = [
     "CONTRACT_STATUSES", "FORECAST_CATEGORIES", "INVOICE_STATUSES", "INVOICE_TYPES",
@@ -45,6 +47,6 @@ __all__ = [
     "Contract", "ForecastTotal", "Instalment", "InvoiceRequest", "MonthlyTotal",
     "Opportunity", "Order",
     "OrderLine", "Payment", "Pipeline", "PriceList", "PriceListItem", "Product",
-    "ProductMonthlyTotal", "Quote", "QuoteLine", "Stage", "StageHistory", "StageTotal",
-    "Target",
+    "ProductMonthlyTotal", "Quote", "QuoteLine", "ReceivableTotal", "Stage", "StageHistory",
+    "StageTotal", "Target",
 ]

@@ -120,3 +120,25 @@ class ForecastTotal(Model):
     count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     weighted: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class ReceivableTotal(Model):
+    """What is still owed on the unpaid (open or partly paid) instalments of the contracts
+    that collect money (active, expired or terminated, not deleted), per due date and the
+    contract's owner and department: amount (fen) and count. The ageing widget groups these
+    rows by how long ago the date was, instead of every unpaid instalment."""
+
+    __tablename__ = "sales_receivable_total"
+    __audit__ = False  # derived numbers (rebuilt from the records), not business data
+    __table_args__ = (UniqueConstraint("due_date", "owner_id", "department_id",
+                                       name="uq_sales_receivable_total"),
+                      Index("ix_sales_receivable_total_owner", "owner_id", "due_date"),
+                      Index("ix_sales_receivable_total_department", "department_id",
+                            "due_date"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

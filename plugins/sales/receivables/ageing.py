@@ -3,8 +3,10 @@ by how long it is past due.
 
 Buckets: not yet due, 0–30, 31–60, 61–90 and over 90 days past due (an instalment due
 yesterday is 1 day past due). One grouped statement over the open and partly paid
-instalments (covering index ``ix_sales_instalment_owed``: the index alone), joined to the
-contracts in the user's scope; the page groups the rows by customer.
+instalments of collecting contracts (``aggregates.receivables.receivable_clauses``; covering
+index ``ix_sales_instalment_owed``), joined to the contracts in the user's scope; the page
+groups the rows by customer. The dashboard widget reads the same numbers kept per due date
+(``ReceivableTotal``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from crm_core.toolkit import model_for_table, scoped
 from plugins.customers.services import CUSTOMER_TABLE
 
+from ..aggregates.receivables import receivable_clauses
 from ..models import Contract, Instalment
 
 BUCKETS = ("current", "d30", "d60", "d90", "over90")
@@ -64,13 +67,12 @@ class Ageing:
         return sum(self.totals.values())
 
 
-def bucket_expression(today: dt.date) -> Any:
-    """The SQL bucket name of an instalment's due date, seen on ``today``."""
+def bucket_expression(today: dt.date, due_date: Any = Instalment.due_date) -> Any:
+    """The SQL bucket name of a due date (an instalment's by default), seen on ``today``."""
     day = dt.timedelta(days=1)
-    return case((Instalment.due_date >= today, "current"),
-                (Instalment.due_date >= today - 30 * day, "d30"),
-                (Instalment.due_date >= today - 60 * day, "d60"),
-                (Instalment.due_date >= today - 90 * day, "d90"), else_="over90")
+    return case((due_date >= today, "current"), (due_date >= today - 30 * day, "d30"),
+                (due_date >= today - 60 * day, "d60"), (due_date >= today - 90 * day, "d90"),
+                else_="over90")
 
 
 def ageing(session: Session, user: Any, today: dt.date | None = None,
@@ -82,8 +84,7 @@ def ageing(session: Session, user: Any, today: dt.date | None = None,
     owed = func.sum(Instalment.amount - Instalment.received_amount).label("owed")
     query = (select(Contract.id, Contract.number, Contract.customer_id, bucket, owed)
              .join(Contract, Contract.id == Instalment.contract_id)
-             .where(Instalment.status.in_(("open", "partial")), Contract.deleted_at.is_(None),
-                    Contract.status.in_(("active", "expired", "terminated")))
+             .where(*receivable_clauses())
              .group_by(Contract.id, Contract.number, Contract.customer_id, bucket))
     if customer_id is not None:
         query = query.where(Contract.customer_id == customer_id)

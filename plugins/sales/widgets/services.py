@@ -1,7 +1,7 @@
 """What each sales widget draws, as the viewer may see it (their data scope for the records
-the numbers sum). Every function reads the maintained aggregates (or, for the receivables,
-one grouped query on the instalments' covering index ``ix_sales_instalment_owed``): a few
-hundred rows at most, whatever the number of opportunities and orders.
+the numbers sum). Every function reads the maintained aggregates: a few hundred rows (the
+receivables: one per due date and owner) at most, whatever the number of opportunities,
+orders and instalments.
 """
 
 from __future__ import annotations
@@ -10,24 +10,23 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
-from crm_core.toolkit import scoped, user_scope
 
 from ..aggregates.periods import add_months, month_of
 from ..aggregates.scope import scoped_totals
 from ..forecast.services import forecast
 from ..models import (
     Contract,
-    Instalment,
     MonthlyTotal,
     Pipeline,
     Product,
     ProductMonthlyTotal,
+    ReceivableTotal,
     Stage,
     StageTotal,
 )
+from ..receivables.ageing import BUCKET_LABELS, BUCKETS, bucket_expression
 
 MONTHS = 12
 TOP = 10
@@ -133,35 +132,13 @@ def forecast_against_target(session: Session, user: Any, today: dt.date | None =
         {"name": _("Target"), "values": series("target")}]}
 
 
-BUCKETS = ("not_due", "0_30", "31_60", "61_90", "over_90")
-
-
-def _unpaid_in_scope(query: Any, user: Any) -> Any:
-    """``query`` over the instalments limited to the contracts ``user`` may see. Seeing every
-    contract, only the deleted ones are left out, as a short list: the kernel's form (the
-    ids of every live contract) would read the whole contract table and lead the planner
-    away from the covering index."""
-    if user_scope(user, Contract.__data_scope__.kind) == "all":
-        return query.where(Instalment.contract_id.not_in(
-            select(Contract.id).where(Contract.deleted_at.is_not(None))))
-    return scoped(query, Instalment, user)
-
-
 def receivables_ageing(session: Session, user: Any, today: dt.date | None = None
                        ) -> dict[str, Any]:
-    """The open amount of unpaid instalments by days overdue (yuan)."""
-    today = today or dt.date.today()
-    bucket = case((Instalment.due_date >= today, "not_due"),
-                  (Instalment.due_date >= today - dt.timedelta(days=30), "0_30"),
-                  (Instalment.due_date >= today - dt.timedelta(days=60), "31_60"),
-                  (Instalment.due_date >= today - dt.timedelta(days=90), "61_90"),
-                  else_="over_90")
-    query = (select(bucket, func.sum(Instalment.amount - Instalment.received_amount))
-             .where(Instalment.status.in_(("open", "partial")))
-             .group_by(bucket))
-    amounts = {name: int(amount or 0)
-               for name, amount in session.execute(_unpaid_in_scope(query, user))}
-    labels = {"not_due": _("Not yet due"), "0_30": _("0–30 days"), "31_60": _("31–60 days"),
-              "61_90": _("61–90 days"), "over_90": _("Over 90 days")}
-    return {"labels": [labels[name] for name in BUCKETS],
+    """What the unpaid instalments of collecting contracts still owe, by days overdue
+    (yuan): the kept ``ReceivableTotal`` rows grouped by how long ago their due date was."""
+    bucket = bucket_expression(today or dt.date.today(), ReceivableTotal.due_date)
+    query = select(bucket, func.sum(ReceivableTotal.amount)).group_by(bucket)
+    amounts = {name: int(amount or 0) for name, amount in session.execute(
+        scoped_totals(query, ReceivableTotal, Contract.__data_scope__.kind, user))}
+    return {"labels": [str(BUCKET_LABELS[name]) for name in BUCKETS],
             "values": [_yuan(amounts.get(name, 0)) for name in BUCKETS]}

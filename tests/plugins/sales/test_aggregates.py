@@ -80,6 +80,17 @@ def _products(session):
     return {key: tuple(values) for key, values in kept.items() if any(values)}
 
 
+def _receivables(session):
+    from plugins.sales.models import ReceivableTotal
+
+    kept = defaultdict(lambda: [0, 0])
+    for row in session.scalars(select(ReceivableTotal)):
+        key = (str(row.due_date)[:10], row.owner_id, row.department_id)
+        kept[key][0] += row.count
+        kept[key][1] += row.amount
+    return {key: tuple(values) for key, values in kept.items() if any(values)}
+
+
 CATEGORIES = ("pipeline", "best_case", "commit", "omitted")
 
 
@@ -120,6 +131,48 @@ def _move(session, world, opportunity, stage, at):
              customer_id=opportunity.customer_id)
 
 
+def _plan_event(session, world, rng, contracts, at):
+    """What the plan editor, payments, approval, expiry, termination, deletion, restore and
+    reassigning do to contracts and their instalments (ORM writes, as every path makes)."""
+    from plugins.sales.models import Contract, Instalment
+
+    action = rng.choice(("contract", "plan", "plan", "pay", "status", "owner", "delete",
+                         "drop"))
+    if action == "contract" or not contracts:
+        who = world.users[rng.choice(("rep_west", "rep_east", "manager_west"))]
+        contract = Contract(number=f"HT-R-{len(contracts)}", customer_id=world.customers[
+            "West"], amount=10**9, status=rng.choice(("draft", "active")), owner_id=who.id,
+            department_id=who.department_id)
+        session.add(contract)
+        contracts.append(contract)
+    elif action == "plan":
+        contract = rng.choice(contracts)
+        session.add(Instalment(contract_id=contract.id, due_date=at.date() + dt.timedelta(
+            days=rng.randint(-200, 200)), amount=rng.randint(1, 10**6)))
+    else:
+        contract = rng.choice(contracts)
+        plan = session.scalars(select(Instalment)
+                               .where(Instalment.contract_id == contract.id)).all()
+        if action == "pay" and plan:
+            instalment = rng.choice(plan)
+            instalment.received_amount = rng.choice((0, instalment.amount // 3,
+                                                     instalment.amount))
+            instalment.status = ("open", "partial", "paid")[
+                (instalment.received_amount > 0) + (instalment.received_amount
+                                                    >= instalment.amount)]
+        elif action == "status":
+            contract.status = rng.choice(("draft", "pending_approval", "active", "expired",
+                                          "terminated"))
+        elif action == "owner":
+            who = world.users[rng.choice(("rep_west", "rep_east", "manager_west"))]
+            contract.owner_id, contract.department_id = who.id, who.department_id
+        elif action == "delete":
+            contract.deleted_at = None if contract.deleted_at else at
+        elif action == "drop" and plan:
+            session.delete(rng.choice(plan))
+    session.flush()
+
+
 def test_kept_aggregates_equal_a_rebuild_after_random_events(session, world):
     from crm_core.toolkit import emit
     from plugins.sales.aggregates.rebuild import rebuild
@@ -128,7 +181,7 @@ def test_kept_aggregates_equal_a_rebuild_after_random_events(session, world):
     rng = random.Random(20261206)
     clock = Clock(rng)
     owners = ("rep_west", "rep_east", "manager_west")
-    opportunities, orders = [], []
+    opportunities, orders, plans = [], [], []
     contracts = {}
     for department in ("West", "East"):
         contract = Contract(number=f"HT-S5-{department}", customer_id=world.customers[
@@ -139,9 +192,11 @@ def test_kept_aggregates_equal_a_rebuild_after_random_events(session, world):
         contracts[department] = contract
     for _step in range(240):
         action = rng.choice(("new", "move", "move", "edit", "order", "confirm", "confirm",
-                             "cancel", "pay"))
+                             "cancel", "pay", "plan", "plan"))
         at = clock.tick()
-        if action == "new" or not opportunities:
+        if action == "plan":
+            _plan_event(session, world, rng, plans, at)
+        elif action == "new" or not opportunities:
             opportunity = add_opportunity(
                 session, world, rng.choice(owners),
                 amount=rng.randint(1, 900) * 1000 + rng.randint(0, 99),
@@ -204,8 +259,9 @@ def test_kept_aggregates_equal_a_rebuild_after_random_events(session, world):
                  contract_id=contract.id, customer_id=contract.customer_id,
                  amount=payment.amount)
     kept_monthly, kept_products = _monthly(session), _products(session)
-    kept_forecast = _forecast(session)
+    kept_forecast, kept_receivables = _forecast(session), _receivables(session)
     assert len(kept_forecast) >= 5
+    assert len(kept_receivables) >= 5  # unpaid instalments of collecting contracts
     assert sum(values[0] for values in kept_monthly.values()) >= 1  # won some
     assert sum(values[3] for values in kept_monthly.values()) >= 2  # confirmed orders
     assert len({key[0] for key in kept_monthly}) >= 3  # across months
@@ -216,6 +272,7 @@ def test_kept_aggregates_equal_a_rebuild_after_random_events(session, world):
     assert _monthly(session) == kept_monthly
     assert _products(session) == kept_products
     assert _forecast(session) == kept_forecast
+    assert _receivables(session) == kept_receivables
     live_count = sum(1 for item in opportunities if item.deleted_at is None)
     assert session.scalar(select(func.sum(StageTotal.count))) == live_count  # won, lost too
     assert written["monthly_totals"] == len(kept_monthly)
