@@ -14,8 +14,13 @@ Which days are working days:
    adjusted working days (调休), often a Saturday or Sunday, are working days;
 3. for a year the library has no data for (it raises ``NotImplementedError``: years before
    2004, and each new year until the State Council publishes its schedule and the library is
-   updated) the calendar falls back to Monday–Friday. It never fails on such a year;
-   :func:`calendar_covers` tells pages when to warn that a year is only approximated.
+   updated) the calendar falls back to Monday–Friday less the statutory holidays the
+   ``holidays`` library estimates from the law and the lunar calendar (New Year, the Spring
+   Festival, Qingming, Labour Day, the Dragon Boat and Mid-Autumn festivals, National Day,
+   with their usual extra days); the adjusted working days (调休) of such a year are unknown
+   until published. It never fails on such a year; :func:`calendar_covers` tells pages when
+   to warn that a year is only estimated, and admins can add the published days as company
+   days meanwhile.
 
 Times in are timezone-aware datetimes in any zone (a naive one is refused with ``ValueError``);
 times out are aware datetimes in UTC. Minutes are counted exactly (to the microsecond) and
@@ -40,6 +45,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
+import holidays
 
 __all__ = [
     "DEFAULT_PERIODS",
@@ -62,7 +68,8 @@ _MAX_YEAR = dt.MAXYEAR
 def calendar_covers(year: int) -> bool:
     """Whether ``chinesecalendar`` knows China's holidays and adjusted days for ``year``.
 
-    When it does not, that year's working days are approximated as Monday–Friday: a page that
+    When it does not, that year's working days are estimated (Monday–Friday less the
+    statutory holidays): a page that
     shows due times in such a year should say so.
     """
     try:
@@ -74,16 +81,27 @@ def calendar_covers(year: int) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def _official_working_flags(year: int) -> bytes:
-    """One byte per day of ``year``: 1 for China's working days (Mon–Fri if not covered)."""
+    """One byte per day of ``year``: 1 for China's working days (estimated if not covered)."""
     day = dt.date(year, 1, 1)
     days = (dt.date(year + 1, 1, 1) - day).days if year < _MAX_YEAR else 365
     one = dt.timedelta(days=1)
     covered = calendar_covers(year)
+    estimated = frozenset() if covered else _statutory_holidays(year)
     flags = bytearray(days)
     for i in range(days):
-        flags[i] = chinese_calendar.is_workday(day) if covered else day.weekday() < 5
+        flags[i] = (chinese_calendar.is_workday(day) if covered
+                    else day.weekday() < 5 and day not in estimated)
         day += one
     return bytes(flags)
+
+
+def _statutory_holidays(year: int) -> frozenset[dt.date]:
+    """China's statutory holidays of ``year`` as the ``holidays`` library computes them
+    (none for a year it cannot compute)."""
+    try:
+        return frozenset(holidays.country_holidays("CN", years=year))
+    except (NotImplementedError, KeyError, ValueError):
+        return frozenset()
 
 
 def _time_us(t: dt.time) -> int:

@@ -176,18 +176,22 @@ def test_a_whole_year_counts_each_official_working_day_once():
     )
 
 
-def test_a_year_the_library_does_not_know_falls_back_to_monday_to_friday():
+def test_a_year_the_library_does_not_know_is_estimated_from_the_statutory_holidays():
     assert not calendar_covers(2003) and not calendar_covers(2100)
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(dt.date(2003, 10, 1))
-    # 1 Oct 2003 was a holiday, but without data a Wednesday is a working day
-    assert CAL.is_working_day(dt.date(2003, 10, 1))
+    # without the published schedule, National Day and the Spring Festival are still off
+    assert not CAL.is_working_day(dt.date(2003, 10, 1))  # a Wednesday, National Day
     assert not CAL.is_working_day(dt.date(2003, 10, 4))  # a Saturday
-    # Thursday 31 Dec 2099 → Friday 1 Jan 2100, across a year end, without crashing
-    assert local(CAL.add_working_minutes(sh(2099, 12, 31, 17), 120)) == sh(2100, 1, 1, 10)
+    assert CAL.is_working_day(dt.date(2003, 10, 9))  # an ordinary Thursday
+    assert not CAL.is_working_day(dt.date(2027, 1, 1))  # a Friday, New Year's Day
+    assert not CAL.is_working_day(dt.date(2027, 2, 8))  # a Monday of the Spring Festival
+    assert CAL.is_working_day(dt.date(2027, 3, 1))
+    # Thursday 31 Dec 2099 → Monday 4 Jan 2100 (Friday 1 January is New Year's Day)
+    assert local(CAL.add_working_minutes(sh(2099, 12, 31, 17), 120)) == sh(2100, 1, 4, 10)
     # company days still apply in such a year
-    calendar = WorkingCalendar(days_off={dt.date(2100, 1, 1)})
-    assert local(calendar.add_working_minutes(sh(2099, 12, 31, 17), 120)) == sh(2100, 1, 4, 10)
+    calendar = WorkingCalendar(days_off={dt.date(2100, 1, 4)})
+    assert local(calendar.add_working_minutes(sh(2099, 12, 31, 17), 120)) == sh(2100, 1, 5, 10)
 
 
 def test_years_of_working_minutes_are_added_without_a_per_minute_loop():
