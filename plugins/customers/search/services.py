@@ -26,7 +26,7 @@ import click
 from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import DomainError, SearchHit, db, scoped
+from crm_core.toolkit import DomainError, SearchHit, db, format_phone, scoped
 
 from ..models import Customer, CustomerEmail, CustomerPhone
 from ..names import is_cjk, pinyin_syllables
@@ -288,8 +288,9 @@ def search(query: str, user: Any, limit: int) -> list[SearchHit]:
             url = url_for("customers.index", q=customer.code or customer.name)
         else:
             url = "/customers/?" + urlencode({"q": customer.code or customer.name})
+        phone = (customer.phones or [""])[0]
         subtitle = " · ".join(part for part in (
-            customer.code, (customer.phones or [""])[0], customer.city) if part)
+            customer.code, format_phone(phone) if phone else "", customer.city) if part)
         hits.append(SearchHit(kind=N_("customer"), title=customer.name, url=url,
                               subtitle=subtitle))
     return hits

@@ -29,19 +29,21 @@ def sales_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 @pytest.fixture(scope="session")
 def make_sales_records() -> Any:
-    """``make_sales_records(app, owner, name=..., sku=...)``: a customer owned by ``owner``
-    and a product (¥19.99, 13 % VAT, unit 个); returns their ids."""
+    """``make_sales_records(app, owner, name=..., sku=..., phone=...)``: a customer owned by
+    ``owner`` and a product (¥19.99, 13 % VAT, unit 个); returns their ids."""
     return _sales_records
 
 
-def _sales_records(app: Flask, owner: Any, *, name: str, sku: str) -> dict[str, int]:
+def _sales_records(app: Flask, owner: Any, *, name: str, sku: str,
+                   phone: str = "") -> dict[str, int]:
     from plugins.customers.services import create_customer
     from plugins.sales.models import Product
 
     with app.app_context():
         session = app.extensions["crm_db"].new_session()
         customer = create_customer(session, name=name, owner_id=owner.id,
-                                   province="上海市", city="浦东新区", address="世纪大道100号")
+                                   province="上海市", city="浦东新区", address="世纪大道100号",
+                                   phones=[phone] if phone else [])
         product = Product(sku=sku, name=f"{name}的产品", unit="个", list_price=1999,
                           tax_rate=1300)
         session.add(product)

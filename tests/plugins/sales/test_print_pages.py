@@ -20,7 +20,8 @@ def documents(sales_app, make_sales_records):
     from crm_core.toolkit import set_setting
 
     rep = client_as(sales_app, "sales", department="打印西区", api=True)
-    ids = make_sales_records(sales_app, rep.user, name="上海打印客户有限公司", sku="PRINT-1")
+    ids = make_sales_records(sales_app, rep.user, name="上海打印客户有限公司", sku="PRINT-1",
+                             phone="+862134949468")
     with sales_app.test_request_context():
         session = sales_app.extensions["crm_db"].new_session()
         set_setting(session, "sales.company_name", "杭州云帆科技有限公司")
@@ -56,8 +57,9 @@ def test_quote_print_page_has_letterhead_customer_totals_and_capital_amount(sale
     for text in ("杭州云帆科技有限公司", "91330100MA2XXXXX1Q", "本报价单自签发之日起有效。",
                  "上海打印客户有限公司", "上海市浦东新区世纪大道100号", quote["number"],
                  quote["valid_until"], "55.47", "7.21", "62.68", "陆拾贰元陆角捌分",
-                 "19.99", "7.5%", "13%", "个"):
+                 "19.99", "7.5%", "13%", "个", "021 3494 9468"):
         assert text in html, text
+    assert "+8621" not in html  # the customer's phone as Chinese readers write it
     assert "print.css" in html and "print.js" in html
     assert not re.search(r"<script>(?!</script>)", html)  # no inline script (CSP)
 
