@@ -17,8 +17,8 @@ from pypinyin import Style
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 from pypinyin.style import convert
 
-__all__ = ["is_cjk", "name_key", "pinyin", "pinyin_initials", "pinyin_syllables",
-           "spell_name"]
+__all__ = ["infer_kind", "is_cjk", "name_key", "pinyin", "pinyin_initials",
+           "pinyin_syllables", "spell_name"]
 
 # Longest first, so "有限责任公司" is cut before "公司".
 COMPANY_SUFFIXES = sorted((
@@ -181,3 +181,24 @@ def pinyin(text: str) -> str:
 def pinyin_initials(text: str) -> str:
     """The first letter of each CJK character's pinyin ("北京华宇科技" gives "bjhykj")."""
     return "".join(syllable[0] for syllable in pinyin_syllables(text) if syllable)
+
+
+# Endings that make a name an organisation's, not a person's (longest first is not needed:
+# any match decides).
+_COMPANY_ENDINGS = ("公司", "集团", "厂", "店", "工作室", "研究院", "研究所", "中心", "事务所",
+                    "合作社", "商行", "银行", "医院", "学校", "大学", "学院", "协会", "酒店",
+                    "餐厅", "超市", "门市部", "经营部", "分部", "办事处", "基金会", "委员会",
+                    "Ltd", "Ltd.", "Inc", "Inc.", "LLC", "Co.", "GmbH", "Corp", "Corp.")
+_COMPANY_WORDS = ("有限公司", "有限责任", "股份", "集团")
+_PERSON = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
+def infer_kind(name: str, uscc: str | None = None) -> str:
+    """``"company"`` for a name with an organisation's ending (有限公司, 集团, 店, 工作室 …) or
+    a row with a unified social credit code; ``"person"`` for a name of two to four Chinese
+    characters without one (王晓燕); ``"company"`` otherwise (the customers' default)."""
+    text = name.strip()
+    if uscc or any(word in text for word in _COMPANY_WORDS) \
+            or text.casefold().endswith(tuple(end.casefold() for end in _COMPANY_ENDINGS)):
+        return "company"
+    return "person" if _PERSON.fullmatch(text) else "company"

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from .contacts.matching import CustomerMatch, match_or_create_customer
 from .contacts.services import (
     CONTACT_FIELDS,
     RECORD_FIELDS,
@@ -62,6 +63,7 @@ __all__ = [
     "CUSTOMER_ID",
     "CONTACT_TABLE",
     "CONTACT_ID",
+    "CustomerMatch",
     "CustomerNotFound",
     "NotYourRecord",
     "RECORD_FIELDS",
@@ -84,6 +86,7 @@ __all__ = [
     "list_customer_types",
     "list_customers",
     "list_segments",
+    "match_or_create_customer",
     "may_change_record",
     "merge_customers",
     "remove_tag",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from crm_core.toolkit import CleanRow, Row, user_scope
 
 from ..models import Customer
-from ..names import spell_name
+from ..names import infer_kind, spell_name
 from ..records.ownership import department_of_owner, user_table
 from ..records.search_index import customer_document
 from ..validation import (
@@ -43,14 +43,6 @@ _TABLE = Customer.__table__
 SPLIT = re.compile(r"[,;，；、/\n]+")
 _KINDS = {"company": "company", "公司": "company", "企业": "company", "单位": "company",
           "机构": "company", "person": "person", "个人": "person", "individual": "person"}
-# Endings that make a name an organisation's, not a person's (longest first is not needed:
-# any match decides).
-_COMPANY_ENDINGS = ("公司", "集团", "厂", "店", "工作室", "研究院", "研究所", "中心", "事务所",
-                    "合作社", "商行", "银行", "医院", "学校", "大学", "学院", "协会", "酒店",
-                    "餐厅", "超市", "门市部", "经营部", "分部", "办事处", "基金会", "委员会",
-                    "Ltd", "Ltd.", "Inc", "Inc.", "LLC", "Co.", "GmbH", "Corp", "Corp.")
-_COMPANY_WORDS = ("有限公司", "有限责任", "股份", "集团")
-_PERSON = re.compile(r"[\u4e00-\u9fff]{2,4}")
 # A web address as most cells hold it, which ``normalise_website`` would keep as it is.
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:/[A-Za-z0-9._~/-]*)?")
 _TEXT = ("industry", "province", "city", "address", "source", "level", "status")
@@ -191,17 +183,6 @@ class RowCleaner:
             if len(cell) > limit:
                 raise FieldError(name, _("At most %(max)d characters.", max=limit))
             values[name] = cell.strip()
-
-
-def infer_kind(name: str, uscc: str | None = None) -> str:
-    """``"company"`` for a name with an organisation's ending (有限公司, 集团, 店, 工作室 …) or
-    a row with a unified social credit code; ``"person"`` for a name of two to four Chinese
-    characters without one (王晓燕); ``"company"`` otherwise (the customers' default)."""
-    text = name.strip()
-    if uscc or any(word in text for word in _COMPANY_WORDS) \
-            or text.casefold().endswith(tuple(end.casefold() for end in _COMPANY_ENDINGS)):
-        return "company"
-    return "person" if _PERSON.fullmatch(text) else "company"
 
 
 def _phone(text: str, field: str) -> str:
