@@ -53,15 +53,20 @@
     var series = seriesOf(data);
     var labels = (data.labels || []).map(String);
     var longest = labels.reduce(function (m, l) { return Math.max(m, l.length); }, 0);
-    var rotate = narrow && (longest > 5 || labels.length > 6) ? 45 : 0;
+    // a few categories on a phone: wrap each label under its bar (the whole name stays
+    // readable); many, or long ones: slant and shorten them (the tooltip has the full name)
+    var wrap = narrow && labels.length <= 6;
+    var rotate = !wrap && narrow && (longest > 5 || labels.length > 6) ? 45 : 0;
+    var slot = Math.max(40, Math.floor((width - 64) / Math.max(labels.length, 1)) - 6);
     return {
       tooltip: { trigger: "axis", confine: true },
       legend: series.length > 1 ? { type: "scroll", bottom: 0 } : { show: false },
       grid: { left: 8, right: 12, top: 16, bottom: series.length > 1 ? 32 : 8, containLabel: true },
       xAxis: {
         type: "category", data: labels,
-        axisLabel: { fontSize: narrow ? 10 : 12, rotate: rotate, hideOverlap: true,
-          width: narrow ? 64 : 120, overflow: "truncate" },
+        axisLabel: { fontSize: narrow ? 10 : 12, rotate: rotate, hideOverlap: !wrap,
+          interval: wrap ? 0 : "auto", width: wrap ? slot : narrow ? 64 : 120,
+          overflow: wrap ? "break" : "truncate" },
         axisTick: { alignWithLabel: true }
       },
       yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: narrow ? 10 : 12 } },
