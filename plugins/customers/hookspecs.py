@@ -63,6 +63,14 @@ def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
 
 
 @hookspec
+def crm_customer_flag_kinds() -> dict[str, Any]:
+    """The kinds of flag your plugin raises on customers (``services.raise_flag``), each
+    with its label: ``{"<plugin>.<name>": lazy_gettext("Open complaint")}``. The 360° page
+    shows the open flags of the kinds some enabled plugin declares (a disabled plugin's
+    flags are not shown)."""
+
+
+@hookspec
 def crm_customer_timeline(customer_id: int, user: Any, before: dt.datetime | None,
                           limit: int) -> list[Any]:
     """Timeline entries about the customer that ``user`` may see, newest first, at most

@@ -323,5 +323,30 @@ class CustomerStat(Model):
     refreshed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CustomerFlag(Model):
+    """A flag another plugin raises on a customer until it clears it (an open complaint, an
+    overdue payment): ``kind`` is ``<plugin>.<name>`` (labelled through the hook
+    ``crm_customer_flag_kinds``), ``reference`` what raised it (a request number). Raised again
+    after it was cleared, the same row opens again."""
+
+    __tablename__ = "customers_customer_flag"
+    __data_scope__ = ScopeThrough("customer_id", Customer, parent_deleted="deleted_at")
+    __audit_label__ = _l("Customer flag")
+    __audit_labels__ = {"kind": _l("Kind"), "reference": _l("Reference"), "note": _l("Note"),
+                        "raised_at": _l("Raised"), "cleared_at": _l("Cleared")}
+    __table_args__ = (UniqueConstraint("customer_id", "kind", "reference",
+                                       name="uq_customers_customer_flag"),
+                      Index("ix_customers_customer_flag_kind_open", "kind", "cleared_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers_customer.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(60))
+    reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    note: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 MODELS = [CustomerType, Customer, CustomerPhone, CustomerEmail, Tag, CustomerTag, Contact,
-          ContactRecord, Segment, AmountBand, CustomerStat]
+          ContactRecord, Segment, AmountBand, CustomerStat, CustomerFlag]

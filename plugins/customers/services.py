@@ -35,6 +35,7 @@ from .duplicates.merge import merge_customers
 from .duplicates.services import find_likely_duplicates
 from .models import Customer, CustomerType
 from .records.fields import CUSTOMER_FIELDS, to_minor_units
+from .records.flags import clear_flag, open_flags, raise_flag
 from .records.queries import (
     SORTS,
     CustomerNotFound,
@@ -73,6 +74,7 @@ __all__ = [
     "add_tag",
     "add_to_total_amounts",
     "adjust_total_amount",
+    "clear_flag",
     "create_customer",
     "create_customer_type",
     "create_tag",
@@ -89,6 +91,8 @@ __all__ = [
     "match_or_create_customer",
     "may_change_record",
     "merge_customers",
+    "open_flags",
+    "raise_flag",
     "remove_tag",
     "restore_customer",
     "search_customers",

@@ -23,7 +23,7 @@ from crm_core.toolkit import db, hooks, record_history, require_permission, user
 from ..blueprint import bp
 from ..contacts.services import may_change_record
 from ..models import Contact, ContactRecord, Customer, CustomerTag, CustomerType, Tag
-from ..records import followups
+from ..records import flags, followups
 from ..records.forms import (
     KIND_LABELS,
     RECORD_KIND_LABELS,
@@ -134,6 +134,7 @@ def render_detail(customer: Customer, record_form: ContactRecordForm | None = No
                                                        prefix=NEW_RECORD),
         confirm_form=ConfirmForm(), entries=entries, next_before=next_before,
         follow_up=follow_up, today=followups.user_today(),
+        flags=flags.open_flags(db.session, customer.id),
         due_label=followups.due_label, panels=_panels(customer),
         tag_text_colour=tag_text_colour,
         history=record_history(Customer, customer.id, limit=20), **context), status
