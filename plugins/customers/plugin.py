@@ -93,7 +93,9 @@ def crm_roles() -> list[RoleSpec]:
         RoleSpec("sales", "Sales rep", (CUSTOMER_VIEW, "customers.customer.create",
                                         "customers.customer.edit", IMPORT_PERMISSION,
                                         SEGMENT_MANAGE)),
-        RoleSpec("service", "Service agent", (CUSTOMER_VIEW,)),
+        # Agents answer whoever calls: they find every customer (view only, no edit grant),
+        # while their own records keep their own scopes (service's, sales' stay "own").
+        RoleSpec("service", "Service agent", (CUSTOMER_VIEW,), {"customers.customer": "all"}),
         RoleSpec("marketing", "Marketer", (CUSTOMER_VIEW, "customers.customer.export",
                                            SEGMENT_MANAGE, SEGMENT_SHARE)),
         RoleSpec("viewer", "Viewer", (CUSTOMER_VIEW,)),

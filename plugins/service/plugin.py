@@ -1,11 +1,101 @@
-"""Customer service: plugin metadata. Features arrive with this plugin's own issue."""
+"""Customer service: metadata and hook implementations (thin: they name what the plugin
+offers).
 
-from crm_core.toolkit import PluginInfo
+The features live in sub-packages (requests, tickets, teams, policies, customer; see
+docs/service.md). The modules named
+in ``PARTS`` are its *parts*, as in the sales plugin: a part offers what it has through plain
+module-level functions named like the kernel hook minus ``crm_`` (``resources()``,
+``blueprints()``, ``menu_items()``, ``permissions()``...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_core.toolkit import Permission, PluginInfo, PluginParts, RoleSpec, hookimpl
+
+from .permissions import EXTRA_PERMISSIONS, N_
 
 PLUGIN = PluginInfo(
     name="service",
     version="0.1.0",
-    title="Customer service",
-    description="Inquiries, complaints and suggestions, tickets, satisfaction surveys.",
+    title=N_("Customer service"),
+    description=N_("Inquiries, complaints and suggestions, tickets with SLA targets on the "
+                   "working calendar."),
     requires=("customers",),
 )
+
+# Each part's module; imported when the app asks the hooks (never at plugin discovery).
+PARTS: tuple[str, ...] = ("requests.resource", "tickets.resource", "tickets.api",
+                          "tickets.views", "teams.resource", "policies.resource",
+                          "customer.panels")
+_PARTS = PluginParts(__package__, PARTS)
+
+#: The records an agent works with (each a Resource with view/create/edit/delete/export).
+WORKED = ("request", "ticket")
+#: How far each role sees them: a service agent sees their team's (department's) records
+#: and the tickets assigned to them.
+SCOPES = {"service.request": "department", "service.ticket": "department"}
+
+
+def _gather(offer: str, *args: Any) -> list[Any]:
+    return _PARTS.gather(offer, *args)
+
+
+def _grants(objects: tuple[str, ...], actions: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"service.{name}.{action}" for name in objects for action in actions)
+
+
+@hookimpl
+def crm_add_hookspecs(pm: Any) -> None:
+    from . import hookspecs
+
+    pm.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def crm_models() -> list[type]:
+    from .models import MODELS
+
+    return list(MODELS)
+
+
+@hookimpl
+def crm_permissions() -> list[Permission]:
+    return [*EXTRA_PERMISSIONS, *_gather("permissions")]
+
+
+@hookimpl
+def crm_roles() -> list[RoleSpec]:
+    # Adds to the kernel's roles of the same names (admin holds "*"). The sync adds a scope
+    # for a kind a role has no row for, so existing installs get the agents' team scope too.
+    # teams and SLA policies are every department's settings: the administrator's ("*")
+    everything = _grants(WORKED, ("view", "create", "edit", "delete", "export"))
+    agent = _grants(WORKED, ("view", "create", "edit"))
+    read = _grants(WORKED, ("view",))
+    return [RoleSpec("manager", "Manager", everything),
+            RoleSpec("service", "Service agent", agent, SCOPES),
+            RoleSpec("viewer", "Viewer", read)]
+
+
+@hookimpl
+def crm_resources() -> list[Any]:
+    return _gather("resources")
+
+
+@hookimpl
+def crm_blueprints() -> list[Any]:
+    return _gather("blueprints")
+
+
+@hookimpl
+def crm_menu_items() -> list[Any]:
+    return _gather("menu_items")
+
+
+# -- customers' hooks ---------------------------------------------------------------------
+
+
+@hookimpl
+def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
+    return _gather("customer_panels", customer_id, user)

@@ -22,7 +22,8 @@ from crm_core.testing import login
 
 WEST_MARKER = "Westmarkzq"
 PASSWORD = "Kettle-Drum-42x"
-EAST_ROLES = {"manager": "manager", "sales": "sales", "viewer": "viewer"}
+EAST_ROLES = {"manager": "manager", "sales": "sales", "service": "service",
+              "viewer": "viewer"}
 
 #: Text that only a crashed or leaky answer carries.
 LEAK_PATTERNS = re.compile(
@@ -152,6 +153,9 @@ def _records(session: Any, owner: Any, department_id: int, label: str) -> dict[s
     from sales_world import sales_records
 
     sales = sales_records(session, owner, department_id, label, secret, customer.id)
+    from service_world import service_records
+
+    sales.update(service_records(session, owner, department_id, label, secret, customer.id))
     return {**sales, "customer_id": customer.id, "contact_id": contact.id,
             "record_id": record.id,
             "approval_id": approval.approval_id, "definition_id": definition.id,

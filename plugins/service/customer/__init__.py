@@ -1,0 +1,1 @@
+"""What the service plugin adds to the customer 360° page."""

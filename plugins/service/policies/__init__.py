@@ -1,0 +1,1 @@
+"""SLA policies: the settings page (service.sla.manage)."""

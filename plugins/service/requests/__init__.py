@@ -1,0 +1,1 @@
+"""Service requests: the Resource and their rules (the first ticket comes with a request)."""

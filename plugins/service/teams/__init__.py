@@ -1,0 +1,1 @@
+"""Service teams and their members: the settings pages (service.team.manage)."""

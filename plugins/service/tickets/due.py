@@ -1,0 +1,97 @@
+"""A ticket's due times: the SLA policy that applies, and its targets counted in working
+minutes on the working calendar (09:00–12:00 and 13:00–18:00 Asia/Shanghai on China's
+working days, ``sla.calendar``).
+
+The most specific active policy wins: one naming the request type and the customer level,
+then one naming either, then the priority's own. Without any, a ticket has no due times
+(``sla_state`` ``none``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from crm_core.toolkit import model_for_table
+from plugins.customers.services import CUSTOMER_TABLE
+
+from ..models import SlaPolicy
+from ..models.choices import OPEN_STATES
+from ..sla.calendar import WorkingCalendar
+
+
+@functools.cache
+def working_calendar() -> WorkingCalendar:
+    """The default working calendar, built once per process (its year tables are kept)."""
+    return WorkingCalendar()
+
+
+def customer_level(session: Session, customer_id: int) -> str:
+    """The customer's level (an SLA policy may name one), read for the rules, not shown."""
+    customer = model_for_table(CUSTOMER_TABLE)
+    return session.scalar(select(customer.level).where(customer.id == customer_id)) or ""
+
+
+def find_policy(session: Session, priority: str, request_type: str = "",
+                customer_level: str = "") -> SlaPolicy | None:
+    """The active policy for a ticket of ``priority``, a request of ``request_type`` and a
+    customer of ``customer_level`` (most specific first), or None."""
+    specific = (case((SlaPolicy.request_type == "", 0), else_=2)
+                + case((SlaPolicy.customer_level == "", 0), else_=1))
+    return session.scalar(
+        select(SlaPolicy)
+        .where(SlaPolicy.is_active.is_(True), SlaPolicy.priority == priority,
+               SlaPolicy.request_type.in_(("", request_type or "")),
+               SlaPolicy.customer_level.in_(("", customer_level or "")))
+        .order_by(specific.desc(), SlaPolicy.id).limit(1))
+
+
+def due_times(session: Session, start: dt.datetime, priority: str, request_type: str = "",
+              customer_level: str = "") -> tuple[dt.datetime | None, dt.datetime | None]:
+    """``(first response due, resolution due)`` in UTC for a ticket whose clock starts at
+    ``start`` (aware), or ``(None, None)`` when no policy applies."""
+    policy = find_policy(session, priority, request_type, customer_level)
+    if policy is None:
+        return None, None
+    calendar = working_calendar()
+    return (calendar.add_working_minutes(start, policy.first_response_minutes),
+            calendar.add_working_minutes(start, policy.resolution_minutes))
+
+
+def aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as an aware UTC datetime (SQLite hands them back naive)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+def sla_state_now(ticket: Any, now: dt.datetime | None = None) -> str:
+    """The ticket's SLA state as of ``now``: the stored one, except that an open ticket past
+    a due time it has not met reads ``breached`` before the sweep has stored it."""
+    stored = ticket.sla_state
+    if ticket.state not in OPEN_STATES or stored in ("breached", "none"):
+        return stored
+    now = now or dt.datetime.now(dt.UTC)
+    resolution, first = aware(ticket.resolution_due), aware(ticket.first_response_due)
+    if resolution is not None and now >= resolution:
+        return "breached"
+    if first is not None and ticket.first_responded_at is None and now >= first:
+        return "breached"
+    return stored
+
+
+def settled_sla_state(ticket: Any, resolved_at: dt.datetime) -> str:
+    """What a ticket resolved at ``resolved_at`` attained: ``met`` when resolved (and first
+    answered) in time, ``missed`` otherwise, ``none`` without targets. Stored, so reports
+    never recompute it."""
+    resolution, first = aware(ticket.resolution_due), aware(ticket.first_response_due)
+    if resolution is None:
+        return "none"
+    answered = aware(ticket.first_responded_at) or resolved_at
+    if resolved_at > resolution or (first is not None and answered > first):
+        return "missed"
+    return "met"
