@@ -99,3 +99,10 @@ def crm_menu_items() -> list[Any]:
 @hookimpl
 def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
     return _gather("customer_panels", customer_id, user)
+
+
+@hookimpl
+def crm_customer_flag_kinds() -> dict[str, Any]:
+    from .customer.flags import customer_flag_kinds
+
+    return customer_flag_kinds()

@@ -26,6 +26,7 @@ from crm_core.toolkit import (
 )
 from plugins.customers import services as customers
 
+from ..customer.flags import sync_complaint_flag
 from ..models import CHANNELS, PRIORITIES, REQUEST_TYPES, ServiceRequest, Ticket
 from ..tickets.services import create_ticket
 
@@ -119,6 +120,7 @@ def create_request(session: Session, values: dict[str, Any], user: Any) -> Servi
     create_ticket(session, request, user, team_id=values.get("team_id"), start=received_at,
                   customer_level=customer.level or "")
     session.expire(request, ["tickets"])
+    sync_complaint_flag(session, request)
     return request
 
 
@@ -126,6 +128,7 @@ def update_request(session: Session, request: ServiceRequest, values: dict[str, 
                    user: Any) -> ServiceRequest:
     """Change a request's fields (the Resource's update). A new customer is one ``user`` may
     see, and its tickets follow it; the tickets keep their own priorities."""
+    previous_customer_id = request.customer_id
     if "customer_id" in values and values["customer_id"] != request.customer_id:
         request.customer_id = _customer(session, values["customer_id"], user).id
         for ticket in session.scalars(select(Ticket).where(Ticket.request_id == request.id)):
@@ -141,6 +144,7 @@ def update_request(session: Session, request: ServiceRequest, values: dict[str, 
     if "received_at" in values and values["received_at"] is not None:
         request.received_at = received_time(values["received_at"], user)
     session.flush()
+    sync_complaint_flag(session, request, previous_customer_id=previous_customer_id)
     return request
 
 
@@ -152,3 +156,4 @@ def delete_request(session: Session, request: ServiceRequest, user: Any) -> None
                                                        Ticket.deleted_at.is_(None))):
         ticket.deleted_at = now
     session.flush()
+    sync_complaint_flag(session, request)

@@ -78,7 +78,7 @@ def tickets_resource() -> Resource:
                                                     "resolved_at", "closed_at"])],
             panels=[Panel(_l("Work on it"), "service/tickets/_state.html", _state_context)],
             api_overrides={"in": ServiceTicketIn, "out": ServiceTicketOut},
-            create=_create, update=_update,
+            create=_create, update=_update, delete=services.delete_ticket,
             templates={"list": "service/tickets/list.html"},
             export_columns=["id", "number", "request_id", "subject", "state", "priority",
                             "team_id", "assignee_id", "first_response_due",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.toolkit import DomainError, emit, scoped, utcnow
 
+from ..customer.flags import sync_complaint_flag, sync_for_ticket
 from ..models import PRIORITIES, ServiceRequest, Team, Ticket
 from . import due
 
@@ -112,8 +113,18 @@ def add_ticket(session: Session, values: dict[str, Any], user: Any) -> Ticket:
     """Another ticket for a request ``user`` may see (the Resource's create): its clocks
     start now."""
     request = visible_request(session, values.get("request_id"), user)
-    return create_ticket(session, request, user, subject=values.get("subject"),
-                         priority=values.get("priority"), team_id=values.get("team_id"))
+    ticket = create_ticket(session, request, user, subject=values.get("subject"),
+                           priority=values.get("priority"), team_id=values.get("team_id"))
+    sync_complaint_flag(session, request)
+    return ticket
+
+
+def delete_ticket(session: Session, ticket: Ticket, user: Any) -> None:
+    """Move the ticket to the trash (the Resource's delete); its request's complaint flag
+    follows."""
+    ticket.deleted_at = utcnow()
+    session.flush()
+    sync_for_ticket(session, ticket)
 
 
 def update_ticket(session: Session, ticket: Ticket, values: dict[str, Any],

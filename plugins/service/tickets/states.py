@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.toolkit import emit, model_for_table, utcnow
 
+from ..customer.flags import sync_for_ticket
 from ..models import TICKET_STATES, TeamMember, Ticket
 from ..models.choices import TICKET_STATE_LABELS
 from . import due
@@ -98,6 +99,7 @@ def change_state(session: Session, ticket: Ticket, state: str, user: Any, *,
         ticket.closed_at = now
     ticket.state = state
     session.flush()
+    sync_for_ticket(session, ticket)
     if state == "resolved":
         emit("ticket_resolved", session, ticket_id=ticket.id, customer_id=ticket.customer_id,
              sla_state=ticket.sla_state)
