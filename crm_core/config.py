@@ -61,6 +61,9 @@ def defaults(instance: Path) -> dict[str, Any]:
         "CRM_OUTBOX_KEEP_DAYS": 30,  # sent messages are deleted after this many days (0: kept)
         "CRM_DEFAULT_TIMEZONE": "Asia/Shanghai",  # users who chose none see times in it
         "CRM_DEMO_LANGUAGE": "zh_CN",  # the words of ``crm seed``'s demo data (zh_CN or en)
+        # what an API token signs in as, kept per worker this long (0: read every request);
+        # another worker sees a revocation after at most this long (docs/SECURITY.md)
+        "CRM_API_TOKEN_CACHE_SECONDS": 5,
     }
 
 

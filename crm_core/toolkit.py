@@ -15,7 +15,16 @@ from . import i18n as _i18n  # noqa: F401  (a plugin's _l(...) then remembers it
 from . import outbox
 from . import sqlfuncs as sql
 from .api.endpoint import api_endpoint
-from .api.pagination import ListQuery, Page, PageError, encode_cursor, paginate
+from .api.pagination import (
+    MAX_LIMIT,
+    ListQuery,
+    Page,
+    PageError,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+    paginate,
+)
 from .api.schemas import UtcDateTime
 from .approvals.service import decide_from_provider, request_approval, withdraw_approval
 from .approvals.types import ApprovalCondition, ApprovalResult, ApprovalSubject
@@ -55,7 +64,14 @@ from .notifications.specs import NotificationChannel, NotificationKind
 from .numbering.service import NumberPatternError, check_number_pattern, next_number
 from .outbox import OutboxChannel, OutboxDelivery, send_mail
 from .plugin_parts import PluginParts
-from .rbac.scope import DataScope, ScopeThrough, get_scoped_or_404, scoped, user_scope
+from .rbac.scope import (
+    DataScope,
+    ScopeThrough,
+    bound_scope_condition,
+    get_scoped_or_404,
+    scoped,
+    user_scope,
+)
 from .rbac.system import system_context
 from .rbac.users import user_names
 from .registry import (
@@ -157,6 +173,7 @@ __all__ = [
     "NumberPatternError",
     "OutboxChannel",
     "OutboxDelivery",
+    "MAX_LIMIT",
     "Page",
     "PageError",
     "Panel",
@@ -207,6 +224,7 @@ __all__ = [
     "detect_encoding",
     "embeddable",
     "emit",
+    "decode_cursor",
     "encode_cursor",
     "file_kind",
     "get_scoped_or_404",
@@ -222,6 +240,7 @@ __all__ = [
     "open_table",
     "open_writer",
     "outbox",
+    "page_of",
     "paginate",
     "plugin_config",
     "plugin_enabled",
@@ -230,6 +249,7 @@ __all__ = [
     "record_history",
     "request_approval",
     "require_permission",
+    "bound_scope_condition",
     "scoped",
     "user_scope",
     "send_mail",

@@ -23,6 +23,9 @@ TOKEN_PREFIX = "crm_"
 MAX_NAME_LENGTH = 120
 #: ``last_used_at`` is written at most this often per token, so reads stay reads.
 TOUCH_INTERVAL = dt.timedelta(minutes=1)
+#: The execution option that marks ``record_use``'s write: it changes nothing a request signs
+#: in with, so the token cache (``token_cache``) is not emptied by it.
+BOOKKEEPING = "crm_token_bookkeeping"
 
 
 def hash_token(plain: str) -> str:
@@ -92,7 +95,7 @@ def record_use(connection: Connection, token_id: int, now: dt.datetime | None = 
         update(table)
         .where(table.c.id == token_id,
                or_(table.c.last_used_at.is_(None), table.c.last_used_at <= now - TOUCH_INTERVAL))
-        .values(last_used_at=now))
+        .values(last_used_at=now), execution_options={BOOKKEEPING: True})
     return bool(result.rowcount)
 
 

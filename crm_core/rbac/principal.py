@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, current_app
@@ -38,10 +39,17 @@ def _on_identity_loaded(sender: Any, identity: Identity) -> None:
     identity.provides.add(UserNeed(current_user.id))
     if current_user.is_superuser:
         identity.provides.add(RoleNeed("superuser"))
-        names = set(current_app.extensions["crm"].permissions)
+        names = frozenset(current_app.extensions["crm"].permissions)
     else:
-        names = set(current_user.permissions)
-    identity.provides.update(permission_need(name) for name in names)
+        names = frozenset(current_user.permissions)
+    identity.provides.update(_needs(names))
+
+
+@lru_cache(maxsize=256)
+def _needs(names: frozenset[str]) -> frozenset[Need]:
+    """The needs of a set of permission names, made once per set (each request of an API
+    client made them all again, issue 11)."""
+    return frozenset(permission_need(name) for name in names)
 
 
 def can(name: str) -> bool:

@@ -9,10 +9,11 @@ answers 404 for a record outside the scope, so nobody learns that it exists.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import abort, g, has_request_context
-from sqlalchemy import false, inspect, or_, select
+from sqlalchemy import bindparam, false, inspect, or_, select
 
 from ..db import get_session
 from .models import SCOPES, Department, RoleScope, UserRole
@@ -77,6 +78,20 @@ def _request_cache(name: str) -> dict[Any, Any] | None:
         cache = {}
         setattr(g, name, cache)
     return cache
+
+
+def prime_role_scopes(user_id: int, scopes: dict[int, dict[str, str]]) -> None:
+    """Give this request the user's role scopes, read a moment ago (the API's token cache,
+    ``crm_core.api.token_cache``), so they are not read again."""
+    cache = _request_cache("crm_role_scopes")
+    if cache is not None:
+        cache[user_id] = scopes
+
+
+def role_scopes(user_id: int) -> dict[int, dict[str, str]]:
+    """``{role_id: {kind: scope}}`` for each of the user's roles (roles without rows too),
+    read once per request."""
+    return _role_scopes(user_id)
 
 
 def _role_scopes(user_id: int) -> dict[int, dict[str, str]]:
@@ -157,17 +172,58 @@ def scope_condition(model: type, user: Any) -> Any | None:
         return None
     if user is None and in_system_context():  # deliberately across scopes, and logged
         return None
-    user = _resolve_user(user)
+    shape, values = _shape(spec, _resolve_user(user))
+    return _condition(model, spec, shape, values.get(SCOPE_USER), values.get(SCOPE_DEPARTMENT))
+
+
+#: The names of the bind parameters of ``bound_scope_condition``'s conditions.
+SCOPE_USER, SCOPE_DEPARTMENT = "crm_scope_user", "crm_scope_department"
+
+
+def bound_scope_condition(model: type, user: Any) -> tuple[Any | None, dict[str, Any]]:
+    """``scope_condition`` of a model declaring ``DataScope`` for a given user object, as a
+    condition built once per model and kind of scope (own, department, all, nothing) with
+    the user's values as bind parameters: ``(condition or None, {name: value})``. A list
+    that reuses its statement across requests (the customers API) passes the values when it
+    runs it; the rows are those ``scope_condition`` selects."""
+    spec = data_scope_of(model)
+    if spec is None:
+        return None, {}
+    shape, values = _shape(spec, user)
+    return _bound_condition(model, shape), values
+
+
+@cache
+def _bound_condition(model: type, shape: str) -> Any | None:
+    spec = data_scope_of(model)
+    return _condition(model, spec, shape, bindparam(SCOPE_USER),
+                      bindparam(SCOPE_DEPARTMENT))
+
+
+def _shape(spec: DataScope, user: Any) -> tuple[str, dict[str, Any]]:
+    """Which kind of condition ``user`` gets (nothing, all, department, own) and its
+    values."""
     if user is None or not getattr(user, "is_active", False):
-        return false()
+        return "nothing", {}
     scope = user_scope(user, spec.kind)
     if scope == "all":
-        return None
-    owned = getattr(model, spec.owner) == user.id
+        return "all", {}
     if scope == "department" and spec.department and user.department_id is not None:
+        return "department", {SCOPE_USER: user.id, SCOPE_DEPARTMENT: user.department_id}
+    return "own", {SCOPE_USER: user.id}
+
+
+def _condition(model: type, spec: DataScope, shape: str, user_id: Any,
+               department_id: Any) -> Any | None:
+    if shape == "all":
+        return None
+    if shape == "nothing":
+        return false()
+    owned = getattr(model, spec.owner) == user_id
+    if shape == "department":
         # the subtree inside the list's own statement, not a look-up of the path first: one
         # round trip less per request (paths are digits and slashes: nothing to escape)
-        path = select(Department.path).where(Department.id == user.department_id) \
+        path = select(Department.path).where(Department.id == department_id) \
             .scalar_subquery()
         subtree = select(Department.id).where(Department.path.like(path.concat("%")))
         return or_(getattr(model, spec.department).in_(subtree), owned)
