@@ -196,3 +196,26 @@ def statements_of(app: Flask, client: FlaskClient, url: str, kind: Callable[[str
     for sql in seen:
         grouped.setdefault(kind(sql), []).append(sql)
     return grouped
+
+
+def read_row(app: Flask, model: type, record_id: int) -> Any:
+    """A fresh copy of one row of ``model`` as the database holds it now (detached), read in
+    a session of its own."""
+    with app.app_context():
+        session = app.extensions["crm_db"].new_session()
+        row = session.get(model, record_id)
+        if row is not None:
+            session.expunge(row)
+        session.close()
+    return row
+
+
+def csrf_token_of(client: FlaskClient, url: str) -> str:
+    """The CSRF token of the page at ``url`` (its first form's, else its meta tag's)."""
+    import re
+
+    page = client.get(url).get_data(as_text=True)
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or \
+        re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert found, f"no CSRF token on {url}"
+    return found.group(1)

@@ -34,7 +34,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import os
 import secrets
 import string
@@ -51,6 +50,7 @@ from plugins.oa_bridge.protocol.errors import (
     MalformedCallback,
     SignatureMismatch,
     WrongReceiver,
+    json_object,
 )
 
 __all__ = [
@@ -201,15 +201,6 @@ class CallbackCrypto:
 
 # --- DingTalk (JSON envelope) -----------------------------------------------------------------
 
-def _json_object(raw: bytes | str, what: str) -> dict[str, Any]:
-    try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedCallback(f"{what} is not JSON") from None
-    if not isinstance(value, dict):
-        raise MalformedCallback(f"{what} is not a JSON object")
-    return value
-
 
 def dingtalk_open_event(crypto: CallbackCrypto, *, signature: str, timestamp: str, nonce: str,
                         body: bytes) -> dict[str, Any]:
@@ -219,10 +210,10 @@ def dingtalk_open_event(crypto: CallbackCrypto, *, signature: str, timestamp: st
     ``timeStamp``, else ``timestamp`` (as the open-dingtalk reference reads them), in
     milliseconds. Check freshness and replay separately (freshness.py).
     """
-    encrypt = _json_object(body, "body").get("encrypt")
+    encrypt = json_object(body, "body").get("encrypt")
     if not isinstance(encrypt, str) or not encrypt:
         raise MalformedCallback("body has no encrypt field")
-    return _json_object(crypto.open(signature, timestamp, nonce, encrypt), "event")
+    return json_object(crypto.open(signature, timestamp, nonce, encrypt), "event")
 
 
 def dingtalk_reply(crypto: CallbackCrypto, message: str = "success", *, timestamp_ms: int,

@@ -7,6 +7,9 @@ check, so a log line cannot leak a credential or be used to inject text.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 
 class CallbackRefused(Exception):
     """An inbound callback that must not be processed; ``reason`` is safe to log."""
@@ -45,3 +48,14 @@ class BadKey(CallbackRefused, ValueError):
 
     It is also a ``ValueError`` so a settings form can treat it as invalid input.
     """
+
+
+def json_object(raw: bytes | str, what: str) -> dict[str, Any]:
+    """``raw`` parsed as a JSON object, else ``MalformedCallback`` naming ``what``."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedCallback(f"{what} is not JSON") from None
+    if not isinstance(value, dict):
+        raise MalformedCallback(f"{what} is not a JSON object")
+    return value

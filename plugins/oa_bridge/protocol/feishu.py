@@ -31,7 +31,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +42,7 @@ from plugins.oa_bridge.protocol.errors import (
     DecryptError,
     MalformedCallback,
     SignatureMismatch,
+    json_object,
 )
 
 __all__ = [
@@ -141,16 +141,6 @@ class FeishuEvent:
         return {"msg": "success"}
 
 
-def _json_object(raw: bytes, what: str) -> dict[str, Any]:
-    try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedCallback(f"{what} is not JSON") from None
-    if not isinstance(value, dict):
-        raise MalformedCallback(f"{what} is not a JSON object")
-    return value
-
-
 def open_request(*, body: bytes, encrypt_key: str, verification_token: str,
                  timestamp: str | None = None, nonce: str | None = None,
                  signature: str | None = None) -> FeishuEvent:
@@ -169,11 +159,11 @@ def open_request(*, body: bytes, encrypt_key: str, verification_token: str,
         if timestamp is None or nonce is None:
             raise MalformedCallback("signature without timestamp or nonce")
         verify_request_signature(signature, timestamp, nonce, encrypt_key, body)
-    envelope = _json_object(body, "body")
+    envelope = json_object(body, "body")
     encrypted = envelope.get("encrypt")
     if not isinstance(encrypted, str) or not encrypted:
         raise MalformedCallback("event is not encrypted")
-    payload = _json_object(decrypt(encrypted, encrypt_key), "event")
+    payload = json_object(decrypt(encrypted, encrypt_key), "event")
     token = event_token(payload) or ""
     if not hmac.compare_digest(token.encode("utf-8"), verification_token.encode("utf-8")):
         raise SignatureMismatch("verification token mismatch")

@@ -12,6 +12,8 @@ from flask import Flask
 
 from crm_core.testing import client_as
 from crm_core.testing_clients import bearer_token, isolated_client
+from crm_core.testing_clients import csrf_token_of as csrf  # noqa: F401 - the tests' name
+from crm_core.testing_clients import read_row as read  # noqa: F401 - the tests' name
 
 TODAY = dt.date.today()
 
@@ -74,23 +76,3 @@ def contract_in_db(app: Flask, world: dict[str, Any], *, amount: int, status: st
         session.close()
     return contract_id
 
-
-def read(app: Flask, model: type, record_id: int) -> Any:
-    """A fresh copy of one row (detached)."""
-    with app.app_context():
-        session = app.extensions["crm_db"].new_session()
-        row = session.get(model, record_id)
-        session.expunge(row)
-        session.close()
-    return row
-
-
-def csrf(client: Any, url: str) -> str:
-    """The CSRF token of the page at ``url``."""
-    import re
-
-    page = client.get(url).get_data(as_text=True)
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or \
-        re.search(r'name="csrf-token" content="([^"]+)"', page)
-    assert found, f"no CSRF token on {url}"
-    return found.group(1)
