@@ -27,8 +27,8 @@ PLUGIN = PluginInfo(
 
 # Each part's module; imported when the app asks the hooks (never at plugin discovery).
 PARTS: tuple[str, ...] = ("requests.resource", "tickets.resource", "tickets.api",
-                          "tickets.views", "teams.resource", "policies.resource",
-                          "customer.panels")
+                          "tickets.views", "tickets.sweep", "teams.resource",
+                          "policies.resource", "customer.panels")
 _PARTS = PluginParts(__package__, PARTS)
 
 #: The records an agent works with (each a Resource with view/create/edit/delete/export).
@@ -91,6 +91,34 @@ def crm_blueprints() -> list[Any]:
 @hookimpl
 def crm_menu_items() -> list[Any]:
     return _gather("menu_items")
+
+
+@hookimpl
+def crm_celery_tasks() -> list[Any]:
+    return _gather("celery_tasks")
+
+
+@hookimpl
+def crm_beat_schedule() -> list[Any]:
+    return _gather("beat_schedule")
+
+
+@hookimpl
+def crm_notification_kinds() -> list[Any]:
+    return _gather("notification_kinds")
+
+
+@hookimpl
+def crm_cli_commands() -> list[Any]:
+    import click
+
+    @click.group(help="Service: requests, tickets and their service levels.")
+    def service() -> None:
+        """The service commands (``crm service --help``)."""
+
+    for command in _gather("cli_commands"):
+        service.add_command(command)
+    return [service]
 
 
 # -- customers' hooks ---------------------------------------------------------------------

@@ -36,6 +36,8 @@ class Ticket(TimestampMixin, Model):
     __table_args__ = (
         # the queues: by state, by assignee, by team (keyset on id), and the list's sorts
         Index("ix_service_ticket_state_id", "state", "id"),
+        # the SLA sweep: open tickets not yet breached, by when they next need a look
+        Index("ix_service_ticket_sla_sweep", "sla_state", "resolution_warn_at", "id"),
         Index("ix_service_ticket_assignee_state", "assignee_id", "state", "id"),
         Index("ix_service_ticket_team_state", "team_id", "state", "id"),
         Index("ix_service_ticket_assignee_id", "assignee_id", "id"),
@@ -72,6 +74,9 @@ class Ticket(TimestampMixin, Model):
         ForeignKey("core_department.id", ondelete="SET NULL"), index=True)
     first_response_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     resolution_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: when 80 % of each target's working time has passed: the sweep warns then
+    first_response_warn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution_warn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     first_responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

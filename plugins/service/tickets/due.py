@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
@@ -50,16 +50,31 @@ def find_policy(session: Session, priority: str, request_type: str = "",
         .order_by(specific.desc(), SlaPolicy.id).limit(1))
 
 
-def due_times(session: Session, start: dt.datetime, priority: str, request_type: str = "",
-              customer_level: str = "") -> tuple[dt.datetime | None, dt.datetime | None]:
-    """``(first response due, resolution due)`` in UTC for a ticket whose clock starts at
-    ``start`` (aware), or ``(None, None)`` when no policy applies."""
+#: The share of a target's working time after which the sweep warns (issue 13: 80 %).
+WARN_SHARE = 0.8
+
+
+class Targets(NamedTuple):
+    """A ticket's due times and the moments to warn at (UTC; all None without a policy)."""
+
+    first_response_due: dt.datetime | None = None
+    resolution_due: dt.datetime | None = None
+    first_response_warn_at: dt.datetime | None = None
+    resolution_warn_at: dt.datetime | None = None
+
+
+def targets(session: Session, start: dt.datetime, priority: str, request_type: str = "",
+            customer_level: str = "") -> Targets:
+    """The due and warning times of a ticket whose clocks start at ``start`` (aware)."""
     policy = find_policy(session, priority, request_type, customer_level)
     if policy is None:
-        return None, None
+        return Targets()
     calendar = working_calendar()
-    return (calendar.add_working_minutes(start, policy.first_response_minutes),
-            calendar.add_working_minutes(start, policy.resolution_minutes))
+    first, resolution = policy.first_response_minutes, policy.resolution_minutes
+    return Targets(calendar.add_working_minutes(start, first),
+                   calendar.add_working_minutes(start, resolution),
+                   calendar.add_working_minutes(start, int(first * WARN_SHARE)),
+                   calendar.add_working_minutes(start, int(resolution * WARN_SHARE)))
 
 
 def aware(moment: dt.datetime | None) -> dt.datetime | None:

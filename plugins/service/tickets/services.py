@@ -68,11 +68,15 @@ def _priority(value: Any, fallback: str) -> str:
 
 def set_due_times(session: Session, ticket: Ticket, request: ServiceRequest,
                   start: dt.datetime, customer_level: str = "") -> None:
-    """Set the ticket's due times from the SLA policy, its clocks starting at ``start``."""
-    first, resolution = due.due_times(session, due.aware(start), ticket.priority,
-                                      request.type, customer_level)
-    ticket.first_response_due, ticket.resolution_due = first, resolution
-    ticket.sla_state = "ok" if resolution is not None else "none"
+    """Set the ticket's due and warning times from the SLA policy, its clocks starting at
+    ``start``."""
+    found = due.targets(session, due.aware(start), ticket.priority, request.type,
+                        customer_level)
+    ticket.first_response_due, ticket.resolution_due = (found.first_response_due,
+                                                        found.resolution_due)
+    ticket.first_response_warn_at = found.first_response_warn_at
+    ticket.resolution_warn_at = found.resolution_warn_at
+    ticket.sla_state = "ok" if found.resolution_due is not None else "none"
 
 
 def create_ticket(session: Session, request: ServiceRequest, user: Any, *,
