@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from ..auth.models import User
 from ..db import get_session, utcnow
 from ..edge.ints import INT64_MAX
 from ..errors import DomainError
+from ..i18n import DEFAULT_LOCALE, normalize_locale
 from .links import site_path
 from .models import BODY_LENGTH, TITLE_LENGTH, Notification, NotificationPreference
 from .preferences import channels_for
@@ -51,7 +53,16 @@ def _recipients(user_ids: int | Iterable[int]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def notify(user_ids: int | Iterable[int], kind: str, title: str, body: str = "",
+def _in_language_of(user: User, text: Any) -> str:
+    """``text`` as ``user`` reads it: a lazy string (``lazy_gettext``) in the user's language,
+    anything else as given."""
+    if not isinstance(text, LazyString):
+        return str(text or "")
+    with force_locale(normalize_locale(getattr(user, "locale", None)) or DEFAULT_LOCALE):
+        return str(text)
+
+
+def notify(user_ids: int | Iterable[int], kind: str, title: Any, body: Any = "",
            link: str | None = None, *, session: Session | None = None) -> list[Notification]:
     """Notify each of ``user_ids`` (inactive or unknown users are skipped) in the caller's
     transaction; returns the notifications written (flushed, ids set). The caller commits.
@@ -60,15 +71,16 @@ def notify(user_ids: int | Iterable[int], kind: str, title: str, body: str = "",
     (``/customers/12``): an absolute or external URL raises ``LinkError``, so a
     notification can never send its reader elsewhere. A title over 200 characters, a body
     over 4,000 are shortened. Each recipient's channels are their choice for the kind, else
-    its ``default_channels``; a recipient who chose none gets nothing.
+    its ``default_channels``; a recipient who chose none gets nothing. A title or body made
+    with ``lazy_gettext`` is written in each recipient's language (a beat task has no
+    reader to take it from).
     """
     session = session if session is not None else get_session()
     registry = current()
     spec = registry.kind(kind)
     if spec is None:
         raise NotificationError(_l("Unknown notification kind %(kind)s.", kind=repr(kind)))
-    title = str(title or "").strip()
-    if not title:
+    if not str(title or "").strip():
         raise NotificationError(_l("A notification needs a title."))
     path = site_path(link)
     ids = _recipients(user_ids)
@@ -87,8 +99,10 @@ def notify(user_ids: int | Iterable[int], kind: str, title: str, body: str = "",
         if not channels:
             continue
         notification = Notification(user_id=user.id, kind=kind,
-                                    title=_clip(title, TITLE_LENGTH),
-                                    body=_clip(str(body or ""), BODY_LENGTH), link=path,
+                                    title=_clip(_in_language_of(user, title).strip(),
+                                                TITLE_LENGTH),
+                                    body=_clip(_in_language_of(user, body), BODY_LENGTH),
+                                    link=path,
                                     in_app=IN_APP in channels, created_at=utcnow())
         session.add(notification)
         planned.append((notification, user, channels))

@@ -316,3 +316,21 @@ def test_the_notification_centre_works_on_postgresql(crm_make_app):
     assert browser.post("/api/v1/notifications/read-all",
                         headers={"X-CSRFToken": token}).get_json() == {"marked": 2}
     assert bell_count(browser) == 0
+
+
+def test_a_lazy_title_is_written_in_each_readers_language(app):
+    from flask_babel import lazy_gettext
+
+    from crm_core.auth.models import User
+
+    chinese, english = make_user(app, "lin"), make_user(app, "lee")
+    with app.app_context():
+        session = get_session()
+        session.get(User, chinese.id).locale = "zh_CN"
+        session.get(User, english.id).locale = "en"
+        session.commit()
+        # a beat task has no request: the text follows each reader, not the worker
+        notify([chinese.id, english.id], "system", lazy_gettext("Notifications"))
+        session.commit()
+        titles = dict(session.execute(select(Notification.user_id, Notification.title)).all())
+    assert titles == {chinese.id: "通知", english.id: "Notifications"}

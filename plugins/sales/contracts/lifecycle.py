@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,12 +60,13 @@ def send_renewal_reminders(session: Session, today: dt.date | None = None) -> in
                 .limit(BATCH * 20)):
             if contract.owner_id is not None:
                 days = (contract.end_date - today).days
+                # lazy: written in the owner's language (the beat has no reader)
                 notify([contract.owner_id], RENEWAL_KIND,
-                       _("Contract %(number)s ends in %(days)d days", number=contract.number,
-                         days=days),
-                       _("%(title)s (¥%(amount)s) ends on %(end)s: time to talk about its "
-                         "renewal.", title=contract.title, amount=yuan(contract.amount),
-                         end=contract.end_date.isoformat()),
+                       _l("Contract %(number)s ends in %(days)d days", number=contract.number,
+                          days=days),
+                       _l("%(title)s (¥%(amount)s) ends on %(end)s: time to talk about its "
+                          "renewal.", title=contract.title, amount=yuan(contract.amount),
+                          end=contract.end_date.isoformat()),
                        f"/sales/contracts/{contract.id}", session=session)
             contract.renewal_notified_at = utcnow()
             count += 1

@@ -4,7 +4,10 @@ of a target's working time, stored with the due times) become ``warning`` and th
 assignee (else the team lead) is told; tickets past a due time they have not met become
 ``breached`` — the ticket's flag, shown in the lists and on the page — and the team lead is
 told (the escalation), the assignee too. Each ticket moves once: a warned ticket is not
-warned again, a breached one stays breached until it is resolved (then ``missed``).
+warned again, a breached one stays breached until it is resolved (then ``missed``). When
+one sweep moves more than three tickets of one person, they get one summary linking to the
+list of such tickets instead of one notification each; each is written in its reader's
+language (lazy strings: the beat has no request to take a language from).
 
 The candidates are the open, not yet breached tickets with a passed warning or due moment,
 read in batches by id; only those whose state changes are written (ORM writes, in the
@@ -15,10 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import defaultdict
 from typing import Any
 
 import click
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -68,21 +71,49 @@ def verdict(ticket: Ticket, now: dt.datetime) -> str:
     return ticket.sla_state
 
 
-def _tell(session: Session, ticket: Ticket, state: str, leads: dict[int, int | None]) -> None:
+#: More tickets than this for one person in one sweep make one summary notification.
+SUMMARY_OVER = 3
+
+
+def _recipients(ticket: Ticket, state: str, leads: dict[int, int | None]) -> set[int]:
     lead = leads.get(ticket.team_id) if ticket.team_id is not None else None
+    if state == "warning":
+        return {ticket.assignee_id or lead} - {None}
+    return {lead, ticket.assignee_id} - {None}
+
+
+def _tell_one(session: Session, ticket: Ticket, state: str, user_ids: list[int]) -> None:
     link = f"/service/tickets/{ticket.id}"
     if state == "warning":
-        recipients = {ticket.assignee_id or lead} - {None}
-        notify(sorted(recipients), WARNING_KIND,
-               _("Ticket %(number)s is due soon", number=ticket.number),
-               _("%(subject)s: 80 %% of its service-level time has passed.",
-                 subject=ticket.subject), link, session=session)
+        notify(user_ids, WARNING_KIND,
+               _l("Ticket %(number)s is due soon", number=ticket.number),
+               _l("%(subject)s: 80 %% of its service-level time has passed.",
+                  subject=ticket.subject), link, session=session)
     else:
-        recipients = {lead, ticket.assignee_id} - {None}
-        notify(sorted(recipients), BREACH_KIND,
-               _("Ticket %(number)s breached its service level", number=ticket.number),
-               _("%(subject)s is past its due time and has been escalated to the team "
-                 "lead.", subject=ticket.subject), link, session=session)
+        notify(user_ids, BREACH_KIND,
+               _l("Ticket %(number)s breached its service level", number=ticket.number),
+               _l("%(subject)s is past its due time and has been escalated to the team "
+                  "lead.", subject=ticket.subject), link, session=session)
+
+
+def _tell(session: Session, moved: dict[tuple[int, str], list[Ticket]]) -> None:
+    """One notification per ticket, or one summary per person and kind when a sweep moved
+    more than ``SUMMARY_OVER`` of their tickets (a backlog must not bury them)."""
+    for (user_id, state), tickets in sorted(moved.items()):
+        if len(tickets) <= SUMMARY_OVER:
+            for ticket in tickets:
+                _tell_one(session, ticket, state, [user_id])
+        elif state == "warning":
+            notify([user_id], WARNING_KIND,
+                   _l("%(count)d tickets are due soon", count=len(tickets)),
+                   ", ".join(ticket.number for ticket in tickets[:20]),
+                   "/service/tickets?sla_state=warning", session=session)
+        else:
+            notify([user_id], BREACH_KIND,
+                   _l("%(count)d tickets breached their service level",
+                      count=len(tickets)),
+                   ", ".join(ticket.number for ticket in tickets[:20]),
+                   "/service/tickets?sla_state=breached", session=session)
 
 
 def sweep(session: Session, now: dt.datetime | None = None) -> dict[str, int]:
@@ -91,6 +122,7 @@ def sweep(session: Session, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or dt.datetime.now(dt.UTC)
     counts = {"looked_at": 0, "warned": 0, "breached": 0}
     leads = dict(session.execute(select(Team.id, Team.lead_id)).all())
+    moved: dict[tuple[int, str], list[Ticket]] = defaultdict(list)
     last = 0
     with system_context("SLA sweep"):
         while True:
@@ -104,9 +136,11 @@ def sweep(session: Session, now: dt.datetime | None = None) -> dict[str, int]:
                 if state != ticket.sla_state:
                     ticket.sla_state = state
                     counts["warned" if state == "warning" else "breached"] += 1
-                    _tell(session, ticket, state, leads)
+                    for user_id in _recipients(ticket, state, leads):
+                        moved[(user_id, state)].append(ticket)
             last = tickets[-1].id
             session.flush()
+        _tell(session, moved)
     return counts
 
 

@@ -109,3 +109,38 @@ def test_a_resolved_ticket_is_left_alone_and_the_command_reports(service_app, wo
     assert result.exit_code == 0, result.output
     assert "SLA sweep:" in result.output and "breached" in result.output
     assert read(service_app, Ticket, ticket_id).sla_state == settled
+
+
+def test_a_backlog_makes_one_summary_per_person_not_one_notice_per_ticket(service_app, world):
+    from crm_core.notifications.models import Notification
+    from crm_core.toolkit import get_session
+
+    tickets = [_ticket(world) for _ in range(5)]
+    _sweep(service_app, at(16, 0))  # all five past their first-response due time
+    assert {read(service_app, Ticket, ticket_id).sla_state for ticket_id in tickets} == {
+        "breached"}
+    with service_app.test_request_context():
+        notices = get_session().scalars(select(Notification).where(
+            Notification.user_id == world["agent"].user.id,
+            Notification.kind == "service.sla_breach")).all()
+    assert [(notice.link, notice.title) for notice in notices] == [
+        ("/service/tickets?sla_state=breached", "5 tickets breached their service level")]
+
+
+def test_the_notices_are_written_in_the_readers_language(service_app, world):
+    from crm_core.auth.models import User
+    from crm_core.notifications.models import Notification
+    from crm_core.toolkit import get_session
+
+    lead = world["agent"].user.id
+    with service_app.test_request_context():
+        session = get_session()
+        session.get(User, lead).locale = "zh_CN"
+        session.commit()
+    ticket_id = _ticket(world)
+    number = read(service_app, Ticket, ticket_id).number
+    _sweep(service_app, at(16, 0))  # in a context without a reader: English by default
+    with service_app.test_request_context():
+        titles = get_session().scalars(select(Notification.title).where(
+            Notification.user_id == lead, Notification.kind == "service.sla_breach")).all()
+    assert titles == [f"工单 {number} 已超出服务时限"]
