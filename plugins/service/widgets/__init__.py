@@ -1,0 +1,1 @@
+"""The service dashboard widgets."""
