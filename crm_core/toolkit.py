@@ -64,6 +64,7 @@ from .notifications.specs import NotificationChannel, NotificationKind
 from .numbering.service import NumberPatternError, check_number_pattern, next_number
 from .outbox import OutboxChannel, OutboxDelivery, send_mail
 from .plugin_parts import PluginParts
+from .rbac.departments import create_department
 from .rbac.scope import (
     DataScope,
     ScopeThrough,
@@ -259,6 +260,7 @@ __all__ = [
     "unneutralise_row",
     "upload_limit",
     "user_names",
+    "create_department",
     "utcnow",
     "withdraw_approval",
     "bulk_write",

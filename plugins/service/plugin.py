@@ -28,7 +28,8 @@ PLUGIN = PluginInfo(
 # Each part's module; imported when the app asks the hooks (never at plugin discovery).
 PARTS: tuple[str, ...] = ("requests.resource", "tickets.resource", "tickets.api",
                           "tickets.views", "tickets.sweep", "teams.resource",
-                          "policies.resource", "customer.panels", "widgets.widgets")
+                          "policies.resource", "customer.panels", "widgets.widgets",
+                          "demo")
 _PARTS = PluginParts(__package__, PARTS)
 
 #: The records an agent works with (each a Resource with view/create/edit/delete/export).
@@ -91,6 +92,11 @@ def crm_blueprints() -> list[Any]:
 @hookimpl
 def crm_menu_items() -> list[Any]:
     return _gather("menu_items")
+
+
+@hookimpl
+def crm_demo_data(size: int, session: Any) -> None:
+    _gather("demo_data", size, session)
 
 
 @hookimpl
