@@ -175,6 +175,8 @@ class CustomerPhone(Model):
     """One phone number of a customer, normalised to E.164 (``;ext=`` for an extension)."""
 
     __tablename__ = "customers_customer_phone"
+    __audit_labels__ = {
+        "customer_id": _l("Customer"), "number": _l("Phone"), "position": _l("Position")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(
@@ -187,6 +189,8 @@ class CustomerEmail(Model):
     """One email address of a customer, in lower case."""
 
     __tablename__ = "customers_customer_email"
+    __audit_labels__ = {
+        "customer_id": _l("Customer"), "email": _l("Email"), "position": _l("Position")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(
@@ -209,6 +213,7 @@ class CustomerTag(Model):
     """A tag on a customer."""
 
     __tablename__ = "customers_customer_tag"
+    __audit_labels__ = {"customer_id": _l("Customer"), "tag_id": _l("Tag")}
     __table_args__ = (Index("ix_customers_customer_tag_tag_id_customer_id",
                             "tag_id", "customer_id"),)
 
@@ -277,6 +282,7 @@ class Segment(TimestampMixin, Model):
     """
 
     __tablename__ = "customers_segment"
+    __audit_labels__ = {"shared": _l("Shared"), "filters": _l("Filters")}
     __table_args__ = (UniqueConstraint("owner_id", "name",
                                        name="uq_customers_segment_owner_id_name"),)
 
@@ -332,7 +338,8 @@ class CustomerFlag(Model):
     __tablename__ = "customers_customer_flag"
     __data_scope__ = ScopeThrough("customer_id", Customer, parent_deleted="deleted_at")
     __audit_label__ = _l("Customer flag")
-    __audit_labels__ = {"kind": _l("Kind"), "reference": _l("Reference"), "note": _l("Note"),
+    __audit_labels__ = {"customer_id": _l("Customer"),
+                        "kind": _l("Kind"), "reference": _l("Reference"), "note": _l("Note"),
                         "raised_at": _l("Raised"), "cleared_at": _l("Cleared")}
     __table_args__ = (UniqueConstraint("customer_id", "kind", "reference",
                                        name="uq_customers_customer_flag"),

@@ -86,7 +86,8 @@ class PriceListItem(Model):
     __tablename__ = "sales_price_list_item"
     __table_args__ = (UniqueConstraint("price_list_id", "product_id", "min_quantity"),)
     __audit_label__ = _l("Price")
-    __audit_labels__ = {"product_id": _l("Product"), "min_quantity": _l("From quantity"),
+    __audit_labels__ = {"price_list_id": _l("Price list"),
+                        "product_id": _l("Product"), "min_quantity": _l("From quantity"),
                         "unit_price": _l("Unit price")}
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -96,7 +96,8 @@ class Instalment(Model):
     __table_args__ = (Index("ix_sales_instalment_owed", "status", "due_date", "amount",
                             "received_amount", "contract_id"),)
     __audit_label__ = _l("Instalment")
-    __audit_labels__ = {"sequence": _l("No."), "due_date": _l("Due date"),
+    __audit_labels__ = {"contract_id": _l("Contract"),
+                        "sequence": _l("No."), "due_date": _l("Due date"),
                         "amount": _l("Amount"), "received_amount": _l("Received"),
                         "status": _l("Status"), "note": _l("Note")}
     __audit_choices__ = {"status": INSTALMENT_STATUS_LABELS}

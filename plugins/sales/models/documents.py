@@ -38,7 +38,8 @@ ORDER_STATUS_LABELS = {"draft": _l("Draft"), "confirmed": _l("Confirmed"),
 LINE_LABELS = {"product_id": _l("Product"), "description": _l("Description"),
                "quantity": _l("Quantity"), "unit_price": _l("Unit price"),
                "discount": _l("Discount"), "tax_rate": _l("VAT rate"),
-               "subtotal": _l("Subtotal"), "tax": _l("Tax"), "total": _l("Total")}
+               "subtotal": _l("Subtotal"), "tax": _l("Tax"), "total": _l("Total"),
+               "position": _l("Position"), "price_includes_tax": _l("Price includes tax")}
 DOCUMENT_LABELS = {"number": _l("Number"), "customer_id": _l("Customer"),
                    "opportunity_id": _l("Opportunity"), "status": _l("Status"),
                    "owner_id": _l("Owner"), "department_id": _l("Department"),
@@ -113,7 +114,7 @@ class QuoteLine(LineMixin, Model):
     __tablename__ = "sales_quote_line"
     __data_scope__ = ScopeThrough("quote_id", Quote, parent_deleted="deleted_at")
     __audit_label__ = _l("Quote line")
-    __audit_labels__ = LINE_LABELS
+    __audit_labels__ = {**LINE_LABELS, "quote_id": _l("Quote")}
 
     quote_id: Mapped[int] = mapped_column(ForeignKey("sales_quote.id", ondelete="CASCADE"),
                                           index=True)
@@ -146,7 +147,7 @@ class OrderLine(LineMixin, Model):
     __tablename__ = "sales_order_line"
     __data_scope__ = ScopeThrough("order_id", Order, parent_deleted="deleted_at")
     __audit_label__ = _l("Order line")
-    __audit_labels__ = LINE_LABELS
+    __audit_labels__ = {**LINE_LABELS, "order_id": _l("Order")}
 
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id", ondelete="CASCADE"),
                                           index=True)

@@ -93,6 +93,10 @@ class StageHistory(Model):
     """One stay of an opportunity in a stage: entered, left (None while it is there)."""
 
     __tablename__ = "sales_stage_history"
+    __audit_labels__ = {
+        "opportunity_id": _l("Opportunity"), "stage_id": _l("Stage"),
+        "from_stage_id": _l("From stage"), "entered_at": _l("Entered"), "left_at": _l("Left"),
+        "seconds": _l("Seconds in the stage")}
     __data_scope__ = ScopeThrough("opportunity_id", Opportunity, parent_deleted="deleted_at")
     __table_args__ = (Index("ix_sales_stage_history_opportunity", "opportunity_id",
                             "entered_at"),)

@@ -42,7 +42,8 @@ class TeamMember(Model):
     __table_args__ = (UniqueConstraint("team_id", "user_id",
                                        name="uq_service_team_member_team_user"),)
     __audit_label__ = _l("Team member")
-    __audit_labels__ = {"team_id": _l("Team"), "user_id": _l("User"),
+    __audit_labels__ = {"last_assigned_at": _l("Last assigned"),
+                        "team_id": _l("Team"), "user_id": _l("User"),
                         "available": _l("Available")}
 
     id: Mapped[int] = mapped_column(primary_key=True)

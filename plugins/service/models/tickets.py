@@ -52,6 +52,8 @@ class Ticket(TimestampMixin, Model):
         "priority": _l("Priority"), "team_id": _l("Team"), "assignee_id": _l("Assignee"),
         "department_id": _l("Department"), "first_response_due": _l("First response due"),
         "resolution_due": _l("Resolution due"), "first_responded_at": _l("First response"),
+        "first_response_warn_at": _l("First response warning"),
+        "resolution_warn_at": _l("Resolution warning"),
         "resolved_at": _l("Resolved"), "closed_at": _l("Closed"), "sla_state": _l("SLA"),
         "version": _l("Version")}
     __audit_choices__ = {"state": TICKET_STATE_LABELS, "priority": PRIORITY_LABELS,
@@ -94,7 +96,8 @@ class TicketMessage(TimestampMixin, Model):
     __data_scope__ = ScopeThrough("ticket_id", Ticket, parent_deleted="deleted_at")
     __table_args__ = (Index("ix_service_ticket_message_ticket", "ticket_id", "id"),)
     __audit_label__ = _l("Ticket message")
-    __audit_labels__ = {"kind": _l("Kind"), "body": _l("Message"), "author_id": _l("Author"),
+    __audit_labels__ = {"ticket_id": _l("Ticket"),
+                        "kind": _l("Kind"), "body": _l("Message"), "author_id": _l("Author"),
                         "delivery_state": _l("Delivery")}
     __audit_choices__ = {"kind": MESSAGE_KIND_LABELS, "delivery_state": DELIVERY_STATE_LABELS}
 
