@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def approval_link(approval_id: int) -> str:
     return f"/approvals/{approval_id}"
 
 
-def notify(session: Session, user_ids: Iterable[int], kind: str, title: str, body: str,
+def notify(session: Session, user_ids: Iterable[int], kind: str, title: Any, body: Any,
            link: str) -> None:
     """Tell ``user_ids`` through the notifications service, in the caller's transaction.
 
@@ -95,15 +96,19 @@ def notify(session: Session, user_ids: Iterable[int], kind: str, title: str, bod
         log.exception("could not notify users %s of %s", user_ids, kind)
 
 
-def texts(kind: str, title: str, status: str = "") -> tuple[str, str]:
-    """The notice's title and body for ``kind``, in the language of the acting request."""
+def texts(kind: str, title: str, status: str = "") -> tuple[Any, Any]:
+    """The notice's title and body for ``kind``, as lazy strings: the notifications service
+    writes them in each recipient's language (an approver's is not the requester's, and
+    the reminders run in the beat, with no request at all)."""
     if kind == KIND_REQUESTED:
-        return _("Approval needed: %(title)s", title=title), \
-            _("A request waits for your decision.")
+        return _l("Approval needed: %(title)s", title=title), \
+            _l("A request waits for your decision.")
     if kind == KIND_REMINDER:
-        return _("Still waiting for your approval: %(title)s", title=title), \
-            _("A request has been waiting for your decision for a while.")
-    return _("Your request was decided: %(title)s", title=title), status_label(status)
+        return _l("Still waiting for your approval: %(title)s", title=title), \
+            _l("A request has been waiting for your decision for a while.")
+    labels = {"pending": _l("Pending"), "approved": _l("Approved"),
+              "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"), "closed": _l("Closed")}
+    return _l("Your request was decided: %(title)s", title=title), labels.get(status, status)
 
 
 def status_label(status: str) -> str:

@@ -345,3 +345,18 @@ def test_the_beat_task_reminds_in_a_real_worker(world, crm_start_worker):
         time.sleep(0.5)
     assert [n.title for n in notices(world, "manager", "approval.reminder")] == [
         "Still waiting for your approval: Contract"]
+
+
+def test_each_approver_reads_the_notice_in_their_own_language(world):
+    from crm_core.auth.models import User
+
+    with world.app.app_context():
+        session = get_session()
+        session.get(User, world.user_id("finance1")).locale = "zh_CN"
+        session.get(User, world.user_id("finance2")).locale = "en"
+        session.commit()
+    world.definition([StepInput("role", role_name="finance", mode="all")])
+    world.request("sales", 1)  # asked in the requester's request, in English
+    (chinese,) = notices(world, "finance1", "approval.requested")
+    (english,) = notices(world, "finance2", "approval.requested")
+    assert chinese.title.startswith("待审批：") and english.title.startswith("Approval needed:")
