@@ -56,6 +56,14 @@ class TimestampMixin:
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now())
 
 
+def stored_time(moment: dt.datetime | None) -> dt.datetime | None:
+    """A time read back from the database as an aware UTC datetime: every stored time is
+    UTC, and SQLite hands them back naive (None stays None)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):

@@ -32,7 +32,15 @@ from .audit.context import acting_as
 from .audit.service import record_event, record_history
 from .auth.permissions import public, require_permission
 from .auth.timezones import to_user_time, user_timezone
-from .db import Model, TimestampMixin, db, get_session, model_for_table, utcnow
+from .db import (
+    Model,
+    TimestampMixin,
+    db,
+    get_session,
+    model_for_table,
+    stored_time,
+    utcnow,
+)
 from .db_maintenance import analyze
 from .edge.ints import INT32_MAX, INT64_MAX, INT64_MIN, Id
 from .edge.marks import embeddable, upload_limit
@@ -261,6 +269,7 @@ __all__ = [
     "upload_limit",
     "user_names",
     "create_department",
+    "stored_time",
     "utcnow",
     "withdraw_approval",
     "bulk_write",

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.orm import Session
 
+from ..db import stored_time as _aware
 from ..db import utcnow
 from ..errors import ConfigError
 from .models import AuthSession, User
@@ -86,10 +87,6 @@ def find_session(session: Session, key: str, now: dt.datetime | None = None
                AuthSession.expires_at > now, User.is_active.is_(True))).first()
     return (row[0], row[1]) if row is not None else None
 
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def needs_touch(row: AuthSession, now: dt.datetime | None = None) -> bool:

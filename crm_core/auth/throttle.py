@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..db import stored_time as _aware
 from ..db import utcnow
 from .models import LoginAttempt
 
@@ -37,10 +38,6 @@ def account_key(username: str) -> str:
     """The name attempts are counted under: what was typed, trimmed and lower case."""
     return username.strip().lower()[:USERNAME_MAX]
 
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _locked_until(failures: list[dt.datetime], settings: ThrottleSettings) -> dt.datetime | None:

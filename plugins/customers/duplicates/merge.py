@@ -8,7 +8,6 @@ refused value) nothing of it remains, even if the caller goes on to commit.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -60,11 +59,6 @@ def _load(session: Session, customer_id: int, user: Any) -> Customer:
         raise queries.CustomerNotFound(_("There is no such customer, or you may not see it."))
     return customer
 
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC datetimes
-    return moment
 
 
 def _united(lists: Iterable[list[str]]) -> list[str]:

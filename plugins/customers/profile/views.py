@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from crm_core.toolkit import db, hooks, record_history, require_permission, user_names
+from crm_core.toolkit import stored_time as _aware
 
 from ..blueprint import bp
 from ..contacts.services import may_change_record
@@ -65,9 +66,6 @@ def _panels(customer: Customer) -> list[dict[str, Any]]:
     panels.sort(key=lambda panel: (panel.get("order", 100), str(panel.get("id", ""))))
     return [{**panel, "html": Markup(panel["html"])} for panel in panels]
 
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def timeline(customer: Customer, before: dt.datetime | None, limit: int = TIMELINE_PAGE

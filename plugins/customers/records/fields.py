@@ -9,7 +9,6 @@ owner, so no path can put a customer in another department than its owner's.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from crm_core.toolkit import INT32_MAX, INT64_MAX, DomainError
+from crm_core.toolkit import stored_time as aware
 
 from ..models import (
     CUSTOMER_KINDS,
@@ -84,12 +84,6 @@ def checked_id(field: str, value: Any, message: str) -> int:
         raise FieldError(field, message)
     return value
 
-
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes; they are UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
 
 
 def unique_list(values: Iterable[str]) -> list[str]:

@@ -5,21 +5,17 @@ received, each only for the records the viewer may see; one indexed query per ki
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm_core.toolkit import db, format_date, format_money, scoped
+from crm_core.toolkit import stored_time as _aware
 
 from ..display import yuan_of
 from ..models import Contract, Opportunity, Order, Payment, Stage, StageHistory
 from .links import link
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def _stage_changes(customer_id: int, user: Any, before: Any, limit: int) -> list[dict]:

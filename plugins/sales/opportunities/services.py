@@ -21,6 +21,7 @@ from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
 from crm_core.toolkit import DomainError, emit, hooks, utcnow
+from crm_core.toolkit import stored_time as aware
 
 from ..models import Opportunity, Pipeline, Stage, StageHistory
 from ..money import MoneyError, to_fen
@@ -48,12 +49,6 @@ class FieldError(DomainError):
         super().__init__(message)
         self.field = field
 
-
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """A stored time as an aware UTC one (SQLite gives them back naive)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=dt.UTC)
 
 
 def owner_department(session: Session, owner_id: int | None) -> int | None:

@@ -17,6 +17,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from crm_core.toolkit import model_for_table
+from crm_core.toolkit import stored_time as aware
 from plugins.customers.services import CUSTOMER_TABLE
 
 from ..models import SlaPolicy
@@ -76,12 +77,6 @@ def targets(session: Session, start: dt.datetime, priority: str, request_type: s
                    calendar.add_working_minutes(start, int(first * WARN_SHARE)),
                    calendar.add_working_minutes(start, int(resolution * WARN_SHARE)))
 
-
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """A stored time as an aware UTC datetime (SQLite hands them back naive)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=dt.UTC)
 
 
 def sla_state_now(ticket: Any, now: dt.datetime | None = None) -> str:
