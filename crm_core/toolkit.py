@@ -42,7 +42,9 @@ from .db import (
     utcnow,
 )
 from .db_maintenance import analyze
+from .edge.budgets import over_budget
 from .edge.ints import INT32_MAX, INT64_MAX, INT64_MIN, Id
+from .edge.links import LinkExpired, LinkInvalid, read_link, sign_link
 from .edge.marks import embeddable, upload_limit
 from .errors import DomainError
 from .events import emit
@@ -174,6 +176,8 @@ __all__ = [
     "Id",
     "JobHandle",
     "Limits",
+    "LinkExpired",
+    "LinkInvalid",
     "ListQuery",
     "MenuItem",
     "Model",
@@ -249,11 +253,13 @@ __all__ = [
     "open_table",
     "open_writer",
     "outbox",
+    "over_budget",
     "page_of",
     "paginate",
     "plugin_config",
     "plugin_enabled",
     "public",
+    "read_link",
     "record_event",
     "record_history",
     "request_approval",
@@ -262,6 +268,7 @@ __all__ = [
     "scoped",
     "user_scope",
     "send_mail",
+    "sign_link",
     "send_task",
     "start_job",
     "unneutralise",
