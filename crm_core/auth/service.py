@@ -84,8 +84,24 @@ def ensure_first_admin(session: Session, username: str = "admin",
         password = generate_password()
         while not policy.is_acceptable(password, username):
             password = generate_password()
-    user = create_user(session, username, password, superuser=True, display_name="Administrator")
+    user = create_user(session, username, password, superuser=True,
+                       display_name=_first_admin_name())
     return user, password
+
+
+def _first_admin_name() -> str:
+    """"Administrator" in the install's language (``CRM_DEMO_LANGUAGE``, Chinese by
+    default): the name the operation log and every page show until the admin changes it."""
+    from flask import current_app, has_app_context
+    from flask_babel import force_locale, gettext
+
+    from ..i18n import DEFAULT_LOCALE, normalize_locale
+
+    if not has_app_context():
+        return "Administrator"
+    locale = normalize_locale(current_app.config.get("CRM_DEMO_LANGUAGE")) or DEFAULT_LOCALE
+    with force_locale(locale):
+        return gettext("Administrator")
 
 
 def find_user(session: Session, username: str) -> User | None:

@@ -277,8 +277,9 @@ def test_the_minimum_length_is_configurable(crm_make_app):
 
 
 def test_a_generated_first_admin_password_passes_the_policy(crm_session):
-    _user, password = ensure_first_admin(crm_session, "admin")
+    user, password = ensure_first_admin(crm_session, "admin")
     assert policy.is_acceptable(password, "admin")
+    assert user.display_name == "管理员"  # named in the install's language (Chinese first)
 
 
 # --- session and cookies ----------------------------------------------------------------------
