@@ -149,6 +149,14 @@ def db_revision(plugin: str, message: str, empty: bool) -> None:
         click.echo(f"Wrote {item.path}")
 
 
+@cli.command("encryption-key")
+def encryption_key() -> None:
+    """Print a new key for CRM_ENCRYPTION_KEY (what stored credentials are sealed with)."""
+    from .edge.sealing import new_key
+
+    click.echo(new_key())
+
+
 # -- permissions ---------------------------------------------------------------------------
 
 @cli.command("sync-permissions")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError
 
 from .errors import ConfigError
 
-SECRET_SUFFIXES = ("SECRET", "SECRET_KEY", "PASSWORD", "TOKEN", "API_KEY")
+SECRET_SUFFIXES = ("SECRET", "SECRET_KEY", "PASSWORD", "TOKEN", "API_KEY", "ENCRYPTION_KEY")
 
 
 def instance_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -64,6 +64,9 @@ def defaults(instance: Path) -> dict[str, Any]:
         # what an API token signs in as, kept per worker this long (0: read every request);
         # another worker sees a revocation after at most this long (docs/SECURITY.md)
         "CRM_API_TOKEN_CACHE_SECONDS": 5,
+        # Fernet key(s) sealing stored credentials (toolkit.seal); empty: derived from
+        # CRM_SECRET_KEY. ``crm encryption-key`` prints one.
+        "CRM_ENCRYPTION_KEY": "",
     }
 
 

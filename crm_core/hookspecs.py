@@ -187,6 +187,19 @@ def crm_notification_channels() -> list[Any]:
 
 
 @hookspec
+def crm_notification_sent(kind: str, title: str, body: str, link: str | None,
+                          notification_ids: list[int], session: Any) -> None:
+    """Called once per ``toolkit.notify`` call, after its notifications are written, in the
+    sender's transaction: a plugin that posts a notification kind somewhere shared (the OA
+    bridge's group robots) writes its outbox message here, once, not once per recipient.
+
+    ``title`` and ``body`` are as the sender gave them, in the sender's language;
+    ``notification_ids`` may be empty (no recipient chose any channel). A raising listener is
+    logged and never breaks the sender's save.
+    """
+
+
+@hookspec
 def crm_approval_subjects() -> list[Any]:
     """Return ``toolkit.ApprovalSubject`` specs: the kinds of record this plugin asks
     approval for (``ApprovalSubject("sales.contract", _l("Contract"), Contract,

@@ -32,6 +32,7 @@ from .audit.context import acting_as
 from .audit.service import record_event, record_history
 from .auth.permissions import public, require_permission
 from .auth.timezones import to_user_time, user_timezone
+from .auth.views import sign_in_user
 from .db import (
     Model,
     TimestampMixin,
@@ -42,10 +43,12 @@ from .db import (
     utcnow,
 )
 from .db_maintenance import analyze
+from .db_totals import bump_total
 from .edge.budgets import over_budget
 from .edge.ints import INT32_MAX, INT64_MAX, INT64_MIN, Id
 from .edge.links import LinkExpired, LinkInvalid, read_link, sign_link
 from .edge.marks import embeddable, upload_limit
+from .edge.sealing import SealError, seal, unseal
 from .errors import DomainError
 from .events import emit
 from .files import service as attachments
@@ -75,6 +78,7 @@ from .numbering.service import NumberPatternError, check_number_pattern, next_nu
 from .outbox import OutboxChannel, OutboxDelivery, send_mail
 from .plugin_parts import PluginParts
 from .rbac.departments import create_department
+from .rbac.directory import sync_department, sync_user
 from .rbac.scope import (
     DataScope,
     ScopeThrough,
@@ -101,6 +105,7 @@ from .resources import (
     Field,
     Filter,
     Panel,
+    Preset,
     Resource,
     Section,
     approvals_panel,
@@ -190,6 +195,7 @@ __all__ = [
     "Page",
     "PageError",
     "Panel",
+    "Preset",
     "Permission",
     "PluginInfo",
     "PluginParts",
@@ -199,6 +205,7 @@ __all__ = [
     "Row",
     "ScheduleEntry",
     "ScopeThrough",
+    "SealError",
     "SearchHit",
     "SettingError",
     "Section",
@@ -266,20 +273,26 @@ __all__ = [
     "require_permission",
     "bound_scope_condition",
     "scoped",
+    "seal",
     "user_scope",
     "send_mail",
     "sign_link",
     "send_task",
     "start_job",
     "unneutralise",
+    "unseal",
     "unneutralise_row",
     "upload_limit",
     "user_names",
     "create_department",
+    "sync_department",
+    "sync_user",
+    "sign_in_user",
     "stored_time",
     "utcnow",
     "withdraw_approval",
     "bulk_write",
+    "bump_total",
     "insert_many",
     "log_batch",
     "import_command",

@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, current_user, login_user, logout_user
 
+from ..audit.service import record_event
 from ..db import get_session
 from ..edge.paths import same_site_path
 from ..errors import ConfigError, DomainError
@@ -107,6 +108,25 @@ def _start_new_session(user: User, key: str, remember: bool) -> None:
     user.__dict__["crm_session_key"] = key
     login_user(user, remember=remember,
                duration=dt.timedelta(days=current_app.config["CRM_REMEMBER_DAYS"]))
+
+
+def sign_in_user(user_id: int, *, method: str) -> bool:
+    """Sign in, in the current request, a user whom another system authenticated (the OA
+    bridge's "Sign in with DingTalk"): a fresh session, recorded and logged like a password
+    sign-in with ``method`` named. False (nothing done) for an unknown or disabled user."""
+    db = get_session()
+    user = db.get(User, user_id)
+    if user is None or not user.is_active:
+        return False
+    key = sessions.start_session(db, user.id, days=current_app.config["CRM_REMEMBER_DAYS"],
+                                 ip=request.remote_addr or "",
+                                 user_agent=request.user_agent.string)
+    record_event("login", lazy_gettext("%(user)s signed in with %(method)s.",
+                                       user=user.username, method=method),
+                 user=user, session=db)
+    db.commit()
+    _start_new_session(user, key, False)
+    return True
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -29,19 +29,30 @@ def upload_limit(megabytes: Size) -> Callable[[Callable[..., Any]], Callable[...
     return decorate
 
 
-def embeddable(view: Callable[..., Any] | None = None, *, origins: tuple[str, ...] = ("*",)
-               ) -> Any:
+Origins = tuple[str, ...] | Callable[[], tuple[str, ...]]
+
+
+def embeddable(view: Callable[..., Any] | None = None, *, origins: Origins = ("*",)) -> Any:
     """Allow this view's page inside a frame of another site (``origins``; default: any).
 
     Without it every answer carries ``X-Frame-Options: DENY`` and CSP
-    ``frame-ancestors 'none'``. Use bare (``@embeddable``) or with origins
-    (``@embeddable(origins=("https://shop.example.com",))``).
+    ``frame-ancestors 'none'``. Use bare (``@embeddable``), with origins
+    (``@embeddable(origins=("https://shop.example.com",))``), or with a function called
+    in the request that returns them (a setting per record: a company's form); it may
+    return ``()``, and then no site may frame that answer.
     """
 
     def decorate(inner: Callable[..., Any]) -> Callable[..., Any]:
-        inner.crm_embeddable = tuple(origins)  # type: ignore[attr-defined]
+        inner.crm_embeddable = origins if callable(origins) \
+            else tuple(origins)  # type: ignore[attr-defined]
         return inner
     return decorate(view) if view is not None else decorate
+
+
+def frame_origins() -> tuple[str, ...]:
+    """The sites that may frame the current answer (``@embeddable``), or ``()``."""
+    origins = getattr(current_view(), "crm_embeddable", ()) or ()
+    return tuple(origins() if callable(origins) else origins)
 
 
 def current_view() -> Callable[..., Any] | None:

@@ -109,7 +109,25 @@ def notify(user_ids: int | Iterable[int], kind: str, title: Any, body: Any = "",
     session.flush()
     for notification, user, channels in planned:
         _deliver(session, registry, notification, user, channels)
+    _announce(session, kind, title, body, path, [row.id for row, _user, _channels in planned])
     return [notification for notification, _user, _channels in planned]
+
+
+def _announce(session: Session, kind: str, title: Any, body: Any, link: str | None,
+              ids: list[int]) -> None:
+    """``crm_notification_sent``, each listener isolated like a channel."""
+    from flask import current_app
+
+    caller = current_app.extensions["crm"].hook.crm_notification_sent
+    for impl in caller.get_hookimpls():
+        try:
+            with session.begin_nested():
+                impl.function(**{name: value for name, value in {
+                    "kind": kind, "title": str(title or "").strip(), "body": str(body or ""),
+                    "link": link, "notification_ids": ids, "session": session}.items()
+                    if name in impl.argnames})
+        except Exception:  # one broken listener must not break the sender's save
+            log.exception("crm_notification_sent listener %s failed", impl.plugin_name)
 
 
 def _deliver(session: Session, registry: Any, notification: Notification, user: User,

@@ -1,8 +1,8 @@
 """Resources: a plugin declares a model's list, forms, detail page, API and export once
 (``toolkit.Resource``, returned from ``crm_resources()``) and the kernel serves them.
 
-- ``declaration``: ``Resource``, ``Field``, ``Filter``, ``Computed``, ``BulkAction``,
-  ``Section``, ``Panel``
+- ``declaration``: ``Resource``, ``Field``, ``Filter``, ``Preset``, ``Computed``,
+  ``BulkAction``, ``Section``, ``Panel``
 - ``ordering``: moving a record up or down (``order_field``)
 - ``query``: scope, filters, search, sorts, keyset pages, counts, related names
 - ``forms`` / ``schemas``: generated WTForms and marshmallow schemas
@@ -14,8 +14,18 @@
 
 from __future__ import annotations
 
-from .declaration import BulkAction, Computed, Field, Filter, Panel, Resource, Section
+from .declaration import (
+    BulkAction,
+    Computed,
+    Field,
+    Filter,
+    Panel,
+    Preset,
+    Resource,
+    Section,
+)
 from .panels import approvals_panel, attachments_panel
 
-__all__ = ["BulkAction", "Computed", "Field", "Filter", "Panel", "Resource", "Section",
+__all__ = ["BulkAction", "Computed", "Field", "Filter", "Panel", "Preset", "Resource",
+           "Section",
            "approvals_panel", "attachments_panel"]

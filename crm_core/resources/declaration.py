@@ -9,6 +9,7 @@ column types and lengths, the API schema from the columns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from sqlalchemy import inspect
 
 ACTIONS = ("view", "create", "edit", "delete", "export", "import")
 FilterKind = Literal["choice", "range", "date_range", "relation", "tag"]
+PRESET_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,24 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class Preset:
+    """A named view of the list (a queue: "mine", "unassigned"...), shown as a tab above it
+    with its count and chosen by ``?view=<name>`` on the page, its count, its export and
+    the API list, together with the other filters (keyset pages kept).
+
+    ``condition(user)`` returns the SQL condition the preset adds for the reading user (the
+    data scope still applies). ``sort`` is the list's sort (``"-updated_at"``) while the
+    preset is chosen and no other is asked for. ``name`` is lower-case letters, digits and
+    ``_``; ``all`` is the tab without a preset.
+    """
+
+    name: str
+    label: Any
+    condition: Callable[[Any], Any]
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
 class Computed:
     """A read-only column worked out for a page of records: a usage count, a range.
 
@@ -146,7 +166,9 @@ class Resource:
     service functions: ``create(session, values, user)``, ``update(session, record, values,
     user)``, ``delete(session, record, user)``. ``templates`` replaces a page's template
     (``"list"``, ``"detail"``, ``"form"``, ``"confirm"``); each generated template has blocks
-    to extend instead.
+    to extend instead. ``presets`` are the list's named views (tabs with counts);
+    ``default_preset`` names the one the page opens on (or ``default_preset(user)`` does;
+    None: all records).
     """
 
     model: type
@@ -186,6 +208,8 @@ class Resource:
     parent: str | None = None
     templates: Mapping[str, str] = field(default_factory=dict)
     page_size: int = 50
+    presets: Sequence[Preset] = ()
+    default_preset: str | Callable[[Any], str | None] | None = None
     plugin: str = ""
 
     def __post_init__(self) -> None:
@@ -203,9 +227,28 @@ class Resource:
             if name not in columns:
                 raise ValueError(f"resource {self.name!r}: {name!r} is not a column of "
                                  f"{self.model.__name__}")
+        self.presets = tuple(self.presets)
+        self._check_presets()
         if self.soft_delete and self.soft_delete not in columns:
             self.soft_delete = None
         self.title_field = self.title_field or names[0]
+
+    def _check_presets(self) -> None:
+        names = [item.name for item in self.presets]
+        for item in self.presets:
+            if not PRESET_NAME.fullmatch(item.name) or item.name == "all" \
+                    or names.count(item.name) > 1:
+                raise ValueError(f"resource {self.name!r}: preset name {item.name!r} is not "
+                                 "lower-case letters, digits and _, is 'all' or is taken")
+            if item.sort and item.sort.lstrip("-") not in ("id", *self.sorts):
+                raise ValueError(f"resource {self.name!r}: preset {item.name!r} sorts by "
+                                 f"{item.sort!r}, which is not among its sorts")
+        if isinstance(self.default_preset, str) and self.default_preset not in names:
+            raise ValueError(f"resource {self.name!r}: no preset {self.default_preset!r}")
+
+    def preset(self, name: Any) -> Preset | None:
+        """The preset called ``name``, or None."""
+        return next((item for item in self.presets if item.name == name), None)
 
     # -- names derived from the declaration --------------------------------------------------
 

@@ -26,6 +26,10 @@ from .counting import COUNT_CAP, Count, count_rows
 from .declaration import Resource
 
 SEARCH_MAX = 100
+#: The query argument naming a preset (``?view=mine``); ``all`` (or a saved view's id, all
+#: digits) chooses none.
+PRESET_ARG = "view"
+ALL_PRESETS = "all"
 
 
 class FilterErrors(Exception):
@@ -46,6 +50,8 @@ def filter_args(resource: Resource) -> list[str]:
             names += [f"{item.name}_from", f"{item.name}_to"]
         else:
             names.append(item.name)
+    if resource.presets:
+        names.append(PRESET_ARG)
     return names
 
 
@@ -121,6 +127,12 @@ def parse_filters(resource: Resource, args: Mapping[str, Any]) -> dict[str, Any]
                     errors[item.name] = [str(_l("Not a valid choice."))]
                 else:
                     values[item.name] = number
+    preset = str(args.get(PRESET_ARG) or "") if resource.presets else ""
+    if preset and preset != ALL_PRESETS and not preset.isdigit():
+        if resource.preset(preset) is None:
+            errors[PRESET_ARG] = [str(_l("Not a valid choice."))]
+        else:
+            values[PRESET_ARG] = preset
     if errors:
         raise FilterErrors(errors)
     return values
@@ -166,6 +178,9 @@ def statement(resource: Resource, user: Any, values: Mapping[str, Any] | None = 
         found = found.where(getattr(model, resource.soft_delete).is_(None))
     for condition in conditions(resource, values or {}):
         found = found.where(condition)
+    preset = resource.preset((values or {}).get(PRESET_ARG)) if resource.presets else None
+    if preset is not None:
+        found = found.where(preset.condition(user))
     query = query.strip()[:SEARCH_MAX]
     if query and resource.search:
         found = found.where(or_(*(_text(getattr(model, name)).icontains(query, autoescape=True)
@@ -192,8 +207,10 @@ def list_page(session: Session, resource: Resource, user: Any, *, values: Mappin
               query: str = "", sort: str | None = None, limit: int | None = None,
               cursor: str | None = None, before: str | None = None) -> Page:
     """One keyset page of the user's records: after ``cursor`` (a page's ``next_cursor``)
-    or before ``before`` (a page's ``prev_cursor``); a bad one raises a 4xx naming it."""
-    name, descending = sort_of(resource, sort)
+    or before ``before`` (a page's ``prev_cursor``); a bad one raises a 4xx naming it. A
+    chosen preset's sort applies when no other is asked for."""
+    preset = resource.preset(values.get(PRESET_ARG)) if resource.presets else None
+    name, descending = sort_of(resource, sort or (preset.sort if preset else None))
     model = resource.model
     key = None if name == "id" else getattr(model, name)
     return paginate(session, statement(resource, user, values, query), sort=key,

@@ -103,7 +103,7 @@ def list_query(resource: Resource) -> type[Schema]:
     """The API list's query string: ``limit``, ``cursor``, ``q``, ``sort`` and the filters
     (checked by ``query.parse_filters``, which names a refused one)."""
     from ..api.pagination import ListQuery
-    from .query import filter_args
+    from .query import PRESET_ARG, filter_args
 
     key = "_schema_query"
     cached = resource.__dict__.get(key)
@@ -119,6 +119,12 @@ def list_query(resource: Resource) -> type[Schema]:
             attributes[arg] = fields.String(load_default=None,
                                             validate=validate.Length(max=40),
                                             metadata={"description": "A filter."})
+        if resource.presets:
+            names = ", ".join(item.name for item in resource.presets)
+            attributes[PRESET_ARG] = fields.String(
+                load_default=None, validate=validate.OneOf(
+                    ["all", *(item.name for item in resource.presets)]),
+                metadata={"description": f"A named view: {names} (default: all)."})
         cached = resource.__dict__[key] = type(_name(resource, "Query"), (ListQuery,),
                                                attributes)
     return cached

@@ -35,7 +35,10 @@ SELECTION_MAX = 500
 def kept_args(resource: Resource, args: Mapping[str, Any]) -> dict[str, str]:
     """The query arguments that say what is listed (filters, search, sort, columns)."""
     names = (*saved_views.KEPT, *query.filter_args(resource))
-    return {name: str(args[name]) for name in names if args.get(name)}
+    kept = {name: str(args[name]) for name in names if args.get(name)}
+    if kept.get(query.PRESET_ARG, "").isdigit():  # a saved view's id, not a preset
+        kept.pop(query.PRESET_ARG)
+    return kept
 
 
 def chosen_columns(resource: Resource, args: Mapping[str, Any]) -> list[str]:
@@ -48,10 +51,17 @@ def chosen_columns(resource: Resource, args: Mapping[str, Any]) -> list[str]:
 
 
 def _args(resource: Resource) -> tuple[MultiDict, Any]:
-    """The request's arguments, with a chosen saved view's in place of the kept ones."""
+    """The request's arguments, with a chosen saved view's in place of the kept ones; with
+    neither a saved view nor a preset chosen, the resource's default preset."""
     args = MultiDict(request.args)
     raw = args.get("view", "")
     if not raw:
+        default = resource.default_preset
+        default = default(current_user) if callable(default) else default
+        if default:
+            args[query.PRESET_ARG] = default
+        return args, None
+    if resource.presets and not raw.isdigit():  # a preset's name, checked as a filter
         return args, None
     view = saved_views.get_view(get_session(), resource.key,
                                 int(raw) if raw.isdigit() and len(raw) < 11 else 0,
@@ -60,6 +70,11 @@ def _args(resource: Resource) -> tuple[MultiDict, Any]:
         args.poplist(name)
     args.update(view.args or {})
     return args, view
+
+
+def _preset_sort(resource: Resource, values: Mapping[str, Any]) -> str | None:
+    preset = resource.preset(values.get(query.PRESET_ARG))
+    return preset.sort if preset else None
 
 
 def _bulk_actions(resource: Resource) -> list[BulkAction]:
@@ -158,7 +173,8 @@ def add_routes(bp: Blueprint, resource: Resource) -> None:
             next_cursor=None if errors else page.next_cursor, kept=kept,
             prev_cursor=None if errors else page.prev_cursor,
             qs=urlencode(kept), errors=errors, args=args, view=view,
-            sort=query.sort_of(resource, args.get("sort")),
+            sort=query.sort_of(resource, args.get("sort") or _preset_sort(resource, values)),
+            preset=values.get(query.PRESET_ARG, query.ALL_PRESETS),
             first=not (request.args.get("cursor") or request.args.get("before")),
             views=saved_views.list_views(session, resource.key, current_user),
             bulk_actions=[action for action in _bulk_actions(resource)
@@ -173,7 +189,9 @@ def add_routes(bp: Blueprint, resource: Resource) -> None:
         except query.FilterErrors:
             return "", 400
         found = query.statement(resource, current_user, values, str(args.get("q") or ""))
-        return render_template("core/resources/_count.html", resource=resource,
+        # ?tab=1: a preset tab's badge, the bare number
+        return render_template("core/resources/_preset_count.html" if args.get("tab") else
+                               "core/resources/_count.html", resource=resource,
                                count=query.count(get_session(), found))
 
     def export():  # type: ignore[no-untyped-def]

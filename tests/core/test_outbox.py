@@ -244,3 +244,43 @@ def test_sent_messages_are_forgotten_after_the_keep_days_and_others_never(crm_ma
     assert list(statuses(app)) == [failing_id]
     with app.app_context():  # its key is forgotten with it
         assert enqueue("relay", {"body": "again"}, "event:0").id not in (sent_id, failing_id)
+
+
+def _broker_messages(app) -> int:
+    import sqlite3
+
+    path = app.config["CRM_BROKER_URL"].removeprefix("sqla+sqlite:///")
+    with sqlite3.connect(path) as broker:
+        found = broker.execute("SELECT name FROM sqlite_master WHERE name = 'kombu_message'")
+        if found.fetchone() is None:
+            return 0
+        return broker.execute("SELECT COUNT(*) FROM kombu_message").fetchone()[0]
+
+
+def test_a_request_answers_before_the_worker_is_woken_and_then_wakes_it(crm_make_app, relay):
+    """The worker is woken once the answer has been sent (the WSGI server closes it): the
+    user does not wait for the broker, and the message still leaves at once."""
+    from flask import Blueprint
+
+    from crm_core.toolkit import public
+
+    app = crm_make_app(plugins=["relay"], WTF_CSRF_ENABLED=False)
+    bp = Blueprint("wake_test", __name__)
+
+    @bp.post("/wake-test")
+    @public
+    def wake_test():
+        enqueue("relay", {"body": "after the answer"}, "wake:1")
+        get_session().commit()
+        return "queued"
+
+    app.register_blueprint(bp)
+    before = _broker_messages(app)
+    answer = app.test_client().post("/wake-test")
+    assert answer.status_code == 200 and _broker_messages(app) == before
+    answer.close()  # what the WSGI server does once the answer is sent
+    assert _broker_messages(app) == before + 1
+    with app.app_context():  # outside a request (a job, the CLI) it wakes at the commit
+        enqueue("relay", {"body": "from a job"}, "wake:2")
+        get_session().commit()
+    assert _broker_messages(app) == before + 2

@@ -89,3 +89,33 @@ def test_optimize_never_waits_for_another_writers_lock(crm_make_app):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_a_sampled_analyze_does_not_take_a_big_department_for_a_selective_one(crm_make_app):
+    """Sampling stops at ``sample_rows`` index entries: a department holding half of a big
+    table looked like "sample_rows + 1 rows per department", and the department's list
+    merged two indexes and sorted half the table. The saturated estimate is counted
+    exactly, and the newest rows are read instead."""
+    app = crm_make_app(plugins=[])
+    with app.app_context():
+        session = get_session()
+        session.execute(text("CREATE TABLE scratch_ticket (id INTEGER PRIMARY KEY, "
+                             "department_id INTEGER, assignee_id INTEGER)"))
+        session.execute(text("CREATE INDEX ix_scratch_department ON "
+                             "scratch_ticket (department_id)"))
+        session.execute(text("CREATE INDEX ix_scratch_assignee ON "
+                             "scratch_ticket (assignee_id, id)"))
+        session.execute(text(
+            "WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n "
+            "WHERE value < 6000) INSERT INTO scratch_ticket (department_id, assignee_id) "
+            "SELECT value % 2 + 1, value % 600 FROM n"))
+        toolkit.analyze(["scratch_ticket"], sample_rows=100)
+        session.commit()
+        stats = dict(session.execute(text(
+            "SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'scratch_ticket'")).all())
+        assert stats["ix_scratch_department"] == "6000 3000"
+        assert stats["ix_scratch_assignee"].split()[1] == "10"  # not saturated: as sampled
+        plan = " ".join(str(row[-1]) for row in session.execute(text(
+            "EXPLAIN QUERY PLAN SELECT id FROM scratch_ticket WHERE department_id = 1 "
+            "OR assignee_id = 7 ORDER BY id DESC LIMIT 51")))
+        assert "MULTI-INDEX OR" not in plan, plan

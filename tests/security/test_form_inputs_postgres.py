@@ -1,14 +1,20 @@
 """The request edge over every HTML form, URL id and API write (see ``test_form_inputs.py``)
 on PostgreSQL: where out-of-range numbers, NUL bytes and odd text reach a stricter database.
-Every form gets every edge value in every field; the generated combinations of a few fields
-run on SQLite only, since the code that parses them does not change with the database.
+Every form gets each edge value a database meets differently (``DATABASE_VALUES``) in every
+field; the other edge values and the generated combinations of a few fields run on SQLite
+only, since the code that parses them does not change with the database.
 """
 
 from __future__ import annotations
 
 import pytest
 from security_world import LONG_RUN
-from test_form_inputs import deep_json_failures, fuzz_every_form, out_of_range_id_failures
+from test_form_inputs import (
+    DATABASE_VALUES,
+    deep_json_failures,
+    fuzz_every_form,
+    out_of_range_id_failures,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -17,7 +23,7 @@ pytestmark = pytest.mark.postgres
 def test_edge_values_in_every_form_field_answer_4xx_or_a_page_on_postgresql(make_world,
                                                                            capsys):
     report = fuzz_every_form(make_world("postgresql"), "postgresql", capsys,
-                             every_form_shallow=True)
+                             every_form_shallow=True, values=DATABASE_VALUES)
     assert report == [], "\n".join(report)
 
 

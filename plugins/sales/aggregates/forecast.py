@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from crm_core.toolkit import bump_total
+
 from ..models import ForecastTotal, Opportunity
-from .keeping import bump
 
 FIELDS = ("status", "deleted_at", "expected_close_date", "owner_id", "department_id",
           "forecast_category", "amount", "probability")
@@ -76,7 +77,7 @@ def _track(session: Session, _context: Any, _instances: Any) -> None:
             add(share(_before(item)), -1)
     table = ForecastTotal.__table__
     for (month, owner, department, category), (count, amount, weighted) in changes.items():
-        bump(session, table, {"month": month, "owner_id": owner, "department_id": department,
+        bump_total(session, table, {"month": month, "owner_id": owner, "department_id": department,
                               "category": category},
              {"count": count, "amount": amount, "weighted": weighted})
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import get_session
+from crm_core.toolkit import bump_total, get_session
 
 from ..models import (
     MonthlyTotal,
@@ -35,7 +35,6 @@ from ..models import (
     Stage,
     StageHistory,
 )
-from .keeping import bump
 from .periods import month_of
 
 CONFIRMED = ("confirmed", "delivered", "completed")
@@ -44,7 +43,7 @@ CONFIRMED = ("confirmed", "delivered", "completed")
 def add_monthly(session: Session, month: dt.date, owner_id: int | None,
                 department_id: int | None, **deltas: int) -> None:
     """Add ``deltas`` (``won_count=1``, ``order_amount=-500``...) to one MonthlyTotal row."""
-    bump(session, MonthlyTotal.__table__,
+    bump_total(session, MonthlyTotal.__table__,
          {"month": month, "owner_id": owner_id, "department_id": department_id}, deltas)
 
 
@@ -119,7 +118,7 @@ def _order_totals(session: Session, order: Order, sign: int) -> None:
         .group_by(OrderLine.product_id)).all()
     table = ProductMonthlyTotal.__table__
     for product_id, quantity, amount in rows:
-        bump(session, table, {"month": month, "product_id": product_id,
+        bump_total(session, table, {"month": month, "product_id": product_id,
                               "owner_id": order.owner_id,
                               "department_id": order.department_id},
              {"quantity": sign * int(quantity or 0), "amount": sign * int(amount or 0)})

@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
+from crm_core.toolkit import bump_total
+
 from ..models import Contract, Instalment, ReceivableTotal
-from .keeping import bump
 
 #: Contracts whose plan is being collected: their unpaid instalments are receivables.
 COLLECTING = ("active", "expired", "terminated")
@@ -112,7 +113,7 @@ def _after_flush(session: Session, _context: Any) -> None:
         count = after.get(key, (0, 0))[0] - before.get(key, (0, 0))[0]
         amount = after.get(key, (0, 0))[1] - before.get(key, (0, 0))[1]
         due, owner, department = key
-        bump(connection, table, {"due_date": due, "owner_id": owner,
+        bump_total(connection, table, {"due_date": due, "owner_id": owner,
                                  "department_id": department},
              {"count": count, "amount": amount})
 

@@ -1,4 +1,5 @@
-"""Adding to an aggregate row: one UPDATE of the row's counters, an INSERT when it is new.
+"""Kept totals (``toolkit.bump_total``): one UPDATE of a row's counters, an INSERT when it
+is new. Sales and service keep their widgets' aggregates with it.
 
 Aggregates are derived numbers, so they are written with Core statements (not audited, like
 a cache) in the session of the change that caused them: they commit or roll back with it.
@@ -20,7 +21,7 @@ def _matches(table: Table, key: dict[str, Any]) -> list[Any]:
             for name, value in key.items()]
 
 
-def bump(session: Session | Connection, table: Table, key: dict[str, Any],
+def bump_total(session: Session | Connection, table: Table, key: dict[str, Any],
          deltas: dict[str, int]) -> None:
     """Add ``deltas`` to the counters of the row of ``table`` named by ``key`` (created with
     the deltas when missing). Two writers creating the same row at once: the loser's INSERT
