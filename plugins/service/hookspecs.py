@@ -29,3 +29,11 @@ def ticket_resolved(ticket_id: int, customer_id: int, sla_state: str) -> None:
 @hookspec
 def ticket_reopened(ticket_id: int, customer_id: int) -> None:
     """A resolved ticket was reopened (it is in progress again)."""
+
+
+@hookspec
+def survey_answered(survey_id: int, ticket_id: int, customer_id: int, stars: int,
+                    resolved: bool | None) -> None:
+    """A customer answered the satisfaction survey of a resolved ticket: ``stars`` 1 to 5,
+    ``resolved`` whether they say the problem was resolved (None when they did not say).
+    Each survey is answered once."""

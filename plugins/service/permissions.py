@@ -22,8 +22,10 @@ TICKET_VIEW = "service.ticket.view"
 TICKET_EDIT = "service.ticket.edit"
 TEAM_MANAGE = "service.team.manage"
 SLA_MANAGE = "service.sla.manage"
+EVALUATION_CREATE = "service.evaluation.create"
 
 EXTRA_PERMISSIONS = (
     Permission(TEAM_MANAGE, N_("Manage service teams and their members"), GROUP),
     Permission(SLA_MANAGE, N_("Manage SLA policies"), GROUP),
+    Permission(EVALUATION_CREATE, N_("Record internal service evaluations of tickets"), GROUP),
 )

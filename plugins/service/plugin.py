@@ -26,10 +26,16 @@ PLUGIN = PluginInfo(
 )
 
 # Each part's module; imported when the app asks the hooks (never at plugin discovery).
-PARTS: tuple[str, ...] = ("requests.resource", "tickets.resource", "tickets.api",
-                          "tickets.views", "tickets.sweep", "teams.resource",
-                          "policies.resource", "customer.panels", "widgets.widgets",
-                          "demo")
+PARTS: tuple[str, ...] = ("requests.resource", "requests.quick", "tickets.resource",
+                          "tickets.api", "tickets.views", "tickets.merge", "tickets.sweep",
+                          "teams.resource", "policies.resource", "customer.panels",
+                          "customer.timeline", "widgets.widgets", "sla.days_off", "sla.settings",
+                          "sla.closing", "widgets.performance", "aggregates.tickets",
+                          "aggregates.surveys", "aggregates.rebuild", "assignment.services",
+                          "assignment.resource", "assignment.routes", "thread.views",
+                          "thread.panel", "thread.canned", "thread.sync", "public.resource",
+                          "public.views", "surveys.views", "surveys.api", "surveys.evaluations",
+                          "surveys.report", "surveys.alerts", "demo")
 _PARTS = PluginParts(__package__, PARTS)
 
 #: The records an agent works with (each a Resource with view/create/edit/delete/export).
@@ -74,7 +80,10 @@ def crm_roles() -> list[RoleSpec]:
     everything = _grants(WORKED, ("view", "create", "edit", "delete", "export"))
     agent = _grants(WORKED, ("view", "create", "edit"))
     read = _grants(WORKED, ("view",))
-    return [RoleSpec("manager", "Manager", everything),
+    # canned replies: every department's texts, kept by managers (thread.canned)
+    # internal service evaluations of tickets: managers' (surveys.evaluations)
+    return [RoleSpec("manager", "Manager", (*everything, "service.canned_reply.manage",
+                                            "service.evaluation.create")),
             RoleSpec("service", "Service agent", agent, SCOPES),
             RoleSpec("viewer", "Viewer", read)]
 
@@ -97,6 +106,11 @@ def crm_menu_items() -> list[Any]:
 @hookimpl
 def crm_demo_data(size: int, session: Any) -> None:
     _gather("demo_data", size, session)
+
+
+@hookimpl
+def crm_attachment_kinds() -> list[Any]:
+    return _gather("attachment_kinds")
 
 
 @hookimpl
@@ -132,6 +146,19 @@ def crm_cli_commands() -> list[Any]:
     return [service]
 
 
+# -- the plugin's own events ------------------------------------------------------------
+
+
+@hookimpl
+def ticket_resolved(ticket_id: int) -> None:
+    """A resolved ticket sends its customer a satisfaction survey (surveys.services)."""
+    from crm_core.toolkit import get_session
+
+    from .surveys.services import send_survey
+
+    send_survey(get_session(), ticket_id)
+
+
 # -- customers' hooks ---------------------------------------------------------------------
 
 
@@ -141,7 +168,22 @@ def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
 
 
 @hookimpl
+def crm_customer_timeline(customer_id: int, user: Any, before: Any, limit: int) -> list[Any]:
+    return _gather("customer_timeline", customer_id, user, before, limit)
+
+
+@hookimpl
 def crm_customer_flag_kinds() -> dict[str, Any]:
     from .customer.flags import customer_flag_kinds
 
     return customer_flag_kinds()
+
+
+# -- analytics' hook (optional: this plugin works without analytics) ----------------------
+
+
+@hookimpl(optionalhook=True)
+def crm_analytics_sources() -> list[dict[str, Any]]:
+    from .analytics_facts import analytics_sources
+
+    return analytics_sources()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from crm_core.toolkit import create_department, model_for_table, utcnow
 from plugins.customers.services import CUSTOMER_TABLE
 
-from ..models import CHANNELS, REQUEST_TYPES, Team
+from ..models import CHANNELS, REQUEST_TYPES, Team, TeamMember
 from ..models.choices import OPEN_STATES
 from ..permissions import N_
 from ..requests.services import create_request
@@ -32,6 +32,8 @@ from ..tickets.due import aware, settled_sla_state
 from ..tickets.sweep import sweep
 
 SEED = 2026
+#: From this size on the seed writes in bulk (``demo/bulk.py``) rather than through the ORM.
+BULK_FROM = 20_000
 #: What customers write about (translated into the seed's language).
 SUBJECTS = (N_("The printer jams every day"), N_("Invoice amount does not match the order"),
             N_("How do I renew the maintenance contract?"),
@@ -62,10 +64,19 @@ def _team(session: Session, lead: Any) -> Team:
     if team is None:
         department = create_department(session, _("Customer service desk"))
         team = Team(name=_("First-line support"), department_id=department.id,
-                    lead_id=lead.id)
+                    lead_id=lead.id, assignment_mode="round_robin")
         session.add(team)
         session.flush()
     return team
+
+
+def _staff(session: Session, team: Team, lead: Any) -> None:
+    """A demo team without members gets its lead as one, available for automatic
+    assignment: the requests that come in after the demo's (a public form's) are assigned.
+    Added after the demo's tickets, which keep the states they were given."""
+    if session.scalar(select(TeamMember.id).where(TeamMember.team_id == team.id)
+                      .limit(1)) is None:
+        session.add(TeamMember(team_id=team.id, user_id=lead.id))
 
 
 def _live(ticket: Any, state: str, rng: random.Random, agent_id: int) -> None:
@@ -81,6 +92,8 @@ def _live(ticket: Any, state: str, rng: random.Random, agent_id: int) -> None:
     answered = start + dt.timedelta(hours=rng.uniform(-3, 3))  # before or after its due time
     ticket.first_responded_at = min(answered, utcnow())
     ticket.state = state
+    if state == "waiting_on_customer":  # its clocks stand still since it was answered
+        ticket.paused_at = ticket.first_responded_at
     if state in ("resolved", "closed"):
         due = aware(ticket.resolution_due) or answered
         resolved = min(due + dt.timedelta(hours=rng.uniform(-20, 10)), utcnow())
@@ -104,6 +117,18 @@ def demo_data(size: int, session: Session) -> list[Any]:
               "crm seed --customers N first)", file=sys.stderr, flush=True)
         return []
     rng, team = random.Random(SEED + size), _team(session, lead)
+    if size >= BULK_FROM:  # through the driver in batches (demo/bulk.py): millions of rows
+        from .bulk import fill
+
+        session.commit()
+        report = fill(session, requests=size, subjects=SUBJECTS, seed=SEED)
+        counts = sweep(session, now=utcnow())
+        _staff(session, team, lead)
+        session.commit()
+        print(f"service demo data: {report.tables} in {report.seconds:.0f} s, "
+              f"{counts['warned']:,} due soon and {counts['breached']:,} breached",
+              file=sys.stderr, flush=True)
+        return []
     now = utcnow()
     for _number in range(size):
         state = _weighted(rng, STATES)
@@ -119,6 +144,7 @@ def demo_data(size: int, session: Session) -> list[Any]:
             _live(ticket, state, rng, lead.id)
         session.flush()
     counts = sweep(session, now=now)
+    _staff(session, team, lead)
     session.commit()
     print(f"service demo data: {size:,} requests with their tickets, "
           f"{counts['warned']:,} due soon and {counts['breached']:,} breached",

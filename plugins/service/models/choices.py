@@ -24,7 +24,7 @@ SLA_STATE_LABELS = {"ok": _l("On track"), "warning": _l("Due soon"),
 MESSAGE_KIND_LABELS = {"reply": _l("Reply to the customer"), "note": _l("Internal note")}
 DELIVERY_STATE_LABELS = {"none": _l("Not sent"), "queued": _l("Queued"), "sent": _l("Sent"),
                          "failed": _l("Not delivered")}
-ASSIGNMENT_MODE_LABELS = {"round_robin": _l("Round robin"),
+ASSIGNMENT_MODE_LABELS = {"manual": _l("By hand"), "round_robin": _l("Round robin"),
                           "least_open": _l("Fewest open tickets")}
 
 REQUEST_TYPES = tuple(REQUEST_TYPE_LABELS)

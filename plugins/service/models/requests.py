@@ -33,7 +33,10 @@ class ServiceRequest(TimestampMixin, Model):
                         "contact_id": _l("Contact"), "subject": _l("Subject"),
                         "content": _l("Content"), "priority": _l("Priority"),
                         "received_at": _l("Received"), "owner_id": _l("Entered by"),
-                        "department_id": _l("Department")}
+                        "department_id": _l("Department"),
+                        "requester_name": _l("Requester's name"),
+                        "requester_email": _l("Requester's e-mail"),
+                        "requester_phone": _l("Requester's phone")}
     __audit_choices__ = {"type": REQUEST_TYPE_LABELS, "channel": CHANNEL_LABELS,
                          "priority": PRIORITY_LABELS}
 
@@ -54,6 +57,10 @@ class ServiceRequest(TimestampMixin, Model):
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_department.id", ondelete="SET NULL"), index=True)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: who wrote in through the public form, as they typed it (service_0006)
+    requester_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    requester_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    requester_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     #: the request's tickets not in the trash, loaded for a whole page in one statement
     tickets = relationship(

@@ -30,8 +30,9 @@ class Team(TimestampMixin, Model):
         ForeignKey("core_department.id", ondelete="CASCADE"), index=True)
     lead_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
-    assignment_mode: Mapped[str] = mapped_column(String(20), default="round_robin",
-                                                 server_default="round_robin")
+    #: manual (the lead assigns), round_robin or least_open (assignment.services)
+    assignment_mode: Mapped[str] = mapped_column(String(20), default="manual",
+                                                 server_default="manual")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
 

@@ -55,6 +55,7 @@ class Ticket(TimestampMixin, Model):
         "first_response_warn_at": _l("First response warning"),
         "resolution_warn_at": _l("Resolution warning"),
         "resolved_at": _l("Resolved"), "closed_at": _l("Closed"), "sla_state": _l("SLA"),
+        "paused_at": _l("Clock paused since"), "paused_minutes": _l("Paused (working minutes)"),
         "version": _l("Version")}
     __audit_choices__ = {"state": TICKET_STATE_LABELS, "priority": PRIORITY_LABELS,
                          "sla_state": SLA_STATE_LABELS}
@@ -83,6 +84,10 @@ class Ticket(TimestampMixin, Model):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     sla_state: Mapped[str] = mapped_column(String(12), default="ok", server_default="ok")
+    #: the SLA clocks stand still while the ticket waits on the customer (``sla.clocks``):
+    #: since when, and the working minutes of the pauses that ended (its due times moved)
+    paused_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    paused_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -94,11 +99,14 @@ class TicketMessage(TimestampMixin, Model):
 
     __tablename__ = "service_ticket_message"
     __data_scope__ = ScopeThrough("ticket_id", Ticket, parent_deleted="deleted_at")
-    __table_args__ = (Index("ix_service_ticket_message_ticket", "ticket_id", "id"),)
+    __table_args__ = (Index("ix_service_ticket_message_ticket", "ticket_id", "id"),
+                      # replies still on their way: the delivery sync (thread.sync)
+                      Index("ix_service_ticket_message_delivery", "delivery_state", "id"))
     __audit_label__ = _l("Ticket message")
     __audit_labels__ = {"ticket_id": _l("Ticket"),
                         "kind": _l("Kind"), "body": _l("Message"), "author_id": _l("Author"),
-                        "delivery_state": _l("Delivery")}
+                        "delivery_state": _l("Delivery"), "subject": _l("Subject"),
+                        "outbox_message_id": _l("Outbox message")}
     __audit_choices__ = {"kind": MESSAGE_KIND_LABELS, "delivery_state": DELIVERY_STATE_LABELS}
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,3 +117,7 @@ class TicketMessage(TimestampMixin, Model):
         ForeignKey("core_user.id", ondelete="SET NULL"))
     delivery_state: Mapped[str] = mapped_column(String(12), default="none",
                                                 server_default="none")
+    #: a reply's mail subject, and its outbox row (no foreign key: the outbox deletes sent
+    #: rows after its keep days, and a reply whose row is gone was sent; thread.delivery)
+    subject: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    outbox_message_id: Mapped[int | None] = mapped_column(Integer)

@@ -33,6 +33,7 @@ from ..models.choices import (
     SLA_STATE_LABELS,
     TICKET_STATE_LABELS,
 )
+from ..public.panel import request_panels
 from . import services
 from .schemas import ServiceRequestIn, ServiceRequestOut
 
@@ -80,7 +81,7 @@ def requests_resource() -> Resource:
                                                       "priority", "received_at", "owner_id"]),
                       Section(_l("What the customer said"), ["subject", "content"])],
             panels=[Panel(_l("Tickets"), "service/requests/_tickets.html",
-                          _tickets_context)],
+                          _tickets_context), *request_panels()],
             api_overrides={"in": ServiceRequestIn, "out": ServiceRequestOut},
             create=services.create_request, update=services.update_request,
             delete=services.delete_request,

@@ -102,18 +102,22 @@ def _contact(session: Session, contact_id: Any, customer_id: int) -> int | None:
     return found
 
 
-def create_request(session: Session, values: dict[str, Any], user: Any) -> ServiceRequest:
+def create_request(session: Session, values: dict[str, Any], user: Any, *,
+                   columns: dict[str, Any] | None = None) -> ServiceRequest:
     """A new request of a customer ``user`` may see, numbered, with its first ticket (in
-    the author's department's team; due by the SLA policy from ``received_at``)."""
+    the author's department's team; due by the SLA policy from ``received_at``).
+    ``columns`` are set by the caller itself, never from input (the public form's
+    ``department_id`` and ``requester_*``)."""
     customer = _customer(session, values.get("customer_id"), user)
     received_at = received_time(values.get("received_at"), user)
-    request = ServiceRequest(
-        type=_choice(values, "type", "inquiry"), channel=_choice(values, "channel", "phone"),
-        customer_id=customer.id,
-        contact_id=_contact(session, values.get("contact_id"), customer.id),
-        subject=_text(values, "subject", required=True), content=_text(values, "content"),
-        priority=_choice(values, "priority", "normal"), received_at=received_at,
-        owner_id=getattr(user, "id", None), department_id=getattr(user, "department_id", None))
+    request = ServiceRequest(**{
+        "type": _choice(values, "type", "inquiry"),
+        "channel": _choice(values, "channel", "phone"), "customer_id": customer.id,
+        "contact_id": _contact(session, values.get("contact_id"), customer.id),
+        "subject": _text(values, "subject", required=True),
+        "content": _text(values, "content"), "priority": _choice(values, "priority", "normal"),
+        "received_at": received_at, "owner_id": getattr(user, "id", None),
+        "department_id": getattr(user, "department_id", None), **(columns or {})})
     request.number = next_number(session, NUMBER_KEY, NUMBER_PATTERN)
     session.add(request)
     session.flush()

@@ -207,15 +207,17 @@ class WorkingCalendar:
         minutes = operator.index(minutes)
         if minutes < 0:
             raise ValueError(f"minutes must be 0 or more, got {minutes}")
-        if minutes == 0:
-            return start.astimezone(_UTC)
+        return self._add_us(start, minutes * _US_PER_MINUTE) if minutes else \
+            start.astimezone(_UTC)
+
+    def _add_us(self, start: dt.datetime, amount: int) -> dt.datetime:  # amount µs > 0
         year, offset = self._position(start.astimezone(self._zone))
-        target = offset + minutes * _US_PER_MINUTE
+        target = offset + amount
         table = self._year(year)
         while target > table.total:
             target -= table.total
             if year >= _MAX_YEAR:
-                raise ValueError(f"{minutes} working minutes from {start} end after year 9999")
+                raise ValueError(f"{amount // _US_PER_MINUTE} minutes from {start} end after 9999")
             year += 1
             table = self._year(year)
         ends = table.ends
@@ -229,6 +231,18 @@ class WorkingCalendar:
         local = dt.datetime.combine(dt.date.fromordinal(table.first + index), dt.time())
         local += dt.timedelta(microseconds=period_start + rest)
         return local.replace(tzinfo=self._zone).astimezone(_UTC)
+
+    def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """Working time in ``[start, end)``, exact (a zero timedelta when end <= start)."""
+        return dt.timedelta(microseconds=self._span_us(start, end))
+
+    def add_working_time(self, start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+        """:meth:`add_working_minutes` for an exact ``amount`` of working time (UTC)."""
+        _require_aware(start, "start")
+        us = amount // dt.timedelta(microseconds=1)
+        if us < 0:
+            raise ValueError(f"the working time must be 0 or more, got {amount}")
+        return self._add_us(start, us) if us else start.astimezone(_UTC)
 
     def working_minutes_between(self, start: dt.datetime, end: dt.datetime) -> int:
         """Working minutes in ``[start, end)``, floored to whole minutes; 0 when end <= start."""

@@ -11,13 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from crm_core.toolkit import Field, Filter, Panel, Resource, Section, get_session, model_for_table
 from plugins.customers.services import CUSTOMER_TABLE
 
+from ..assignment.panel import assignment_context
+from ..assignment.queues import queue_presets
 from ..models import ServiceRequest, Team, Ticket
 from ..models.choices import PRIORITY_LABELS, SLA_STATE_LABELS, TICKET_STATE_LABELS
+from ..surveys.report import survey_panel
+from ..thread.panel import thread_context
 from . import services, states
+from .merge import merge_candidates
 from .schemas import ServiceTicketIn, ServiceTicketOut
 
 
@@ -25,7 +31,8 @@ def _state_context(ticket: Ticket) -> dict[str, Any]:
     """What the state panel offers: the moves allowed now and whom to assign to."""
     moves = states.next_states(ticket)
     choices = states.assignee_choices(get_session(), ticket) if "assigned" in moves else []
-    return {"moves": moves, "labels": TICKET_STATE_LABELS, "assignees": choices}
+    return {"moves": moves, "labels": TICKET_STATE_LABELS, "assignees": choices,
+            "merge_into": merge_candidates(get_session(), ticket, current_user)}
 
 
 def _create(session: Any, values: dict[str, Any], user: Any) -> Ticket:
@@ -70,13 +77,18 @@ def tickets_resource() -> Resource:
                      Filter("sla_state", "choice"), Filter("team_id", "relation"),
                      Filter("assignee_id", "relation")],
             sorts=["number", "updated_at"], search=["number", "subject"],
+            presets=queue_presets(),
             sections=[Section(_l("Ticket"), ["number", "request_id", "customer_id",
                                              "subject", "state", "priority", "team_id",
                                              "assignee_id"]),
                       Section(_l("Service level"), ["first_response_due", "resolution_due",
                                                     "sla_state", "first_responded_at",
                                                     "resolved_at", "closed_at"])],
-            panels=[Panel(_l("Work on it"), "service/tickets/_state.html", _state_context)],
+            panels=[Panel(_l("Work on it"), "service/tickets/_state.html", _state_context),
+                    Panel(_l("Assignee"), "service/assignment/_assign.html",
+                          assignment_context),
+                    Panel(_l("Conversation"), "service/thread/_panel.html", thread_context),
+                    survey_panel()],
             api_overrides={"in": ServiceTicketIn, "out": ServiceTicketOut},
             create=_create, update=_update, delete=services.delete_ticket,
             templates={"list": "service/tickets/list.html"},

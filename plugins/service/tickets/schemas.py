@@ -46,6 +46,10 @@ class ServiceTicketOut(Schema):
     first_responded_at = UtcDateTime(allow_none=True)
     resolved_at = UtcDateTime(allow_none=True)
     closed_at = UtcDateTime(allow_none=True)
+    paused_at = UtcDateTime(allow_none=True, metadata={
+        "description": "Since when the SLA clocks stand still (waiting on the customer)."})
+    paused_minutes = fields.Integer(metadata={
+        "description": "Working minutes of the ended pauses, added to the due times."})
     sla_state = fields.Method("_sla_state", metadata={
         "description": "ok, warning, breached (open and past a due time), met or missed "
                        "(settled when resolved), none (no SLA policy)."})

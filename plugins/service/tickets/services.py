@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.toolkit import DomainError, emit, scoped, utcnow
 
+from ..assignment.services import assign_new_ticket
 from ..customer.flags import sync_complaint_flag, sync_for_ticket
 from ..models import PRIORITIES, ServiceRequest, Team, Ticket
 from . import due
@@ -97,6 +98,8 @@ def create_ticket(session: Session, request: ServiceRequest, user: Any, *,
     set_due_times(session, ticket, request, start or utcnow(), customer_level)
     session.add(ticket)
     session.flush()
+    assign_new_ticket(session, ticket, user, request_type=request.type,
+                      customer_level=customer_level, routed=team_id is None)
     emit("ticket_created", session, ticket_id=ticket.id, request_id=request.id,
          customer_id=ticket.customer_id, request_type=request.type)
     return ticket
@@ -155,5 +158,8 @@ def update_ticket(session: Session, ticket: Ticket, values: dict[str, Any],
             set_due_times(session, ticket, request,
                           request.received_at if first else ticket.created_at,
                           due.customer_level(session, ticket.customer_id))
+            from ..sla.clocks import reapply_pauses  # clocks imports this module
+
+            reapply_pauses(session, ticket)  # the time spent waiting still does not count
     session.flush()
     return ticket

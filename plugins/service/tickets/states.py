@@ -5,8 +5,9 @@ waiting to in progress when the customer answers, straight from in progress to r
 and a resolved ticket may be reopened (back to in progress). A closed ticket is final. Any
 other move is refused naming ``state``; a stale ``version`` is a 409 conflict.
 
-The first move past assigned counts as the first response until replies arrive (see
-docs/service.md, "Not yet"); resolving stores whether the SLA was met.
+The first reply to the customer is the first response (``thread.services``); the first
+move past assigned counts too, for an answer given by phone or in person, which leaves no
+reply. Resolving stores whether the SLA was met.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from sqlalchemy.orm import Session
 
 from crm_core.toolkit import emit, model_for_table, utcnow
 
+from ..assignment.services import set_assignee
 from ..customer.flags import sync_for_ticket
 from ..models import TICKET_STATES, TeamMember, Ticket
 from ..models.choices import TICKET_STATE_LABELS
+from ..sla import clocks
 from . import due
 from .services import TicketError
 
@@ -82,8 +85,9 @@ def change_state(session: Session, ticket: Ticket, state: str, user: Any, *,
                                      current=str(TICKET_STATE_LABELS[ticket.state]).lower(),
                                      state=str(TICKET_STATE_LABELS[state]).lower()))
     now = utcnow()
+    clocks.follow_move(session, ticket, state, now)  # pauses, restarts, the reopen window
     if assignee_id is not None:
-        ticket.assignee_id = _assignee(session, assignee_id)
+        set_assignee(session, ticket, _assignee(session, assignee_id), user)
     if state == "assigned" and ticket.assignee_id is None:
         raise TicketError("assignee_id", _("Choose whom to assign the ticket to."))
     if state in ANSWERED and ticket.first_responded_at is None:

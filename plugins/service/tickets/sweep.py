@@ -10,8 +10,9 @@ list of such tickets instead of one notification each; each is written in its re
 language (lazy strings: the beat has no request to take a language from).
 
 The candidates are the open, not yet breached tickets with a passed warning or due moment,
-read in batches by id; only those whose state changes are written (ORM writes, in the
-operation log as ``system:SLA sweep``).
+whose clocks run (not waiting on the customer: ``sla.clocks``), read in batches by id; only
+those whose state changes are written (ORM writes, in the operation log as ``system:SLA
+sweep``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def _candidates(now: dt.datetime) -> Any:
     return select(Ticket).where(
         Ticket.deleted_at.is_(None), Ticket.state.in_(OPEN_STATES),
         Ticket.sla_state.in_(("ok", "warning")),
+        Ticket.paused_at.is_(None),  # waiting on the customer: its clocks stand still
         or_(Ticket.resolution_warn_at <= now, Ticket.resolution_due <= now,
             and_(unanswered, or_(Ticket.first_response_warn_at <= now,
                                  Ticket.first_response_due <= now)))).order_by(Ticket.id)

@@ -1,7 +1,7 @@
 """The service dashboard widgets (a part: ``report_widgets``): open tickets by state and
 priority, and the open tickets each agent holds. Both count only the tickets the viewer may
-see (the ticket scope) and read the open tickets through the ``(state, id)`` and
-``(assignee_id, state, id)`` indexes: what is open, never the closed history.
+see (the ticket scope) and read the kept ``OpenTicketTotal`` (``aggregates/tickets.py``: the
+open tickets per day, team, department, assignee, priority and state), never the tickets.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import ReportWidget, db, scoped, user_names
+from crm_core.toolkit import ReportWidget, db, user_names
 
-from ..models import Ticket
+from ..aggregates.scope import scoped_totals
+from ..models import OpenTicketTotal
 from ..models.choices import OPEN_STATES, PRIORITY_LABELS, TICKET_STATE_LABELS
 from ..permissions import TICKET_VIEW
 
@@ -25,15 +26,15 @@ AGENTS = 10
 
 
 def _open(statement: Any, user: Any) -> Any:
-    return scoped(statement.where(Ticket.state.in_(OPEN_STATES), Ticket.deleted_at.is_(None)),
-                  Ticket, user)
+    return scoped_totals(statement, OpenTicketTotal, user)
 
 
 def open_tickets(session: Session, user: Any) -> dict[str, Any]:
     """Open tickets per state (the bars), one series per priority."""
     counts = {(state, priority): int(count) for state, priority, count in session.execute(
-        _open(select(Ticket.state, Ticket.priority, func.count())
-              .group_by(Ticket.state, Ticket.priority), user))}
+        _open(select(OpenTicketTotal.state, OpenTicketTotal.priority,
+                     func.sum(OpenTicketTotal.count))
+              .group_by(OpenTicketTotal.state, OpenTicketTotal.priority), user))}
     return {"labels": [str(TICKET_STATE_LABELS[state]) for state in OPEN_STATES],
             "series": [{"name": str(label),
                         "values": [counts.get((state, priority), 0) for state in OPEN_STATES]}
@@ -42,11 +43,13 @@ def open_tickets(session: Session, user: Any) -> dict[str, Any]:
 
 def workload(session: Session, user: Any) -> dict[str, Any]:
     """The open tickets each agent holds (the busiest ten), and those nobody holds yet."""
-    held = func.count()
-    rows = session.execute(_open(select(Ticket.assignee_id, held)
-                                 .group_by(Ticket.assignee_id)
-                                 .order_by(held.desc(), Ticket.assignee_id), user)).all()
-    agents = [(assignee, int(count)) for assignee, count in rows if assignee is not None]
+    held = func.sum(OpenTicketTotal.count)
+    rows = session.execute(_open(select(OpenTicketTotal.assignee_id, held)
+                                 .group_by(OpenTicketTotal.assignee_id)
+                                 .order_by(held.desc(), OpenTicketTotal.assignee_id),
+                                 user)).all()
+    agents = [(assignee, int(count)) for assignee, count in rows
+              if assignee is not None and count]
     agents = agents[:AGENTS]
     names = user_names(session, [assignee for assignee, _count in agents])
     unassigned = sum(int(count) for assignee, count in rows if assignee is None)

@@ -1,6 +1,6 @@
 """Service demo data (``crm seed --service N``): requests with tickets in every state, in
 Chinese by default, resolved ones carrying a met or missed SLA, open ones swept; a demo team
-with the administrator as its lead; nothing without customers."""
+with the administrator as its lead and member (round robin); nothing without customers."""
 
 from __future__ import annotations
 
@@ -51,8 +51,16 @@ def test_requests_and_tickets_in_every_state_with_chinese_words(seeded):
                            "resolved", "closed"}, states
     settled = {ticket.sla_state for ticket in tickets if ticket.state in ("resolved", "closed")}
     assert settled <= {"met", "missed"} and settled
+    assert all(ticket.paused_at is not None for ticket in tickets
+               if ticket.state == "waiting_on_customer")  # their clocks stand still
     for ticket in tickets:
         if ticket.resolved_at is not None:
             assert ticket.first_responded_at <= ticket.resolved_at
     (team,) = session.scalars(select(Team)).all()
     assert team.lead_id is not None
+    # what comes in after the demo (a public form's complaint) is assigned automatically
+    from plugins.service.models import TeamMember
+
+    assert team.assignment_mode == "round_robin"
+    assert session.scalars(select(TeamMember.user_id).where(
+        TeamMember.team_id == team.id)).all() == [team.lead_id]

@@ -107,7 +107,7 @@ def test_roles_hold_the_service_permissions_they_need(service_app):
     }
     expected["manager"] = expected["service"] | {
         "service.request.delete", "service.request.export", "service.ticket.delete",
-        "service.ticket.export"}
+        "service.ticket.export", "service.canned_reply.manage", "service.evaluation.create"}
     for role, names in expected.items():
         user = client_as(service_app, role).user
         with service_app.app_context():

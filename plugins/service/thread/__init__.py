@@ -1,0 +1,1 @@
+"""A ticket's conversation: replies to the customer and internal notes."""
