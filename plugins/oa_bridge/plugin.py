@@ -1,11 +1,99 @@
-"""OA bridge: plugin metadata. Features arrive with this plugin's own issue."""
+"""OA bridge: metadata and hook implementations (thin: they name what the plugin offers).
 
-from crm_core.toolkit import PluginInfo
+The features live in sub-packages (see docs/oa_bridge.md): ``connections`` (settings pages,
+``crm oa``), ``callbacks`` (``/oa/callback/<name>``), ``tokens`` (the shared token cache and
+``OaClient``) and ``approvals`` (the approval provider and decision callbacks). Each part
+offers what it has through module-level functions named like the kernel hook minus ``crm_``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_core.toolkit import Permission, PluginInfo, PluginParts, hookimpl
+
+from .permissions import N_, PERMISSIONS
 
 PLUGIN = PluginInfo(
     name="oa_bridge",
     version="0.1.0",
-    title="OA bridge",
-    description="Approvals, notices and org structure from the office automation system.",
+    title=N_("OA bridge"),
+    description=N_("Approvals decided in DingTalk, WeCom or Feishu, through verified and "
+                   "encrypted callbacks."),
     requires=(),
 )
+
+PARTS: tuple[str, ...] = ("connections.views", "connections.cli", "callbacks.views",
+                          "approvals.provider", "notices.channels", "notices.robots",
+                          "org.tasks", "signin.views")
+_PARTS = PluginParts(__package__, PARTS)
+
+
+@hookimpl
+def crm_add_hookspecs(pm: Any) -> None:
+    from . import hookspecs
+
+    pm.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def crm_models() -> list[type]:
+    from .models import MODELS
+
+    return list(MODELS)
+
+
+@hookimpl
+def crm_permissions() -> list[Permission]:
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def crm_blueprints() -> list[Any]:
+    return _PARTS.gather("blueprints")
+
+
+@hookimpl
+def crm_menu_items() -> list[Any]:
+    return _PARTS.gather("menu_items")
+
+
+@hookimpl
+def crm_cli_commands() -> list[Any]:
+    return _PARTS.gather("cli_commands")
+
+
+@hookimpl
+def crm_outbox_channels() -> list[Any]:
+    return _PARTS.gather("outbox_channels")
+
+
+@hookimpl
+def crm_notification_channels() -> list[Any]:
+    return _PARTS.gather("notification_channels")
+
+
+@hookimpl
+def crm_notification_sent(kind: str, title: str, body: str, session: Any) -> None:
+    from .notices.robots import notification_sent
+
+    notification_sent(kind, title, body, session)
+
+
+@hookimpl
+def crm_celery_tasks() -> list[Any]:
+    return _PARTS.gather("celery_tasks")
+
+
+@hookimpl
+def crm_beat_schedule() -> list[Any]:
+    return _PARTS.gather("beat_schedule")
+
+
+@hookimpl
+def crm_approval_provider(approval_id: int, subject_kind: str, subject_id: int, title: str,
+                          details: str, amount: Any, requester_id: int | None) -> Any:
+    from .approvals.provider import take_over
+
+    return take_over(approval_id, subject_kind, subject_id, title, details, amount,
+                     requester_id)

@@ -7,7 +7,9 @@ or raises a :class:`CallbackRefused` whose ``reason`` is safe to log. Modules:
 - ``feishu``: Feishu/Lark event decryption, X-Lark-Signature and url_verification;
 - ``robots``: DingTalk and Feishu group robot signing, the WeCom robot URL, URL redaction;
 - ``freshness``: timestamp windows and the :class:`SeenIds` replay guard;
-- ``errors``: the :class:`CallbackRefused` family.
+- ``errors``: the :class:`CallbackRefused` family;
+- ``api_errors``: the vendors' REST answers read as a value or a ``VendorError`` (throttled,
+  token refused, unavailable, refused).
 
 See docs/oa_bridge.md for the vectors each one is tested against.
 """
