@@ -64,3 +64,11 @@ def sales_opportunity_campaign(opportunity_id: int, customer_id: int,
 def crm_sales_opportunity_panels(opportunity_id: int, user: Any) -> list[Any]:
     """Panels for the opportunity page that ``user`` may see, in the shape of
     ``crm_customer_panels`` (``{"id", "title", "html", "order"}``)."""
+
+
+@hookspec
+def sales_product_locked_fields(product_id: int) -> list[str]:
+    """The fields of product ``product_id`` that another system owns (the ERP bridge: the
+    fields its pulls set while the ERP wins), or an empty list. A change to one of them
+    from a page, the API or ``update_product`` is refused under the field's name; the owner
+    writes them through ``services.sync_product``."""

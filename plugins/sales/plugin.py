@@ -244,3 +244,13 @@ def customer_merged(target_id: int, merged_ids: list[int]) -> None:
 @hookimpl
 def customer_purged(customer_id: int) -> None:
     _tell("customer_purged", customer_id=customer_id)
+
+
+# -- analytics' hook (optional: this plugin works without analytics) ----------------------
+
+
+@hookimpl(optionalhook=True)
+def crm_analytics_sources() -> list[dict[str, Any]]:
+    from .analytics_facts import analytics_sources
+
+    return analytics_sources()

@@ -10,6 +10,7 @@ through it; marketing reads won business through the sales events in ``hookspecs
 from __future__ import annotations
 
 from .catalog.pricing import unit_price_for
+from .catalog.products import sync_product
 from .invoicing.services import (
     InvoiceRequestNotFound,
     mark_issued,
@@ -21,10 +22,12 @@ from .opportunities.services import change_stage, create_opportunity
 from .orders.services import (
     cancel_order,
     confirm_order,
+    confirmed_orders,
     create_order,
     get_order,
     order_lines,
 )
+from .receivables.payments import record_erp_payment
 
 __all__ = [
     "CONTRACT_TABLE",
@@ -35,6 +38,7 @@ __all__ = [
     "cancel_order",
     "change_stage",
     "confirm_order",
+    "confirmed_orders",
     "create_opportunity",
     "create_order",
     "get_order",
@@ -43,6 +47,8 @@ __all__ = [
     "mark_synced",
     "order_lines",
     "pending_invoice_requests",
+    "record_erp_payment",
+    "sync_product",
     "to_fen",
     "unit_price_for",
     "yuan",

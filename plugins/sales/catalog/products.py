@@ -27,6 +27,7 @@ from crm_core.toolkit import (
     ImportSpec,
     Resource,
     Section,
+    hooks,
 )
 
 from ..models import VAT_RATES, Product
@@ -112,13 +113,46 @@ def create_product(session: Session, values: dict[str, Any], user: Any = None) -
 
 def update_product(session: Session, product: Product, values: dict[str, Any],
                    user: Any = None) -> Product:
-    """Change ``product``'s fields; a SKU another product holds is refused under ``sku``."""
+    """Change ``product``'s fields; a SKU another product holds is refused under ``sku``,
+    a field another system owns (``sales_product_locked_fields``) under its name."""
     values = _clean(values)
+    for name in _locked_fields(product.id):
+        if name in values and values[name] != getattr(product, name):
+            raise ProductRefused(name, _("This field is kept in the ERP: change it there."))
     if "sku" in values and values["sku"] != product.sku:
         _check_sku(session, values["sku"], product.id)
     for name, value in values.items():
         setattr(product, name, value)
     session.flush()
+    return product
+
+
+def _locked_fields(product_id: int) -> set[str]:
+    return {name for answer in hooks().sales_product_locked_fields(product_id=product_id)
+            for name in answer or ()}
+
+
+def sync_product(session: Session, sku: str, values: dict[str, Any],
+                 erp_changed_at: Any = None) -> Product:
+    """For the ERP bridge (the owner's own write, past the locked fields): the product with
+    ``sku`` made or changed with ``values`` (column values: fen, basis points). With
+    ``erp_changed_at`` (an aware datetime: "newest wins") a product changed in the CRM
+    later keeps its values. A deleted product of that SKU comes back. Not flushed: the
+    caller flushes once for a page of products (then a new one has its id); a SKU given
+    twice before that flush is the caller's to avoid."""
+    values = _clean({**values, "sku": sku})
+    with session.no_autoflush:
+        product = session.scalar(select(Product).where(Product.sku == values["sku"]))
+    if product is None:
+        product = Product(**values)
+        session.add(product)
+    elif erp_changed_at is None or product.updated_at is None or \
+            product.updated_at <= erp_changed_at:
+        for name, value in values.items():
+            if getattr(product, name) != value:
+                setattr(product, name, value)
+        if product.deleted_at is not None:
+            product.deleted_at = None
     return product
 
 

@@ -93,6 +93,16 @@ def get_order(session: Session, order_id: Any, user: Any = None) -> Order:
     return order
 
 
+def confirmed_orders(session: Session, after_id: int = 0, limit: int = 500) -> list[Order]:
+    """For the ERP bridge's initial sync (a trusted caller, no scope): the orders confirmed
+    or beyond (delivered, completed), not deleted, with an id above ``after_id``, by id, at
+    most ``limit``; page with the last id."""
+    return list(session.scalars(
+        select(Order).where(Order.id > after_id, Order.deleted_at.is_(None),
+                            Order.status.in_(("confirmed", "delivered", "completed")))
+        .order_by(Order.id).limit(max(1, min(limit, 5000)))))
+
+
 def order_lines(session: Session, order_ids: Sequence[int]) -> dict[int, list[OrderLine]]:
     """The lines of each order, in their order (one statement for all)."""
     found: dict[int, list[OrderLine]] = {order_id: [] for order_id in order_ids}

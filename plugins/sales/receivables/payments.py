@@ -120,6 +120,36 @@ def record_payment(session: Session, values: dict[str, Any], user: Any, *,
     return payment
 
 
+def record_erp_payment(session: Session, order_id: int, paid: int, reference: str,
+                       received_on: dt.date) -> Payment | None:
+    """For the ERP bridge (a trusted caller, no scope): the ERP says ``paid`` fen of its
+    invoice ``reference`` for order ``order_id`` are paid in all. The part not recorded yet
+    (payments with that reference on the order's newest live contract) is recorded as a
+    payment there, fires ``payment_received``; None when the order has no contract or nothing
+    is new (a pull taken twice records nothing twice)."""
+    contract = session.scalar(select(Contract).where(
+        Contract.order_id == order_id, Contract.deleted_at.is_(None),
+        Contract.status.in_(("active", "expired"))).order_by(Contract.id.desc()).limit(1))
+    if contract is None:
+        return None
+    reference = str(reference or "").strip()[:100]
+    recorded = session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
+        Payment.contract_id == contract.id, Payment.reference == reference,
+        Payment.deleted_at.is_(None))) or 0
+    if paid - recorded <= 0:
+        return None
+    payment = Payment(contract_id=contract.id, customer_id=contract.customer_id,
+                      amount=paid - recorded, received_on=received_on,
+                      method="bank_transfer", reference=reference, note="ERP",
+                      owner_id=contract.owner_id, department_id=contract.department_id)
+    session.add(payment)
+    session.flush()
+    refresh_plan(session, contract.id)
+    emit("payment_received", session, payment_id=payment.id, contract_id=contract.id,
+         customer_id=contract.customer_id, amount=payment.amount)
+    return payment
+
+
 def update_payment(session: Session, payment: Payment, values: dict[str, Any], user: Any, *,
                    confirm_overpayment: bool = False) -> Payment:
     """Change a payment's instalment, amount, day, method, reference or note (it stays with
