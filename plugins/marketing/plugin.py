@@ -1,11 +1,115 @@
-"""Marketing: plugin metadata. Features arrive with this plugin's own issue."""
+"""Marketing: metadata and hook implementations (thin: they name what the plugin offers).
 
-from crm_core.toolkit import PluginInfo
+The features live in the modules named in ``PARTS`` (see docs/marketing.md): campaigns and
+cost lines (``resource``), their state moves and audience (``campaign_api``, the editor in
+``audience_page``), the consent ledger (``consent_pages``, its panel on the customer's page
+in ``customer_panel``), the widget and demo data. A part
+offers what it has through plain module-level functions named like the kernel hook minus
+``crm_`` (``resources()``, ``blueprints()``...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_core.toolkit import Permission, PluginInfo, PluginParts, RoleSpec, hookimpl
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation but keep it as is (the page showing it translates)."""
+    return message
+
 
 PLUGIN = PluginInfo(
     name="marketing",
     version="0.1.0",
-    title="Marketing",
-    description="Campaigns targeted by classification and tags, with effect tracking.",
+    title=N_("Marketing"),
+    description=N_("Campaigns targeted by classification and tags, with effect tracking."),
     requires=("customers",),
 )
+
+PARTS: tuple[str, ...] = ("resource", "campaign_api", "audience_page", "consent_pages",
+                          "customer_panel", "widgets", "demo")
+_PARTS = PluginParts(__package__, PARTS)
+
+GROUP = N_("Marketing")
+CAMPAIGN = ("view", "create", "edit", "delete", "export")
+#: A marketer sees their department's campaigns (and their own).
+SCOPES = {"marketing.campaign": "department"}
+
+
+def _gather(offer: str, *args: Any) -> list[Any]:
+    return _PARTS.gather(offer, *args)
+
+
+def _grants(actions: tuple[str, ...]) -> tuple[str, ...]:
+    # cost lines (``campaign_cost``) go with their campaign
+    return tuple(f"marketing.{kind}.{action}" for kind in ("campaign", "campaign_cost")
+                 for action in actions)
+
+
+@hookimpl
+def crm_models() -> list[type]:
+    from .models import MODELS
+
+    return list(MODELS)
+
+
+@hookimpl
+def crm_permissions() -> list[Permission]:
+    return _gather("permissions")
+
+
+@hookimpl
+def crm_roles() -> list[RoleSpec]:
+    # Adds to the kernel's roles of the same names (admin holds "*"); the sync adds the
+    # campaign scope to a role that has no row for the kind yet.
+    consent_all = ("marketing.consent.view", "marketing.consent.create",
+                   "marketing.consent.export")
+    return [RoleSpec("manager", "Manager", (*_grants(CAMPAIGN), *consent_all)),
+            RoleSpec("marketing", "Marketer",
+                     (*_grants(("view", "create", "edit")), *consent_all), SCOPES),
+            RoleSpec("viewer", "Viewer", (*_grants(("view",)), "marketing.consent.view"))]
+
+
+@hookimpl
+def crm_resources() -> list[Any]:
+    return _gather("resources")
+
+
+@hookimpl
+def crm_blueprints() -> list[Any]:
+    return _gather("blueprints")
+
+
+@hookimpl
+def crm_menu_items() -> list[Any]:
+    return _gather("menu_items")
+
+
+@hookimpl
+def crm_report_widgets() -> list[Any]:
+    return _gather("report_widgets")
+
+
+@hookimpl
+def crm_demo_data(size: int, session: Any) -> None:
+    _gather("demo_data", size, session)
+
+
+@hookimpl
+def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
+    return _gather("customer_panels", customer_id, user)
+
+
+@hookimpl
+def crm_approval_subjects() -> list[Any]:
+    return _gather("approval_subjects")
+
+
+@hookimpl
+def crm_approval_decided(approval_id: int, subject_kind: str, subject_id: int, status: str,
+                         comment: str) -> None:
+    from .resource import on_approval_decided
+
+    on_approval_decided(approval_id, subject_kind, subject_id, status, comment)

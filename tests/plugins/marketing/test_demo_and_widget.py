@@ -1,0 +1,43 @@
+"""Demo data (``crm seed --marketing N``): campaigns in every state with cost lines and
+consents for the seeded contacts; and the dashboard's "Campaigns by state", counting only
+what the viewer may see."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from marketing_testing import client_as
+from sqlalchemy import func, select
+
+from plugins.marketing.models import Campaign, CampaignCost, Consent, ConsentState
+
+
+def test_the_seed_adds_campaigns_in_every_state_with_costs_and_consents(marketing_app):
+    from crm_core.testing import invoke_cli
+
+    with marketing_app.app_context():
+        assert invoke_cli(marketing_app, "seed", "--size", "0", "--customers", "20"
+                          ).exit_code == 0
+        result = invoke_cli(marketing_app, "seed", "--size", "0", "--marketing", "10")
+        assert result.exit_code == 0, result.output
+        session = marketing_app.extensions["crm_db"].new_session()
+        demo = list(session.scalars(select(Campaign).where(Campaign.name.like("% 10"))
+                                    .limit(5)))
+        states = Counter(session.scalars(select(Campaign.state).where(
+            Campaign.department_id == demo[0].department_id)))
+        costs = session.scalar(select(func.count(CampaignCost.id))) or 0
+        consents = session.scalar(select(func.count(Consent.id))) or 0
+        withdrawn = session.scalar(select(func.count()).select_from(ConsentState)
+                                   .where(ConsentState.granted.is_(False))) or 0
+        session.close()
+    assert set(states) == {"planned", "approved", "running", "completed", "evaluated"}
+    assert costs >= 8 and consents >= 20 and withdrawn >= 1
+
+
+def test_campaigns_by_state_counts_the_viewers_department_only(marketing_app):
+    marketer = client_as(marketing_app, "marketing", department="市场二部", api=True)
+    for name in ("线上广告", "地推"):
+        marketer.post("/api/v1/marketing/campaigns", json={"name": name, "type": "other"})
+    answer = marketer.get("/api/v1/widgets/marketing.campaigns_by_state").get_json()
+    assert answer["data"]["labels"][0] == "Planned"
+    assert answer["data"]["values"][0] == 2 and sum(answer["data"]["values"]) == 2
