@@ -162,3 +162,13 @@ def crm_search(query: str, user: Any, limit: int) -> list[Any]:
 @hookimpl
 def crm_demo_data(size: int, session: Any) -> None:
     _gather("demo_data", size, session)
+
+
+# -- analytics' hook (optional: this plugin works without analytics) ----------------------
+
+
+@hookimpl(optionalhook=True)
+def crm_analytics_sources() -> list[dict[str, Any]]:
+    from .analytics_facts import analytics_sources
+
+    return analytics_sources()

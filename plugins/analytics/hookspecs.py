@@ -1,0 +1,35 @@
+"""The hooks the analytics plugin offers to other plugins.
+
+Implement them in your ``plugin.py`` with ``@hookimpl(optionalhook=True)`` so that your plugin
+works without analytics; put the description in a module of your own (``analytics_facts.py``)
+that your hookimpl imports lazily. See docs/analytics.md, "Describing facts".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_core.toolkit import hookspec
+
+
+@hookspec
+def crm_analytics_sources() -> list[dict[str, Any]]:
+    """The sources of facts this plugin offers to analysis: a list of plain dicts, each
+
+    - ``id`` (``"<plugin>.<records>"``, e.g. ``"sales.orders"``), ``label`` (lazy text);
+    - ``table``: the model (or a SQLAlchemy join of models) the rows come from;
+    - ``scope_model``: the model in ``table`` that declares ``DataScope``: its owner and
+      department columns decide whose figures a row is, and ``toolkit.scoped`` limits every
+      query to the reader's scope;
+    - ``date``: the stored UTC time a row counts on (months, weeks and days are derived from
+      it in the company's time zone);
+    - ``where``: conditions every row must meet (not deleted, confirmed...);
+    - ``measures``: dicts with ``id``, ``label``, ``kind`` (``count``, ``sum``, ``avg``),
+      ``expr`` (an integer SQL expression; not for ``count``), ``divisor`` and ``places``
+      (money in fen: 100 and 2), ``unit``;
+    - ``dimensions``: dicts with ``id``, ``label``, ``expr`` (a SQL expression), ``kind``
+      (``choice`` with ``choices`` ``{value: label}``, ``user``, ``department``, ``labels``
+      with a ``labels(session, values) -> {value: label}`` function, or ``text``).
+
+    Called once per app, inside the app context; build the expressions from your own models.
+    """
