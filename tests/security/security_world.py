@@ -37,7 +37,9 @@ DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 LONG_RUN = 1200
 #: URL variables naming records every department shares (the sales catalogue and pipelines):
 #: East may read them when its role may use the route; they never carry West's marker.
-SHARED_RECORDS = {"product_id", "price_list_id", "pipeline_id", "stage_id"}
+SHARED_RECORDS = {"product_id", "price_list_id", "pipeline_id", "stage_id",
+                  "canned_reply_id",  # the service plugin's canned replies
+                  "consent_id"}  # the marketing consent ledger (no secret in it)
 
 
 def csrf_from(html: str) -> str | None:
@@ -156,6 +158,10 @@ def _records(session: Any, owner: Any, department_id: int, label: str) -> dict[s
     from service_world import service_records
 
     sales.update(service_records(session, owner, department_id, label, secret, customer.id))
+    from marketing_world import marketing_records
+
+    sales.update(marketing_records(session, owner, department_id, label, secret,
+                                   f"{label.lower()}.contact@example.com"))
     return {**sales, "customer_id": customer.id, "contact_id": contact.id,
             "record_id": record.id,
             "approval_id": approval.approval_id, "definition_id": definition.id,
@@ -262,6 +268,11 @@ def build_world(app: Flask) -> World:
         for ids in (world.west, world.east):
             ids.update(tag_id=tag.id, customer_type_id=kind.id, role_id=role_id,
                        amount_band_id=band.id)
+        from oa_world import oa_records  # the OA bridge's connection, every department's
+
+        oa = oa_records(session)
+        world.west.update(oa)
+        world.east.update(oa)
         session.commit()
         for user in world.users.values():
             session.expunge(user)

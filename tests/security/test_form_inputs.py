@@ -50,9 +50,25 @@ EDGE_VALUES = [
     "Infinity", "[" * DEEP + "]" * DEEP, '{"a":' * 1000 + "1" + "}" * 1000, "x" * 100_000,
     "１２３", "0x10", "javascript:alert(1)", "=HYPERLINK(\"http://x\")", "",
 ]
+#: The edge values a stricter database meets differently (NUL bytes and surrogates in text,
+#: integers and numbers out of its column's range, NaN, a value longer than a VARCHAR, an
+#: empty value against NOT NULL): the run on PostgreSQL sends these; the rest (full-width
+#: digits, hex, script and formula text, deep JSON as text) are parsed before any database.
+DATABASE_VALUES = [
+    "\x00", "a\x00b", "\ud800", "2147483648", "-2147483649", "9223372036854775808",
+    "1" + "0" * 40, "1e30", "NaN", "Infinity", "x" * 100_000, "",
+]
 #: POST routes that no page shows a form for, and why that is fine.
 NO_FORM = {
     "core_auth.logout": "the menu's sign-out form: fuzzing it only signs the admin out",
+    "erp_bridge_webhooks.receive": "a signed webhook from an ERP, no page; "
+                                   "tests/plugins/erp_bridge/test_erp_webhooks.py covers it",
+    "erp_bridge_connections.edit": "shown only for a connection (the world has none); the "
+                                   "same form as the list page's, which is fuzzed",
+    "erp_bridge_connections.check": "shown only for a connection (the world has none); "
+                                    "test_erp_connections.py covers it",
+    "erp_bridge_sync.replay": "shown only for a record the ERP refused (the world has "
+                              "none); test_erp_sync_pages.py covers it",
     "customers_contacts.views_delete": "shown beside a saved view only (the world saves "
                                        "none); tests/core/test_resources_views.py covers it",
     "core_imports.import_reset": "shown only for an import whose worker died (the world has "
@@ -67,6 +83,8 @@ NO_FORM = {
                                  "test_orders_pages.py and test_orders_api.py cover it",
     "sales_order_pages.complete": "shown only for a delivered order (the world's is a draft); "
                                   "test_orders_api.py covers it",
+    "oa_bridge_callbacks.callback": "an OA vendor's signed callback, no page posts to it; "
+                                    "tests/plugins/oa_bridge/test_oa_callbacks.py covers it",
 }
 
 
@@ -288,7 +306,8 @@ class Findings:
             f"({'anonymous' if form.anonymous else 'superuser'}): {problem}"))
 
 
-def fuzz_form(world: World, form: Form, findings: Findings, shallow: bool = False) -> None:
+def fuzz_form(world: World, form: Form, findings: Findings, shallow: bool = False,
+              values: list[str] = EDGE_VALUES) -> None:
     """Every edge value in every field at once, then (unless ``shallow``) generated
     combinations of one to three fields."""
     names = [name for name in form.fields if name != "csrf_token"]
@@ -318,7 +337,7 @@ def fuzz_form(world: World, form: Form, findings: Findings, shallow: bool = Fals
                 needed = rest
         findings.add(form, {name: value_of[name] for name in needed}, problem)
 
-    for value in EDGE_VALUES:  # each kind in every field at once
+    for value in values:  # each kind in every field at once
         try_values(names, dict.fromkeys(names, value))
     if not names or shallow:
         return
@@ -337,9 +356,10 @@ def fuzz_form(world: World, form: Form, findings: Findings, shallow: bool = Fals
 
 
 def fuzz_every_form(world: World, database: str, capsys: Any,
-                    every_form_shallow: bool = False) -> list[str]:
+                    every_form_shallow: bool = False,
+                    values: list[str] = EDGE_VALUES) -> list[str]:
     """Discover the forms and fuzz each (a Resource's generated forms, or with
-    ``every_form_shallow`` all of them, with the edge values only); the failures."""
+    ``every_form_shallow`` all of them, with the edge ``values`` only); the failures."""
     forms, missing = discover_forms(world)
     assert len(forms) > 20, sorted(forms)  # the walk found the app's forms
     findings = Findings()
@@ -347,7 +367,7 @@ def fuzz_every_form(world: World, database: str, capsys: Any,
     assert (f"{REFERENCE_RESOURCE}.create", "POST") in forms  # the full-depth reference
     for (endpoint, _method), form in sorted(forms.items()):
         shallow = every_form_shallow or endpoint.split(".")[0] in generated
-        fuzz_form(world, form, findings, shallow=shallow)
+        fuzz_form(world, form, findings, shallow=shallow, values=values)
     with capsys.disabled():  # the figures show in a plain `pytest` run
         print(f"\nform fuzzing: {len(forms)} forms, {findings.sent} requests, "
               f"{len(findings.failures)} failures [{database}]")
