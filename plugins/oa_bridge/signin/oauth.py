@@ -1,5 +1,6 @@
-"""The OAuth code flow of each vendor, on authlib's httpx ``OAuth2Client`` (authorization URL,
-state, bearer tokens) with the vendors' own token calls, which are not RFC 6749 form posts:
+"""The OAuth code flow of each vendor: the authorization URL and state from authlib's RFC 6749
+parameters (not its httpx client: deprecated from authlib 1.9), with the vendors' own token
+calls on httpx, which are not RFC 6749 form posts:
 
 - DingTalk: ``login.dingtalk.com/oauth2/auth`` (scope ``openid``); the code through
   ``POST /v1.0/oauth2/userAccessToken`` (JSON), ``GET /v1.0/contact/users/me`` (unionId,
@@ -20,7 +21,7 @@ from urllib.parse import urlencode
 
 import httpx
 from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import OAuth2Client
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from sqlalchemy.orm import Session
 
 from ..connections.services import base_url, connection_secrets
@@ -54,11 +55,10 @@ def authorization_url(connection: OaConnection, redirect_uri: str, state: str) -
         return url + "?" + urlencode({"login_type": "CorpApp", "appid": connection.corp_id,
                                       "agentid": connection.agent_id,
                                       "redirect_uri": redirect_uri, "state": state})
-    client = OAuth2Client(client_id=connection.app_key, redirect_uri=redirect_uri,
-                          scope="openid" if connection.kind == "dingtalk" else None)
     extra = {"prompt": "consent"} if connection.kind == "dingtalk" else {}
-    authorize, _state = client.create_authorization_url(url, state=state, **extra)
-    return authorize
+    return prepare_grant_uri(url, connection.app_key, "code", redirect_uri=redirect_uri,
+                             scope="openid" if connection.kind == "dingtalk" else None,
+                             state=state, **extra)
 
 
 def _answer(response: object) -> dict:
@@ -99,12 +99,10 @@ def identify(session: Session, connection: OaConnection, code: str,
         token = _answer(client.post(base + "/open-apis/authen/v2/oauth/token", json={
             "grant_type": "authorization_code", "client_id": connection.app_key,
             "client_secret": secret, "code": code, "redirect_uri": redirect_uri}))
-    # the user's own token, as a bearer token through authlib
-    with OAuth2Client(client_id=connection.app_key, timeout=TIMEOUT, token={
-            "access_token": str(token.get("access_token") or ""),
-            "token_type": "Bearer"}) as user_client:
-        info = _answer(user_client.get(base + "/open-apis/authen/v1/user_info")).get("data") \
-            or {}
+        # the user's own token, as a bearer token
+        bearer = {"Authorization": f"Bearer {token.get('access_token') or ''}"}
+        info = _answer(client.get(base + "/open-apis/authen/v1/user_info",
+                                  headers=bearer)).get("data") or {}
     if not info.get("user_id"):
         raise VendorError("not a member of this organisation")
     return Identity(str(info["user_id"]), str(info.get("mobile") or ""))
