@@ -34,6 +34,7 @@ from .contacts.services import (
 from .duplicates.merge import merge_customers
 from .duplicates.services import find_likely_duplicates
 from .models import Customer, CustomerType
+from .profile.timeline import timeline_entries
 from .records.fields import CUSTOMER_FIELDS, to_minor_units
 from .records.flags import clear_flag, open_flags, raise_flag
 from .records.queries import (
@@ -100,6 +101,7 @@ __all__ = [
     "to_minor_units",
     "update_contact",
     "update_contact_record",
+    "timeline_entries",
     "update_customer",
 ]
 

@@ -77,9 +77,9 @@ def _track(session: Session, _context: Any, _instances: Any) -> None:
             add(share(_before(item)), -1)
     table = ForecastTotal.__table__
     for (month, owner, department, category), (count, amount, weighted) in changes.items():
-        bump_total(session, table, {"month": month, "owner_id": owner, "department_id": department,
-                              "category": category},
-             {"count": count, "amount": amount, "weighted": weighted})
+        bump_total(session, table, {"month": month, "owner_id": owner,
+                                    "department_id": department, "category": category},
+                   {"count": count, "amount": amount, "weighted": weighted})
 
 
 def install() -> None:

@@ -44,7 +44,7 @@ def add_monthly(session: Session, month: dt.date, owner_id: int | None,
                 department_id: int | None, **deltas: int) -> None:
     """Add ``deltas`` (``won_count=1``, ``order_amount=-500``...) to one MonthlyTotal row."""
     bump_total(session, MonthlyTotal.__table__,
-         {"month": month, "owner_id": owner_id, "department_id": department_id}, deltas)
+               {"month": month, "owner_id": owner_id, "department_id": department_id}, deltas)
 
 
 def _closed_month(opportunity: Opportunity) -> dt.date:
@@ -119,9 +119,9 @@ def _order_totals(session: Session, order: Order, sign: int) -> None:
     table = ProductMonthlyTotal.__table__
     for product_id, quantity, amount in rows:
         bump_total(session, table, {"month": month, "product_id": product_id,
-                              "owner_id": order.owner_id,
-                              "department_id": order.department_id},
-             {"quantity": sign * int(quantity or 0), "amount": sign * int(amount or 0)})
+                                    "owner_id": order.owner_id,
+                                    "department_id": order.department_id},
+                   {"quantity": sign * int(quantity or 0), "amount": sign * int(amount or 0)})
 
 
 def on_order_confirmed(order_id: int, customer_id: int, total_amount: int) -> None:

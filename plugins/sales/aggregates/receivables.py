@@ -114,8 +114,8 @@ def _after_flush(session: Session, _context: Any) -> None:
         amount = after.get(key, (0, 0))[1] - before.get(key, (0, 0))[1]
         due, owner, department = key
         bump_total(connection, table, {"due_date": due, "owner_id": owner,
-                                 "department_id": department},
-             {"count": count, "amount": amount})
+                                       "department_id": department},
+                   {"count": count, "amount": amount})
 
 
 def install() -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from crm_core.toolkit import db, format_date, format_money, scoped
 from crm_core.toolkit import stored_time as _aware
+from plugins.customers.services import timeline_entries
 
 from ..display import yuan_of
 from ..models import Contract, Opportunity, Order, Payment, Stage, StageHistory
@@ -77,12 +78,4 @@ KINDS = (("sales.opportunity.view", _stage_changes), ("sales.order.view", _order
 def customer_timeline(customer_id: int, user: Any, before: Any, limit: int) -> list[dict]:
     """The customer's sales events the viewer may see, newest first, older than
     ``before``, at most ``limit`` of them."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    limit = max(1, min(int(limit or 20), 100))
-    entries: list[dict] = []
-    for permission, kind in KINDS:
-        if user.has_permission(permission):
-            entries.extend(kind(customer_id, user, before, limit))
-    entries.sort(key=lambda entry: entry["at"], reverse=True)
-    return entries[:limit]
+    return timeline_entries(KINDS, customer_id, user, before, limit)

@@ -101,8 +101,8 @@ def _after_flush(session: Session, _context: Any) -> None:
                       strict=True)}
         month, team, department, agent = key
         bump_total(connection, SurveyMonthlyTotal.__table__,
-             {"month": month, "team_id": team, "department_id": department,
-              "agent_id": agent}, deltas)
+                   {"month": month, "team_id": team, "department_id": department,
+                    "agent_id": agent}, deltas)
 
 
 def install() -> None:
