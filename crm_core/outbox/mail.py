@@ -1,14 +1,20 @@
 """The ``mail`` channel: e-mail through SMTP, and ``send_mail`` to queue one.
 
-Payload: ``{"to": [addresses], "subject": str, "text": str, "html": str or None}``. The
-idempotency key becomes the Message-ID (``smtp.message_id``), so a receiver that sees a
-repeat (delivery is at least once) can tell.
+Payload: ``{"to": [addresses], "subject": str, "text": str, "html": str or None}``, and
+optionally ``"headers"`` (``{name: value}``, names from ``EXTRA_HEADERS`` or ``X-…``: a
+mailing's ``List-Unsubscribe``) and ``"attachments"`` (``[{"filename", "content_type",
+"data"}]``, data in base64: a scheduled report's XLSX). The idempotency key becomes the
+Message-ID (``smtp.message_id``), so a receiver that sees a repeat (delivery is at least once)
+can tell.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import current_app
@@ -24,13 +30,62 @@ log = logging.getLogger(__name__)
 CHANNEL = "mail"
 MAX_RECIPIENTS = 100
 SUBJECT_LENGTH = 500
+#: headers a sender may add besides ``X-…`` ones (the kernel writes From, To, Subject, Date
+#: and Message-ID itself)
+EXTRA_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post", "list-id",
+                           "reply-to", "precedence", "auto-submitted"})
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+_HEADER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,75}")
+_CONTENT_TYPE = re.compile(r"[a-z0-9.+-]+/[a-z0-9.+-]+")
+
+
+def _check_headers(headers: Any) -> None:
+    if not isinstance(headers, dict):
+        raise ValueError("mail: 'headers' must be an object of header names and texts")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name) or not (
+                name.lower() in EXTRA_HEADERS or name.lower().startswith("x-")):
+            raise ValueError(f"mail: header {name!r} may not be set (allowed: X-… and "
+                             + ", ".join(sorted(EXTRA_HEADERS)) + ")")
+        if not isinstance(value, str) or len(value) > 2000 or any(ch in value
+                                                                  for ch in "\r\n\0"):
+            raise ValueError(f"mail: header {name!r} must be one line of at most 2000 "
+                             "characters")
+
+
+def _attachments(payload: Mapping[str, Any]) -> list[tuple[str, str, bytes]]:
+    """The payload's attachments as ``(filename, content type, bytes)``; ValueError when one
+    is malformed or they exceed ``MAX_ATTACHMENT_BYTES`` together."""
+    items = payload.get("attachments") or []
+    if not isinstance(items, list):
+        raise ValueError("mail: 'attachments' must be a list")
+    found, total = [], 0
+    for item in items:
+        if not isinstance(item, dict) or set(item) != {"filename", "content_type", "data"}:
+            raise ValueError("mail: each attachment has exactly filename, content_type, data")
+        filename, content_type = item["filename"], item["content_type"]
+        if not isinstance(filename, str) or not filename.strip() or len(filename) > 200 \
+                or any(ch in filename for ch in "\r\n\0/\\"):
+            raise ValueError("mail: an attachment's filename must be a plain file name")
+        if not isinstance(content_type, str) or not _CONTENT_TYPE.fullmatch(content_type):
+            raise ValueError("mail: an attachment's content_type must be like type/subtype")
+        try:
+            data = base64.b64decode(item["data"], validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise ValueError("mail: an attachment's data must be base64") from None
+        total += len(data)
+        if total > MAX_ATTACHMENT_BYTES:
+            raise ValueError(f"mail: attachments hold at most {MAX_ATTACHMENT_BYTES} bytes")
+        found.append((filename, content_type, data))
+    return found
 
 
 def validate_mail(payload: dict[str, Any]) -> None:
     """Refuse a mail payload that can never be sent (the message names the field)."""
-    unknown = sorted(set(payload) - {"to", "subject", "text", "html"})
+    unknown = sorted(set(payload) - {"to", "subject", "text", "html", "headers", "attachments"})
     if unknown:
-        raise ValueError(f"mail: unknown field {unknown[0]!r} (fields: to, subject, text, html)")
+        raise ValueError(f"mail: unknown field {unknown[0]!r} (fields: to, subject, text, html, "
+                         "headers, attachments)")
     to = payload.get("to")
     if not isinstance(to, list) or not to:
         raise ValueError("mail: 'to' must be a list of at least one e-mail address")
@@ -47,6 +102,9 @@ def validate_mail(payload: dict[str, Any]) -> None:
         raise ValueError("mail: 'text' must be a text (the plain-text body)")
     if payload.get("html") is not None and not isinstance(payload["html"], str):
         raise ValueError("mail: 'html' must be a text or null")
+    if payload.get("headers") is not None:
+        _check_headers(payload["headers"])
+    _attachments(payload)
 
 
 def mail_problem() -> str | None:
@@ -63,7 +121,8 @@ def deliver_mail(payload: dict[str, Any], message: OutboxDelivery) -> None:
     settings = smtp.smtp_settings(current_app.config)
     email = smtp.build_message(settings.sender, payload["to"], payload["subject"],
                                payload["text"], payload.get("html"), message.idempotency_key,
-                               message.created_at)
+                               message.created_at, payload.get("headers"),
+                               _attachments(payload))
     refused = smtp.send(settings, email, payload["to"])
     if refused:  # the others have it: a retry would send them a second copy
         log.warning("outbox mail %s: recipients refused: %s", message.id,
@@ -82,13 +141,21 @@ MAIL_CHANNEL = OutboxChannel(CHANNEL, deliver_mail, validate=validate_mail, read
 
 
 def send_mail(to: str | Iterable[str], subject: str, text: str, html: str | None = None,
-              idempotency_key: str | None = None) -> OutboxMessage:
+              idempotency_key: str | None = None, *, headers: Mapping[str, str] | None = None,
+              attachments: Iterable[tuple[str, str, bytes]] = ()) -> OutboxMessage:
     """Queue an e-mail in the current transaction (see ``enqueue``); return its outbox row.
 
     ``to`` is one address or several. With ``html``, the mail carries both (a
-    multipart/alternative). Sent after commit through ``CRM_SMTP_URL``; while SMTP is not
-    configured the mail waits in the outbox.
+    multipart/alternative). ``headers`` adds headers (``List-Unsubscribe``, ``X-…``; see
+    ``EXTRA_HEADERS``); ``attachments`` are ``(filename, content type, bytes)``. Sent after
+    commit through ``CRM_SMTP_URL``; while SMTP is not configured the mail waits in the outbox.
     """
     recipients = [to] if isinstance(to, str) else list(to)
-    return enqueue(CHANNEL, {"to": recipients, "subject": subject, "text": text, "html": html},
-                   idempotency_key)
+    payload: dict[str, Any] = {"to": recipients, "subject": subject, "text": text, "html": html}
+    if headers:
+        payload["headers"] = dict(headers)
+    files = [{"filename": name, "content_type": kind,
+              "data": base64.b64encode(data).decode("ascii")} for name, kind, data in attachments]
+    if files:
+        payload["attachments"] = files
+    return enqueue(CHANNEL, payload, idempotency_key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
@@ -125,8 +125,10 @@ def message_id(key: str, sender: str) -> str:
 
 
 def build_message(sender: str, to: list[str], subject: str, text: str, html: str | None,
-                  key: str, date: dt.datetime) -> EmailMessage:
-    """The mail: a text part, plus an HTML alternative when ``html`` is given."""
+                  key: str, date: dt.datetime, headers: Mapping[str, str] | None = None,
+                  attachments: Iterable[tuple[str, str, bytes]] = ()) -> EmailMessage:
+    """The mail: a text part, plus an HTML alternative when ``html`` is given, the extra
+    ``headers`` and ``attachments`` (``(filename, content type, bytes)``)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(to)
@@ -134,9 +136,14 @@ def build_message(sender: str, to: list[str], subject: str, text: str, html: str
     message["Date"] = format_datetime(date.astimezone(dt.UTC))
     message["Message-ID"] = message_id(key, sender)
     message["X-CRM-Idempotency-Key"] = key
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
+    for filename, content_type, data in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 

@@ -41,7 +41,14 @@ STATE_LABELS = {"planned": _l("Planned"), "pending_approval": _l("Pending approv
                 "completed": _l("Completed"), "evaluated": _l("Evaluated")}
 PURPOSES = ("marketing_email",)
 PURPOSE_LABELS = {"marketing_email": _l("Marketing e-mail")}
-MEMBER_STATUSES = ("planned",)
+#: a recipient's furthest stage, in funnel order (``members.advance`` only moves forward);
+#: "failed" (the mail could not be sent) sits beside "sent", below every later stage
+MEMBER_STATUSES = ("planned", "failed", "sent", "delivered", "opened", "clicked",
+                   "unsubscribed", "registered", "responded")
+MEMBER_STATUS_LABELS = {"planned": _l("Planned"), "failed": _l("Failed"), "sent": _l("Sent"),
+                        "delivered": _l("Delivered"), "opened": _l("Opened"),
+                        "clicked": _l("Clicked"), "unsubscribed": _l("Unsubscribed"),
+                        "registered": _l("Registered"), "responded": _l("Responded")}
 
 
 class Campaign(TimestampMixin, Model):
@@ -158,6 +165,16 @@ class CampaignMember(Model):
     email: Mapped[str] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(20), default="planned", server_default="planned")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: the A/B subject variant this recipient got ("" without a test)
+    variant: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    # when each stage was first reached (None: not yet); the funnel counts these, not status
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    clicked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 MODELS = (Campaign, CampaignCost, Consent, ConsentState, CampaignMember)

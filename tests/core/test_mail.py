@@ -113,6 +113,41 @@ def test_a_mail_has_a_text_and_an_html_part_and_its_key_as_message_id(mail_app, 
     assert recipients == ["zhang@example.com", "li@example.com"]
 
 
+def test_a_mailing_carries_its_list_headers_and_a_report_its_attachment(mail_app, smtp_server):
+    smtp_server.start()
+    sheet = b"PK\x03\x04 not really a workbook \x00\xff"
+    with mail_app.app_context():
+        send_mail("a@example.com", "周报 Weekly", "See the attachment.", "<p>See it</p>",
+                  headers={"List-Unsubscribe": "<https://crm.example.com/m/u/abc>",
+                           "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+                  attachments=[("销售周报.xlsx", "application/vnd.openxmlformats-officedocument"
+                                ".spreadsheetml.sheet", sheet)])
+        get_session().commit()
+    assert run_drain(mail_app)["delivered"] == 1
+    (message,) = smtp_server.messages
+    assert message["List-Unsubscribe"] == "<https://crm.example.com/m/u/abc>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.get_body(("plain",)).get_content().strip() == "See the attachment."
+    (attachment,) = message.iter_attachments()
+    assert attachment.get_filename() == "销售周报.xlsx"
+    assert attachment.get_content() == sheet
+
+
+@pytest.mark.parametrize(("extra", "says"), [
+    ({"headers": {"From": "boss@example.com"}}, "header 'From' may not be set"),
+    ({"headers": {"X-Campaign": "1\r\nBcc: all@example.com"}}, "one line"),
+    ({"attachments": [{"filename": "../a.txt", "content_type": "text/plain", "data": ""}]},
+     "plain file name"),
+    ({"attachments": [{"filename": "a.txt", "content_type": "text/plain", "data": "%%"}]},
+     "base64"),
+])
+def test_a_forged_header_or_a_bad_attachment_is_refused_when_queued(mail_app, extra, says):
+    from crm_core.outbox.channels import OutboxError
+    from crm_core.outbox.service import enqueue
+    with mail_app.app_context(), pytest.raises(OutboxError, match=says):
+        enqueue("mail", {"to": ["a@example.com"], "subject": "S", "text": "T", **extra})
+
+
 def test_a_mail_without_html_is_plain_text(mail_app, smtp_server):
     smtp_server.start()
     with mail_app.app_context():

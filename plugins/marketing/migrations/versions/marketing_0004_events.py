@@ -1,0 +1,24 @@
+"""marketing: event registration pages, registrants and check-in
+
+Revision ID: 4a1e0c2b7d03
+Revises: 4a1e0c2b7d02
+Create Date: 2026-12-06 14:00:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = '4a1e0c2b7d03'
+down_revision = '4a1e0c2b7d02'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
