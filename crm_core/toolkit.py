@@ -43,7 +43,7 @@ from .db import (
     utcnow,
 )
 from .db_maintenance import analyze
-from .db_totals import bump_total
+from .db_totals import FlushTotals, bump_total
 from .edge.budgets import over_budget
 from .edge.ints import INT32_MAX, INT64_MAX, INT64_MIN, Id
 from .edge.links import LinkExpired, LinkInvalid, read_link, sign_link
@@ -293,6 +293,7 @@ __all__ = [
     "withdraw_approval",
     "bulk_write",
     "bump_total",
+    "FlushTotals",
     "insert_many",
     "log_batch",
     "import_command",

@@ -19,10 +19,10 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import bump_total
+from crm_core.toolkit import FlushTotals, bump_total
 
 from ..models import Contract, Instalment, ReceivableTotal
 
@@ -31,7 +31,6 @@ COLLECTING = ("active", "expired", "terminated")
 UNPAID = ("open", "partial")
 #: The contract fields that decide whether, and under whom, its instalments count.
 CONTRACT_FIELDS = ("status", "deleted_at", "owner_id", "department_id")
-_PENDING = "sales.receivables.pending"
 _CHUNK = 500
 
 Key = tuple[Any, Any, Any]
@@ -93,36 +92,15 @@ def _touched(session: Session) -> tuple[set[int], list[Contract]]:
     return ids, new_contracts
 
 
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    ids, new_contracts = _touched(session)
-    if ids or new_contracts:
-        session.info[_PENDING] = (ids, new_contracts, _owed(session, ids))
-    else:
-        session.info.pop(_PENDING, None)
+def _write(connection: Any, key: Key, deltas: list[int]) -> None:
+    due, owner, department = key
+    bump_total(connection, ReceivableTotal.__table__,
+               {"due_date": due, "owner_id": owner, "department_id": department},
+               dict(zip(("count", "amount"), deltas, strict=True)))
 
 
-def _after_flush(session: Session, _context: Any) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending is None:
-        return
-    ids, new_contracts, before = pending
-    after = _owed(session, ids | {item.id for item in new_contracts if item.id is not None})
-    connection = session.connection()  # the flush is under way: no ORM writes, no autoflush
-    table = ReceivableTotal.__table__
-    for key in set(before) | set(after):
-        count = after.get(key, (0, 0))[0] - before.get(key, (0, 0))[0]
-        amount = after.get(key, (0, 0))[1] - before.get(key, (0, 0))[1]
-        due, owner, department = key
-        bump_total(connection, table, {"due_date": due, "owner_id": owner,
-                                       "department_id": department},
-                   {"count": count, "amount": amount})
-
-
-def install() -> None:
-    """Keep ``ReceivableTotal`` on every session's flush (once per process)."""
-    if not event.contains(Session, "before_flush", _before_flush):
-        event.listen(Session, "before_flush", _before_flush)
-        event.listen(Session, "after_flush", _after_flush)
+KEEPER = FlushTotals("sales.receivables", touched=_touched, added=_owed, write=_write)
+install = KEEPER.install
 
 
 install()  # a part: imported when the app gathers its offers, never at plugin discovery

@@ -18,16 +18,15 @@ from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import bump_total
+from crm_core.toolkit import FlushTotals, bump_total
 
 from ..models import Survey
 from ..models.aggregates import SURVEY_COUNTERS, SurveyMonthlyTotal
 from .tickets import aware, business_zone, month_of
 
-_PENDING = "service.survey_totals.pending"
 _CHUNK = 500
 FIELDS = ("answered_at", "stars", "team_id", "department_id", "agent_id")
 
@@ -79,37 +78,15 @@ def _touched(session: Session) -> tuple[set[int], list[Survey]]:
     return ids, new_surveys
 
 
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    ids, new_surveys = _touched(session)
-    if ids or new_surveys:
-        session.info[_PENDING] = (ids, new_surveys, _added(session, ids))
-    else:
-        session.info.pop(_PENDING, None)
+def _write(connection: Any, key: tuple[Any, ...], deltas: list[int]) -> None:
+    month, team, department, agent = key
+    bump_total(connection, SurveyMonthlyTotal.__table__,
+               {"month": month, "team_id": team, "department_id": department,
+                "agent_id": agent}, dict(zip(SURVEY_COUNTERS, deltas, strict=True)))
 
 
-def _after_flush(session: Session, _context: Any) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending is None:
-        return
-    ids, new_surveys, before = pending
-    after = _added(session, ids | {item.id for item in new_surveys if item.id is not None})
-    connection = session.connection()  # the flush is under way: no ORM writes, no autoflush
-    zeros = [0] * len(SURVEY_COUNTERS)
-    for key in set(before) | set(after):
-        deltas = {name: now - then for name, now, then in
-                  zip(SURVEY_COUNTERS, after.get(key, zeros), before.get(key, zeros),
-                      strict=True)}
-        month, team, department, agent = key
-        bump_total(connection, SurveyMonthlyTotal.__table__,
-                   {"month": month, "team_id": team, "department_id": department,
-                    "agent_id": agent}, deltas)
-
-
-def install() -> None:
-    """Keep ``SurveyMonthlyTotal`` on every session's flush (once per process)."""
-    if not event.contains(Session, "before_flush", _before_flush):
-        event.listen(Session, "before_flush", _before_flush)
-        event.listen(Session, "after_flush", _after_flush)
+KEEPER = FlushTotals("service.survey_totals", touched=_touched, added=_added, write=_write)
+install = KEEPER.install
 
 
 install()  # a part: imported when the app gathers its offers, never at plugin discovery

@@ -35,17 +35,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, inspect, literal, or_, select
+from sqlalchemy import inspect, literal, or_, select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import bump_total
+from crm_core.toolkit import FlushTotals, bump_total
 
 from ..models import ServiceRequest, Ticket
 from ..models.aggregates import COUNTERS, OpenTicketTotal, TicketMonthlyTotal
 from ..models.choices import OPEN_STATES
 from ..tickets.due import working_calendar
 
-_PENDING = "service.aggregates.pending"
 MONTHLY, OPEN = "monthly", "open"
 #: per kind of totals key: the table, its key columns and its counters
 TABLES = {MONTHLY: (TicketMonthlyTotal, ("month", "team_id", "department_id", "assignee_id",
@@ -178,35 +177,14 @@ def _touched(session: Session) -> tuple[set[int], list[Ticket]]:
     return ids, new_tickets
 
 
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    ids, new_tickets = _touched(session)
-    if ids or new_tickets:
-        session.info[_PENDING] = (ids, new_tickets, _added(session, ids))
-    else:
-        session.info.pop(_PENDING, None)
+def _write(connection: Any, key: tuple[Any, ...], deltas: list[int]) -> None:
+    table, names, counters = TABLES[key[0]]
+    bump_total(connection, table.__table__, dict(zip(names, key[1:], strict=True)),
+               dict(zip(counters, deltas, strict=False)))
 
 
-def _after_flush(session: Session, _context: Any) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending is None:
-        return
-    ids, new_tickets, before = pending
-    after = _added(session, ids | {item.id for item in new_tickets if item.id is not None})
-    connection = session.connection()  # the flush is under way: no ORM writes, no autoflush
-    zeros = [0] * len(COUNTERS)
-    for key in set(before) | set(after):
-        table, names, counters = TABLES[key[0]]
-        deltas = {name: now - then for name, now, then in
-                  zip(counters, after.get(key, zeros), before.get(key, zeros), strict=False)}
-        bump_total(connection, table.__table__, dict(zip(names, key[1:], strict=True)), deltas)
-
-
-def install() -> None:
-    """Keep ``TicketMonthlyTotal`` and ``OpenTicketTotal`` on every session's flush (once
-    per process)."""
-    if not event.contains(Session, "before_flush", _before_flush):
-        event.listen(Session, "before_flush", _before_flush)
-        event.listen(Session, "after_flush", _after_flush)
+KEEPER = FlushTotals("service.ticket_totals", touched=_touched, added=_added, write=_write)
+install = KEEPER.install
 
 
 install()  # a part: imported when the app gathers its offers, never at plugin discovery
