@@ -9,7 +9,7 @@ VENDOR := crm_core/static/vendor
 EXAMPLE := examples/crm-plugin-example
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test setup install vendor translations database admin browser lint clean
+.PHONY: run test setup install vendor translations database admin browser pgclient lint clean
 
 run: setup database admin
 	@echo "Serving on http://127.0.0.1:5000 with a Celery worker and beat (Ctrl-C stops all)."
@@ -21,7 +21,7 @@ run: setup database admin
 # module's seeded server, the migration matrix) are built once, not once per process.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-test: setup admin browser
+test: setup admin browser pgclient
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -75,6 +75,13 @@ browser:
 	  echo "Installing Debian's chromium and a Chinese font for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk >/dev/null; }
+
+# `crm backup` on PostgreSQL runs pg_dump and pg_restore (the tests do too): Debian's client.
+pgclient:
+	@command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || { \
+	  echo "Installing the PostgreSQL client tools for crm backup"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    postgresql-client >/dev/null; }
 
 lint: install
 	$(BIN)/lint-imports

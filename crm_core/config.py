@@ -18,7 +18,8 @@ from sqlalchemy.exc import ArgumentError
 
 from .errors import ConfigError
 
-SECRET_SUFFIXES = ("SECRET", "SECRET_KEY", "PASSWORD", "TOKEN", "API_KEY", "ENCRYPTION_KEY")
+SECRET_SUFFIXES = ("SECRET", "SECRET_KEY", "PASSWORD", "TOKEN", "API_KEY", "ENCRYPTION_KEY",
+                   "BACKUP_KEY")
 
 
 def instance_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -67,6 +68,12 @@ def defaults(instance: Path) -> dict[str, Any]:
         # Fernet key(s) sealing stored credentials (toolkit.seal); empty: derived from
         # CRM_SECRET_KEY. ``crm encryption-key`` prints one.
         "CRM_ENCRYPTION_KEY": "",
+        # backups (``crm backup``): where they go, how often the beat makes one (hours, 0:
+        # never), how many it keeps, and the age key encrypting them (``crm backup key``)
+        "CRM_BACKUP_DIR": str(instance / "backups"),
+        "CRM_BACKUP_EVERY_HOURS": 24,
+        "CRM_BACKUP_KEEP": 7,
+        "CRM_BACKUP_KEY": "",
     }
 
 

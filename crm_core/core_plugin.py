@@ -32,6 +32,8 @@ from .auth.cli import users as users_cli
 from .auth.models import AuthSession, LoginAttempt, User
 from .auth.preferences import bp as account_bp
 from .auth.views import bp as auth_bp
+from .backup.cli import backup as backup_cli
+from .backup.tasks import BACKUP_SCHEDULE, BACKUP_TASKS
 from .docs_cli import docs as docs_cli
 from .files.access import FILE_PERMISSIONS, FILE_ROLES
 from .files.api import bp as files_api_bp
@@ -115,7 +117,7 @@ def crm_menu_items() -> list[MenuItem]:
 @hookimpl
 def crm_cli_commands() -> list[Any]:
     return [users_cli, audit_cli, tokens_cli, i18n_cli, docs_cli, outbox_cli, mail_cli,
-            scaffold_cli, resources_cli]
+            scaffold_cli, resources_cli, backup_cli]
 
 
 @hookimpl
@@ -131,13 +133,13 @@ def crm_notification_channels() -> list[Any]:
 @hookimpl
 def crm_celery_tasks() -> list[TaskSpec]:
     return [TaskSpec("approvals_remind", send_approval_reminders), *OUTBOX_TASKS,
-            *import_tasks()]
+            *import_tasks(), *BACKUP_TASKS]
 
 
 @hookimpl
 def crm_beat_schedule() -> list[ScheduleEntry]:
     return [ScheduleEntry("approvals-remind", "approvals_remind", seconds=900),
-            *OUTBOX_SCHEDULE]
+            *OUTBOX_SCHEDULE, *BACKUP_SCHEDULE]
 
 
 @hookimpl
