@@ -8,7 +8,7 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 
 from . import config as config_module
-from . import core_plugin, db_maintenance, edge, i18n, logs, sqlfuncs
+from . import core_plugin, db_maintenance, edge, i18n, logs, metrics, sqlfuncs
 from .api import kit as api_kit
 from .audit import service as audit_service
 from .auth import timezones
@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db_maintenance.init_app(app)  # SQLite: PRAGMA optimize on pooled connections
     logs.init_app(app)
     edge.init_app(app)  # before anything that reads the request or adds a URL rule
+    metrics.init_app(app)  # after the edge: its timer goes first, refused requests count
     login_manager.init_app(app)
     principal.init_app(app)
     csrf.init_app(app)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -296,7 +298,15 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     # HTML 400 before the app's 414 (CRM_MAX_URL_LENGTH) could; 0 leaves gunicorn a 1 MiB cap.
     # gthread: sync workers close every connection (no keep-alive) and idle while a request
     # waits on PostgreSQL; a thread per request keeps both (issue 11, throughput).
+    # one folder of metric files shared by the workers (/metrics adds them up), emptied at
+    # each start: counts from a previous server would add to this one's
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
+        Path(current_app.instance_path) / "prometheus")
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    Path(metrics_dir).mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+                              "-c", "python:crm_core.gunicorn_conf",
                               "--workers", str(workers), "--worker-class", "gthread",
                               "--threads", str(threads), "--keep-alive", "5",
                               "--access-logfile", "-", "--limit-request-line", "0",

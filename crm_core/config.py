@@ -74,6 +74,9 @@ def defaults(instance: Path) -> dict[str, Any]:
         "CRM_BACKUP_EVERY_HOURS": 24,
         "CRM_BACKUP_KEEP": 7,
         "CRM_BACKUP_KEY": "",
+        # who may read /metrics: these networks (comma-separated), or a bearer token
+        "CRM_METRICS_ALLOW": "127.0.0.1/32,::1/128",
+        "CRM_METRICS_TOKEN": "",
     }
 
 

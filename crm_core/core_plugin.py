@@ -46,6 +46,7 @@ from .imports.models import ImportRecord, ImportTemplate, TabularImport
 from .imports.views import bp as imports_bp
 from .jobs.models import Job
 from .jobs.views import bp as jobs_bp
+from .metrics.views import bp as metrics_bp
 from .notifications.builtin import KERNEL_CHANNELS as NOTIFICATION_CHANNELS
 from .notifications.builtin import KERNEL_KINDS as NOTIFICATION_KINDS
 from .notifications.models import Notification, NotificationPreference
@@ -95,7 +96,7 @@ def crm_blueprints() -> list[Any]:
     return [health_bp, auth_bp, account_bp, ui_bp, search_bp, jobs_bp, admin_bp, audit_bp, api_bp,
             files_bp, files_api_bp,
             approvals_bp, approvals_admin_bp, approvals_api_bp,
-            notifications_bp, outbox_bp, modules_bp, imports_bp]
+            notifications_bp, outbox_bp, modules_bp, imports_bp, metrics_bp]
 
 
 @hookimpl

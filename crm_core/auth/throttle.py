@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..db import stored_time as _aware
 from ..db import utcnow
+from ..metrics.instruments import FAILED_SIGN_INS
 from .models import LoginAttempt
 
 USERNAME_MAX = 80
@@ -97,6 +98,8 @@ def record_attempt(session: Session, username: str, ip: str, success: bool,
     session.execute(delete(LoginAttempt).where(LoginAttempt.username == key,
                                                LoginAttempt.at < now - keep))
     attempt = LoginAttempt(username=key, ip=(ip or "")[:IP_MAX], success=success, at=now)
+    if not success:
+        FAILED_SIGN_INS.inc()
     session.add(attempt)
     session.flush()
     return attempt

@@ -9,64 +9,23 @@ make the next answer wait. Real gunicorn on a free port of 127.0.0.1, stopped at
 from __future__ import annotations
 
 import http.client
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
 
 import pytest
+from serving import crm_served
 
 PASSWORD = "keepalive-test-Pw-2468"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """``crm serve`` (one worker) on a migrated kernel-only instance; yields its port."""
-    instance = tmp_path_factory.mktemp("keepalive")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CRM_")}
-    env.update({"CRM_INSTANCE_PATH": str(instance), "CRM_ADMIN_PASSWORD": PASSWORD,
-                "CRM_PLUGINS": "", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"})
-    crm = [sys.executable, "-m", "crm_core.cli"]
-    for command in (["db", "upgrade"], ["users", "ensure-admin"]):
-        subprocess.run(crm + command, env=env, check=True, capture_output=True, timeout=300)
-    port = _free_port()
-    log = (instance / "serve.log").open("w")
-    server = subprocess.Popen(crm + ["serve", "--port", str(port), "--workers", "1"], env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=60) as probe:
-                    probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    if probe.recv(64).startswith(b"HTTP/1.1 200"):
-                        break
-            except OSError:  # not listening yet, or the worker is still loading the app
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("crm serve did not start:\n" + (instance / "serve.log").read_text())
-            time.sleep(0.3)
+    with crm_served(tmp_path_factory.mktemp("keepalive"), PASSWORD) as port:
         yield port
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
 
 
 class Browser:
