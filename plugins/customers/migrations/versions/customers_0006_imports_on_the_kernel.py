@@ -51,6 +51,12 @@ _template = sa.table("core_import_template", sa.column("owner_id"), sa.column("s
                      sa.column("created_at"), sa.column("updated_at"))
 
 
+#: the three tables are copied into the kernel's import tables by ``_copy`` first
+DATA_LOSS_REVIEWED = {
+    "customers_import, customers_import_change, customers_import_template":
+        "every row is copied into core_import, core_import_record and core_import_template "
+        "before the tables are dropped, in the same transaction"}
+
 def _copy(connection: sa.Connection) -> int:
     """Copy the old rows into the kernel's tables; the offset added to the import ids."""
     offset = connection.scalar(sa.select(sa.func.coalesce(sa.func.max(_import.c.id), 0)))

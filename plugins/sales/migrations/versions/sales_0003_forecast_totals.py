@@ -23,6 +23,10 @@ branch_labels = None
 depends_on = None
 
 
+DATA_LOSS_REVIEWED = {
+    "sales_product_monthly_total rows": "a kept aggregate (derived from order lines), "
+    "emptied because its key gains the owner; `crm sales rebuild-aggregates` refills it"}
+
 def upgrade() -> None:
     op.create_table('sales_forecast_total',
     sa.Column('id', sa.Integer(), nullable=False),
