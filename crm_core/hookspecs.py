@@ -148,6 +148,20 @@ def crm_startup(app: Any) -> None:
 
 
 @hookspec
+def crm_login_options() -> list[Any]:
+    """Return other ways to sign in, shown as buttons under the login form:
+    ``[{"label": "Sign in with DingTalk", "url": "/oa/signin/dt", "icon": "chat-dots"}]``.
+
+    ``url`` must be a path on this site (the plugin's own public route, which then sends the
+    browser on to the identity provider); an absolute or scheme-relative URL is left out,
+    and so is an item without a label. ``icon`` is an optional Bootstrap Icons name. The
+    hook is called on every view of the login page, by an anonymous visitor: answer from a
+    cheap query, translate the label (``gettext``) and offer only what is set up and
+    enabled. A plugin that raises is logged and its options are left out.
+    """
+
+
+@hookspec
 def crm_outbox_channels() -> list[Any]:
     """Return ``toolkit.OutboxChannel`` specs: ways out of the process for outbox messages.
 

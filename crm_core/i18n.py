@@ -8,13 +8,15 @@ Compiling the catalogs is ``crm i18n compile`` (see ``crm_core.i18n_catalogs``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import flask_babel
 from babel import support
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
-from flask_babel import Babel, Domain, get_locale, gettext
+from flask_babel import Babel, Domain, force_locale, get_locale, gettext
 from flask_login import current_user
 
 from . import i18n_domains as domains
@@ -113,6 +115,20 @@ def normalize_locale(tag: str | None) -> str | None:
     if primary == "en":
         return "en"
     return None
+
+
+def asked_language() -> str | None:
+    """The locale a public page's ``?lang=`` asks for (``zh-CN``, ``en``…), or None."""
+    return normalize_locale(request.args.get("lang", "")[:20])
+
+
+@contextmanager
+def page_language() -> Iterator[None]:
+    """Render in the language ``?lang=`` asks for, else the one the kernel chooses (the
+    user's, then Accept-Language): for public pages reached from a link in a mail."""
+    asked = asked_language()
+    with force_locale(asked) if asked else nullcontext():
+        yield
 
 
 def best_accept_language() -> str | None:

@@ -79,6 +79,9 @@ class ReportWidget:
 
     ``caption`` is a line under the title ("Last 30 days"); ``data()`` may instead return
     ``as_of`` (a UTC time: "as of 09:20" in the reader's zone) or its own ``caption``.
+    ``date_range=True`` says the widget can be limited to dates: it is then called as
+    ``data(date_from=..., date_to=...)`` (``datetime.date`` or None, both inclusive, in the
+    company's calendar) when a dashboard's date filter asks; otherwise always as ``data()``.
     """
 
     id: str
@@ -88,6 +91,7 @@ class ReportWidget:
     permission: str | None = None
     order: int = 100
     caption: str | None = None
+    date_range: bool = False
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from .errors import DomainError
 from .events import emit
 from .files import service as attachments
 from .files.kinds import AttachmentKind
+from .i18n import asked_language, page_language
 from .imports.bulk import bulk_write, insert_many, log_batch
 from .imports.cli import export_command, import_command
 from .imports.export import write_table
@@ -87,6 +88,7 @@ from .rbac.scope import (
     scoped,
     user_scope,
 )
+from .rbac.service import users_with_permission
 from .rbac.system import system_context
 from .rbac.users import user_names
 from .registry import (
@@ -261,6 +263,8 @@ __all__ = [
     "open_writer",
     "outbox",
     "over_budget",
+    "page_language",
+    "asked_language",
     "page_of",
     "paginate",
     "plugin_config",
@@ -284,6 +288,7 @@ __all__ = [
     "unneutralise_row",
     "upload_limit",
     "user_names",
+    "users_with_permission",
     "create_department",
     "sync_department",
     "sync_user",

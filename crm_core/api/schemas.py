@@ -120,3 +120,16 @@ class WidgetOut(Schema):
         "description": "The line under the title, in the reader's language (\"as of 09:20\")."})
     as_of = fields.String(allow_none=True, metadata={
         "description": "When the figures were computed (UTC, ISO 8601), if the widget says."})
+    date_filtered = fields.Boolean(metadata={
+        "description": "Whether the figures are limited to the asked date_from/date_to "
+                       "(false: the widget cannot be limited to dates, or none was asked)."})
+
+
+class WidgetQuery(Schema):
+    """An optional date range (inclusive) for a widget that can be limited to dates."""
+
+    class Meta:
+        unknown = EXCLUDE  # other query keys (a cache buster) are ignored, as before
+
+    date_from = fields.Date(load_default=None)
+    date_to = fields.Date(load_default=None)

@@ -27,6 +27,7 @@ from ..edge.paths import same_site_path
 from ..errors import ConfigError, DomainError
 from . import cookies, sessions
 from .forms import ChangePasswordForm, LoginForm
+from .login_options import login_options
 from .models import User
 from .permissions import public, require_permission
 from .service import LoginLocked, LoginRefused, change_password, record_logout, sign_in
@@ -145,7 +146,8 @@ def login():  # type: ignore[no-untyped-def]
             db.commit()
             locked_message = str(locked)
             retry = str(max(1, math.ceil(locked.retry_after.total_seconds())))
-            return (render_template("core/login.html", form=form, locked_message=locked_message),
+            return (render_template("core/login.html", form=form, locked_message=locked_message,
+                                    options=login_options()),
                     429, {"Retry-After": retry})
         except LoginRefused as refused:
             db.commit()
@@ -160,7 +162,8 @@ def login():  # type: ignore[no-untyped-def]
             return redirect(_safe_next(request.args.get("next")))
     if form.errors:
         status = 400
-    return render_template("core/login.html", form=form, locked_message=locked_message), status
+    return render_template("core/login.html", form=form, locked_message=locked_message,
+                           options=login_options()), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -28,6 +28,7 @@ from ..db import utcnow
 from .channels import OutboxDelivery, channels, not_ready
 from .models import DUE, OutboxMessage, as_utc
 from .settings import OutboxSettings, outbox_settings
+from .smtp import reuse_connection
 
 log = logging.getLogger(__name__)
 
@@ -174,22 +175,24 @@ def drain(now: dt.datetime | None = None, ids: list[int] | None = None,
 
     ``now`` fixes the clock (tests, to step past a backoff); by default each batch reads
     the time. Messages of a channel that is not ready (``OutboxChannel.ready``) are left
-    pending and no try is spent on them.
+    pending and no try is spent on them. Mail of one drain shares one SMTP connection
+    (``smtp.reuse_connection``).
     """
     settings = outbox_settings()
     report = DrainReport()
     seen: set[int] = set()
-    while len(seen) < limit:
-        batch = claim(now or utcnow(), settings, min(BATCH, limit - len(seen)), ids, seen)
-        if not batch:
-            break
-        for message in batch:
-            seen.add(message.id)
-            outcome = deliver_one(message, settings, now)
-            if outcome == "sent":
-                report.delivered += 1
-            elif outcome == "dead":
-                report.dead += 1
-            else:
-                report.failed += 1
+    with reuse_connection():  # one SMTP connection for the drain's mail, not one per mail
+        while len(seen) < limit:
+            batch = claim(now or utcnow(), settings, min(BATCH, limit - len(seen)), ids, seen)
+            if not batch:
+                break
+            for message in batch:
+                seen.add(message.id)
+                outcome = deliver_one(message, settings, now)
+                if outcome == "sent":
+                    report.delivered += 1
+                elif outcome == "dead":
+                    report.dead += 1
+                else:
+                    report.failed += 1
     return report

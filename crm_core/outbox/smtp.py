@@ -9,9 +9,12 @@ relay on the same network). ``timeout=N`` sets the socket timeout in seconds (de
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import smtplib
 import ssl
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
@@ -19,6 +22,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_TIMEOUT = 30.0
+#: the connection ``reuse_connection`` keeps for this thread's drain
+_HELD = threading.local()
 _ID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
@@ -147,26 +152,84 @@ def build_message(sender: str, to: list[str], subject: str, text: str, html: str
     return message
 
 
-def send(settings: SmtpSettings, message: EmailMessage, recipients: list[str]) -> dict[str, Any]:
-    """Hand ``message`` to the server; raises ``smtplib``/``OSError`` errors on failure.
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    # Loading the system's CA certificates costs 20-150 ms: once per process, not per mail.
+    return ssl.create_default_context()
 
-    Returns the recipients the server refused while accepting the others (usually none).
-    """
-    context = ssl.create_default_context()
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    context = _tls_context() if settings.security in ("ssl", "starttls") else None
     smtp: smtplib.SMTP
     if settings.security == "ssl":
         smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
                                 context=context)
     else:
         smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    with smtp:
+    try:
         smtp.ehlo()
         if settings.security == "starttls":
             smtp.starttls(context=context)
             smtp.ehlo()
         if settings.username:
             smtp.login(settings.username, settings.password or "")
-        envelope_from = parseaddr(settings.sender)[1]
-        return smtp.send_message(message, from_addr=envelope_from,
-                                 to_addrs=[parseaddr(r)[1] for r in recipients])
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _drop(held: dict[str, Any]) -> None:
+    smtp = held.pop("smtp", None)
+    held.pop("settings", None)
+    if smtp is not None:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+
+@contextmanager
+def reuse_connection() -> Iterator[None]:
+    """Within it, ``send`` keeps one SMTP connection for every mail of this thread (an
+    outbox drain), and closes it at the end; outside it, each mail has its own."""
+    if getattr(_HELD, "connection", None) is not None:
+        yield
+        return
+    _HELD.connection = held = {}
+    try:
+        yield
+    finally:
+        _HELD.connection = None
+        _drop(held)
+
+
+def send(settings: SmtpSettings, message: EmailMessage, recipients: list[str]) -> dict[str, Any]:
+    """Hand ``message`` to the server; raises ``smtplib``/``OSError`` errors on failure.
+
+    Returns the recipients the server refused while accepting the others (usually none).
+    Within ``reuse_connection`` the connection is kept for the next mail (a server that
+    dropped it is dialled again once); a failure closes it.
+    """
+    envelope_from = parseaddr(settings.sender)[1]
+    to_addrs = [parseaddr(r)[1] for r in recipients]
+    held: dict[str, Any] | None = getattr(_HELD, "connection", None)
+    if held is None:
+        with _connect(settings) as smtp:
+            return smtp.send_message(message, from_addr=envelope_from, to_addrs=to_addrs)
+    for attempt in (1, 2):
+        if held.get("settings") != settings:
+            _drop(held)
+            held["smtp"], held["settings"] = _connect(settings), settings
+        try:
+            return held["smtp"].send_message(message, from_addr=envelope_from,
+                                             to_addrs=to_addrs)
+        except smtplib.SMTPServerDisconnected:
+            _drop(held)
+            if attempt == 2:
+                raise
+        except BaseException:
+            _drop(held)
+            raise
+    raise AssertionError("not reached")
 

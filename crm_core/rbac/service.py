@@ -175,6 +175,23 @@ def user_permission_names(session: Session, user_id: int) -> frozenset[str]:
     return frozenset(rows)
 
 
+def users_with_permission(session: Session, permission: str) -> list[Any]:
+    """The active users who hold ``permission`` (through a role, or as superusers), by
+    user name: whom a plugin tells about something only they may act on (with
+    ``toolkit.notify``). Disabled users are left out; an unknown permission gives the
+    superusers only."""
+    from ..auth.models import User
+
+    holders = (select(UserRole.user_id)
+               .join(RolePermission, RolePermission.role_id == UserRole.role_id)
+               .join(Permission, Permission.id == RolePermission.permission_id)
+               .where(Permission.name == permission))
+    return list(session.scalars(
+        select(User).where(User.is_active.is_(True),
+                           (User.is_superuser.is_(True)) | User.id.in_(holders))
+        .order_by(User.username)))
+
+
 def user_role_names(session: Session, user_id: int) -> list[str]:
     """The names of the user's roles, sorted."""
     return sorted(session.scalars(

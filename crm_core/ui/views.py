@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..api.endpoint import api_endpoint
-from ..api.schemas import WidgetOut
+from ..api.schemas import WidgetOut, WidgetQuery
 from ..auth.permissions import require_permission, route_permission
 from . import errors, language, search_pages
 from .widget_captions import split_caption
@@ -103,11 +103,15 @@ def home():  # type: ignore[no-untyped-def]
     return render_template("core/home.html", widgets=visible_widgets())
 
 
-@api_endpoint(bp, "/api/v1/widgets/<widget_id>", response=WidgetOut, tags=["dashboard"])
-def widget_data(widget_id: str) -> Any:
-    """A dashboard widget's data: ``{"id", "title", "kind", "data", "caption", "as_of"}``.
+@api_endpoint(bp, "/api/v1/widgets/<widget_id>", response=WidgetOut, query=WidgetQuery,
+              tags=["dashboard"])
+def widget_data(widget_id: str, query: dict[str, Any]) -> Any:
+    """A dashboard widget's data: ``{"id", "title", "kind", "data", "caption", "as_of",
+    "date_filtered"}``.
 
-    A widget the caller may not see answers 404, as if it did not exist.
+    A widget the caller may not see answers 404, as if it did not exist. ``date_from`` and
+    ``date_to`` (inclusive) limit a widget that declares ``date_range``; any other widget
+    ignores them and answers ``"date_filtered": false``.
     """
     entry = current_app.extensions["crm"].widgets.get(widget_id)
     if entry is None:
@@ -115,9 +119,12 @@ def widget_data(widget_id: str) -> Any:
     widget = entry[1]
     if widget.permission is not None and not current_user.has_permission(widget.permission):
         abort(404)
-    data, caption, as_of = split_caption(widget, widget.data())
+    dates = {key: query.get(key) for key in ("date_from", "date_to")}
+    filtered = bool(getattr(widget, "date_range", False)) and any(dates.values())
+    data, caption, as_of = split_caption(widget, widget.data(**dates) if filtered
+                                         else widget.data())
     return {"id": widget.id, "title": widget.title, "kind": widget.kind, "data": data,
-            "caption": caption, "as_of": as_of}
+            "caption": caption, "as_of": as_of, "date_filtered": filtered}
 
 
 bp.add_url_rule("/language", view_func=language.switch_language, methods=["POST"])
