@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from crm_core.toolkit import DomainError, get_setting, request_approval, utcnow
 
 from .audience import clean_definition
+from .mail.render import check_campaign_mail
 from .models import STATE_LABELS, STATES, TYPES, Campaign
 from .money import FEN_PER_YUAN, money_text, to_fen
 
@@ -76,6 +77,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         clean[name] = value
     if "name" in clean and not clean["name"]:
         raise CampaignError("name", _("A campaign needs a name."))
+    check_campaign_mail(clean)  # a broken template is refused at save, with its line
     return clean
 
 

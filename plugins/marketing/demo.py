@@ -5,7 +5,11 @@ for an approval) with budgets, dates around today and one to three cost lines ea
 the first administrator in a demo department (``市场部`` / "Marketing department", created
 when missing); and a consent for up to 5·N of the existing contacts' addresses (seed the
 customers first, or in the same run): most granted at a trade show or on the web form, some
-withdrawn by an unsubscribe. Words in the seed's language (``--language``).
+withdrawn by an unsubscribe. Each campaign that ran gets recipients (contacts with an
+address) sent, opened and clicked in plausible shares, and responses (through
+``record_response``: with sales enabled they open opportunities, and some of those of
+completed campaigns are won), so the evaluation pages and widgets show something. Words in
+the seed's language (``--language``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from crm_core.toolkit import create_department, model_for_table
 from plugins.customers.services import CONTACT_TABLE
 
 from .consents import ConsentError, record_consent
+from .demo_activity import add_activity
 from .models import TYPES, Campaign, CampaignCost
 from .plugin import N_
 
@@ -106,6 +111,7 @@ def demo_data(size: int, session: Any) -> list[Any]:
     """``crm seed --marketing N``: N campaigns, and consents for up to 5·N addresses (the
     parts' protocol wants a list: nothing to offer back)."""
     rng = random.Random(SEED)
-    add_campaigns(session, size, rng)
+    made = add_campaigns(session, size, rng)
     add_consents(session, size * 5, rng)
+    add_activity(session, made, rng)
     return []

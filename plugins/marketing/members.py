@@ -3,7 +3,8 @@
 Each stage a recipient reaches is stamped once (``<stage>_at``, the first time) and the
 recipient's ``status`` becomes the furthest stage reached, so a late "opened" after a click
 never moves a recipient back. Tracking, sending, registration and responses all go through
-``advance``: one UPDATE per call, safe to repeat (a replayed pixel counts nothing twice).
+``advance``: one UPDATE per call, safe to repeat (a replayed pixel counts nothing twice);
+it adds what it stamped to the campaign's kept funnel counts (``evaluation.stage_totals``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.toolkit import utcnow
 
+from .evaluation.stage_totals import add_stamped
 from .models import MEMBER_STATUSES, CampaignMember
 
 __all__ = ["STAGES", "advance"]
@@ -43,5 +45,9 @@ def advance(session: Session, member_ids: Iterable[int], stage: str,
         .values({column: at or utcnow(),
                  CampaignMember.status: case((CampaignMember.status.in_(behind), stage),
                                              else_=CampaignMember.status)})
+        .returning(CampaignMember.campaign_id, CampaignMember.id)
         .execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    stamped = result.all()
+    # the evaluation's funnel reads these kept counts, never a count of the members
+    add_stamped(session, stage, stamped)
+    return len(stamped)

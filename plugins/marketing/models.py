@@ -153,7 +153,11 @@ class CampaignMember(Model):
 
     __tablename__ = "marketing_campaign_member"
     __table_args__ = (UniqueConstraint("campaign_id", "email",
-                                       name="uq_marketing_campaign_member_email"),)
+                                       name="uq_marketing_campaign_member_email"),
+                      # the recipients page: keyset pages, all or by status (tracking)
+                      Index("ix_marketing_campaign_member_campaign_id", "campaign_id", "id"),
+                      Index("ix_marketing_campaign_member_status", "campaign_id", "status",
+                            "id"))
     __audit__ = False
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,7 +29,10 @@ PLUGIN = PluginInfo(
 )
 
 PARTS: tuple[str, ...] = ("resource", "campaign_api", "audience_page", "consent_pages",
-                          "customer_panel", "widgets", "demo")
+                          "customer_panel", "widgets", "demo", "events.part",
+                          "responses.views", "evaluation.views", "evaluation.api",
+                          "tracking.public", "tracking.pages", "mail.views", "mail.api",
+                          "mail.public", "mail.delivery", "mail.ab")
 _PARTS = PluginParts(__package__, PARTS)
 
 GROUP = N_("Marketing")
@@ -49,10 +52,21 @@ def _grants(actions: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @hookimpl
-def crm_models() -> list[type]:
-    from .models import MODELS
+def crm_add_hookspecs(pm: Any) -> None:
+    from . import hookspecs
 
-    return list(MODELS)
+    pm.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def crm_models() -> list[type]:
+    from .events.models import MODELS as EVENT_MODELS
+    from .mail.models import MAIL_MODELS
+    from .models import MODELS
+    from .responses.models import MODELS as RESPONSE_MODELS
+    from .tracking.models import MODELS as TRACKING_MODELS
+
+    return [*MODELS, *TRACKING_MODELS, *EVENT_MODELS, *RESPONSE_MODELS, *MAIL_MODELS]
 
 
 @hookimpl
@@ -66,9 +80,10 @@ def crm_roles() -> list[RoleSpec]:
     # campaign scope to a role that has no row for the kind yet.
     consent_all = ("marketing.consent.view", "marketing.consent.create",
                    "marketing.consent.export")
-    return [RoleSpec("manager", "Manager", (*_grants(CAMPAIGN), *consent_all)),
+    send = "marketing.campaign.send"
+    return [RoleSpec("manager", "Manager", (*_grants(CAMPAIGN), *consent_all, send)),
             RoleSpec("marketing", "Marketer",
-                     (*_grants(("view", "create", "edit")), *consent_all), SCOPES),
+                     (*_grants(("view", "create", "edit")), *consent_all, send), SCOPES),
             RoleSpec("viewer", "Viewer", (*_grants(("view",)), "marketing.consent.view"))]
 
 
@@ -103,6 +118,21 @@ def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
 
 
 @hookimpl
+def crm_outbox_channels() -> list[Any]:
+    return _gather("outbox_channels")
+
+
+@hookimpl
+def crm_celery_tasks() -> list[Any]:
+    return _gather("celery_tasks")
+
+
+@hookimpl
+def crm_beat_schedule() -> list[Any]:
+    return _gather("beat_schedule")
+
+
+@hookimpl
 def crm_approval_subjects() -> list[Any]:
     return _gather("approval_subjects")
 
@@ -113,3 +143,21 @@ def crm_approval_decided(approval_id: int, subject_kind: str, subject_id: int, s
     from .resource import on_approval_decided
 
     on_approval_decided(approval_id, subject_kind, subject_id, status, comment)
+
+
+# -- sales' hooks (optional: marketing works without sales) --------------------------------
+
+
+@hookimpl(optionalhook=True)
+def sales_opportunity_campaign(opportunity_id: int, customer_id: int,
+                               source: str) -> int | None:
+    from .responses.service import campaign_of_customer
+
+    return campaign_of_customer(customer_id)
+
+
+@hookimpl(optionalhook=True)
+def opportunity_stage_changed(opportunity_id: int) -> None:
+    from .evaluation.totals import on_opportunity_event
+
+    on_opportunity_event(opportunity_id)

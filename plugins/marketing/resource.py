@@ -41,8 +41,10 @@ from crm_core.toolkit import (
 )
 
 from . import campaigns
+from .events.panel import event_panel
 from .models import STATE_LABELS, TYPE_LABELS, TYPES, Campaign, CampaignCost
 from .money import Yuan, YuanFormField, money_text
+from .tracking.pages import recipients_panel
 
 SUBJECT = campaigns.SUBJECT
 
@@ -156,6 +158,12 @@ def _audience_context(campaign: Campaign) -> dict[str, Any]:
         return {"counts": None, "error": str(error)}
 
 
+def _mail_context(campaign: Campaign) -> dict[str, Any]:
+    from .mail.views import panel_context
+
+    return panel_context(campaign)
+
+
 AUDIENCE_LABELS = {"segment_id": _l("Segment"), "customer_type_id": _l("Customer type"),
                    "level": _l("Level"), "industry": _l("Industry"),
                    "tag_ids": _l("Tags (any of)"),
@@ -218,7 +226,10 @@ def _build() -> list[Resource]:
                                        "expected_responses", "approval_comment"]),
                   Section(_l("E-mail"), ["subject", "audience", "frozen_at"])],
         panels=[Panel(_l("Audience"), "marketing/_audience.html", _audience_context),
+                Panel(_l("E-mail"), "marketing/mail/_panel.html", _mail_context),
                 Panel(_l("Cost lines"), "marketing/_costs.html", _costs_context),
+                recipients_panel(),
+                event_panel(),
                 approvals_panel(SUBJECT)],
         form_class=CampaignForm,
         api_overrides={"in": CampaignIn, "budget": Yuan(),
