@@ -33,3 +33,33 @@ def crm_analytics_sources() -> list[dict[str, Any]]:
 
     Called once per app, inside the app context; build the expressions from your own models.
     """
+
+
+@hookspec
+def crm_analytics_purchases() -> list[dict[str, Any]]:
+    """Your customers' purchases, for customer value (RFM) and churn risk: a list of plain
+    dicts, each
+
+    - ``id`` (``"<plugin>.<records>"``) and ``label`` (lazy text);
+    - ``rows``: a SQLAlchemy ``Select`` of one row per purchase with exactly the labelled
+      columns ``customer_id``, ``at`` (the stored UTC time or the date of the purchase) and
+      ``amount`` (an integer, fen), leaving out what does not count (drafts, cancelled,
+      deleted records, customers in the trash);
+    - ``customer``: the customers model (declaring ``DataScope``) whose ``id`` is
+      ``customer_id``: its owner and department decide who sees a customer's value;
+    - ``name``: that model's name column; ``endpoint``: the customer page's endpoint
+      (``"customers.detail"``, taking ``customer_id``).
+
+    Analytics reads every plugin's rows together (``UNION ALL``) in SQL, never one by one:
+    do not offer rows another plugin already counts (a payment for an order counted as a
+    purchase). Called once per app, inside the app context.
+    """
+
+
+@hookspec(firstresult=True)
+def crm_analytics_apply_tag(customer_ids: list[int], tag_name: str, user: Any) -> int | None:
+    """Put the tag ``tag_name`` (created when missing) on the customers ``customer_ids``
+    on behalf of ``user``, who must be allowed to edit those customers; return how many
+    got it newly (None: no plugin keeps tags). Raise ``DomainError`` with a message the
+    user understands when it cannot be done. The caller commits.
+    """

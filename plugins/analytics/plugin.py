@@ -12,7 +12,14 @@ from typing import Any
 
 from crm_core.toolkit import Permission, PluginInfo, PluginParts, RoleSpec, hookimpl
 
-from .permissions import N_, PERMISSIONS, VIEW
+from .permissions import (
+    N_,
+    PERMISSIONS,
+    SHARE_DASHBOARDS,
+    SHARE_REPORTS,
+    TAG_CUSTOMERS,
+    VIEW,
+)
 
 PLUGIN = PluginInfo(
     name="analytics",
@@ -22,7 +29,9 @@ PLUGIN = PluginInfo(
     requires=(),
 )
 
-PARTS: tuple[str, ...] = ("api", "views", "rollups")
+PARTS: tuple[str, ...] = ("api", "views", "rollups", "dashboards.views", "value.views",
+                           "value.jobs", "value.panel", "reports.views", "reports.api",
+                           "reports.schedules")
 _PARTS = PluginParts(__package__, PARTS)
 
 
@@ -39,9 +48,12 @@ def crm_add_hookspecs(pm: Any) -> None:
 
 @hookimpl
 def crm_models() -> list[type]:
+    from .dashboards.models import MODELS as DASHBOARD_MODELS
     from .models import MODELS
+    from .reports.models import MODELS as REPORT_MODELS
+    from .value.models import MODELS as VALUE_MODELS
 
-    return list(MODELS)
+    return [*MODELS, *REPORT_MODELS, *DASHBOARD_MODELS, *VALUE_MODELS]
 
 
 @hookimpl
@@ -53,7 +65,10 @@ def crm_permissions() -> list[Permission]:
 def crm_roles() -> list[RoleSpec]:
     # a rep sees their own numbers and a manager their department's: the data scope of the
     # source's records decides, not this permission
-    return [RoleSpec(name, label, (VIEW,)) for name, label in
+    sharing = (SHARE_REPORTS, SHARE_DASHBOARDS)
+    return [RoleSpec(name, label, (VIEW,) + (sharing if name == "manager" else ())
+                     + ((TAG_CUSTOMERS,) if name != "viewer" else ()))
+            for name, label in
             (("manager", "Manager"), ("viewer", "Viewer"), ("sales", "Sales rep"))]
 
 
@@ -101,6 +116,12 @@ def _refresh(event: str, **arguments: Any) -> None:
     from .rollups import on_event
 
     on_event(get_session(), event, **arguments)
+
+
+@hookimpl(optionalhook=True)
+def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
+    # the customer 360° page's "Customer value" panel (customers' hook)
+    return _gather("customer_panels", customer_id, user)
 
 
 @hookimpl(optionalhook=True)

@@ -126,7 +126,9 @@ class Order(DocumentMixin, Model):
     __tablename__ = "sales_order"
     __data_scope__ = DataScope(kind="sales.order")
     __table_args__ = (Index("ix_sales_order_owner_id", "owner_id", "id"),
-                      Index("ix_sales_order_status_date", "status", "order_date"))
+                      Index("ix_sales_order_status_date", "status", "order_date"),
+                      # analytics reads the days after its last rollup by this time
+                      Index("ix_sales_order_confirmed_at", "confirmed_at"))
     __audit_label__ = _l("Order")
     __audit_labels__ = {**DOCUMENT_LABELS, "quote_id": _l("Quote"),
                         "order_date": _l("Order date"), "confirmed_at": _l("Confirmed"),

@@ -45,6 +45,7 @@ class Opportunity(TimestampMixin, Model):
         Index("ix_sales_opportunity_owner_amount", "owner_id", "amount", "id"),
         Index("ix_sales_opportunity_close", "status", "expected_close_date"),
         Index("ix_sales_opportunity_customer", "customer_id"),
+        Index("ix_sales_opportunity_created_at", "created_at"),  # analytics' recent days
     )
     __audit_label__ = _l("Opportunity")
     __audit_labels__ = {

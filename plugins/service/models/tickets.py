@@ -42,6 +42,7 @@ class Ticket(TimestampMixin, Model):
         Index("ix_service_ticket_team_state", "team_id", "state", "id"),
         Index("ix_service_ticket_assignee_id", "assignee_id", "id"),
         Index("ix_service_ticket_updated", "updated_at", "id"),
+        Index("ix_service_ticket_created_at", "created_at"),  # analytics' recent days
         Index("ix_service_ticket_assignee_updated", "assignee_id", "updated_at", "id"),
         Index("ix_service_ticket_assignee_number", "assignee_id", "number", "id"),
     )
