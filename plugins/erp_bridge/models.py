@@ -9,6 +9,7 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -47,7 +48,9 @@ class ErpConnection(TimestampMixin, Model):
                         "credentials": _l("Credentials"), "key_expires_on": _l("Key expires on"),
                         "transport": _l("Transport"), "state": _l("State"),
                         "stopped_reason": _l("Why it stopped"),
-                        "erp_version": _l("ERP version")}
+                        "erp_version": _l("ERP version"), "held": _l("Held"),
+                        "held_since": _l("Held since"),
+                        "key_warned_on": _l("Key expiry last warned on")}
     __audit_choices__ = {"kind": KIND_LABELS, "transport": TRANSPORT_LABELS,
                          "state": STATE_LABELS}
 
@@ -63,6 +66,14 @@ class ErpConnection(TimestampMixin, Model):
     state: Mapped[str] = mapped_column(String(10), default="active")
     stopped_reason: Mapped[str] = mapped_column(String(500), default="")
     erp_version: Mapped[str] = mapped_column(String(40), default="")
+    #: Paused by an administrator: nothing goes to or comes from the ERP (the outbox keeps
+    #: the messages) until released. Apart from ``state``: a hold is a choice, a stop a
+    #: refusal.
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    held_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The day administrators were last told the API key is about to lapse (one notice a
+    #: day at most).
+    key_warned_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class ErpSeenWebhook(Model):

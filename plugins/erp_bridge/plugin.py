@@ -25,7 +25,7 @@ PLUGIN = PluginInfo(
 
 PARTS: tuple[str, ...] = ("connections.views", "connections.cli", "webhooks.views",
                           "webhooks.outbound", "sync.push", "sync.pull", "sync.views",
-                          "sync.reconcile")
+                          "sync.reconcile", "connections.alerts")
 _PARTS = PluginParts(__package__, PARTS)
 
 
@@ -71,6 +71,11 @@ def crm_celery_tasks() -> list[Any]:
 @hookimpl
 def crm_beat_schedule() -> list[Any]:
     return _PARTS.gather("beat_schedule")
+
+
+@hookimpl
+def crm_notification_kinds() -> list[Any]:
+    return _PARTS.gather("notification_kinds")
 
 
 @hookimpl
@@ -130,3 +135,11 @@ def sales_product_locked_fields(product_id: int) -> list[str]:
     from .sync.inbound import locked_fields
 
     return locked_fields(get_session(), product_id)
+
+
+@hookimpl(optionalhook=True)
+def crm_sales_order_panels(order_id: int, user: Any) -> list[Any]:
+    """The order page's "ERP" panel: its ERP number, sync state and last error."""
+    from .sync.order_panel import order_panels
+
+    return order_panels(get_session(), order_id, user)

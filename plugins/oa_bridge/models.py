@@ -38,7 +38,7 @@ class OaConnection(TimestampMixin, Model):
     __audit_labels__ = {"name": _l("Name"), "kind": _l("OA system"), "app_key": _l("App key"),
                         "corp_id": _l("Corp id"), "agent_id": _l("Agent id"),
                         "base_url": _l("Base URL"), "active": _l("Active"),
-                        "secrets": _l("Credentials")}
+                        "secrets": _l("Credentials"), "signin": _l("Sign-in on the login page")}
     __audit_choices__ = {"kind": KIND_LABELS}
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +50,8 @@ class OaConnection(TimestampMixin, Model):
     base_url: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     secrets: Mapped[str] = mapped_column(Text, default="")
+    #: "Sign in with …" is offered on the login page (and its routes answer) only when set.
+    signin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class OaToken(Model):
@@ -110,7 +112,7 @@ class OaUserLink(Model):
                       UniqueConstraint("connection_id", "oa_user_id"))
     __audit_labels__ = {"connection_id": _l("Connection"), "user_id": _l("User"),
                         "oa_user_id": _l("OA user id"), "oa_dept_id": _l("OA department id"),
-                        "mobile": _l("Mobile")}
+                        "mobile": _l("Mobile"), "other_dept_ids": _l("Other OA departments")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     connection_id: Mapped[int] = mapped_column(
@@ -120,6 +122,9 @@ class OaUserLink(Model):
     oa_user_id: Mapped[str] = mapped_column(String(100))
     oa_dept_id: Mapped[str] = mapped_column(String(100), default="")
     mobile: Mapped[str] = mapped_column(String(30), default="")
+    #: The OA departments besides the primary one (``oa_dept_id``), comma-separated; the
+    #: kernel user belongs to the primary one only.
+    other_dept_ids: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class OaInstance(TimestampMixin, Model):

@@ -25,7 +25,8 @@ PLUGIN = PluginInfo(
 
 PARTS: tuple[str, ...] = ("connections.views", "connections.cli", "callbacks.views",
                           "approvals.provider", "notices.channels", "notices.robots",
-                          "org.tasks", "signin.views")
+                          "org.tasks", "signin.views", "admin.links", "admin.processes",
+                          "admin.robots")
 _PARTS = PluginParts(__package__, PARTS)
 
 
@@ -88,6 +89,13 @@ def crm_celery_tasks() -> list[Any]:
 @hookimpl
 def crm_beat_schedule() -> list[Any]:
     return _PARTS.gather("beat_schedule")
+
+
+@hookimpl
+def crm_login_options() -> list[Any]:
+    from .signin.views import login_options
+
+    return login_options()
 
 
 @hookimpl

@@ -67,6 +67,14 @@ def crm_sales_opportunity_panels(opportunity_id: int, user: Any) -> list[Any]:
 
 
 @hookspec
+def crm_sales_order_panels(order_id: int, user: Any) -> list[Any]:
+    """Panels for the order page that ``user`` may see, in the shape of
+    ``crm_customer_panels``: ``{"id", "title", "html", "order"}`` (``html`` is trusted
+    markup the plugin escaped; lower ``order`` first). The page shows them under the lines;
+    a plugin that raises is logged and left out, the page still opens."""
+
+
+@hookspec
 def sales_product_locked_fields(product_id: int) -> list[str]:
     """The fields of product ``product_id`` that another system owns (the ERP bridge: the
     fields its pulls set while the ERP wins), or an empty list. A change to one of them

@@ -101,8 +101,33 @@ def status(as_json: bool) -> None:
     for row in rows:
         expiry = f", key expires {row['key_expires_on']}" if row["key_expires_on"] else ""
         reason = f": {row['stopped_reason']}" if row["stopped_reason"] else ""
+        held = f", held since {row['held_since']}" if row["held"] else ""
         click.echo(f"{row['name']} ({row['kind']}) {row['url'] or '-'} "
-                   f"{row['state']}{reason}{expiry}")
+                   f"{row['state']}{reason}{held}{expiry}")
+
+
+def _hold(name: str, hold: bool) -> None:
+    connection = services.find_connection(db.session, name)
+    if connection is None:
+        _fail(f"no connection named {name!r} (see `crm erp status`)")
+    (services.hold_connection if hold else services.release_connection)(db.session,
+                                                                        connection)
+    db.session.commit()
+    click.echo(f"Connection {connection.name} is {'held' if hold else 'released'}.")
+
+
+@erp.command("hold")
+@click.argument("name")
+def hold(name: str) -> None:
+    """Pause the connection NAME: its messages wait in the outbox, no pull runs."""
+    _hold(name, True)
+
+
+@erp.command("release")
+@click.argument("name")
+def release(name: str) -> None:
+    """End the hold of the connection NAME: the waiting messages go out."""
+    _hold(name, False)
 
 
 @erp.command("check")
@@ -135,14 +160,16 @@ def sync(obj: str, full: bool, name: str | None) -> None:
     from ..sync.pull import pull
     from ..sync.settings import object_settings
 
-    if object_settings(obj).direction == "off":
-        _fail(f"--object {obj}: its sync direction is off (ERP sync settings).")
-
     chosen = [found for found in services.all_connections(db.session)
               if found.kind == "odoo" and (found.name == name if name else
-                                           found.state == "active")]
+                                           services.runs(found))]
     if name and not chosen:
         _fail(f"--connection {name}: no Odoo connection of that name.")
+    if name and chosen[0].held:
+        _fail(f"--connection {name}: the connection is held (crm erp release {name}).")
+    chosen = [found for found in chosen if object_settings(obj, found.name).direction != "off"]
+    if not chosen:
+        _fail(f"--object {obj}: its sync direction is off (ERP sync settings).")
     totals = {"pushed": 0, "pulled": 0, "failed": 0, "dead": 0}
     for connection in chosen:
         if obj in ("customers", "orders"):
@@ -173,7 +200,7 @@ def reconcile_command(obj: str) -> None:
 
     totals = {"gone": 0, "back": 0, "failed": 0}
     for connection in services.all_connections(db.session):
-        if connection.kind == "odoo" and connection.state == "active":
+        if connection.kind == "odoo" and services.runs(connection):
             result = reconcile(db.session, connection, obj)
             totals["gone"] += result.gone
             totals["back"] += result.back

@@ -25,7 +25,8 @@ from ..webhooks.signing import BadSecret, secret_key
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
-#: Warn this many days before an API key lapses (Odoo 19 keys last at most three months).
+#: Warn this many days before an API key lapses (Odoo 19 keys last at most three months);
+#: ``CRM_ERP_BRIDGE_KEY_WARNING_DAYS`` changes it (``alerts.warning_days``).
 EXPIRY_WARNING_DAYS = 14
 FIELDS = ("kind", "url", "database", "login", "transport", "key_expires_on")
 
@@ -121,6 +122,8 @@ def save_connection(session: Session, values: dict[str, Any],
     merged["transport"] = merged["transport"] or "auto"
     if not isinstance(merged["key_expires_on"], dt.date):
         merged["key_expires_on"] = None
+    if connection is not None and merged["key_expires_on"] != connection.key_expires_on:
+        connection.key_warned_on = None  # a new expiry: its warnings start over
     _check(merged, secret)
     if connection is None:
         connection = ErpConnection(state="active", stopped_reason="", erp_version="")
@@ -146,15 +149,21 @@ def find_connection(session: Session, name: str) -> ErpConnection | None:
     return session.scalar(select(ErpConnection).where(ErpConnection.name == name))
 
 
-def stop_connection(session: Session, connection: ErpConnection, reason: str) -> None:
+def stop_connection(session: Session, connection: ErpConnection, reason: str,
+                    alert: bool = True) -> None:
     """Stop a connection (the ERP refused its credentials or rights): nothing is sent until
-    an administrator starts it again. Logged once, not at every refused try."""
+    an administrator starts it again. Logged once, not at every refused try; the
+    administrators are notified then (``alert``: False when one is looking at the page)."""
+    from .alerts import connection_stopped
+
     if connection.state == "stopped":
         return
     connection.state, connection.stopped_reason = "stopped", reason[:500]
     record_event("erp_connection_stopped", reason[:500], model=ErpConnection,
                  record_id=connection.id, changes={"connection": connection.name},
                  session=session)
+    if alert:
+        connection_stopped(session, connection, reason)
     session.flush()
 
 
@@ -162,6 +171,26 @@ def start_connection(session: Session, connection: ErpConnection) -> None:
     """Start a stopped connection again."""
     connection.state, connection.stopped_reason = "active", ""
     session.flush()
+
+
+def hold_connection(session: Session, connection: ErpConnection) -> None:
+    """Pause a connection: its messages stay in the outbox and no pull or ``crm erp sync``
+    runs for it until :func:`release_connection` (the change is in the operation log)."""
+    if not connection.held:
+        connection.held, connection.held_since = True, utcnow()
+        session.flush()
+
+
+def release_connection(session: Session, connection: ErpConnection) -> None:
+    """End a hold: the waiting messages go out at the outbox's next run."""
+    if connection.held:
+        connection.held, connection.held_since = False, None
+        session.flush()
+
+
+def runs(connection: ErpConnection) -> bool:
+    """Whether anything may go to or come from this ERP now (active and not held)."""
+    return connection.state == "active" and not connection.held
 
 
 def check_connection(session: Session, connection: ErpConnection) -> str | None:
@@ -176,7 +205,7 @@ def check_connection(session: Session, connection: ErpConnection) -> str | None:
             version = erp.probe()
     except (AuthError, PermissionError) as refused:
         connection.state = "active"  # so that stop_connection records this refusal
-        stop_connection(session, connection, refused.message)
+        stop_connection(session, connection, refused.message, alert=False)
         return refused.message
     except OdooError as failed:
         return failed.message
@@ -210,17 +239,20 @@ def key_expires_in(connection: ErpConnection, today: dt.date | None = None) -> i
 
 def status(connection: ErpConnection) -> dict[str, Any]:
     """What ``crm erp status --json`` and the settings page show: never the credential."""
+    from .alerts import warning_days
+
     days = key_expires_in(connection)
     return {"name": connection.name, "kind": connection.kind, "url": connection.url,
             "database": connection.database, "login": connection.login,
             "transport": connection.transport, "state": connection.state,
-            "stopped_reason": connection.stopped_reason,
+            "stopped_reason": connection.stopped_reason, "held": bool(connection.held),
+            "held_since": connection.held_since.isoformat() if connection.held_since else None,
             "erp_version": connection.erp_version,
             "credentials": "set" if connection.credentials else "missing",
             "key_expires_on": connection.key_expires_on.isoformat()
             if connection.key_expires_on else None,
             "key_expires_in_days": days,
-            "key_expiry_warning": days is not None and days <= EXPIRY_WARNING_DAYS}
+            "key_expiry_warning": days is not None and days <= warning_days()}
 
 
 def all_connections(session: Session) -> list[ErpConnection]:

@@ -125,6 +125,35 @@ def check(connection: str) -> Any:
     return redirect(url_for("erp_bridge_connections.edit", connection=found.name))
 
 
+@bp.post("/connections/<connection>/hold")
+@require_permission(CONNECTION_MANAGE)
+def hold(connection: str) -> Any:
+    """Pause the connection: its messages wait in the outbox until it is released."""
+    return _hold(connection, True)
+
+
+@bp.post("/connections/<connection>/release")
+@require_permission(CONNECTION_MANAGE)
+def release(connection: str) -> Any:
+    """End the hold: the waiting messages go out at the outbox's next run."""
+    return _hold(connection, False)
+
+
+def _hold(connection: str, held: bool) -> Any:
+    found = services.find_connection(db.session, connection[:40])
+    if found is None:
+        abort(404)
+    if not CheckForm().validate_on_submit():
+        abort(400)
+    (services.hold_connection if held else services.release_connection)(db.session, found)
+    db.session.commit()
+    flash(_("Connection %(name)s is held: nothing goes to the ERP until you release it.",
+            name=found.name) if held else
+          _("Connection %(name)s is released: waiting messages go out now.", name=found.name),
+          "success")
+    return redirect(url_for("erp_bridge_connections.edit", connection=found.name))
+
+
 def blueprints() -> list[Blueprint]:
     """The settings pages' blueprint."""
     return [bp]

@@ -40,6 +40,19 @@ def mapping_for(session: Session, connection: ErpConnection, obj: str,
     return row
 
 
+def note_queued(session: Session, connection: ErpConnection, obj: str, crm_id: int) -> None:
+    """Make the record's mapping row (no ERP id yet) in the caller's unit of work, so its
+    page shows "waiting to be sent" from the moment its push is queued; no commit."""
+    if find_mapping(session, connection.id, obj, crm_id) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(ErpExternalId(connection_id=connection.id, object=obj, crm_id=crm_id,
+                                      ref=reference(obj, crm_id), error=""))
+    except IntegrityError:  # another worker made it meanwhile
+        pass
+
+
 def find_mapping(session: Session, connection_id: int, obj: str,
                  crm_id: int) -> ErpExternalId | None:
     """The mapping row of a CRM record, or None before its first push."""

@@ -55,7 +55,7 @@ def take_products(session: Session, connection: ErpConnection,
     """Write a page of ``product.product`` rows into sales' catalogue; the count taken."""
     from plugins.sales import services as sales
 
-    settings = object_settings("products")
+    settings = object_settings("products", connection.name)
     if not settings.pulls:
         return 0
     sku_field = settings.fields.get("sku", "default_code")
@@ -88,7 +88,7 @@ def take_invoices(session: Session, connection: ErpConnection,
     """Payment states of a page of invoices onto their orders; the count matched."""
     from plugins.sales import services as sales
 
-    if not object_settings("invoices").pulls:
+    if not object_settings("invoices", connection.name).pulls:
         return 0
     origins = {str(row.get("invoice_origin") or "") for row in rows} - {""}
     orders = {row.erp_number: row for row in session.scalars(select(ErpExternalId).where(
@@ -130,9 +130,11 @@ def records_pulled(session: Session, connection: str, obj: str,
 def locked_fields(session: Session, product_id: int) -> list[str]:
     """The CRM product fields the ERP owns for ``product_id``: the mapped ones while
     products are pulled and the ERP wins; [] for a product the ERP did not bring."""
-    settings = object_settings("products")
-    if not settings.pulls or settings.policy != "erp":
-        return []
-    owned = session.scalar(select(ErpExternalId.id).where(
-        ErpExternalId.object == "product", ErpExternalId.crm_id == product_id).limit(1))
-    return sorted(settings.fields) if owned is not None else []
+    locked: set[str] = set()
+    for name in session.scalars(select(ErpConnection.name).join(
+            ErpExternalId, ErpExternalId.connection_id == ErpConnection.id).where(
+            ErpExternalId.object == "product", ErpExternalId.crm_id == product_id)):
+        settings = object_settings("products", name)
+        if settings.pulls and settings.policy == "erp":
+            locked.update(settings.fields)
+    return sorted(locked)

@@ -145,7 +145,7 @@ def push_customers(session: Session, connection: ErpConnection, full: bool = Fal
                    page: int = 200) -> PushResult:
     """Push the customers the ERP does not have yet (``full``: every customer), a page per
     call; committed page by page."""
-    fields = object_settings("customers").fields
+    fields = object_settings("customers", connection.name).fields
     result = PushResult()
 
     def run(erp: Any) -> None:
@@ -174,7 +174,7 @@ def push_orders(session: Session, connection: ErpConnection, full: bool = False,
     customers first; ``full`` confirms again any the ERP holds as drafts."""
     from plugins.sales import services as sales
 
-    fields = object_settings("customers").fields
+    fields = object_settings("customers", connection.name).fields
     result = PushResult()
 
     def run(erp: Any) -> None:

@@ -37,6 +37,8 @@ class LogRow:
     last_error: str
     last_run: Any
     running: bool
+    held: bool = False
+    stopped: bool = False
 
 
 def sync_log(session: Session) -> list[LogRow]:
@@ -64,7 +66,8 @@ def sync_log(session: Session) -> list[LogRow]:
                 deleted_in_erp=int(counts.deleted) if counts else 0,
                 last_error=state.last_error if state else "",
                 last_run=state.pulled_at if state else None,
-                running=bool(state and state.running_since)))
+                running=bool(state and state.running_since), held=bool(connection.held),
+                stopped=connection.state == "stopped"))
     return rows
 
 

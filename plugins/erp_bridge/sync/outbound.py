@@ -1,12 +1,12 @@
 """Outbound from events: customers' and sales' events queue pushes in the same transaction.
 
 ``customer_created``/``customer_updated`` queue a ``res.partner`` push, ``order_confirmed``
-a ``sale.order`` with its lines and ``action_confirm``, for every Odoo connection, when the
-object's direction pushes (``sync.settings``). The records are read through customers' and
-sales' public services (``services.py`` ``__all__``) as the system: the person saving may
-not see every customer an import assigns to others, and the ERP needs them all. The listeners
-run inside the saver's unit of work (``toolkit.emit``): the outbox message commits or rolls
-back with the change.
+a ``sale.order`` with its lines and ``action_confirm``, for every Odoo connection whose
+direction for the object pushes (``sync.settings``, per connection). The records are read
+through customers' and sales' public services (``services.py`` ``__all__``) as the system:
+the person saving may not see every customer an import assigns to others, and the ERP needs
+them all. The listeners run inside the saver's unit of work (``toolkit.emit``): the outbox
+message commits or rolls back with the change.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from crm_core.toolkit import system_context
 
 from ..models import ErpConnection, ErpExternalId
+from .external_ids import note_queued
 from .push import push_customer, push_order
 from .settings import object_settings
 
@@ -34,7 +35,8 @@ _CHANGED = {"phone": "phones", "email": "emails"}
 
 
 def odoo_connections(session: Session) -> list[str]:
-    """The names of the Odoo connections, stopped ones too (their messages wait)."""
+    """The names of the Odoo connections, stopped and held ones too (their messages
+    wait)."""
     return list(session.scalars(select(ErpConnection.name).where(
         ErpConnection.kind == "odoo").order_by(ErpConnection.name)))
 
@@ -63,21 +65,18 @@ def customer_changed(session: Session, customer_id: int,
                      changed: list[str] | None = None) -> int:
     """Queue the customer's push to every Odoo connection (``changed`` None: created);
     nothing when customers are not pushed or no mapped field changed. The count queued."""
-    settings = object_settings("customers")
-    if not settings.pushes:
-        return 0
-    if changed is not None:
+    chosen = []
+    for name in odoo_connections(session):
+        settings = object_settings("customers", name)
         watched = {_CHANGED.get(crm, crm) for crm in settings.fields.values()} | {"kind"}
-        if not watched & set(changed):
-            return 0
-    names = odoo_connections(session)
-    customer = _customer(session, customer_id) if names else None
+        if settings.pushes and (changed is None or watched & set(changed)):
+            chosen.append((name, settings))
+    customer = _customer(session, customer_id) if chosen else None
     if customer is None:
         return 0
-    values = customer_values(customer, settings.fields)
-    for name in names:
-        push_customer(session, name, customer_id, values)
-    return len(names)
+    for name, settings in chosen:
+        push_customer(session, name, customer_id, customer_values(customer, settings.fields))
+    return len(chosen)
 
 
 def order_lines_for_erp(session: Session, connection_id: int,
@@ -109,16 +108,17 @@ def order_confirmed(session: Session, order_id: int, customer_id: int,
     queued."""
     from plugins.sales import services as sales
 
-    if not object_settings("orders").pushes:
-        return 0
-    connections = list(session.scalars(select(ErpConnection).where(
-        ErpConnection.kind == "odoo").order_by(ErpConnection.name)))
+    connections = [connection for connection in session.scalars(select(ErpConnection).where(
+        ErpConnection.kind == "odoo").order_by(ErpConnection.name))
+        if object_settings("orders", connection.name).pushes]
     customer = _customer(session, customer_id) if connections else None
     if customer is None:
         return 0
     lines = sales.order_lines(session, [order_id])[order_id]
-    partner = customer_values(customer, object_settings("customers").fields)
     for connection in connections:
+        partner = customer_values(customer,
+                                  object_settings("customers", connection.name).fields)
+        note_queued(session, connection, "order", order_id)
         push_order(session, connection.name, order_id, customer_id, partner,
                    order_lines_for_erp(session, connection.id, lines),
                    idempotency_key=f"{connection.name}:order:{order_id}:{uuid.uuid4().hex}"

@@ -105,7 +105,7 @@ def pull_everything(session: Session) -> dict[str, int]:
     for connection in all_connections(session):
         for obj in PULLS:
             if connection.kind != "odoo" or connection.state != "active" \
-                    or not object_settings(obj).pulls:
+                    or connection.held or not object_settings(obj, connection.name).pulls:
                 continue  # a pull that stopped it leaves the other objects alone
             result = pull(session, connection, obj)
             totals["pulled"] += result.pulled

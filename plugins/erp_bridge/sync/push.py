@@ -82,9 +82,10 @@ def deliver(payload: dict[str, Any], message: OutboxDelivery) -> None:
     ``action_confirm``, keeping the ERP's order number on the order's mapping row."""
     session = get_session()
     connection = find_connection(session, payload["connection"])
-    if connection is None or connection.kind != "odoo" or connection.state != "active":
-        raise ConnectionStopped(f"the ERP connection {payload['connection']!r} is stopped "
-                                "or gone")
+    if connection is None or connection.kind != "odoo" or connection.state != "active" \
+            or connection.held:
+        raise ConnectionStopped(f"the ERP connection {payload['connection']!r} is stopped, "
+                                "held or gone")
     customer_id = payload.get("customer_id", payload["crm_id"])
     mapping = mapping_for(session, connection, "customer", customer_id)
     order = mapping_for(session, connection, "order", payload["crm_id"]) \
@@ -122,6 +123,11 @@ def ready() -> str | None:
         .order_by(ErpConnection.name).limit(1))
     if stopped is not None:
         return f"ERP connection {stopped.name} is stopped: {stopped.stopped_reason}"
+    held = session.scalar(select(ErpConnection.name).where(
+        ErpConnection.kind == "odoo", ErpConnection.held.is_(True))
+        .order_by(ErpConnection.name).limit(1))
+    if held is not None:
+        return f"ERP connection {held} is held (released from its page or crm erp release)"
     active = session.scalar(select(ErpConnection.id).where(
         ErpConnection.kind == "odoo", ErpConnection.state == "active").limit(1))
     return None if active is not None else "No Odoo connection is set up (crm erp connect)."

@@ -71,7 +71,8 @@ def reconcile_task() -> str:
     gone = 0
     for connection in all_connections(db.session):
         for obj in RECONCILED:
-            if connection.kind == "odoo" and connection.state == "active":
+            if connection.kind == "odoo" and connection.state == "active" \
+                    and not connection.held:
                 gone += reconcile(db.session, connection, obj).gone
     return f"ERP reconciliation: {gone} records gone from the ERP"
 

@@ -1,7 +1,8 @@
 """Per object (customers, products, orders, invoices): the direction of the sync, the field
 mapping and the conflict policy, stored with ``toolkit.set_setting`` under
-``erp_bridge.sync.<object>`` (one ERP per install is the usual case: the settings are the
-install's, every Odoo connection follows them).
+``erp_bridge.sync.<object>`` (the install's, which every connection follows) or
+``erp_bridge.sync.<object>.<connection>`` (one connection's own, which win over the
+install's for that connection; removing them makes it follow the install's again).
 
 Defaults (issue 16): customers and orders are pushed, products and invoices pulled; the
 CRM wins customer master data, the ERP wins prices, invoices and payments; "newest wins"
@@ -74,9 +75,21 @@ class ObjectSettings:
         return self.direction in ("pull", "both")
 
 
-def object_settings(obj: str) -> ObjectSettings:
-    """The settings of ``obj`` (its defaults where nothing is stored)."""
-    stored = get_setting(f"erp_bridge.sync.{obj}") or {}
+def _key(obj: str, connection: str | None) -> str:
+    return f"erp_bridge.sync.{obj}" + (f".{connection}" if connection else "")
+
+
+def has_own_settings(obj: str, connection: str) -> bool:
+    """Whether ``connection`` has its own settings for ``obj`` (else it follows the
+    install's)."""
+    return isinstance(get_setting(_key(obj, connection)), dict)
+
+
+def object_settings(obj: str, connection: str | None = None) -> ObjectSettings:
+    """The settings of ``obj`` for ``connection`` (its own, else the install's), or the
+    install's (``connection`` None); the defaults where nothing is stored."""
+    own = get_setting(_key(obj, connection)) if connection else None
+    stored = own if isinstance(own, dict) else (get_setting(_key(obj, None)) or {})
     direction = stored.get("direction")
     policy = stored.get("policy")
     fields = stored.get("fields")
@@ -87,9 +100,11 @@ def object_settings(obj: str) -> ObjectSettings:
 
 
 def save_object_settings(session: Any, obj: str, direction: str, policy: str,
-                         fields: dict[str, str] | None = None) -> ObjectSettings:
-    """Store ``obj``'s settings (the caller commits); a value not offered is refused with
-    ``SettingError``. Fields map an ERP field to a CRM field, both from ``CHOICES``."""
+                         fields: dict[str, str] | None = None,
+                         connection: str | None = None) -> ObjectSettings:
+    """Store ``obj``'s settings, the install's or ``connection``'s own (the caller commits);
+    a value not offered is refused with ``SettingError``. Fields map an ERP field to a CRM
+    field, both from ``CHOICES``."""
     if obj not in OBJECTS or direction not in ALLOWED[obj] or policy not in POLICIES:
         raise SettingError(str(_l("That direction or policy is not offered for this "
                                   "object.")))
@@ -101,9 +116,15 @@ def save_object_settings(session: Any, obj: str, direction: str, policy: str,
                 raise SettingError(str(_l("The field mapping names a field that is not "
                                           "offered.")))
             clean[erp_field] = crm_field
-    set_setting(session, f"erp_bridge.sync.{obj}",
+    set_setting(session, _key(obj, connection),
                 {"direction": direction, "policy": policy, "fields": clean})
-    return object_settings(obj)
+    return object_settings(obj, connection)
+
+
+def forget_object_settings(session: Any, obj: str, connection: str) -> None:
+    """Drop ``connection``'s own settings of ``obj``: it follows the install's again."""
+    if obj in OBJECTS:
+        set_setting(session, _key(obj, connection), None)
 
 
 def newest_wins(erp_write_date: str, crm_updated_at: Any) -> bool:
@@ -115,9 +136,11 @@ def newest_wins(erp_write_date: str, crm_updated_at: Any) -> bool:
     return str(erp_write_date) > crm_text
 
 
-def erp_wins(obj: str, erp_write_date: str, crm_updated_at: Any) -> bool:
-    """Whether a pulled ERP value replaces the CRM's under ``obj``'s policy."""
-    policy = object_settings(obj).policy
+def erp_wins(obj: str, erp_write_date: str, crm_updated_at: Any,
+             connection: str | None = None) -> bool:
+    """Whether a pulled ERP value replaces the CRM's under ``obj``'s policy (of
+    ``connection``)."""
+    policy = object_settings(obj, connection).policy
     if policy == "newest":
         return newest_wins(erp_write_date, crm_updated_at)
     return policy == "erp"

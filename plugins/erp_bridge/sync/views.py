@@ -1,5 +1,6 @@
 """The sync pages (``erp_bridge.connection.manage``): ``/erp/sync`` sets each object's
-direction, field mapping and conflict policy; ``/erp/sync/log`` shows per connection and
+direction, field mapping and conflict policy, the install's or (``?connection=<name>``) one
+connection's own, which win over the install's for it; ``/erp/sync/log`` shows per connection and
 object what was pushed and pulled, the records the ERP refused and the last error, and
 replays a refused record. A part of the plugin: ``blueprints()``, ``menu_items()``.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -40,6 +41,29 @@ class ReplayForm(FlaskForm):
     """"Send again" (CSRF only)."""
 
 
+def _connection() -> str | None:
+    """The connection named by ``?connection=`` (404 when there is none of that name)."""
+    name = request.args.get("connection", "")[:40]
+    if not name:
+        return None
+    from ..connections.services import find_connection
+
+    if find_connection(db.session, name) is None:
+        abort(404)
+    return name
+
+
+def _page(forms: dict[str, Any], connection: str | None) -> str:
+    from ..connections.services import all_connections
+
+    return render_template(
+        "erp_bridge/sync_settings.html", forms=forms, labels=settings.OBJECT_LABELS,
+        choices=settings.CHOICES, connection=connection, reset=ReplayForm(),
+        connections=[found.name for found in all_connections(db.session)],
+        own={obj: connection is not None and settings.has_own_settings(obj, connection)
+             for obj in settings.OBJECTS})
+
+
 def _form(obj: str, current: settings.ObjectSettings, submitted: bool) -> ObjectForm:
     form = ObjectForm(prefix=obj) if submitted else ObjectForm(
         prefix=obj, formdata=None, direction=current.direction, policy=current.policy,
@@ -61,24 +85,26 @@ def _parse(text: str) -> dict[str, str] | None:
 @bp.route("/", methods=["GET"])
 @require_permission(CONNECTION_MANAGE)
 def index() -> Any:
-    """Every object's settings, one form each."""
-    forms = {obj: _form(obj, settings.object_settings(obj), False)
+    """Every object's settings (the install's, or one connection's), one form each."""
+    connection = _connection()
+    forms = {obj: _form(obj, settings.object_settings(obj, connection), False)
              for obj in settings.OBJECTS}
-    return render_template("erp_bridge/sync_settings.html", forms=forms,
-                           labels=settings.OBJECT_LABELS, choices=settings.CHOICES)
+    return _page(forms, connection)
 
 
 @bp.post("/<obj>")
 @require_permission(CONNECTION_MANAGE)
 def save(obj: str) -> Any:
-    """Store one object's settings."""
+    """Store one object's settings (the install's, or one connection's own)."""
     if obj not in settings.OBJECTS:
         abort(404)
-    form = _form(obj, settings.object_settings(obj), True)
+    connection = _connection()
+    form = _form(obj, settings.object_settings(obj, connection), True)
     if form.validate_on_submit():
         try:
             settings.save_object_settings(db.session, obj, form.direction.data,
-                                          form.policy.data, _parse(form.fields.data))
+                                          form.policy.data, _parse(form.fields.data),
+                                          connection=connection)
         except SettingError as refused:
             db.session.rollback()
             form.fields.errors = [*form.fields.errors, str(refused)]
@@ -86,11 +112,27 @@ def save(obj: str) -> Any:
             db.session.commit()
             flash(_("The sync settings of %(object)s are saved.",
                     object=settings.OBJECT_LABELS[obj]), "success")
-            return redirect(url_for("erp_bridge_sync.index"))
-    forms = {name: form if name == obj else _form(name, settings.object_settings(name), False)
+            return redirect(url_for("erp_bridge_sync.index", connection=connection))
+    forms = {name: form if name == obj else
+             _form(name, settings.object_settings(name, connection), False)
              for name in settings.OBJECTS}
-    return render_template("erp_bridge/sync_settings.html", forms=forms,
-                           labels=settings.OBJECT_LABELS, choices=settings.CHOICES), 400
+    return _page(forms, connection), 400
+
+
+@bp.post("/<obj>/reset")
+@require_permission(CONNECTION_MANAGE)
+def reset(obj: str) -> Any:
+    """Drop a connection's own settings of ``obj``: it follows the install's again."""
+    connection = _connection()
+    if obj not in settings.OBJECTS or connection is None:
+        abort(404)
+    if not ReplayForm().validate_on_submit():
+        abort(400)
+    settings.forget_object_settings(db.session, obj, connection)
+    db.session.commit()
+    flash(_("%(connection)s follows the install's settings of %(object)s again.",
+            connection=connection, object=settings.OBJECT_LABELS[obj]), "success")
+    return redirect(url_for("erp_bridge_sync.index", connection=connection))
 
 
 @bp.get("/log")

@@ -15,11 +15,13 @@ from typing import Any
 
 import httpx
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.toolkit import OutboxChannel, OutboxDelivery, get_session, outbox
 
 from ..connections.services import connection_secret, find_connection
+from ..models import ErpConnection
 from ..odoo.client import tls_context
 from . import signing
 
@@ -49,7 +51,7 @@ def deliver(payload: dict[str, Any], message: OutboxDelivery) -> None:
     """POST the signed event to the connection's address."""
     connection = find_connection(get_session(), payload["connection"])
     if connection is None or connection.kind != "webhook" or connection.state != "active" \
-            or not connection.url:
+            or connection.held or not connection.url:
         raise WebhookNotDelivered(f"the webhook connection {payload['connection']!r} is "
                                   "stopped, gone or has no address")
     body = json.dumps({"type": payload["type"], "timestamp": message.created_at.isoformat(),
@@ -72,7 +74,16 @@ def _summary(payload: dict[str, Any]) -> str:
     return f"{payload.get('connection')}: {payload.get('type')}"
 
 
+def ready() -> str | None:
+    """Why nothing is posted now: a webhook connection is held (the outbox keeps the
+    channel's messages until it is released: it has no per-message wait)."""
+    held = get_session().scalar(select(ErpConnection.name).where(
+        ErpConnection.kind == "webhook", ErpConnection.held.is_(True))
+        .order_by(ErpConnection.name).limit(1))
+    return None if held is None else f"webhook connection {held} is held"
+
+
 def outbox_channels() -> list[OutboxChannel]:
     """The ``erp.webhook`` channel."""
     return [OutboxChannel(CHANNEL, deliver, validate=_validate, summary=_summary,
-                          label=_l("Signed webhooks"))]
+                          ready=ready, label=_l("Signed webhooks"))]

@@ -42,9 +42,11 @@ def oa() -> None:
 @click.option("--corp-id", default="", help="The CorpId (WeCom: required).")
 @click.option("--agent-id", default="", help="The app's AgentId (messages; old DingTalk API).")
 @click.option("--base-url", default="", help="Another API address (a fake server in tests).")
+@click.option("--signin/--no-signin", default=None,
+              help="Offer \"Sign in with …\" on the login page (default: keep; new: off).")
 def connect(name: str, kind: str, app_key: str, app_secret_file: str | None,
             token: str | None, aes_key_file: str | None, corp_id: str, agent_id: str,
-            base_url: str) -> None:
+            base_url: str, signin: bool | None) -> None:
     """Add a connection, or change the one of this name (secrets not given are kept)."""
     session = db.session
     existing = services.find_connection(session, name, active_only=False)
@@ -52,6 +54,8 @@ def connect(name: str, kind: str, app_key: str, app_secret_file: str | None,
               "agent_id": agent_id, "base_url": base_url, "active": True,
               "app_secret": _read_secret(app_secret_file), "token": token,
               "aes_key": _read_secret(aes_key_file)}
+    if signin is not None:
+        values["signin"] = signin
     connection = services.save_connection(session, values, existing)
     record_event("oa_connect", _l("OA connection %(name)s saved", name=name), model=OaConnection,
                  record_id=connection.id, changes={"kind": kind})

@@ -107,6 +107,8 @@ def save_connection(session: Session, values: dict[str, Any],
         setattr(connection, key, value or "")
     if "active" in values:
         connection.active = bool(values["active"])
+    if "signin" in values:
+        connection.signin = bool(values["signin"])
     connection.secrets = seal(json.dumps(secrets, sort_keys=True))
     session.flush()
     return connection

@@ -52,6 +52,9 @@ class ConnectionForm(FlaskForm):
     aes_key = _secret(_l("AES key"), _l("The EncodingAESKey (Feishu: the Encrypt Key)."))
     base_url = _text(_l("Base URL"), 300, _l("Leave empty for the vendor's API."))
     active = BooleanField(_l("Active"), default=True)
+    signin = BooleanField(_l("Offer sign-in on the login page"), default=False,
+                          description=_l("Shows “Sign in with …” on the login page; it signs "
+                                         "in users linked to this OA, never creates one."))
 
 
 def _connection(oa_connection_id: int) -> OaConnection:

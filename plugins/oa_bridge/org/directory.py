@@ -1,5 +1,11 @@
 """The OA's org structure read through its contact API, as plain records: every department
-(without the root, the company itself) and every user with their first department.
+(without the root, the company itself) and every user with their primary department and
+the others they belong to.
+
+The primary department is the vendor's own "main department" mark where its user list
+reports one — WeCom ``main_department``, Feishu the ``orders`` entry with
+``is_primary_dept`` — else the first department listed (DingTalk's ``dept_id_list`` has no
+such mark). A primary department that is the root (the company itself) is none.
 
 - DingTalk (oapi): ``topapi/v2/department/listsub`` from dept 1, breadth first;
   ``topapi/v2/user/list`` per department by cursor; ``topapi/v2/user/getbymobile``.
@@ -32,7 +38,8 @@ class OrgDept:
 
 @dataclass(frozen=True)
 class OrgUser:
-    """A person of the OA; ``dept`` their first department (None: the root only)."""
+    """A person of the OA; ``dept`` their primary department (None: the root only),
+    ``others`` the other departments they belong to (the root left out)."""
 
     oa_id: str
     name: str
@@ -40,6 +47,19 @@ class OrgUser:
     email: str
     dept: str | None
     active: bool
+    others: tuple[str, ...] = ()
+
+
+def placed(kind: str, depts: list[str], primary: object = None) -> tuple[str | None,
+                                                                          tuple[str, ...]]:
+    """``(primary, others)`` of a user in ``depts``: ``primary`` when the vendor marks one
+    and it is among them, else the first; the root is never a department here."""
+    chosen = str(primary) if primary not in (None, "") and str(primary) in depts else (
+        depts[0] if depts else None)
+    main = _parent(kind, chosen)
+    others = tuple(dict.fromkeys(dept for dept in (_parent(kind, value) for value in depts)
+                                 if dept is not None and dept != main))
+    return main, others
 
 
 def _parent(kind: str, value: object) -> str | None:
@@ -123,20 +143,24 @@ def _users_of(client: OaClient, kind: str, dept: str) -> list[OrgUser]:
             result = data.get("result") or {}
             for row in result.get("list") or []:
                 depts = [str(value) for value in row.get("dept_id_list") or [dept]]
+                main, others = placed(kind, depts)
                 found.append(OrgUser(str(row["userid"]), str(row.get("name") or ""),
                                      str(row.get("mobile") or ""), str(row.get("email") or ""),
-                                     _parent(kind, depts[0]), bool(row.get("active", True))))
+                                     main, bool(row.get("active", True)), others))
             if not result.get("has_more"):
                 break
             cursor = int(result.get("next_cursor") or 0)
         return found
     if kind == "wecom":
         data = client.call("GET", "/cgi-bin/user/list", params={"department_id": dept})
-        return [OrgUser(str(row["userid"]), str(row.get("name") or ""),
-                        str(row.get("mobile") or ""), str(row.get("email") or ""),
-                        _parent(kind, (row.get("department") or [dept])[0]),
-                        row.get("status", 1) in (1, 4))
-                for row in data.get("userlist") or []]
+        people = []
+        for row in data.get("userlist") or []:
+            main, others = placed(kind, [str(value) for value in row.get("department")
+                                         or [dept]], row.get("main_department"))
+            people.append(OrgUser(str(row["userid"]), str(row.get("name") or ""),
+                                  str(row.get("mobile") or ""), str(row.get("email") or ""),
+                                  main, row.get("status", 1) in (1, 4), others))
+        return people
     found, token = [], ""
     for _page in range(MAX_PAGES):
         params = {"department_id": dept, "user_id_type": "user_id", "page_size": "50",
@@ -148,10 +172,13 @@ def _users_of(client: OaClient, kind: str, dept: str) -> list[OrgUser]:
         for row in data.get("items") or []:
             status = row.get("status") or {}
             depts = [str(value) for value in row.get("department_ids") or [dept]]
+            primary = next((order.get("department_id") for order in row.get("orders") or []
+                            if isinstance(order, dict) and order.get("is_primary_dept")), None)
+            main, others = placed(kind, depts, primary)
             found.append(OrgUser(str(row["user_id"]), str(row.get("name") or ""),
                                  str(row.get("mobile") or ""), str(row.get("email") or ""),
-                                 _parent(kind, depts[0]),
-                                 not (status.get("is_resigned") or status.get("is_frozen"))))
+                                 main, not (status.get("is_resigned") or status.get("is_frozen")),
+                                 others))
         token = str(data.get("page_token") or "")
         if not data.get("has_more") or not token:
             break

@@ -166,6 +166,9 @@ class _Sync:
     def _keep_link(self, link: OaUserLink | None, person: OrgUser) -> None:
         if link is not None and not self.dry_run:
             link.mobile, link.oa_dept_id = person.mobile[:30], (person.dept or "")[:100]
+            others = ",".join(person.others)
+            if link.other_dept_ids != others:
+                link.other_dept_ids = others
 
     def disable(self, link: OaUserLink) -> None:
         user = self.session.get(model_for_table("core_user"), link.user_id)

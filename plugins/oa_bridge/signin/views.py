@@ -14,6 +14,7 @@ import logging
 
 from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -36,7 +37,8 @@ def _back(message: str) -> Response:
 
 
 def _connection(name: str) -> OaConnection | None:
-    return find_connection(db.session, name, active_only=True)
+    found = find_connection(db.session, name, active_only=True)
+    return found if found is not None and found.signin else None
 
 
 def _too_many() -> Response | None:
@@ -105,6 +107,23 @@ def done(name: str) -> Response:
     if not sign_in_user(user_id, method=label):
         return _back(_("This account is disabled."))
     return redirect(url_for("core_ui.home"))
+
+
+#: The login button's text per OA system (a Bootstrap icon beside it).
+BUTTONS = {"dingtalk": _l("Sign in with DingTalk"), "wecom": _l("Sign in with WeCom"),
+           "feishu": _l("Sign in with Feishu")}
+
+
+def login_options() -> list[dict[str, str]]:
+    """The kernel's ``crm_login_options``: one button per active connection whose sign-in is
+    enabled (one query); the connection's name is added when two share an OA system."""
+    rows = db.session.execute(select(OaConnection.name, OaConnection.kind).where(
+        OaConnection.active.is_(True), OaConnection.signin.is_(True))
+        .order_by(OaConnection.name)).all()
+    kinds = [kind for _name, kind in rows]
+    return [{"label": str(BUTTONS[kind]) + (f" ({name})" if kinds.count(kind) > 1 else ""),
+             "url": url_for("oa_bridge_signin.start", name=name), "icon": "box-arrow-in-right"}
+            for name, kind in rows if kind in BUTTONS]
 
 
 def blueprints() -> list[Blueprint]:

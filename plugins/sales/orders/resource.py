@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ from ..models import Order
 from ..models.documents import ORDER_STATUS_LABELS
 from ..money import yuan
 from . import services
+from .panels import order_panels
 
 STATUS_CHOICES = list(ORDER_STATUS_LABELS.items())
 #: Which state buttons an order of each state shows (action, label, button style).
@@ -78,7 +80,8 @@ def _lines_panel(order: Order) -> dict[str, Any]:
             "questions": {action: str(question) % {"number": order.number}
                           for action, question in QUESTIONS.items()},
             "amounts": {"untaxed": yuan(order.untaxed_amount), "tax": yuan(order.tax_amount),
-                        "total": yuan(order.total_amount)}}
+                        "total": yuan(order.total_amount)},
+            "plugin_panels": order_panels(order.id, current_user)}
 
 
 ORDERS = Resource(

@@ -61,7 +61,7 @@ def connect(world: World, tmp: Path, name: str = "dt", base_url: str | None = No
     key.write_text(AES_KEY)
     world.cli("oa", "connect", "--name", name, "--kind", "dingtalk", "--app-key", APP_KEY,
               "--app-secret-file", str(secret), "--token", TOKEN, "--aes-key-file", str(key),
-              "--corp-id", CORP, "--base-url", base_url or world.fake.url)
+              "--corp-id", CORP, "--base-url", base_url or world.fake.url, "--signin")
 
 
 def build(app: Flask, tmp: Path) -> World:

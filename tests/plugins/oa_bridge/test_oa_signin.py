@@ -78,7 +78,7 @@ def test_wecom_sign_in_and_a_disabled_user_is_refused(world, tmp_path):
         world.cli("oa", "connect", "--name", "wx", "--kind", "wecom", "--corp-id",
                   fake.corp_id, "--agent-id", fake.agent_id, "--app-secret-file",
                   str(tmp_path / "s"), "--token", fake.token, "--aes-key-file",
-                  str(tmp_path / "k"), "--base-url", fake.url)
+                  str(tmp_path / "k"), "--base-url", fake.url, "--signin")
         world.cli("oa", "link-user", "--connection", "wx", "--username", "boss",
                   "--oa-user-id", "wx-boss")
         fake.signing_in = "wx-boss"
@@ -107,7 +107,7 @@ def test_feishu_sign_in_links_by_mobile_number(world, tmp_path):
         world.cli("oa", "connect", "--name", "fs", "--kind", "feishu", "--app-key",
                   fake.app_id, "--app-secret-file", str(tmp_path / "s"), "--token",
                   fake.verification_token, "--aes-key-file", str(tmp_path / "k"),
-                  "--base-url", fake.url)
+                  "--base-url", fake.url, "--signin")
         # the link knows an old OA id and the mobile number; the OA now says another id
         fake.people = [{"user_id": "fs-old", "mobile": "+8613600000009"}]
         world.cli("oa", "link-user", "--connection", "fs", "--username", "viewer",
@@ -119,3 +119,40 @@ def test_feishu_sign_in_links_by_mobile_number(world, tmp_path):
         assert urlsplit(answer.headers["Location"]).path == "/" and signed_in(browser)
     finally:
         fake.stop()
+
+
+def test_the_login_page_offers_each_connection_with_sign_in_enabled(world, tmp_path):
+    page = world.app.test_client().get("/login").get_data(as_text=True)
+    assert "Sign in with DingTalk" in page and 'href="/oa/signin/dt"' in page
+    # a second DingTalk app without sign-in: no button, and its sign-in route refuses
+    from oa_testing import connect
+
+    connect(world, tmp_path, name="dt-quiet")
+    world.cli("oa", "connect", "--name", "dt-quiet", "--kind", "dingtalk", "--app-key",
+              "quiet", "--corp-id", "quiet", "--no-signin")
+    page = world.app.test_client().get("/login").get_data(as_text=True)
+    assert "/oa/signin/dt-quiet" not in page and "Sign in with DingTalk</a>" in page
+    refused = world.app.test_client().get("/oa/signin/dt-quiet")
+    assert urlsplit(refused.headers["Location"]).path == "/login"
+    # two of one kind with sign-in: each button names its connection
+    world.cli("oa", "connect", "--name", "dt-quiet", "--kind", "dingtalk", "--app-key",
+              "quiet", "--corp-id", "quiet", "--signin")
+    page = world.app.test_client().get("/login").get_data(as_text=True)
+    assert "Sign in with DingTalk (dt)" in page and "Sign in with DingTalk (dt-quiet)" in page
+    # switched off on the settings page: the button is gone
+    admin = world.login("root")
+    from crm_core.testing_clients import csrf_token_of
+
+    with world.app.app_context():
+        from crm_core.db import get_session
+        from plugins.oa_bridge.connections.services import find_connection
+
+        dt_id = find_connection(get_session(), "dt").id
+    form = admin.get(f"/oa/connections/{dt_id}").get_data(as_text=True)
+    assert 'name="signin"' in form
+    saved = admin.post(f"/oa/connections/{dt_id}", data={
+        "csrf_token": csrf_token_of(admin, f"/oa/connections/{dt_id}"), "name": "dt",
+        "kind": "dingtalk", "app_key": "quiet", "corp_id": "quiet", "active": "y"})
+    assert saved.status_code == 302
+    page = world.app.test_client().get("/login").get_data(as_text=True)
+    assert 'href="/oa/signin/dt"' not in page and "/oa/signin/dt-quiet" in page
