@@ -44,7 +44,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 $(VENDOR)/.installed: node_modules/.package-lock.json
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons/fonts $(VENDOR)/echarts $(VENDOR)/htmx \
-	  $(VENDOR)/swagger-ui $(VENDOR)/sortablejs
+	  $(VENDOR)/swagger-ui $(VENDOR)/sortablejs $(VENDOR)/jsqr
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css* $(VENDOR)/bootstrap/
 	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* $(VENDOR)/bootstrap/
 	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css $(VENDOR)/bootstrap-icons/
@@ -54,6 +54,7 @@ $(VENDOR)/.installed: node_modules/.package-lock.json
 	cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui-bundle.js \
 	  $(VENDOR)/swagger-ui/
 	cp node_modules/sortablejs/Sortable.min.js $(VENDOR)/sortablejs/
+	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsqr/
 	touch $@
 
 vendor: $(VENDOR)/.installed

@@ -172,3 +172,10 @@ def crm_analytics_sources() -> list[dict[str, Any]]:
     from .analytics_facts import analytics_sources
 
     return analytics_sources()
+
+
+@hookimpl(optionalhook=True)
+def crm_analytics_apply_tag(customer_ids: list[int], tag_name: str, user: Any) -> int:
+    from .analytics_tags import analytics_apply_tag
+
+    return analytics_apply_tag(customer_ids, tag_name, user)

@@ -254,3 +254,20 @@ def crm_analytics_sources() -> list[dict[str, Any]]:
     from .analytics_facts import analytics_sources
 
     return analytics_sources()
+
+
+@hookimpl(optionalhook=True)
+def crm_analytics_purchases() -> list[dict[str, Any]]:
+    from .analytics_purchases import analytics_purchases
+
+    return analytics_purchases()
+
+
+# -- marketing's hook (optional: this plugin works without marketing) ----------------------
+
+
+@hookimpl(optionalhook=True)
+def campaign_response(campaign_id: int, customer_id: int | None) -> None:
+    from .marketing_link import on_campaign_response
+
+    on_campaign_response(campaign_id, customer_id)

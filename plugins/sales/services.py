@@ -17,6 +17,7 @@ from .invoicing.services import (
     mark_synced,
     pending_invoice_requests,
 )
+from .marketing_link import campaign_opportunity_totals, opportunity_campaigns
 from .money import line_amounts, to_fen, yuan
 from .opportunities.services import change_stage, create_opportunity
 from .orders.services import (
@@ -35,6 +36,7 @@ __all__ = [
     "OPPORTUNITY_TABLE",
     "ORDER_TABLE",
     "PRODUCT_TABLE",
+    "campaign_opportunity_totals",
     "cancel_order",
     "change_stage",
     "confirm_order",
@@ -45,6 +47,7 @@ __all__ = [
     "line_amounts",
     "mark_issued",
     "mark_synced",
+    "opportunity_campaigns",
     "order_lines",
     "pending_invoice_requests",
     "record_erp_payment",

@@ -39,7 +39,9 @@ LONG_RUN = 1200
 #: East may read them when its role may use the route; they never carry West's marker.
 SHARED_RECORDS = {"product_id", "price_list_id", "pipeline_id", "stage_id",
                   "canned_reply_id",  # the service plugin's canned replies
-                  "consent_id"}  # the marketing consent ledger (no secret in it)
+                  "consent_id",  # the marketing consent ledger (no secret in it)
+                  # analytics' customer value: a segment and a churn level name groups
+                  "segment", "level"}
 
 
 def csrf_from(html: str) -> str | None:
@@ -268,6 +270,20 @@ def build_world(app: Flask) -> World:
         for ids in (world.west, world.east):
             ids.update(tag_id=tag.id, customer_type_id=kind.id, role_id=role_id,
                        amount_band_id=band.id)
+        from analytics_world import analytics_records  # a customer value row each
+
+        world.west.update(analytics_records(session, world.west["customer_id"]))
+        world.east.update(analytics_records(session, world.east["customer_id"]))
+        from analytics_world import dashboard_records  # a private dashboard each
+
+        world.west.update(dashboard_records(session, world.users["west"], "West", WEST_MARKER))
+        world.east.update(dashboard_records(session, world.users["sales"], "East", ""))
+        dashboard_records(session, world.users["super"], "Super", "")  # its forms are fuzzed
+        from analytics_world import report_records  # a private saved report each
+
+        world.west.update(report_records(session, world.users["west"], "West", WEST_MARKER))
+        world.east.update(report_records(session, world.users["sales"], "East", ""))
+        report_records(session, world.users["super"], "Super", "")  # its forms are fuzzed
         from oa_world import oa_records  # the OA bridge's connection, every department's
 
         oa = oa_records(session)

@@ -69,6 +69,12 @@ NO_FORM = {
                                     "test_erp_connections.py covers it",
     "erp_bridge_sync.replay": "shown only for a record the ERP refused (the world has "
                               "none); test_erp_sync_pages.py covers it",
+    "erp_bridge_connections.hold": "shown only for a connection (the world has none); "
+                                   "test_erp_hold.py covers it",
+    "erp_bridge_connections.release": "shown only for a held connection (the world has none); "
+                                      "test_erp_hold.py covers it",
+    "erp_bridge_sync.reset": "shown only for a connection with its own sync settings (the "
+                             "world has none); test_erp_hold.py covers it",
     "customers_contacts.views_delete": "shown beside a saved view only (the world saves "
                                        "none); tests/core/test_resources_views.py covers it",
     "core_imports.import_reset": "shown only for an import whose worker died (the world has "
@@ -85,6 +91,13 @@ NO_FORM = {
                                   "test_orders_api.py covers it",
     "oa_bridge_callbacks.callback": "an OA vendor's signed callback, no page posts to it; "
                                     "tests/plugins/oa_bridge/test_oa_callbacks.py covers it",
+    "analytics_dashboards.layout": "JSON from the dashboard's drag-and-drop script, no form; "
+                                   "test_dashboards_pages.py sends it odd input",
+    "marketing_unsubscribe.unsubscribe_post": "the page of a mail's signed unsubscribe link "
+                                              "(no id to walk); test_mail_unsubscribe.py "
+                                              "sends it forged and odd tokens",
+    "marketing_mail_pages.winner_page": "shown only while an A/B test waits for its winner "
+                                        "(the world sends nothing); test_mail_ab.py covers it",
 }
 
 
@@ -193,7 +206,11 @@ EXTRA_PAGES = ["/customers/trash",
                "/customers/?segment={super_segment_id}",
                "/customers/{trashed_id}", "/account/tokens",
                "/approvals/{super_approval_id}", "/imports/{spec_id}/",
-               "/imports/{spec_id}/{super_tabular_id}", "/example/notes"]
+               "/imports/{spec_id}/{super_tabular_id}", "/example/notes",
+               # an event campaign's settings form and its public registration form
+               "/marketing/campaigns/{event_campaign_id}/event", "/m/events/{event_key}",
+               # a campaign's send confirmation (its button shows once it is approved)
+               "/marketing/campaigns/{campaign_id}/send"]
 LINK = re.compile(r'href="(/[^"#]*)"')
 
 
@@ -239,7 +256,7 @@ def discover_forms(world: World) -> tuple[dict[tuple[str, str], Form], list[str]
         top = {page.split("?")[0] for page in pages}  # pages whose links are followed
         while pages:
             url = unescape(pages.pop())
-            if url in seen or len(seen) > 600 or "logout" in url or "download" in url:
+            if url in seen or len(seen) > 1000 or "logout" in url or "download" in url:
                 continue
             path = url.split("?")[0]
             if url not in listed and per_path[path] >= LINKS_PER_PATH:

@@ -29,12 +29,26 @@ NOT_RECORDS = {
     "/service/form/<form_key>": "a public form, the same for everyone",
     "/service/status/<token>": "a signed link, no record id",
     "/service/survey/<survey_token>": "a signed single-use survey link, no record id",
+    # a campaign mail's open pixel and click redirect: signed links, the same answer for
+    # everyone (a forged token answers 404: tests/plugins/marketing/test_tracking_endpoints.py)
+    "/m/o/<token>.gif": "a signed open pixel, no record id",
+    "/m/c/<token>": "a signed click redirect, no record id",
+    # a campaign mail's unsubscribe page and one-click POST: a signed link (a forged token
+    # answers 404: tests/plugins/marketing/test_mail_unsubscribe.py)
+    "/m/u/<token>": "a signed unsubscribe link, no record id",
+    # an event's public registration page by its random key, a registrant's ticket behind a
+    # signed link (a forged token answers 404: tests/plugins/marketing/test_events.py)
+    "/m/events/<key>": "a public registration page, the same for everyone",
+    "/m/events/ticket/<token>": "a signed ticket link, no record id",
     # the ERP bridge: connections are the administrator's settings, not a department's
     # records; the inbound webhook is signed by the sender (tests/plugins/erp_bridge)
     "/erp/connections/<connection>": "an administrator's ERP connection, by its name",
     "/erp/connections/<connection>/check": "an administrator's ERP connection, by its name",
+    "/erp/connections/<connection>/hold": "an administrator's ERP connection, by its name",
+    "/erp/connections/<connection>/release": "an administrator's ERP connection, by its name",
     "/erp/webhooks/<connection>": "a signed inbound webhook, no record id",
     "/erp/sync/<obj>": "an object kind of the ERP sync settings, no record id",
+    "/erp/sync/<obj>/reset": "an object kind of the ERP sync settings, no record id",
     # a vendor's callback by connection name: signed requests only, one refusal for all
     "/oa/callback/<name>": "the OA bridge's callback URL, no record id",
     # sign in with an OA, by connection name: the OA's code and a one-time state only
@@ -49,7 +63,12 @@ BY_RULE = {
     # an ERP connection (an administrator's setting): any name, the viewer is refused first
     ("/erp/connections/<connection>", "connection"): lambda ids: "odoo",
     ("/erp/connections/<connection>/check", "connection"): lambda ids: "odoo",
+    ("/erp/connections/<connection>/hold", "connection"): lambda ids: "odoo",
+    ("/erp/connections/<connection>/release", "connection"): lambda ids: "odoo",
+    ("/erp/sync/<obj>/reset", "obj"): lambda ids: "customers",
     ("/erp/sync/<obj>", "obj"): lambda ids: "customers",
+    # an event's registrants as a file: the format
+    ("/marketing/campaigns/<int:campaign_id>/registrations.<fmt>", "fmt"): lambda ids: "csv",
     # a refused ERP record's mapping row (an administrator's, not a department's): any id
     ("/erp/sync/log/<int:mapping_id>/replay", "mapping_id"): lambda ids: 1,
     ("/attachments/<kind>/<int:record_id>", "kind"): lambda ids: "customers.customer",
@@ -93,9 +112,12 @@ OWN_ACCOUNT = {"core_auth.login", "core_auth.logout", "core_ui.switch_language",
 PUBLIC_WRITES = {"erp_bridge_webhooks.receive",  # signed by the sender, no session
                  "service_public.default_form", "service_public.company_form",
                  "service_surveys.survey",  # and the customer's answer to a survey link
-                 "oa_bridge_callbacks.callback"}  # an OA vendor's signed callback
+                 "oa_bridge_callbacks.callback",  # an OA vendor's signed callback
+                 "marketing_event_public.register_page",  # an event's registration form
+                 "marketing_unsubscribe.unsubscribe_post"}  # a mail's signed unsubscribe link
 #: POSTs that only read (the body is a query): a viewer may send them.
-POST_READS = {"analytics_api.query"}  # analytics' figures, within the reader's data scope
+POST_READS = {"analytics_api.query",  # analytics' figures, within the reader's data scope
+              "marketing_mail_pages.preview"}  # a campaign mail's preview (renders only)
 SKIPPED = {"HEAD", "OPTIONS"}
 
 
@@ -138,6 +160,11 @@ def sees_every_customer(world: World, name: str) -> bool:
     with world.app.app_context():
         user = get_session().get(type(world.users[name]), world.users[name].id)
         return user_scope(user, "customers.customer") == "all"
+
+
+def text_of(response: Any) -> str:
+    """The body as text to search for leaks; a binary answer (a pixel, a workbook) too."""
+    return response.get_data().decode("utf-8", "replace")
 
 
 def may_use(app: Any, endpoint: str, granted: frozenset[str]) -> bool:
@@ -188,7 +215,7 @@ def test_east_users_get_404_for_every_west_record_by_id(world, role):
             continue
         response = east.get(url)
         allowed = {404} if may_use(world.app, rule.endpoint, granted) else {403, 404}
-        body = response.get_data(as_text=True)
+        body = text_of(response)
         if rule.rule in FILTERED and response.status_code == 200:
             allowed.add(200)
         if set(rule.arguments) <= SHARED_RECORDS and may_use(world.app, rule.endpoint, granted):
@@ -294,7 +321,7 @@ def test_every_route_answers_with_the_security_headers(world, who):
             if problems:
                 failures.append(f"{method} {url} as {who} ({response.status_code}): "
                                 + "; ".join(problems))
-            body = response.get_data(as_text=True)
+            body = text_of(response)
             if response.status_code >= 500 or leaks(body):
                 failures.append(f"{method} {url} as {who}: {response.status_code} "
                                 f"{leaks(body) or ''}")

@@ -15,12 +15,9 @@ form's allowed origins (any by default).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from flask import Blueprint, g, render_template, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.http import HTTP_STATUS_CODES
@@ -29,9 +26,11 @@ from werkzeug.wrappers import Response
 from crm_core.toolkit import (
     LinkExpired,
     LinkInvalid,
+    asked_language,
     embeddable,
     get_session,
     over_budget,
+    page_language,
     plugin_config,
     public,
     upload_limit,
@@ -61,19 +60,6 @@ def _exempt_from_session_csrf(state: Any) -> None:
 def _body_limit_mb() -> float:
     """The form's body may hold one file of the form's limit, plus the text."""
     return services.max_file_mb() * 2 + 1
-
-
-def _lang() -> str | None:
-    tag = request.args.get("lang", "")[:20].replace("-", "_").lower()
-    return "zh_CN" if tag.startswith("zh") else "en" if tag.startswith("en") else None
-
-
-@contextmanager
-def _language() -> Iterator[None]:
-    """The page in ``?lang=`` when given, else as the kernel chooses (Accept-Language)."""
-    lang = _lang()
-    with force_locale(lang) if lang else nullcontext():
-        yield
 
 
 def _wants_json() -> bool:
@@ -108,7 +94,7 @@ def _framed(response: Response, form: services.FormSettings | None) -> Response:
 
 def _page(template: str, status: int = 200, form: services.FormSettings | None = None,
           **context: Any) -> Response:
-    html = render_template(template, lang=_lang(),
+    html = render_template(template, lang=asked_language(),
                            max_file_mb=f"{services.max_file_mb():g}",
                            **context)
     return _framed(Response(html, status=status, mimetype="text/html"), form)
@@ -139,7 +125,7 @@ def _upload() -> tuple[Any, str] | None:
 
 
 def _status_url(token: str) -> str:
-    lang = _lang()
+    lang = asked_language()
     return url_for("service_public.status", token=token, _external=True,
                    **({"lang": "zh-CN" if lang == "zh_CN" else lang} if lang else {}))
 
@@ -163,7 +149,7 @@ def company_form(form_key: str) -> Response:
 
 
 def _serve(key: str | None) -> Response:
-    with _language():
+    with page_language():
         session = get_session()
         try:
             form = services.find_form(session, key)
@@ -258,7 +244,7 @@ def _serve_html(session: Any, form: services.FormSettings) -> Response:
 @public
 def status(token: str) -> Response:
     """A request's status for its customer, behind the signed link."""
-    with _language():
+    with page_language():
         session = get_session()
         try:
             found = request_of_token(session, token)
