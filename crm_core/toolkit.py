@@ -142,6 +142,7 @@ from .ui.formatting import (
     format_phone,
     format_time,
 )
+from .ui.widget_captions import as_of_text, moment_of
 
 hookimpl = pluggy.HookimplMarker("crm")
 hookspec = pluggy.HookspecMarker("crm")
@@ -264,6 +265,8 @@ __all__ = [
     "outbox",
     "over_budget",
     "page_language",
+    "as_of_text",
+    "moment_of",
     "asked_language",
     "page_of",
     "paginate",

@@ -20,7 +20,8 @@ from ..i18n import translate
 from .formatting import format_datetime, format_time
 
 
-def _moment(value: Any) -> dt.datetime | None:
+def moment_of(value: Any) -> dt.datetime | None:
+    """A widget's ``as_of`` (a datetime or ISO 8601 text) as an aware datetime, or None."""
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, str) and value:
@@ -35,7 +36,7 @@ def _moment(value: Any) -> dt.datetime | None:
 
 def as_of_text(value: Any) -> str | None:
     """"as of 09:20" (today in the reader's zone) or "as of 2026-12-03 09:20"."""
-    moment = _moment(value)
+    moment = moment_of(value)
     if moment is None:
         return None
     same_day = to_user_time(moment).date() == to_user_time(utcnow()).date()
@@ -49,7 +50,7 @@ def split_caption(widget: Any, data: Any) -> tuple[Any, str | None, str | None]:
     as_of = None
     if isinstance(data, dict) and ("as_of" in data or "caption" in data):
         data = dict(data)
-        moment = _moment(data.pop("as_of", None))
+        moment = moment_of(data.pop("as_of", None))
         given = data.pop("caption", None)
         if moment is not None:
             as_of = moment.astimezone(dt.UTC).isoformat()

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 
-from crm_core.toolkit import format_datetime, format_time, to_user_time, utcnow
+from crm_core.toolkit import as_of_text, moment_of, utcnow
 
 
 def all_widgets() -> dict[str, Any]:
@@ -50,13 +50,9 @@ def filters_by_date(widget: Any) -> bool:
 
 
 def as_of_caption(value: Any) -> str | None:
-    """"as of 09:20" (today in the reader's zone) or "as of 2026-12-03 09:20", the way the
-    kernel captions its widgets; None for no time."""
-    value = _moment(value)
-    if value is None:
-        return None
-    same_day = to_user_time(value).date() == to_user_time(utcnow()).date()
-    return _("as of %(time)s", time=format_time(value) if same_day else format_datetime(value))
+    """"as of 09:20" (today in the reader's zone) or "as of 2026-12-03 09:20", as the kernel
+    captions its widgets; None for no time."""
+    return as_of_text(value)
 
 
 def _text(value: Any) -> str:
@@ -76,7 +72,7 @@ def widget_tile(widget: Any, *, date_from: dt.date | None,
     as_of = utcnow()
     if isinstance(data, dict) and ("as_of" in data or "caption" in data):
         data = dict(data)
-        as_of = _moment(data.pop("as_of", None)) or as_of
+        as_of = moment_of(data.pop("as_of", None)) or as_of
         given = data.pop("caption", None)
     fixed = _text(given or getattr(widget, "caption", None))
     moment = as_of_caption(as_of)
@@ -84,17 +80,6 @@ def widget_tile(widget: Any, *, date_from: dt.date | None,
             "caption": f"{fixed} · {moment}" if fixed else moment,
             "as_of": as_of.astimezone(dt.UTC).isoformat(), "notice": None,
             "date_filtered": dated}
-
-
-def _moment(value: Any) -> dt.datetime | None:
-    if isinstance(value, str) and value:
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, dt.datetime):
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def _notice(text: str) -> dict[str, Any]:
