@@ -18,6 +18,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from crm_core.toolkit import (
     INT32_MAX,
@@ -155,7 +156,8 @@ def show(dashboard_id: int) -> str:
     share = None
     if editable and user().has_permission(SHARE_DASHBOARDS):
         share = ShareForm(role_ids=sorted(service.shared_role_ids(session, dashboard.id)))
-        share.role_ids.choices = [(rid, label) for rid, label in role_choices(session)]
+        share.role_ids.choices = [SelectChoice(rid, label)
+                                  for rid, label in role_choices(session)]
     owner_name = None
     if not editable:
         owner_name = user_names(session, [dashboard.owner_id]).get(dashboard.owner_id)
