@@ -28,7 +28,7 @@ from crm_core.api.openapi import API_PREFIX, openapi_path
 from crm_core.auth.permissions import route_permission
 from crm_core.resources.registration import resources
 
-EXAMPLES = 7
+EXAMPLES = 5
 #: Generated cases per mode and id set for a Resource's generated endpoint (see above).
 SHALLOW_EXAMPLES = 2
 #: The API blueprint fuzzed at full depth for every Resource's generated endpoints.

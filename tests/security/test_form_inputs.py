@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from security_world import LONG_RUN, World, csrf_from, leaks
 from werkzeug.exceptions import HTTPException
 
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 6
 #: The blueprint of the Resource whose generated forms are fuzzed at full depth.
 REFERENCE_RESOURCE = "example_notes"
 LINKS_PER_PATH = 3
