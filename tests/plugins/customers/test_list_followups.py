@@ -16,6 +16,15 @@ from plugins.customers import services
 
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock_now():
+    """Take "today" when each test starts, not when the module was collected: a long suite
+    may cross midnight in Asia/Shanghai (16:00 UTC) between the two."""
+    global TODAY, NOW
+    TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    NOW = dt.datetime.now(dt.UTC)
 REPO = Path(__file__).resolve().parents[3]
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from crm_core.auth.models import User
 from crm_core.rbac.departments import create_department
 from crm_core.rbac.service import assign_roles
@@ -16,6 +18,15 @@ from plugins.customers.records import followups
 # The users' today: they have no time zone of their own, so CRM_DEFAULT_TIMEZONE's.
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock_now():
+    """Take "today" when each test starts, not when the module was collected: a long suite
+    may cross midnight in Asia/Shanghai (16:00 UTC) between the two."""
+    global TODAY, NOW
+    TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    NOW = dt.datetime.now(dt.UTC)
 
 
 def add_user(app, session, name, roles=(), department_id=None):
