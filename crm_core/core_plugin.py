@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pluggy
-
 from .api.cli import tokens as tokens_cli
 from .api.models import ApiToken
 from .api.views import MENU_ITEMS as API_MENU
@@ -40,6 +38,7 @@ from .files.api import bp as files_api_bp
 from .files.models import Attachment
 from .files.views import bp as files_bp
 from .health import bp as health_bp
+from .hookspecs import hookimpl
 from .i18n_cli import i18n as i18n_cli
 from .imports.jobs import celery_tasks as import_tasks
 from .imports.models import ImportRecord, ImportTemplate, TabularImport
@@ -78,8 +77,6 @@ from .scaffold.cli import plugin as scaffold_cli
 from .settings_store.models import Setting
 from .ui.search import bp as search_bp
 from .ui.views import bp as ui_bp
-
-hookimpl = pluggy.HookimplMarker("crm")
 
 
 @hookimpl

@@ -13,6 +13,8 @@ from typing import Any
 import pluggy
 
 hookspec = pluggy.HookspecMarker("crm")
+#: Marks a plugin's hook implementations (``crm_core.toolkit`` exports it).
+hookimpl = pluggy.HookimplMarker("crm")
 
 
 @hookspec

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pluggy
 from flask import current_app
 
 from . import i18n as _i18n  # noqa: F401  (a plugin's _l(...) then remembers its domain)
@@ -53,6 +52,7 @@ from .errors import DomainError
 from .events import emit
 from .files import service as attachments
 from .files.kinds import AttachmentKind
+from .hookspecs import hookimpl, hookspec
 from .i18n import asked_language, page_language
 from .imports.bulk import bulk_write, insert_many, log_batch
 from .imports.cli import export_command, import_command
@@ -143,9 +143,6 @@ from .ui.formatting import (
     format_time,
 )
 from .ui.widget_captions import as_of_text, moment_of
-
-hookimpl = pluggy.HookimplMarker("crm")
-hookspec = pluggy.HookspecMarker("crm")
 
 
 def plugin_config(plugin: str, key: str, default: Any = None) -> Any:

@@ -72,24 +72,7 @@ def crm_roles() -> list[RoleSpec]:
             (("manager", "Manager"), ("viewer", "Viewer"), ("sales", "Sales rep"))]
 
 
-@hookimpl
-def crm_blueprints() -> list[Any]:
-    return _gather("blueprints")
-
-
-@hookimpl
-def crm_menu_items() -> list[Any]:
-    return _gather("menu_items")
-
-
-@hookimpl
-def crm_celery_tasks() -> list[Any]:
-    return _gather("celery_tasks")
-
-
-@hookimpl
-def crm_beat_schedule() -> list[Any]:
-    return _gather("beat_schedule")
+globals().update(_PARTS.forward("blueprints", "menu_items", "celery_tasks", "beat_schedule"))
 
 
 @hookimpl

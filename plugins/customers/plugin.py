@@ -110,24 +110,7 @@ def crm_blueprints() -> list[Any]:
     return [bp, *_gather("blueprints")]
 
 
-@hookimpl
-def crm_menu_items() -> list[Any]:
-    return _gather("menu_items")
-
-
-@hookimpl
-def crm_report_widgets() -> list[Any]:
-    return _gather("report_widgets")
-
-
-@hookimpl
-def crm_celery_tasks() -> list[Any]:
-    return _gather("celery_tasks")
-
-
-@hookimpl
-def crm_beat_schedule() -> list[Any]:
-    return _gather("beat_schedule")
+globals().update(_PARTS.forward("menu_items", "report_widgets", "celery_tasks", "beat_schedule"))
 
 
 @hookimpl

@@ -48,39 +48,9 @@ def crm_permissions() -> list[Permission]:
     return list(PERMISSIONS)
 
 
-@hookimpl
-def crm_blueprints() -> list[Any]:
-    return _PARTS.gather("blueprints")
-
-
-@hookimpl
-def crm_menu_items() -> list[Any]:
-    return _PARTS.gather("menu_items")
-
-
-@hookimpl
-def crm_cli_commands() -> list[Any]:
-    return _PARTS.gather("cli_commands")
-
-
-@hookimpl
-def crm_celery_tasks() -> list[Any]:
-    return _PARTS.gather("celery_tasks")
-
-
-@hookimpl
-def crm_beat_schedule() -> list[Any]:
-    return _PARTS.gather("beat_schedule")
-
-
-@hookimpl
-def crm_notification_kinds() -> list[Any]:
-    return _PARTS.gather("notification_kinds")
-
-
-@hookimpl
-def crm_outbox_channels() -> list[Any]:
-    return _PARTS.gather("outbox_channels")
+globals().update(_PARTS.forward(
+    "blueprints", "menu_items", "cli_commands", "celery_tasks", "beat_schedule",
+    "notification_kinds", "outbox_channels"))
 
 
 @hookimpl(trylast=True)

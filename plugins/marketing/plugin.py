@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_core.toolkit import Permission, PluginInfo, PluginParts, RoleSpec, hookimpl
+from crm_core.toolkit import PluginInfo, PluginParts, RoleSpec, hookimpl
 
 
 def N_(message: str) -> str:
@@ -69,9 +69,9 @@ def crm_models() -> list[type]:
     return [*MODELS, *TRACKING_MODELS, *EVENT_MODELS, *RESPONSE_MODELS, *MAIL_MODELS]
 
 
-@hookimpl
-def crm_permissions() -> list[Permission]:
-    return _gather("permissions")
+globals().update(_PARTS.forward(
+    "permissions", "resources", "blueprints", "menu_items", "report_widgets", "outbox_channels",
+    "celery_tasks", "beat_schedule", "approval_subjects"))
 
 
 @hookimpl
@@ -88,26 +88,6 @@ def crm_roles() -> list[RoleSpec]:
 
 
 @hookimpl
-def crm_resources() -> list[Any]:
-    return _gather("resources")
-
-
-@hookimpl
-def crm_blueprints() -> list[Any]:
-    return _gather("blueprints")
-
-
-@hookimpl
-def crm_menu_items() -> list[Any]:
-    return _gather("menu_items")
-
-
-@hookimpl
-def crm_report_widgets() -> list[Any]:
-    return _gather("report_widgets")
-
-
-@hookimpl
 def crm_demo_data(size: int, session: Any) -> None:
     _gather("demo_data", size, session)
 
@@ -115,26 +95,6 @@ def crm_demo_data(size: int, session: Any) -> None:
 @hookimpl
 def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
     return _gather("customer_panels", customer_id, user)
-
-
-@hookimpl
-def crm_outbox_channels() -> list[Any]:
-    return _gather("outbox_channels")
-
-
-@hookimpl
-def crm_celery_tasks() -> list[Any]:
-    return _gather("celery_tasks")
-
-
-@hookimpl
-def crm_beat_schedule() -> list[Any]:
-    return _gather("beat_schedule")
-
-
-@hookimpl
-def crm_approval_subjects() -> list[Any]:
-    return _gather("approval_subjects")
 
 
 @hookimpl

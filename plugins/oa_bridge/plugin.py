@@ -49,29 +49,9 @@ def crm_permissions() -> list[Permission]:
     return list(PERMISSIONS)
 
 
-@hookimpl
-def crm_blueprints() -> list[Any]:
-    return _PARTS.gather("blueprints")
-
-
-@hookimpl
-def crm_menu_items() -> list[Any]:
-    return _PARTS.gather("menu_items")
-
-
-@hookimpl
-def crm_cli_commands() -> list[Any]:
-    return _PARTS.gather("cli_commands")
-
-
-@hookimpl
-def crm_outbox_channels() -> list[Any]:
-    return _PARTS.gather("outbox_channels")
-
-
-@hookimpl
-def crm_notification_channels() -> list[Any]:
-    return _PARTS.gather("notification_channels")
+globals().update(_PARTS.forward(
+    "blueprints", "menu_items", "cli_commands", "outbox_channels", "notification_channels",
+    "celery_tasks", "beat_schedule"))
 
 
 @hookimpl
@@ -79,16 +59,6 @@ def crm_notification_sent(kind: str, title: str, body: str, session: Any) -> Non
     from .notices.robots import notification_sent
 
     notification_sent(kind, title, body, session)
-
-
-@hookimpl
-def crm_celery_tasks() -> list[Any]:
-    return _PARTS.gather("celery_tasks")
-
-
-@hookimpl
-def crm_beat_schedule() -> list[Any]:
-    return _PARTS.gather("beat_schedule")
 
 
 @hookimpl

@@ -101,34 +101,9 @@ def crm_roles() -> list[RoleSpec]:
             RoleSpec("viewer", "Viewer", read)]
 
 
-@hookimpl
-def crm_resources() -> list[Any]:
-    return _gather("resources")
-
-
-@hookimpl
-def crm_blueprints() -> list[Any]:
-    return _gather("blueprints")
-
-
-@hookimpl
-def crm_menu_items() -> list[Any]:
-    return _gather("menu_items")
-
-
-@hookimpl
-def crm_report_widgets() -> list[Any]:
-    return _gather("report_widgets")
-
-
-@hookimpl
-def crm_celery_tasks() -> list[Any]:
-    return _gather("celery_tasks")
-
-
-@hookimpl
-def crm_beat_schedule() -> list[Any]:
-    return _gather("beat_schedule")
+globals().update(_PARTS.forward(
+    "resources", "blueprints", "menu_items", "report_widgets", "celery_tasks", "beat_schedule",
+    "approval_subjects", "attachment_kinds", "notification_kinds", "import_specs"))
 
 
 @hookimpl
@@ -148,26 +123,6 @@ def crm_search(query: str, user: Any, limit: int) -> list[Any]:
 @hookimpl
 def crm_demo_data(size: int, session: Any) -> None:
     _gather("demo_data", size, session)
-
-
-@hookimpl
-def crm_approval_subjects() -> list[Any]:
-    return _gather("approval_subjects")
-
-
-@hookimpl
-def crm_attachment_kinds() -> list[Any]:
-    return _gather("attachment_kinds")
-
-
-@hookimpl
-def crm_notification_kinds() -> list[Any]:
-    return _gather("notification_kinds")
-
-
-@hookimpl
-def crm_import_specs() -> list[Any]:
-    return _gather("import_specs")
 
 
 def _tell(event: str, **kwargs: Any) -> None:

@@ -88,49 +88,14 @@ def crm_roles() -> list[RoleSpec]:
             RoleSpec("viewer", "Viewer", read)]
 
 
-@hookimpl
-def crm_resources() -> list[Any]:
-    return _gather("resources")
-
-
-@hookimpl
-def crm_blueprints() -> list[Any]:
-    return _gather("blueprints")
-
-
-@hookimpl
-def crm_menu_items() -> list[Any]:
-    return _gather("menu_items")
+globals().update(_PARTS.forward(
+    "resources", "blueprints", "menu_items", "attachment_kinds", "report_widgets", "celery_tasks",
+    "beat_schedule", "notification_kinds"))
 
 
 @hookimpl
 def crm_demo_data(size: int, session: Any) -> None:
     _gather("demo_data", size, session)
-
-
-@hookimpl
-def crm_attachment_kinds() -> list[Any]:
-    return _gather("attachment_kinds")
-
-
-@hookimpl
-def crm_report_widgets() -> list[Any]:
-    return _gather("report_widgets")
-
-
-@hookimpl
-def crm_celery_tasks() -> list[Any]:
-    return _gather("celery_tasks")
-
-
-@hookimpl
-def crm_beat_schedule() -> list[Any]:
-    return _gather("beat_schedule")
-
-
-@hookimpl
-def crm_notification_kinds() -> list[Any]:
-    return _gather("notification_kinds")
 
 
 @hookimpl
