@@ -354,6 +354,8 @@ def app_environment(app: Flask) -> dict[str, str]:
         "CRM_SECRET_KEY": app.config["CRM_SECRET_KEY"],
         "CRM_TASK_QUEUE": app.config["CRM_TASK_QUEUE"],
         "CRM_PLUGINS": "all" if plugins is None else (",".join(plugins) or "none"),
+        # the key ring (empty: the instance's key file, which the subprocess shares)
+        "CRM_ENCRYPTION_KEY": str(app.config.get("CRM_ENCRYPTION_KEY") or ""),
     }
 
 

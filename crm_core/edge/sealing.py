@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+from ..crypto.keyring import ring_for
 from ..errors import ConfigError, CrmError
 
 
@@ -33,7 +34,8 @@ def _derived_key(secret: str) -> bytes:
 
 def _box() -> MultiFernet:
     configured = str(current_app.config.get("CRM_ENCRYPTION_KEY") or "").strip()
-    keys = [part.strip() for part in configured.split(",") if part.strip()] if configured \
+    # the ring's ``ID:KEY`` entries (crm_core.crypto.keyring) or bare Fernet keys
+    keys = [key.fernet for key in ring_for(current_app.config).keys] if configured \
         else [_derived_key(str(current_app.config["CRM_SECRET_KEY"]))]
     try:
         return MultiFernet([Fernet(key) for key in keys])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, abort, send_file
+from flask import Response, abort, request, stream_with_context
 
 from . import storage
 from .models import Attachment
@@ -21,13 +21,15 @@ DOWNLOAD_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 def file_response(attachment: Attachment) -> Response:
     """The download of ``attachment``; 404 (logged) when its bytes are missing on disk."""
-    path = storage.stored(attachment.sha256)
-    if path is None:
+    blocks = storage.open_plain(attachment.sha256)  # decrypted as it is sent
+    if blocks is None:
         log.warning("attachment %s: stored file is missing", attachment.id,
                     extra={"attachment_id": attachment.id})
         abort(404)
-    response = send_file(path, mimetype=attachment.content_type, conditional=True,
-                         etag=attachment.sha256, max_age=0)
+    response = Response(stream_with_context(blocks), mimetype=attachment.content_type)
+    response.content_length = attachment.size
+    response.set_etag(attachment.sha256)
+    response.make_conditional(request)
     response.headers["Content-Disposition"] = content_disposition(attachment.file_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY

@@ -68,6 +68,20 @@ class TabularImport(TimestampMixin, Model):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
+    @property
+    def sample_rows(self) -> list[list[str]]:
+        """The file's first rows for the mapping page (stored sealed; [] without the key)."""
+        from ..crypto.cipher import KeyUnavailable, open_json
+
+        try:
+            return open_json((self.mapping or {}).get("sample"), SAMPLE_PURPOSE) or []
+        except KeyUnavailable:
+            return []
+
+
+#: What an import's sample rows are sealed for (``crm_core.crypto.cipher.seal_json``).
+SAMPLE_PURPOSE = "core.import_sample"
+
 
 class ImportRecord(Model):
     """A record an import created (``old`` None) or changed (``old``/``new``: the values it

@@ -17,11 +17,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..crypto.cipher import seal_json
 from ..errors import DomainError, RegistryError
 from ..tabular import open_table
 from .files import import_folder, import_rows
 from .mapping import check_header_row, guess_mapping
-from .models import ImportTemplate, TabularImport
+from .models import SAMPLE_PURPOSE, ImportTemplate, TabularImport
 from .spec import MODES, ImportSpec
 
 __all__ = ["check_settings", "create_import", "create_upload", "find_template", "get_spec",
@@ -58,7 +59,9 @@ def get_spec(spec_id: str) -> ImportSpec:
     spec = import_specs().get(spec_id)
     if spec is None:
         raise DomainError(_("Nothing called %(name)s can be imported.", name=spec_id))
-    return spec
+    from ..custom_fields.importing import with_custom_fields
+
+    return with_custom_fields(spec)  # the custom fields defined now, as columns to map
 
 
 def create_upload(session: Session, spec: ImportSpec, stream: BinaryIO, filename: str,
@@ -88,7 +91,8 @@ def read_header(spec: ImportSpec, imp: TabularImport,
         sample = [[cell[:HEADER_CHARS] for cell in row.cells]
                   for row in itertools.islice(import_rows(table), SAMPLE)]
         imp.encoding = table.encoding
-    imp.mapping = {"headers": headers, "sample": sample,
+    # sealed: the first rows may hold what encrypted columns protect (ID-card numbers)
+    imp.mapping = {"headers": headers, "sample": seal_json(sample, SAMPLE_PURPOSE),
                    "fields": guess_mapping(table.headers, spec.fields, template)}
     imp.status = "uploaded"
 
