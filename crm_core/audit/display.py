@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..i18n import translate
+from ..sensitive.audit import mask_changes
 from .service import describe_changes
 
 #: Labels of columns many tables share (a plugin's own label wins).
@@ -211,6 +212,13 @@ def shown_changes(entry: Any, labels: dict[str, Any] | None = None,
     info = table_info(entry.model)
     shown = []
     for change in describe_changes(entry):
+        if change.field == "custom":  # one change per custom field, by its label
+            from ..custom_fields.audit import custom_changes
+
+            expanded = custom_changes(entry.model, change)
+            if expanded is not None:
+                shown += [ShownChange(*item) for item in expanded]
+                continue
         values = (choices or {}).get(change.field) or info.choices.get(change.field, {})
         table = info.references.get(change.field)
         label = (labels or {}).get(change.field) or info.labels.get(change.field)
@@ -219,7 +227,7 @@ def shown_changes(entry: Any, labels: dict[str, Any] | None = None,
             _shown(change.old, values, table) if change.has_old else None,
             _shown(change.new, values, table) if change.has_new else None,
             change.has_old, change.has_new))
-    return shown
+    return mask_changes(entry.model, shown)  # 139****5678 for a reader who sees masks
 
 
 def record_kind(table: str | None) -> str:

@@ -122,6 +122,8 @@ def format_phone(value: str | None, region: str = "CN") -> str:
     if value is None or not str(value).strip():
         return EMPTY
     text = str(value).strip()
+    if "*" in text:  # a masked number (139****5678, crm_core.sensitive) is shown as it is
+        return text
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

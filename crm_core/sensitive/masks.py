@@ -1,0 +1,130 @@
+"""How each kind of sensitive value is masked (pure functions, no Flask).
+
+``13912345678`` → ``139****5678``; ``zhang@example.com`` → ``z***@example.com``; an ID-card
+number keeps its first and last four characters; a bank account its last four; an address
+its province, city and district. Every mask has ``****`` (``MARK``) in it, so a masked value
+is never mistaken for a real one, and a masked value given again is masked the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import phonenumbers
+
+__all__ = ["KINDS", "MARK", "is_masked", "mask", "mask_address", "mask_bank_account",
+           "mask_email", "mask_id_card", "mask_phone"]
+
+MARK = "****"
+_DIGITS = re.compile(r"\d")
+# Chinese administrative parts, largest first: a province (or autonomous region, special
+# administrative region), a prefecture (市, 自治州, 盟, 地区), a county-level part (区, 县, 市, 旗).
+_PROVINCE = r"(?:[^省市区县]{1,8}?(?:省|自治区|特别行政区))?"
+_CITY = r"(?:[^省市区县]{1,10}?(?:市|自治州|盟|地区))?"
+_DISTRICT = r"(?:[^省市区县路街道号]{1,10}?(?:区|县|市|旗))?"
+_REGION = re.compile(f"^{_PROVINCE}{_CITY}{_DISTRICT}")
+
+
+def _middle(digits: str) -> str:
+    """The first three and last four digits around ``MARK`` (shorter numbers keep less)."""
+    if len(digits) >= 8:
+        return f"{digits[:3]}{MARK}{digits[-4:]}"
+    if len(digits) >= 5:
+        return f"{MARK}{digits[-4:]}"
+    return MARK
+
+
+def mask_phone(value: str) -> str:
+    """A phone number with its middle hidden: ``+8613912345678`` and ``139 1234 5678`` give
+    ``139****5678`` (a Chinese number in its national form), ``+14155552671`` gives
+    ``+1 415****2671``. An extension is left out."""
+    text = str(value).strip()
+    if MARK in text:
+        return text
+    try:
+        number = phonenumbers.parse(text.split(";")[0], "CN")
+    except phonenumbers.NumberParseException:
+        return _middle("".join(_DIGITS.findall(text)))
+    national = str(number.national_number)
+    if number.country_code == 86:
+        # a landline's national form starts with its trunk 0 (010 ...); a mobile has none
+        if not (len(national) == 11 and national.startswith("1")):
+            national = "0" + national
+        return _middle(national)
+    return f"+{number.country_code} {_middle(national)}"
+
+
+def mask_email(value: str) -> str:
+    """``zhang@example.com`` → ``z***@example.com``: the first character of the name and
+    the whole domain (which tells the company, not the person)."""
+    text = str(value).strip()
+    if MARK in text:
+        return text
+    name, at, domain = text.rpartition("@")
+    if not at:
+        return f"{text[:1]}***" if text else ""
+    return f"{name[:1]}***@{domain}"
+
+
+def mask_id_card(value: str) -> str:
+    """An ID-card number keeping its first four (the region) and last four characters:
+    ``110101199003071234`` → ``1101**********1234``."""
+    text = str(value).strip()
+    if MARK in text:
+        return text
+    if len(text) <= 8:
+        return MARK
+    return f"{text[:4]}{'*' * (len(text) - 8)}{text[-4:]}"
+
+
+def mask_bank_account(value: str) -> str:
+    """A bank account keeping its last four digits: ``6222 0212 3456 7890`` →
+    ``**** 7890``."""
+    text = re.sub(r"[\s-]", "", str(value))
+    if MARK in text:
+        return str(value).strip()
+    if len(text) <= 4:
+        return MARK
+    return f"{MARK} {text[-4:]}"
+
+
+def mask_address(value: str) -> str:
+    """An address keeping its province, city and district and hiding the rest:
+    ``北京市海淀区中关村大街1号`` → ``北京市海淀区****``. An address in another script keeps
+    its last two comma-separated parts (city, state): ``1 Main St, Springfield, IL`` →
+    ``****, Springfield, IL``."""
+    text = str(value).strip()
+    if not text or MARK in text:
+        return text
+    region = _REGION.match(text)
+    kept = region.group(0) if region else ""
+    if kept and len(kept) < len(text):
+        return f"{kept}{MARK}"
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) >= 3:
+        return ", ".join([MARK, *parts[-2:]])
+    return MARK
+
+
+#: Each kind of sensitive value and its mask.
+KINDS: dict[str, Callable[[str], str]] = {
+    "phone": mask_phone, "email": mask_email, "id_card": mask_id_card,
+    "bank_account": mask_bank_account, "address": mask_address}
+
+
+def mask(kind: str, value: Any) -> Any:
+    """``value`` masked as a ``kind`` (one of ``KINDS``); a list or tuple is masked item by
+    item, None and "" stay as they are."""
+    if value is None or value == "":
+        return value
+    masker = KINDS[kind]
+    if isinstance(value, list | tuple):
+        return [masker(str(item)) if item not in (None, "") else item for item in value]
+    return masker(str(value))
+
+
+def is_masked(value: Any) -> bool:
+    """Whether ``value`` (a text) carries a mask."""
+    return isinstance(value, str) and (MARK in value or "***@" in value)
