@@ -184,6 +184,10 @@ def freeze(session: Session, campaign: Campaign, user: Any) -> int:
     session.execute(insert(CampaignMember).from_select(
         ["campaign_id", "contact_id", "customer_id", "email", "status", "created_at"],
         eligible))
+    # people whose data was erased never come back, whatever their address's consent says
+    from .privacy import drop_suppressed
+
+    drop_suppressed(session, campaign.id)
     campaign.frozen_at = utcnow()
     session.flush()
     # counted, not the INSERT's row count: PostgreSQL's driver reports none through the ORM

@@ -1,0 +1,1 @@
+"""Personal data requests (PIPL): export and erasure of one person across every plugin."""
