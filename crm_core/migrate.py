@@ -24,6 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
+from .custom_fields.storage import INDEX_PREFIX as CUSTOM_INDEX_PREFIX
 from .db import metadata
 from .errors import CrmError
 from .plugins import KERNEL_NAME
@@ -165,6 +166,8 @@ def include_object_for(app: Flask, only_plugin: str | None = None) -> Any:
     unmanaged = unmanaged_tables(platform.models, names)
 
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if type_ == "index" and str(name or "").startswith(CUSTOM_INDEX_PREFIX):
+            return False  # a custom field's index: the kernel makes and drops it at run time
         if type_ != "table":
             table = getattr(obj, "table", None)
             name = getattr(table, "name", name)

@@ -83,7 +83,10 @@ def revoke_token_api(token_id: int) -> None:
 @require_permission()
 def openapi_json():  # type: ignore[no-untyped-def]
     """The OpenAPI 3 document of this API (kernel and enabled plugins)."""
-    return jsonify(openapi_document(current_app._get_current_object()))
+    from ..custom_fields.openapi import describe
+
+    app = current_app._get_current_object()
+    return jsonify(describe(app, openapi_document(app)))  # custom fields laid in per request
 
 
 @bp.get("/api/docs")

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask_login import current_user
 from marshmallow import ValidationError
 
 from ..api.endpoint import api_endpoint
 from ..api.pagination import Page
+from ..custom_fields.records import custom_args
 from ..db import get_session
+from ..sensitive.resources import resource_kind
+from ..sensitive.writes import keep_stored
 from . import query as reading
 from . import schemas, writes
 from .declaration import Resource
@@ -37,7 +40,7 @@ def build_api(resource: Resource) -> Blueprint:
                   summary=f"List {label} you may see, by cursor.")
     def list_records(query: dict[str, Any]) -> Page:
         try:
-            values = reading.parse_filters(resource, query)
+            values = reading.parse_filters(resource, {**custom_args(request.args), **query})
         except reading.FilterErrors as exc:
             raise ValidationError(exc.errors) from None
         return reading.list_page(
@@ -54,6 +57,7 @@ def build_api(resource: Resource) -> Blueprint:
     if resource.offers("create"):
         def create(body: dict[str, Any]) -> Any:
             session = get_session()
+            body = keep_stored(resource_kind(resource), body)  # a mask is never saved
             record = writes.create_record(session, resource, body, current_user)
             session.commit()
             return record
@@ -64,9 +68,10 @@ def build_api(resource: Resource) -> Blueprint:
 
     if resource.offers("edit"):
         def update(body: dict[str, Any], **ids: Any) -> Any:
-            session = get_session()
-            record = writes.update_record(session, resource, record_of(ids), body,
-                                          current_user)
+            session, record = get_session(), record_of(ids)
+            # a mask read from the API and sent back keeps the stored value
+            body = keep_stored(resource_kind(resource), body, record)
+            record = writes.update_record(session, resource, record, body, current_user)
             session.commit()
             return record
 

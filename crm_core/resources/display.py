@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from ..sensitive.resources import masked_cell
 from ..ui.formatting import format_datetime
 from .declaration import Resource
 
@@ -19,7 +20,11 @@ from .declaration import Resource
 def cell(resource: Resource, record: Any, name: str,
          names: Mapping[str, Mapping[Any, str]] | None = None, *, html: bool = True) -> str:
     """The text of field ``name`` of ``record`` (empty for no value); ``html=False`` for a
-    file (a colour without its swatch)."""
+    file (a colour without its swatch). A sensitive field shows its mask to a viewer
+    without ``view_sensitive`` (with the reveal button on a page)."""
+    hidden = masked_cell(resource, name, reveal=html)
+    if hidden is not None:
+        return hidden(record)
     return _cell(resource.computed_column(name), _declared(resource, name), record, name, names,
                  html)
 
@@ -27,7 +32,10 @@ def cell(resource: Resource, record: Any, name: str,
 def column_cell(resource: Resource, name: str, *, html: bool = True
                 ) -> Callable[[Any, Mapping[str, Mapping[Any, str]] | None], str]:
     """``cell`` of column ``name`` as ``f(record, names)``, its declaration looked up once
-    (for the rows of a page)."""
+    (for the rows of a page). A sensitive field shows its mask (without a reveal button)."""
+    hidden = masked_cell(resource, name)
+    if hidden is not None:
+        return lambda record, names=None: hidden(record)
     computed, item = resource.computed_column(name), _declared(resource, name)
     return lambda record, names=None: _cell(computed, item, record, name, names, html)
 

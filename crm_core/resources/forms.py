@@ -135,13 +135,21 @@ def make_form(resource: Resource, session: Session, record: Any = None,
     targets ``user`` may see). ``initial`` (a new record's query string) presets the
     editable fields it names, each read as the field reads a submitted value; a value the
     field refuses is left out."""
+    from ..custom_fields import storage as custom_storage
+    from ..custom_fields import web as custom_web
+
     cls = form_class(resource)
+    kind = custom_storage.kind_of_model(resource.model)
+    if kind is not None:  # the custom fields the user may edit, after the declared ones
+        cls = custom_web.form_class_with(cls, session, kind.key, user)
     kwargs: dict[str, Any] = {"obj": record}
     if formdata != "request":
         kwargs["formdata"] = formdata
     form = cls(**kwargs)
     if initial and record is None and formdata is None:
         _preset(resource, form, initial)
+    if kind is not None:
+        custom_web.fill_form(form, session, getattr(record, "custom", None), new=record is None)
     columns = resource.model.__table__.columns  # type: ignore[attr-defined]
     for item in resource.editable():
         if item.relation is not None and item.name in form:
@@ -172,5 +180,10 @@ def _preset(resource: Resource, form: FlaskForm, initial: Mapping[str, Any]) -> 
 
 def form_values(resource: Resource, form: FlaskForm) -> dict[str, Any]:
     """The submitted values of the editable fields."""
-    return {item.name: form[item.name].data for item in resource.editable()
-            if item.name in form}
+    values = {item.name: form[item.name].data for item in resource.editable()
+              if item.name in form}
+    if getattr(form, "custom_fields", None) is not None:
+        from ..custom_fields.web import submitted
+
+        values["custom"] = submitted(form)
+    return values

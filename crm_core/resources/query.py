@@ -19,6 +19,7 @@ from sqlalchemy import JSON, Select, String, cast, exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..api.pagination import Page, paginate
+from ..custom_fields.records import resource_conditions, resource_filters
 from ..edge.ints import INT32_MAX, INT64_MAX, INT64_MIN
 from ..rbac.scope import scoped
 from ..rbac.users import user_names
@@ -127,6 +128,9 @@ def parse_filters(resource: Resource, args: Mapping[str, Any]) -> dict[str, Any]
                     errors[item.name] = [str(_l("Not a valid choice."))]
                 else:
                     values[item.name] = number
+    custom = resource_filters(resource.model, args, errors)  # ?custom.<key>=
+    if custom:
+        values["custom"] = custom
     preset = str(args.get(PRESET_ARG) or "") if resource.presets else ""
     if preset and preset != ALL_PRESETS and not preset.isdigit():
         if resource.preset(preset) is None:
@@ -144,7 +148,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 def conditions(resource: Resource, values: Mapping[str, Any]) -> list[Any]:
     """The WHERE conditions of checked filter ``values``."""
-    model, found = resource.model, []
+    model, found = resource.model, resource_conditions(resource.model, values.get("custom"))
     for item in resource.filters:
         column = getattr(model, item.name, None)
         if item.kind == "range":

@@ -3,8 +3,9 @@ answers: the id, every declared field, the timestamps) and ``in`` (what create t
 takes it ``partial``), with validators from the columns. A ``JSON`` column is a list of
 texts (as the form's ``ListTextField``).
 
-``api_overrides`` replaces them: ``{"out": Schema, "in": Schema}`` for whole schemas, or
-``{"<field>": marshmallow field}`` for single fields of both.
+``out`` masks the sensitive fields (``crm_sensitive_fields``) for a caller without
+``view_sensitive``. ``api_overrides`` replaces them: ``{"out": Schema, "in": Schema}`` for
+whole schemas, or ``{"<field>": marshmallow field}`` for single fields of both.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, Numeric
 
 from ..api.schemas import UtcDateTime
+from ..custom_fields.records import custom_schema_fields
 from ..edge.ints import INT32_MAX, INT64_MAX, INT64_MIN, Id
+from ..sensitive.resources import resource_kind
+from ..sensitive.schemas import mask_on_dump
 from .declaration import Field, Resource
 from .forms import COLOUR, COLOUR_ERROR, TEXT_MAX, _required
 from .relations import LIST_ITEM_MAX, LIST_MAX
@@ -69,10 +73,12 @@ def _build(resource: Resource, suffix: str) -> type[Schema]:
     for item in chosen:
         attributes[item.name] = resource.api_overrides.get(item.name) or \
             _field(item, columns[item.name], dump=dump)
+    attributes.update(custom_schema_fields(resource.model, dump=dump))  # ``custom``
     if dump:
         for stamp in ("created_at", "updated_at"):
             if stamp in columns:
                 attributes[stamp] = UtcDateTime(dump_only=True)
+        attributes["mask_sensitive"] = mask_on_dump(resource_kind(resource))
     else:
         attributes["Meta"] = type("Meta", (), {"unknown": EXCLUDE})
     return type(_name(resource, suffix), (Schema,), attributes)

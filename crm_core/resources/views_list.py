@@ -20,6 +20,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..auth.permissions import require_permission
+from ..custom_fields.records import custom_args
 from ..db import get_session
 from ..errors import DomainError
 from ..jobs.service import start_job
@@ -36,6 +37,7 @@ def kept_args(resource: Resource, args: Mapping[str, Any]) -> dict[str, str]:
     """The query arguments that say what is listed (filters, search, sort, columns)."""
     names = (*saved_views.KEPT, *query.filter_args(resource))
     kept = {name: str(args[name]) for name in names if args.get(name)}
+    kept.update(custom_args(args))  # ?custom.<key>= filters of custom fields
     if kept.get(query.PRESET_ARG, "").isdigit():  # a saved view's id, not a preset
         kept.pop(query.PRESET_ARG)
     return kept

@@ -32,6 +32,8 @@ from ..auth.permissions import require_permission
 from ..db import get_session
 from ..edge.paths import same_site_path
 from ..errors import DomainError
+from ..sensitive.forms import protect_form
+from ..sensitive.resources import resource_kind
 from . import forms, query, writes
 from .declaration import Resource
 from .display import cell
@@ -92,8 +94,10 @@ def _hold_version(resource: Resource, record: Any) -> None:
 
 def _make_form(resource: Resource, record: Any = None, formdata: Any = "request",
                initial: Any = None) -> FlaskForm:
-    return forms.make_form(resource, get_session(), record, formdata=formdata,
+    form = forms.make_form(resource, get_session(), record, formdata=formdata,
                            user=current_user, initial=initial)
+    # a user who sees masks gets them on the form, and a mask sent back keeps the value
+    return protect_form(form, resource_kind(resource), record)
 
 
 def _save(resource: Resource, form: FlaskForm, record: Any = None) -> Any:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..custom_fields.records import apply_custom, clean_record_values
 from ..db import utcnow
 from ..edge.ints import INT32_MAX
 from ..errors import DomainError
@@ -96,10 +97,10 @@ def _storable(resource: Resource, values: Mapping[str, Any]) -> dict[str, Any]:
 def create_record(session: Session, resource: Resource, values: Mapping[str, Any],
                   user: Any) -> Any:
     """A new record with ``values`` (the resource's ``create`` when declared)."""
-    values = _storable(resource, values)
+    values = clean_record_values(session, resource.model, _storable(resource, values), user)
     _check_relations(session, resource, values, user)
     if resource.create is not None:
-        return resource.create(session, dict(values), user)
+        return apply_custom(session, resource.create(session, dict(values), user), values)
     record = resource.model(**dict(values))
     _place(session, resource, record, values, user, new=True)
     session.add(record)
@@ -110,10 +111,13 @@ def create_record(session: Session, resource: Resource, values: Mapping[str, Any
 def update_record(session: Session, resource: Resource, record: Any,
                   values: Mapping[str, Any], user: Any) -> Any:
     """Change ``record``'s fields to ``values`` (the resource's ``update`` when declared)."""
-    values = _storable(resource, values)
+    values = clean_record_values(session, resource.model, _storable(resource, values), user,
+                                 record)
     _check_relations(session, resource, values, user, record)
     if resource.update is not None:
-        return resource.update(session, record, dict(values), user)
+        done = resource.update(session, record, dict(values), user)
+        apply_custom(session, record, values)  # a plugin's service need not know ``custom``
+        return done
     for name, value in values.items():
         setattr(record, name, value)
     _place(session, resource, record, values, user, new=False)

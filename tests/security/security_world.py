@@ -267,9 +267,15 @@ def build_world(app: Flask) -> World:
         session.add(band)
         session.flush()
         role_id = session.scalar(select(Role.id).where(Role.name == "viewer"))
+        from crm_core.custom_fields.service import create_field
+        from crm_core.custom_fields.storage import record_kinds
+
+        custom = create_field(session, record_kinds(app)["customers.customer"], {
+            "key": "probe", "type": "choice", "options": ["甲", "乙"], "filterable": True,
+            "labels": {"zh_CN": "探针", "en": "Probe"}})  # a custom field (admin pages)
         for ids in (world.west, world.east):
             ids.update(tag_id=tag.id, customer_type_id=kind.id, role_id=role_id,
-                       amount_band_id=band.id)
+                       amount_band_id=band.id, field_id=custom.id)
         from analytics_world import analytics_records  # a customer value row each
 
         world.west.update(analytics_records(session, world.west["customer_id"]))

@@ -10,12 +10,13 @@ its due date is overdue.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm_core.toolkit import DataScope, Model, ScopeThrough, TimestampMixin
+from crm_core.toolkit import DataScope, Model, ScopeThrough, TimestampMixin, custom_column
 
 from .opportunity import CUSTOMER_ID
 
@@ -82,6 +83,9 @@ class Contract(TimestampMixin, Model):
     renewal_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # custom fields an administrator defines (kernel custom_fields; sales migration)
+    custom: Mapped[dict[str, Any] | None] = custom_column(
+        "sales.contract", label=_l("Contracts"))
 
     __mapper_args__ = {"version_id_col": version}
 

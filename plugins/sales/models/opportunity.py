@@ -8,12 +8,13 @@ optimistic lock: two people moving the same card at once cannot both win.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm_core.toolkit import DataScope, Model, ScopeThrough, TimestampMixin
+from crm_core.toolkit import DataScope, Model, ScopeThrough, TimestampMixin, custom_column
 
 from .pipeline import STAGE_KIND_LABELS
 
@@ -86,6 +87,9 @@ class Opportunity(TimestampMixin, Model):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # custom fields an administrator defines (kernel custom_fields; sales migration)
+    custom: Mapped[dict[str, Any] | None] = custom_column(
+        "sales.opportunity", label=_l("Opportunities"))
 
     __mapper_args__ = {"version_id_col": version}
 

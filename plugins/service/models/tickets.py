@@ -9,12 +9,13 @@ it). ``version`` is the optimistic lock: two agents changing one ticket cannot b
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm_core.toolkit import DataScope, Model, ScopeThrough, TimestampMixin
+from crm_core.toolkit import DataScope, Model, ScopeThrough, TimestampMixin, custom_column
 
 from .choices import (
     DELIVERY_STATE_LABELS,
@@ -91,6 +92,9 @@ class Ticket(TimestampMixin, Model):
     paused_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # custom fields an administrator defines (kernel custom_fields; service migration)
+    custom: Mapped[dict[str, Any] | None] = custom_column(
+        "service.ticket", label=_l("Tickets"))
 
     __mapper_args__ = {"version_id_col": version}
 

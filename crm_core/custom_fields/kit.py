@@ -1,0 +1,42 @@
+"""``toolkit.custom_fields``: what a plugin whose pages are its own (not a generated
+Resource) calls to carry custom fields everywhere its built-in fields go.
+
+- ``clean_values(session, kind, incoming, current, user=, new=)``: check what a form, the
+  API or an import sends; raises ``CustomValueError`` naming ``custom.<key>``.
+- ``visible_fields`` / ``editable_fields(session, kind, user)``: the definitions a user sees
+  or changes; ``active_fields(session, kind)``: all active ones.
+- ``form_class_with`` / ``fill_form`` / ``submitted``: form inputs (``web``);
+  ``detail_sections``: the detail page's values.
+- ``parse_filters`` / ``conditions`` / ``filter_args``: list and API filters
+  (``?custom.<key>=``, ``_min``/``_max``, ``_from``/``_to``); ``sort_expression``: a sort.
+- ``api_values(fields, custom)``: the API's ``custom`` object; ``shown_values``: page texts.
+- ``locale()``: the reader's language as labels are keyed (``zh_CN``/``en``).
+- ``import_columns`` / ``export_columns``: labels (both languages) and texts for import
+  mapping and export (``records``).
+"""
+
+from __future__ import annotations
+
+from .records import api_values, export_columns, import_columns, import_value, sort_expression
+from .storage import RecordKind, record_kinds
+from .types import TYPES, as_text, display
+from .values import (
+    PREFIX,
+    CustomValueError,
+    active_fields,
+    clean_values,
+    conditions,
+    editable_fields,
+    filter_args,
+    locale,
+    parse_filters,
+    shown_values,
+    visible_fields,
+)
+from .web import detail_sections, fill_form, form_class_with, sections, submitted
+
+__all__ = ["PREFIX", "TYPES", "CustomValueError", "RecordKind", "active_fields", "api_values",
+           "as_text", "clean_values", "conditions", "detail_sections", "display",
+           "editable_fields", "export_columns", "fill_form", "filter_args", "form_class_with",
+           "import_columns", "import_value", "locale", "parse_filters", "record_kinds", "sections",
+           "shown_values", "sort_expression", "submitted", "visible_fields"]

@@ -1,0 +1,75 @@
+"""The custom fields on the customer list: a filter input per filterable field (a choice
+list, a yes/no, a range, a date range or a text), a column per filterable field, and the
+``custom`` list filter they make (``{"custom.<key>": text}``, kept in the page's links and
+in segments like the built-in filters)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from crm_core.toolkit import custom_fields
+
+from ..records.custom import KIND, custom_args
+
+NUMBERS = ("integer", "decimal", "money")
+DATES = ("date", "datetime")
+
+
+def read_filters(session: Session, user: Any, args: Mapping[str, Any], segment: Any
+                 ) -> tuple[dict[str, str], dict[str, str]]:
+    """``(filters, errors)``: the custom filters of the query string (or of the segment),
+    checked; a refused one is left out and its message kept under its argument."""
+    stored = (segment.filters or {}).get("custom") if segment is not None else None
+    raw = custom_args(stored if isinstance(stored, Mapping) else {} if segment else args)
+    kept, errors = {}, {}
+    for name, value in raw.items():
+        try:
+            custom_fields.parse_filters(session, KIND, {name: value}, user)
+        except custom_fields.CustomValueError as exc:
+            errors[name] = str(exc)
+        else:
+            kept[name] = value
+    return kept, errors
+
+
+def filter_inputs(session: Session, user: Any, values: Mapping[str, str],
+                  errors: Mapping[str, str]) -> list[dict[str, Any]]:
+    """What the filter panel shows per filterable field: ``{label, kind, inputs: [(name,
+    label, value, error)], options}``."""
+    shown = []
+    for item in custom_fields.visible_fields(session, KIND, user):
+        if not item.filterable or item.type == "long_text":
+            continue
+        base, label = f"{custom_fields.PREFIX}{item.key}", item.label(custom_fields.locale())
+        if item.type in NUMBERS:
+            names = [(f"{base}_min", _("%(field)s from", field=label)),
+                     (f"{base}_max", _("%(field)s to", field=label))]
+            kind = "number"
+        elif item.type in DATES:
+            names = [(f"{base}_from", _("%(field)s from", field=label)),
+                     (f"{base}_to", _("%(field)s to", field=label))]
+            kind = "date"
+        else:
+            names, kind = [(base, label)], "select" if item.type in (
+                "choice", "multi_choice", "boolean") else "text"
+        options = [("true", _("Yes")), ("false", _("No"))] if item.type == "boolean" else \
+            [(value, value) for value in item.option_values()]
+        shown.append({"kind": kind, "options": options, "inputs": [
+            (name, text, values.get(name, ""), errors.get(name)) for name, text in names]})
+    return shown
+
+
+def columns(session: Session, user: Any) -> list[Any]:
+    """The custom columns of the list: the filterable fields the user may see."""
+    return [item for item in custom_fields.visible_fields(session, KIND, user)
+            if item.filterable]
+
+
+def cells(session: Session, fields: list[Any], customers: list[Any]
+          ) -> dict[int, dict[str, str]]:
+    """``{customer id: {key: text}}`` of the page's custom columns."""
+    return custom_fields.shown_values(session, fields, customers) if fields else {}
