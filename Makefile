@@ -9,7 +9,7 @@ VENDOR := crm_core/static/vendor
 EXAMPLE := examples/crm-plugin-example
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test setup install vendor translations database admin browser pgclient lint clean
+.PHONY: run test setup install vendor translations database admin browser pgclient bench lint clean
 
 run: setup database admin
 	@echo "Serving on http://127.0.0.1:5000 with a Celery worker and beat (Ctrl-C stops all)."
@@ -83,6 +83,10 @@ pgclient:
 	  echo "Installing the PostgreSQL client tools for crm backup"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    postgresql-client >/dev/null; }
+
+# The benchmarks' extra tools (bench/README.md): locust for bench/locust.
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 
 lint: install
 	$(BIN)/lint-imports

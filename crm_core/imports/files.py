@@ -51,12 +51,15 @@ def import_rows(table: Table) -> Iterator[Row]:
 class BadRows:
     """The bad-rows report and the check list of one pass over a file."""
 
-    def __init__(self, folder: Path, headers: list[str]) -> None:
+    def __init__(self, folder: Path, headers: list[str], *, resume: bool = False) -> None:
+        """``resume``: a run going on after its worker died keeps the rows listed so far."""
         self.errors_path = folder / ERRORS
         self.checks_path = folder / CHECKS
+        earlier = _listed(self.errors_path) if resume else []
         self._errors = CsvWriter(self.errors_path)
-        self._checks = open(self.checks_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        self._errors.write([*headers, _("Row"), _("Reason")])
+        self._checks = open(self.checks_path, "a" if resume else "w",  # noqa: SIM115
+                            encoding="utf-8", newline="")
+        self._errors.write_rows(earlier or [[*headers, _("Row"), _("Reason")]])
         self._check_writer = csv.writer(self._checks)
 
     def add(self, rows: Iterable[tuple[Row, list[str]]]) -> None:
@@ -78,6 +81,14 @@ class BadRows:
         """Close both files."""
         self._errors.close()
         self._checks.close()
+
+
+def _listed(path: Path) -> list[list[str]]:
+    """The rows of a bad-rows report (its header first), or none when there is no file."""
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
 
 
 def read_checks(folder: Path, start: int = 0, count: int = 100

@@ -119,7 +119,7 @@ def _step(job: JobHandle, session: Any, imp: TabularImport, step: str) -> str:
         job.progress(fraction * 100, _l("%(count)d rows", count=counts.total))
 
     counts = run_import(session, spec, imp, dry_run=step == "check", user_id=job.owner_id,
-                        progress=progress)
+                        progress=progress, resume=job.resumed)
     return _l("%(total)d rows: %(created)d created, %(updated)d updated, %(skipped)d skipped, "
               "%(failed)d failed", total=counts.total, created=counts.created,
               updated=counts.updated, skipped=counts.skipped, failed=counts.failed)

@@ -94,10 +94,13 @@ class _Pass:
     """One pass over the file for an import's settings."""
 
     def __init__(self, session: Session, spec: ImportSpec, imp: TabularImport, *,
-                 dry_run: bool, user_id: int | None) -> None:
+                 dry_run: bool, user_id: int | None, done: ImportCounts | None = None
+                 ) -> None:
         self.session, self.spec, self.imp = session, spec, imp
         self.dry_run, self.user_id = dry_run, user_id
-        self.counts, self.new = ImportCounts(), NewValues()
+        # ``done``: what a run whose worker died committed; its rows are not read again
+        self.counts, self.new = done or ImportCounts(), NewValues()
+        self.resume = done is not None
         self.folder = import_folder(imp.id)
         self.seen = SeenKeys(self.folder / "seen.sqlite") \
             if dry_run and (imp.key or spec.check) else None
@@ -137,10 +140,14 @@ class _Pass:
     def _run(self, progress: Progress, commit: bool) -> ImportCounts:
         imp = self.imp
         with open_table(imp.stored_path, imp.filename, encoding=imp.encoding) as table:
-            report = BadRows(self.folder, table.headers)
-            pending, since = 0, time.monotonic()
+            report = BadRows(self.folder, table.headers, resume=self.resume)
+            pending, since, skip = 0, time.monotonic(), self.counts.total
             try:
                 for batch, fraction in self._cleaned(table):
+                    if skip:  # rows a dead run committed, with the counts that say so
+                        batch, skip = batch[skip:], max(0, skip - len(batch))
+                        if not batch:
+                            continue
                     self._batch(batch)
                     report.add((row.row, row.errors) for row in batch if row.errors)
                     report.warn((row.row, row.warnings) for row in batch
@@ -243,16 +250,27 @@ def _store_counts(session: Session, import_id: int, counts: ImportCounts) -> Non
 
 def run_import(session: Session, spec: ImportSpec, imp: TabularImport, *,
                dry_run: bool = False, user_id: int | None = None,
-               progress: Progress | None = None) -> ImportCounts:
+               progress: Progress | None = None, resume: bool = False) -> ImportCounts:
     """Check (``dry_run``) or run import ``imp`` with its mapping and settings.
 
     ``user_id`` is who imports (None: the command line, which may touch any record).
     Sets the import's status (``checked``, ``done``, ``failed``), counts and message.
+    ``resume``: the run's worker died (the job runs again); each commit stored the counts
+    with the rows, so the run goes on after the rows they count, none written twice.
     """
     check_settings(spec, imp.mapping["fields"], imp.mode, imp.key)
     report = progress or (lambda _fraction, _counts: None)
     import_id = imp.id
-    if dry_run or imp.all_or_nothing:
+    done = None
+    if not dry_run:
+        done = ImportCounts(total=imp.total, created=imp.created, updated=imp.updated,
+                            skipped=imp.skipped, failed=imp.failed) if resume else None
+        if done is None:  # a new run counts from 0 (the check left its own counts)
+            _store_counts(session, import_id, ImportCounts())
+            session.commit()
+    # all or nothing checks the file first, unless a dead run had passed the check already
+    # and begun writing (its own rows would now fail the check as existing)
+    if dry_run or imp.all_or_nothing and not (done and done.total):
         check = _Pass(session, spec, imp, dry_run=True, user_id=user_id)
         scale = 0.5 if not dry_run else 1.0
         counts = check.run(lambda fraction, done: report(fraction * scale, done), commit=False)
@@ -268,7 +286,7 @@ def run_import(session: Session, spec: ImportSpec, imp: TabularImport, *,
     imp.status = "running"
     session.commit()
     writing = _Pass(session, spec, session.get(TabularImport, import_id), dry_run=False,
-                    user_id=user_id)
+                    user_id=user_id, done=done)
     try:
         counts = writing.run(report, commit=not imp.all_or_nothing
                              or spec.take_back is not None)

@@ -55,7 +55,9 @@ def _spec(spec_id: str, check: bool = True) -> ImportSpec:
         abort(404)
     if check and not can(spec.import_permission):
         abort(403)
-    return spec
+    from ..custom_fields.importing import with_custom_fields
+
+    return with_custom_fields(spec)  # the custom fields defined now, as columns to map
 
 
 def _visible(spec_id: str, import_id: int) -> tuple[ImportSpec, TabularImport]:

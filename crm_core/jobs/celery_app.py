@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from datetime import timedelta
 from typing import Any
@@ -11,10 +13,13 @@ from celery.schedules import crontab
 from flask import Flask
 
 from ..audit.context import acting_as
-from ..errors import RegistryError
+from ..errors import ConfigError, RegistryError
 from ..plugins import collect
 from ..registry import ScheduleEntry, TaskSpec
+from .runlock import RunLock
 from .service import JobHandle
+
+log = logging.getLogger(__name__)
 
 
 def make_celery(app: Flask) -> Celery:
@@ -23,7 +28,7 @@ def make_celery(app: Flask) -> Celery:
     celery.conf.update(
         broker_url=app.config["CRM_BROKER_URL"],
         broker_connection_retry_on_startup=True,
-        broker_transport_options=app.config.get("CRM_BROKER_TRANSPORT_OPTIONS") or {},
+        broker_transport_options=_options(app.config.get("CRM_BROKER_TRANSPORT_OPTIONS")),
         task_ignore_result=True,
         task_default_queue=app.config["CRM_TASK_QUEUE"],
         task_acks_late=True,
@@ -48,23 +53,45 @@ def make_celery(app: Flask) -> Celery:
     return celery
 
 
+def _options(value: Any) -> dict[str, Any]:
+    """``CRM_BROKER_TRANSPORT_OPTIONS``: a dict, or JSON from the environment
+    (``{"visibility_timeout": 3600}``: how long Redis waits for a dead worker's job)."""
+    if isinstance(value, str) and value.strip():
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigError(f"CRM_BROKER_TRANSPORT_OPTIONS is not JSON: {value!r}") from None
+    if value and not isinstance(value, dict):
+        raise ConfigError(f"CRM_BROKER_TRANSPORT_OPTIONS must be a JSON object: {value!r}")
+    return dict(value or {})
+
+
 def _runner(app: Flask, spec: TaskSpec) -> Any:
     def run(*args: Any, **kwargs: Any) -> Any:
         with app.app_context():
             if not spec.job:
                 return spec.func(*args, **kwargs)
             handle = JobHandle(kwargs.pop("job_id"))
-            handle.start()
+            lock = RunLock(handle.id)
+            if not lock.acquire():  # a live run holds it: this is a second delivery
+                log.warning("job %s is running elsewhere; its message came again and is "
+                            "dropped", handle.id, extra={"job_id": handle.id})
+                return None
             try:
-                # rows the job writes are logged as written by the user who started it
-                with acting_as(*handle.owner()):
-                    message = spec.func(*args, job=handle, **kwargs)
-            except Exception as exc:
-                handle.fail(exc)
-                raise
-            # a text or a lazy string (``lazy_gettext``) is the job's closing message
-            handle.finish(message if isinstance(message, str) or hasattr(message, "_func")
-                          else None)
+                if not handle.start():  # done or failed already: a message delivered twice
+                    return None
+                try:
+                    # rows the job writes are logged as written by the user who started it
+                    with acting_as(*handle.owner()):
+                        message = spec.func(*args, job=handle, **kwargs)
+                except Exception as exc:
+                    handle.fail(exc)
+                    raise
+                # a text or a lazy string (``lazy_gettext``) is the job's closing message
+                handle.finish(message if isinstance(message, str) or hasattr(message, "_func")
+                              else None)
+            finally:
+                lock.release()
             return None
 
     run.__name__ = re.sub(r"\W", "_", spec.name)

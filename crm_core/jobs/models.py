@@ -33,6 +33,9 @@ def state_labels() -> dict[str, str]:
 UNEXPECTED_FAILURE = N_("The job failed unexpectedly. An administrator can find job %(id)s "
                         "in the log.")
 NOT_QUEUED = N_("The job could not be queued. Try again later, or tell an administrator.")
+# A queued job's message while the broker is unreachable (``jobs.service.resend_jobs``).
+WAITING = N_("Waiting for the job queue, which is unreachable: the job is sent when it is "
+             "back.")
 _GENERIC_ERRORS = (UNEXPECTED_FAILURE, NOT_QUEUED)
 
 
