@@ -44,7 +44,6 @@ from service_sweep import timed_sweep  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
 PLUGINS = ["customers", "service"]
-PASSWORD = "bench-password-1"
 DEPARTMENTS = ("客服一部", "客服二部")
 AGENTS_PER_TEAM = 10
 WIDGETS = ("service.open_tickets", "service.workload", "service.sla_attainment",
@@ -68,27 +67,18 @@ def make_app(url: str) -> Any:
 
 def _users(app: Any) -> None:
     """The administrator and two departments each with a team of agents."""
+    from _staff import PASSWORD, department_staff, service_team
+
     from crm_core.auth.service import create_user
-    from crm_core.rbac.departments import create_department
-    from crm_core.rbac.service import assign_roles
-    from plugins.service.models import Team, TeamMember
 
     with app.app_context():
         session = app.extensions["crm_db"].new_session()
         create_user(session, "bench-admin", PASSWORD, superuser=True)
         for index, name in enumerate(DEPARTMENTS):
-            department = create_department(session, name)
-            agents = []
-            for number in range(AGENTS_PER_TEAM):
-                user = create_user(session, f"agent{index * AGENTS_PER_TEAM + number:02d}",
-                                   PASSWORD)
-                user.department_id = department.id
-                assign_roles(session, user.id, ["service"])
-                agents.append(user)
-            team = Team(name=f"{name}一线", department_id=department.id, lead_id=agents[0].id)
-            session.add(team)
-            session.flush()
-            session.add_all([TeamMember(team_id=team.id, user_id=user.id) for user in agents])
+            agents = department_staff(
+                session, name, [f"agent{index * AGENTS_PER_TEAM + number:02d}"
+                                for number in range(AGENTS_PER_TEAM)], ["service"])
+            service_team(session, f"{name}一线", agents)
         session.commit()
         session.close()
 

@@ -29,7 +29,11 @@ def crm_analytics_sources() -> list[dict[str, Any]]:
       (money in fen: 100 and 2), ``unit``;
     - ``dimensions``: dicts with ``id``, ``label``, ``expr`` (a SQL expression), ``kind``
       (``choice`` with ``choices`` ``{value: label}``, ``user``, ``department``, ``labels``
-      with a ``labels(session, values) -> {value: label}`` function, or ``text``).
+      with a ``labels(session, values) -> {value: label}`` function, or ``text``);
+    - optionally ``key`` and ``events`` (the record id column and ``{event hook: argument
+      holding that id}``: the rollups of the record's day and month are recomputed when the
+      event fires) and ``pairs`` (pairs of dimension ids, not the owner or department,
+      rolled up together per month: a two-dimension query of a pair is read from them).
 
     Called once per app, inside the app context; build the expressions from your own models.
     """

@@ -1,5 +1,6 @@
-"""Rebuild the rollups set-based (one ``INSERT … SELECT`` per source, measure and dimension)
-and verify them against the records; the ``crm analytics`` commands and the nightly task
+"""Rebuild the rollups set-based (each source's rows staged once, then one
+``INSERT … SELECT … GROUP BY`` per dimension and measure: staging.py) and verify them
+against the records; the ``crm analytics`` commands and the nightly task
 (a part of ``plugin.py``: ``cli_commands``, ``celery_tasks``, ``beat_schedule``).
 
 The rebuild empties a source's rollups and writes every day up to now; the day it ran on
@@ -15,7 +16,7 @@ import time
 from typing import Any
 
 import click
-from sqlalchemy import String, cast, delete, func, insert, literal, null, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm_core.toolkit import (
@@ -29,58 +30,20 @@ from crm_core.toolkit import (
     utcnow,
 )
 
-from .models import Rollup
-from .query import (
-    ROLLUPS_KEY,
-    business_zone,
-    date_expressions,
-    day_bounds,
-    direct_rows,
-    measure_columns,
-)
+from .models import Rollup, RollupMonth
+from .query import ROLLUPS_KEY, business_zone, direct_rows
 from .sources import Source, all_sources
-
-_COLUMNS = ("source", "measure", "dimension", "value", "day", "week", "month", "owner_id",
-            "department_id", "total", "n")
-
-
-def _select(source: Source, measure_id: str, dimension_id: str,
-            day: str | None = None) -> Any:
-    """The rows of one rollup: per day, value, owner and department (of one day only when
-    ``day`` is given)."""
-    measure = source.measure(measure_id)
-    dates = date_expressions(source)
-    value = cast(source.dimension(dimension_id).expr, String) if dimension_id else null()
-    department = source.department_column if source.department_column is not None else null()
-    total, n = measure_columns(measure)
-    keys = [dates["day"], dates["week"], dates["month"], source.owner_column]
-    if dimension_id:
-        keys.append(value)
-    if source.department_column is not None:
-        keys.append(department)
-    statement = select(literal(source.id, String()), literal(measure_id, String()),
-                       literal(dimension_id, String()), value, dates["day"], dates["week"],
-                       dates["month"], source.owner_column, department, total, n) \
-        .select_from(source.table).where(*source.where)
-    if day is not None:
-        start, end = day_bounds(day)
-        statement = statement.where(source.date >= start, source.date < end,
-                                    dates["day"] == day)
-    return statement.group_by(*keys)
+from .staging import rebuild_source, refresh_source_day
 
 
 def refresh_day(session: Session, source: Source, day: str) -> None:
-    """Recompute one day's rollups of a source (an event changed a record counting on it);
-    nothing when no rebuild ran or the day is the cutoff's or later (read directly)."""
+    """Recompute one day's rollups of a source and its month's (an event changed a record
+    counting on it); nothing when no rebuild ran or the day is the cutoff's or later (read
+    directly)."""
     state = (get_setting(ROLLUPS_KEY) or {}).get(source.id)
     if state is None or day >= state["cutoff"]:
         return
-    table = Rollup.__table__
-    session.execute(delete(table).where(table.c.source == source.id, table.c.day == day))
-    for measure in source.measures:
-        for dimension_id in ("", *(d.id for d in source.dimensions)):
-            session.execute(insert(table).from_select(
-                list(_COLUMNS), _select(source, measure.id, dimension_id, day)))
+    refresh_source_day(session, source, day, state["cutoff"])
 
 
 def on_event(session: Session, event: str, **arguments: Any) -> None:
@@ -104,28 +67,25 @@ def rebuild(session: Session, source_ids: list[str] | None = None) -> dict[str, 
     state = dict(get_setting(ROLLUPS_KEY) or {})
     now = utcnow()
     cutoff = sql.label_of("day", now, business_zone())
-    table = Rollup.__table__
     for source_id in source_ids or list(sources):
         source = sources[source_id]
-        session.execute(delete(table).where(table.c.source == source.id))
-        for measure in source.measures:
-            for dimension_id in ("", *(d.id for d in source.dimensions)):
-                session.execute(insert(table).from_select(
-                    list(_COLUMNS), _select(source, measure.id, dimension_id)))
-        written[source.id] = session.scalar(
-            select(func.count()).select_from(table).where(table.c.source == source.id)) or 0
+        written[source.id] = rebuild_source(session, source, cutoff)
         # what was rolled up: a measure or dimension a plugin adds later is read from the
         # records until the next rebuild
         state[source.id] = {"cutoff": cutoff, "at": now.isoformat(),
                             "measures": [m.id for m in source.measures],
-                            "dimensions": [d.id for d in source.dimensions]}
+                            "dimensions": [d.id for d in source.dimensions],
+                            "pairs": [f"{a}|{b}" for a, b in source.pairs],
+                            # the month rollups hold every month's days before the cutoff
+                            "months": True}
     set_setting(session, ROLLUPS_KEY, state)
     return written
 
 
 def verify(session: Session) -> list[str]:
     """Every difference between a rolled-up total and the records' total, per source,
-    measure, dimension value and month before the cutoff (none: an empty list)."""
+    measure, dimension value (or pair of values) and month before the cutoff, in the day
+    rollups and in the month rollups (none: an empty list)."""
     differences: list[str] = []
     state = get_setting(ROLLUPS_KEY) or {}
     with system_context("analytics verify"):
@@ -133,38 +93,74 @@ def verify(session: Session) -> list[str]:
             if source.id not in state:
                 differences.append(f"{source.id}: never rolled up (run crm analytics rebuild)")
                 continue
-            cutoff, rolled = state[source.id]["cutoff"], state[source.id]
+            rolled = state[source.id]
+            cutoff = rolled["cutoff"]
+            # the month rollups hold the days before the cutoff (written by a rebuild that
+            # knew them: "months")
+            months_to = _day_before(cutoff) if rolled.get("months") else None
             for measure in source.measures:
                 if measure.id not in rolled.get("measures", ()):
                     continue
-                for dimension_id in ("", *(d.id for d in source.dimensions
-                                           if d.id in rolled.get("dimensions", ()))):
-                    differences += _compare(session, source, measure.id, dimension_id, cutoff)
+                wanted: list[list[str]] = [[]]
+                wanted += [[d.id] for d in source.dimensions
+                           if d.id in rolled.get("dimensions", ())]
+                wanted += [list(pair) for pair in source.pairs
+                           if f"{pair[0]}|{pair[1]}" in rolled.get("pairs", ())]
+                for names in wanted:
+                    # the records once, up to the day before the cutoff, for both tables
+                    ours = _records(session, source, measure.id, names, _day_before(cutoff))
+                    if len(names) < 2:
+                        differences += _compare(session, source, measure.id, Rollup, names,
+                                                _day_before(cutoff), ours)
+                    if months_to is not None:
+                        differences += _compare(session, source, measure.id, RollupMonth,
+                                                names, months_to, ours)
     return differences
 
 
-def _compare(session: Session, source: Source, measure_id: str, dimension_id: str,
-             cutoff: str) -> list[str]:
-    dimensions = ["month", dimension_id] if dimension_id else ["month"]
+def _records(session: Session, source: Source, measure_id: str, names: list[str],
+             last_day: str) -> dict[tuple, tuple[int, int]]:
+    """``{(month, values...): (total, n)}`` from the records up to ``last_day``."""
+    records = direct_rows(session, source, source.measure(measure_id), ["month", *names],
+                          {"date_to": last_day}, None, None)
+    return {tuple(_text(value) for value in row[:-2]): (int(row[-2]), int(row[-1]))
+            for row in records}
+
+
+def _compare(session: Session, source: Source, measure_id: str, model: Any,
+             names: list[str], last_day: str,
+             records: dict[tuple, tuple[int, int]]) -> list[str]:
+    """The differences of one rollup (day or month table, one dimension, a pair or none)
+    summed per month up to ``last_day`` against the records."""
+    if len(names) == 2:
+        stored, values = f"{names[0]}|{names[1]}", [model.value, model.value2]
+    elif names and source.scope_key(names[0]):
+        stored, values = "", [getattr(model, source.scope_key(names[0]))]
+    else:
+        stored, values = (names[0] if names else ""), [model.value] if names else []
     rolled = session.execute(
-        select(Rollup.month, Rollup.value, func.sum(Rollup.total), func.sum(Rollup.n))
-        .where(Rollup.source == source.id, Rollup.measure == measure_id,
-               Rollup.dimension == dimension_id, Rollup.day < cutoff)
-        .group_by(Rollup.month, Rollup.value))
-    theirs = {(month, value): (int(total), int(n)) for month, value, total, n in rolled}
-    measure = source.measure(measure_id)
-    records = direct_rows(session, source, measure, dimensions, {"date_to": _day_before(cutoff)},
-                      None, None)
-    ours = {(row[0], None if not dimension_id or row[1] is None else str(row[1])):
-            (int(row[-2]), int(row[-1])) for row in records}
+        select(model.month, *values, func.sum(model.total), func.sum(model.n))
+        .where(model.source == source.id, model.measure == measure_id,
+               model.dimension == stored, model.month <= last_day[:7],
+               *([model.day <= last_day] if model is Rollup else []))
+        .group_by(model.month, *values))
+    theirs = {tuple(_text(value) for value in row[:-2]): (int(row[-2]), int(row[-1]))
+              for row in rolled}
+    ours = {key: value for key, value in records.items() if key[0] <= last_day[:7]}
+    table = "" if model is Rollup else " (month rollup)"
     lines = []
-    for key in sorted(set(theirs) | set(ours), key=lambda k: (k[0] or "", k[1] or "")):
+    for key in sorted(set(theirs) | set(ours), key=lambda k: tuple(v or "" for v in k)):
         if theirs.get(key, (0, 0)) != ours.get(key, (0, 0)):
-            where = f"{dimension_id}={key[1]} " if dimension_id else ""
-            lines.append(f"{source.id} {measure_id} {where}{key[0]}: rolled up "
+            where = "".join(f"{name}={value} " for name, value in zip(names, key[1:],
+                                                                       strict=True))
+            lines.append(f"{source.id} {measure_id} {where}{key[0]}{table}: rolled up "
                          f"{theirs.get(key, (0, 0))}, records {ours.get(key, (0, 0))} "
                          "(total, count)")
     return lines
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _day_before(day: str) -> str:

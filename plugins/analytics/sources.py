@@ -67,7 +67,9 @@ class Source:
     ``date`` (a stored UTC time), in the data scope of ``scope_model`` (a model declaring
     ``DataScope``, part of ``table``). ``key`` (a record id column) and ``events``
     (``{event hook name: the argument holding that id}``) let the rollups of the day a record
-    counts on be refreshed when the owning plugin tells of a change."""
+    counts on be refreshed when the owning plugin tells of a change. ``pairs`` names pairs
+    of dimensions (``("priority", "ticket_type")``) rolled up together per month, so a
+    two-dimension query of such a pair is read from the rollups."""
 
     id: str
     label: str
@@ -79,6 +81,7 @@ class Source:
     dimensions: tuple[Dimension, ...] = ()
     key: Any = None
     events: Mapping[str, str] = field(default_factory=dict)
+    pairs: tuple[tuple[str, str], ...] = ()
     plugin: str = ""
 
     def measure(self, measure_id: str) -> Measure | None:
@@ -93,6 +96,31 @@ class Source:
     def dimension_ids(self) -> tuple[str, ...]:
         """Every dimension a query may name: the date buckets, then the source's own."""
         return (*DATE_DIMENSIONS, *(d.id for d in self.dimensions))
+
+    def scope_key(self, dimension_id: str) -> str | None:
+        """``"owner_id"`` or ``"department_id"`` when the dimension is the scope model's
+        owner or department column: every rollup row keeps those, so no rollup of its own
+        is needed for it."""
+        dimension = self.dimension(dimension_id)
+        if dimension is None:
+            return None
+        if dimension.expr is self.owner_column:
+            return "owner_id"
+        if self.department_column is not None and dimension.expr is self.department_column:
+            return "department_id"
+        return None
+
+    @property
+    def rolled_dimensions(self) -> tuple[str, ...]:
+        """The dimensions with rollups of their own (not the owner or department)."""
+        return tuple(d.id for d in self.dimensions if self.scope_key(d.id) is None)
+
+    def pair_key(self, first: str, second: str) -> str | None:
+        """``"a|b"``: the declared pair holding both dimensions (either order), or None."""
+        for pair in self.pairs:
+            if set(pair) == {first, second}:
+                return f"{pair[0]}|{pair[1]}"
+        return None
 
     @property
     def owner_column(self) -> Any:
@@ -128,6 +156,7 @@ def source_from_dict(data: Mapping[str, Any] | Source, plugin: str = "") -> Sour
     dimensions = tuple(d if isinstance(d, Dimension) else _build(Dimension, d, where)
                        for d in data.pop("dimensions", ()))
     data["where"] = tuple(data.get("where", ()))
+    data["pairs"] = tuple(tuple(pair) for pair in data.get("pairs", ()))
     source = _build(Source, {**data, "measures": measures, "dimensions": dimensions,
                              "plugin": plugin}, where)
     for measure in measures:
@@ -140,6 +169,11 @@ def source_from_dict(data: Mapping[str, Any] | Source, plugin: str = "") -> Sour
                               f"or a kind not in {DIMENSION_KINDS}")
     if getattr(source.scope_model, "__data_scope__", None) is None:
         raise SourceError(f"{where}: scope_model must declare DataScope")
+    for pair in source.pairs:
+        if len(pair) != 2 or pair[0] == pair[1] \
+                or any(name not in source.rolled_dimensions for name in pair):
+            raise SourceError(f"{where}: pair {pair!r} must name two dimensions of the "
+                              "source other than its owner and department")
     return source
 
 

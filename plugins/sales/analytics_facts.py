@@ -63,6 +63,9 @@ def analytics_sources() -> list[dict[str, Any]]:
         "id": "sales.orders", "label": _l("Confirmed orders"), "table": Order,
         "scope_model": Order, "date": Order.confirmed_at, "where": confirmed,
         "key": Order.id, "events": events,
+        # two-dimension queries of these read the month rollups, not every order (owner
+        # and department come with every rollup)
+        "pairs": [("region", "industry"), ("region", "status"), ("industry", "status")],
         "measures": [
             {"id": "count", "label": _l("Orders"), "kind": "count"},
             {"id": "sum_total", "label": _l("Revenue"), "expr": Order.total_amount, **money},
@@ -89,6 +92,7 @@ def analytics_sources() -> list[dict[str, Any]]:
         "id": "sales.opportunities", "label": _l("Opportunities"), "table": Opportunity,
         "scope_model": Opportunity, "date": Opportunity.created_at,
         "where": (Opportunity.deleted_at.is_(None),),
+        "pairs": [("stage", "type")],
         "measures": [
             {"id": "count", "label": _l("Opportunities"), "kind": "count"},
             {"id": "sum_amount", "label": _l("Expected amount"), "expr": Opportunity.amount,

@@ -42,6 +42,9 @@ def analytics_sources() -> list[dict[str, Any]]:
         "scope_model": Ticket, "date": Ticket.created_at,
         "where": (Ticket.deleted_at.is_(None),), "key": Ticket.id,
         "events": {"ticket_resolved": "ticket_id", "ticket_reopened": "ticket_id"},
+        # two-dimension queries of these read the month rollups, not every ticket
+        "pairs": [("priority", "ticket_type"), ("priority", "state"), ("priority", "team"),
+                  ("state", "ticket_type"), ("team", "ticket_type"), ("team", "state")],
         "measures": [
             {"id": "count", "label": _l("Tickets"), "kind": "count"},
             {"id": "resolved", "label": _l("Resolved tickets"), "kind": "sum",
