@@ -220,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default=POSTGRES_ADMIN)
     parser.add_argument("--reuse", action="store_true",
                         help="keep the contacts of an earlier run of the same size")
+    parser.add_argument("--build-only", action="store_true",
+                        help="build (or keep, with --reuse) the contacts and stop")
     args = parser.parse_args(argv)
     plain = target(args.database, f"marketing-{args.contacts}", args.postgres_url)
     target_ = MarketingTarget(**dataclasses.asdict(plain))
@@ -230,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         built = build(target_, args.contacts, args.postgres_url)
         print(f"[{args.database}] built in {built['seconds']} s", file=sys.stderr, flush=True)
+    if args.build_only:
+        return 0
     figures = measure(target_, args.runs)
     print(table(args.database, built, figures), flush=True)
     machine = {"cpus": os.cpu_count(), "load": os.getloadavg(),

@@ -200,9 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--limiter", default="crm-memory://")
     parser.add_argument("--postgres-url", default=POSTGRES_ADMIN)
-    parser.add_argument("--batch-seconds", type=float, default=0,
-                        help="CRM_MARKETING_TRACKING_BATCH_SECONDS of the server (0: every "
-                             "hit counted in its request, the default)")
+    parser.add_argument("--batch-seconds", type=float, default=2,
+                        help="CRM_MARKETING_TRACKING_BATCH_SECONDS of the server (the app's "
+                             "default 2: hits buffered, answered before the app's request "
+                             "handling; 0: every hit counted in its request)")
+    parser.add_argument("--redis-url", default="",
+                        help="CRM_MARKETING_TRACKING_REDIS_URL of the server (hits in a Redis "
+                             "list; fold them with the beat task, not run here)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the data set of an earlier run of the same size")
     parser.add_argument("--only", default="", help="run the scenarios whose label has this")
@@ -224,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     files = path_lists(target_, built, args.sample, work)
     first_pixel = files["pixel"].read_text().split("\n", 1)[0]
     os.environ["CRM_MARKETING_TRACKING_BATCH_SECONDS"] = str(args.batch_seconds)
+    os.environ["CRM_MARKETING_TRACKING_REDIS_URL"] = args.redis_url
     server = TrackingServer(target_, free_port(), args.workers, args.limiter,
                             DATA / f"marketing-tracking-serve-{args.database}.log")
     results: list[dict[str, Any]] = []

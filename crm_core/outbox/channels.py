@@ -34,6 +34,15 @@ class OutboxChannel:
     deliver right now (missing settings), or None: while it answers a reason, its messages
     stay pending and no try is spent; ``summary(payload)`` is a short text for the outbox
     page (never a secret); ``label`` names the channel on that page.
+
+    ``on_sent(session, delivered)`` lets the channel stamp its own rows in the outbox's
+    transaction: the messages it delivered are booked ``sent`` once per batch of a drain
+    (up to ``delivery.BATCH``), and ``on_sent`` gets that transaction's session with the
+    list of ``(payload, OutboxDelivery)`` delivered in it; it writes, the outbox commits
+    once. Such a channel's ``deliver`` may return ``False`` for "nothing left the process"
+    (say, the recipient withdrew): the message is booked sent but not passed to
+    ``on_sent``. Each accepted message is noted at once on its row (a one-row commit), so a
+    worker that dies mid-batch never delivers it again: the next claim books it sent.
     """
 
     name: str
@@ -42,6 +51,7 @@ class OutboxChannel:
     ready: Callable[[], str | None] | None = None
     summary: Callable[[dict[str, Any]], str] | None = None
     label: Any = None
+    on_sent: Callable[[Any, list[tuple[dict[str, Any], OutboxDelivery]]], Any] | None = None
 
 
 @dataclass(frozen=True)

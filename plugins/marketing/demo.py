@@ -27,6 +27,7 @@ from plugins.customers.services import CONTACT_TABLE
 
 from .consents import ConsentError, record_consent
 from .demo_activity import add_activity
+from .demo_events import add_events
 from .models import TYPES, Campaign, CampaignCost
 from .plugin import N_
 
@@ -114,4 +115,5 @@ def demo_data(size: int, session: Any) -> list[Any]:
     made = add_campaigns(session, size, rng)
     add_consents(session, size * 5, rng)
     add_activity(session, made, rng)
+    add_events(session, made, rng)
     return []

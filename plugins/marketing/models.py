@@ -28,8 +28,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm_core.toolkit import DataScope, Model, ScopeThrough, TimestampMixin, utcnow
-from plugins.customers.services import CONTACT_ID, CUSTOMER_ID
+from crm_core.toolkit import (
+    DataScope,
+    Model,
+    ScopeThrough,
+    TimestampMixin,
+    custom_column,
+    utcnow,
+)
+from plugins.customers.services import CONTACT_ID
 
 TYPES = ("email", "event", "exhibition", "online_ads", "telemarketing", "other")
 TYPE_LABELS = {"email": _l("E-mail"), "event": _l("Event (meeting)"),
@@ -92,6 +99,9 @@ class Campaign(TimestampMixin, Model):
     html: Mapped[str] = mapped_column(Text, default="", server_default="")
     frozen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # custom fields an administrator defines (kernel custom_fields; marketing migration)
+    custom: Mapped[dict[str, Any] | None] = custom_column(
+        "marketing.campaign", label=_l("Campaigns"))
 
 
 class CampaignCost(TimestampMixin, Model):
@@ -163,9 +173,11 @@ class CampaignMember(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(
         ForeignKey("marketing_campaign.id", ondelete="CASCADE"))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey(CONTACT_ID, ondelete="SET NULL"))
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey(CUSTOMER_ID, ondelete="SET NULL"))
+    # the contact and customer the address was taken from, as a snapshot: no foreign keys
+    # (checking two per row, each locking the contact and customer row, was more than half
+    # of freezing 500,000 recipients on PostgreSQL); a reader finds nothing for one deleted
+    contact_id: Mapped[int | None] = mapped_column(Integer)
+    customer_id: Mapped[int | None] = mapped_column(Integer)
     email: Mapped[str] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(20), default="planned", server_default="planned")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -32,7 +32,7 @@ PARTS: tuple[str, ...] = ("resource", "campaign_api", "audience_page", "consent_
                           "customer_panel", "widgets", "demo", "events.part",
                           "responses.views", "evaluation.views", "evaluation.api",
                           "tracking.public", "tracking.pages", "mail.views", "mail.api",
-                          "mail.public", "mail.delivery", "mail.ab")
+                          "mail.public", "mail.delivery", "mail.ab", "tracking.redis_hits")
 _PARTS = PluginParts(__package__, PARTS)
 
 GROUP = N_("Marketing")
@@ -56,6 +56,13 @@ def crm_add_hookspecs(pm: Any) -> None:
     from . import hookspecs
 
     pm.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def crm_sensitive_fields() -> list[Any]:
+    from .sensitive import sensitive_fields
+
+    return sensitive_fields()
 
 
 @hookimpl
@@ -93,6 +100,14 @@ def crm_demo_data(size: int, session: Any) -> None:
 
 
 @hookimpl
+def crm_startup(app: Any) -> None:
+    # pixel and click hits answered before the app's request handling (tracking/fast.py)
+    from .tracking.fast import install
+
+    install(app)
+
+
+@hookimpl
 def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
     return _gather("customer_panels", customer_id, user)
 
@@ -117,7 +132,38 @@ def sales_opportunity_campaign(opportunity_id: int, customer_id: int,
 
 
 @hookimpl(optionalhook=True)
+def order_confirmed(order_id: int) -> None:
+    from .evaluation.totals import on_order_event
+
+    on_order_event(order_id)
+
+
+@hookimpl(optionalhook=True)
+def order_cancelled(order_id: int) -> None:
+    from .evaluation.totals import on_order_event
+
+    on_order_event(order_id)
+
+
+@hookimpl(optionalhook=True)
 def opportunity_stage_changed(opportunity_id: int) -> None:
     from .evaluation.totals import on_opportunity_event
 
     on_opportunity_event(opportunity_id)
+
+
+# -- personal data requests (PIPL; kernel hooks, see privacy.py) -----------------------------
+
+
+@hookimpl
+def crm_privacy_export(person: Any, session: Any) -> dict[str, list[dict[str, Any]]]:
+    from .privacy import export
+
+    return export(person, session)
+
+
+@hookimpl
+def crm_privacy_erase(person: Any, erasure: Any, session: Any) -> dict[str, int]:
+    from .privacy import erase
+
+    return erase(person, erasure, session)

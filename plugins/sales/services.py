@@ -17,7 +17,7 @@ from .invoicing.services import (
     mark_synced,
     pending_invoice_requests,
 )
-from .marketing_link import campaign_opportunity_totals, opportunity_campaigns
+from .marketing_link import campaign_opportunity_totals, opportunity_campaigns, order_campaigns
 from .money import line_amounts, to_fen, yuan
 from .opportunities.services import change_stage, create_opportunity
 from .orders.services import (
@@ -48,6 +48,7 @@ __all__ = [
     "mark_issued",
     "mark_synced",
     "opportunity_campaigns",
+    "order_campaigns",
     "order_lines",
     "pending_invoice_requests",
     "record_erp_payment",

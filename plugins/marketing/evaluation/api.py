@@ -39,7 +39,9 @@ class ReportOut(Schema):
     responded = fields.Integer(metadata={"description": "Responses recorded."})
     opportunities = fields.Integer(metadata={"description": "Opportunities carrying the "
                                                             "campaign id."})
-    won_amount = Yuan(metadata={"description": "Won opportunities' amount, yuan."})
+    won_amount = Yuan(metadata={"description": "Attributed revenue, yuan: won opportunities "
+                                               "and live orders carrying the campaign (an "
+                                               "order of a won opportunity counts once)."})
     cost = Yuan(metadata={"description": "The sum of the cost lines, yuan."})
     roi = DecimalText(allow_none=True, metadata={
         "description": "(won_amount − cost) / cost with four places, e.g. \"-1.0000\"; null "

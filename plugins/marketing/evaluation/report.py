@@ -42,7 +42,9 @@ def _costs(session: Session, ids: list[int]) -> dict[int, int]:
 def campaign_reports(session: Session, campaigns: list[Campaign]) -> dict[int, dict[str, Any]]:
     """Per campaign id: the funnel counts (``members`` the frozen audience, ``sent``,
     ``delivered``, ``opened``, ``clicked``, ``unsubscribed``, ``registered``, ``responded``
-    — the responses recorded —, ``opportunities``, ``won_count``), ``won_amount`` and
+    — the responses recorded —, ``opportunities``, ``won_count``), ``won_amount`` (the
+    attributed revenue: won opportunities and the orders carrying the campaign that those do
+    not count already, ``order_amount`` of it in ``order_count`` orders) and
     ``cost`` (fen), ``cost_per_response`` (fen, None without responses) and ``roi``."""
     ids = [campaign.id for campaign in campaigns]
     stages = stage_counts(session, ids)
@@ -55,7 +57,11 @@ def campaign_reports(session: Session, campaigns: list[Campaign]) -> dict[int, d
                                   "responded": kept["responses"],
                                   "opportunities": kept["opportunities"],
                                   "won_count": kept["won_count"],
-                                  "won_amount": kept["won_amount"],
+                                  # attributed revenue: won opportunities, and
+                                  # orders their won opportunity does not count
+                                  "won_amount": kept["won_amount"] + kept["order_amount"],
+                                  "order_count": kept["order_count"],
+                                  "order_amount": kept["order_amount"],
                                   "cost": costs.get(campaign_id, 0)}
         report["cost_per_response"] = (round(report["cost"] / report["responded"])
                                        if report["responded"] else None)

@@ -5,7 +5,10 @@ evaluation page and the report read one row, never the 500,000 recipients.
   and their amount) is read through sales' events: on ``opportunity_stage_changed`` and
   ``opportunity_won`` marketing asks sales' public services which campaign the opportunity
   carries and takes that campaign's totals again (a grouped read on sales' indexed
-  ``campaign_id``), so a reopened or trashed opportunity leaves the figures too.
+  ``campaign_id``), so a reopened or trashed opportunity leaves the figures too. Orders
+  carrying the campaign (made from its opportunities) are read the same way on
+  ``order_confirmed`` and ``order_cancelled``; sales leaves out an order whose own
+  opportunity is won with the campaign, so that business counts once.
 - The audience's size is counted once per freeze (a frozen audience is a snapshot).
 """
 
@@ -23,9 +26,9 @@ from crm_core.toolkit import get_session, plugin_enabled, stored_time
 from ..models import Campaign, CampaignMember
 from ..responses.models import CampaignTotal
 
-__all__ = ["campaign_totals", "on_opportunity_event", "refresh_sales_totals"]
+__all__ = ["campaign_totals", "on_opportunity_event", "on_order_event", "refresh_sales_totals"]
 
-SALES_FIELDS = ("opportunities", "won_count", "won_amount")
+SALES_FIELDS = ("opportunities", "won_count", "won_amount", "order_count", "order_amount")
 
 
 def _set(session: Session, campaign_id: int, values: dict[str, Any]) -> None:
@@ -52,7 +55,8 @@ def refresh_sales_totals(session: Session, campaign_ids: Iterable[int]) -> None:
     known = set(session.scalars(select(Campaign.id).where(Campaign.id.in_(ids))))
     for campaign_id in ids:
         if campaign_id in known:
-            _set(session, campaign_id, found.get(campaign_id, dict.fromkeys(SALES_FIELDS, 0)))
+            values = found.get(campaign_id, {})
+            _set(session, campaign_id, {key: int(values.get(key, 0)) for key in SALES_FIELDS})
 
 
 def on_opportunity_event(opportunity_id: int) -> None:
@@ -64,6 +68,17 @@ def on_opportunity_event(opportunity_id: int) -> None:
 
     session = get_session()
     refresh_sales_totals(session, opportunity_campaigns(session, [opportunity_id]).values())
+
+
+def on_order_event(order_id: int) -> None:
+    """Sales confirmed or cancelled order ``order_id``: the campaign it carries takes its
+    sales totals again (its orders are part of the attributed revenue)."""
+    if not plugin_enabled("sales"):
+        return
+    from plugins.sales.services import order_campaigns
+
+    session = get_session()
+    refresh_sales_totals(session, order_campaigns(session, [order_id]).values())
 
 
 def _members(session: Session, campaign: Campaign, row: CampaignTotal | None) -> int:
@@ -92,5 +107,7 @@ def campaign_totals(session: Session, campaigns: list[Campaign]) -> dict[int, di
             "responses": row.responses if row is not None else 0,
             "opportunities": row.opportunities if row is not None else 0,
             "won_count": row.won_count if row is not None else 0,
-            "won_amount": row.won_amount if row is not None else 0}
+            "won_amount": row.won_amount if row is not None else 0,
+            "order_count": row.order_count if row is not None else 0,
+            "order_amount": row.order_amount if row is not None else 0}
     return answer

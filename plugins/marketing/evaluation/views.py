@@ -37,6 +37,7 @@ from .. import campaigns as campaign_rules
 from ..models import STATE_LABELS, Campaign
 from ..money import money_text, yuan
 from ..responses.models import KIND_LABELS, Response
+from ..tracking.pages import tracking_lag
 from .report import campaign_reports
 
 VIEW, EDIT = "marketing.campaign.view", "marketing.campaign.edit"
@@ -93,7 +94,7 @@ def page(campaign_id: int) -> str:
              "values": [report[key] for key, _label in steps]}
     return render_template("marketing/evaluation.html", campaign=campaign, report=report,
                            steps=steps, chart=chart, money=money_text, roi_text=roi_text,
-                           recent=_recent(session, campaign.id),
+                           recent=_recent(session, campaign.id), lag=tracking_lag(),
                            state_label=STATE_LABELS.get(campaign.state, campaign.state))
 
 

@@ -21,6 +21,7 @@ from crm_core.toolkit import (
     get_scoped_or_404,
     get_session,
     paginate,
+    sensitive,
 )
 
 from ..models import Campaign
@@ -48,6 +49,8 @@ class RegistrationOut(Schema):
     customer_id = fields.Integer(allow_none=True)
     contact_id = fields.Integer(allow_none=True)
     created_at = UtcDateTime()
+    # masked for a caller without marketing.recipient.view_sensitive
+    mask_sensitive = sensitive.mask_on_dump("marketing.recipient")
     checked_in_at = UtcDateTime(allow_none=True)
 
 

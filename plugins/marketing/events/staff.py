@@ -26,6 +26,7 @@ from crm_core.toolkit import (
     get_session,
     record_event,
     require_permission,
+    sensitive,
     stored_time,
     to_user_time,
     user_timezone,
@@ -33,6 +34,7 @@ from crm_core.toolkit import (
 )
 
 from ..models import Campaign
+from ..sensitive import RECIPIENT
 from . import services
 from .forms import CheckInForm, EventSettingsForm
 from .models import Event, Registration
@@ -124,7 +126,10 @@ def registrants(campaign_id: int) -> str:
 
 def _rows(event: Event, items: list[Registration]) -> list[list[str]]:
     labels = [question["label"] for question in event.questions or []]
-    return [[item.code, item.name, item.phone or "", item.email or "", item.company,
+    phone = sensitive.field_masker(RECIPIENT, "phone") or (lambda value: value)
+    email = sensitive.field_masker(RECIPIENT, "email") or (lambda value: value)
+    return [[item.code, item.name, phone(item.phone or ""), email(item.email or ""),
+             item.company,
              _("Yes") if item.consent else _("No"), format_datetime(item.created_at),
              format_datetime(item.checked_in_at) if item.checked_in_at else "",
              *[str((item.answers or {}).get(label, "")) for label in labels]]

@@ -3,8 +3,11 @@
 When the outbox delivers a campaign mail the recipient's consent is read again: an address
 that unsubscribed (or withdrew consent) since the send was queued gets nothing, so
 unsubscribes are honoured within the same send. Otherwise the mail goes through the kernel's
-SMTP delivery (``outbox.deliver_mail``); once the relay accepted it the member is marked
-``sent``; a failed try marks it ``failed`` (a later successful retry makes it ``sent``).
+SMTP delivery (``outbox.deliver_mail``). The members the relay accepted are stamped ``sent``
+in the outbox's own transaction, once per batch of a drain (``on_sent``), not with a commit
+per mail; the outbox notes each accepted mail on its row at once, so a worker that dies
+mid-batch sends nobody twice. A failed try marks the member ``failed`` (a later successful
+retry makes it ``sent``).
 A part of the marketing plugin: ``outbox_channels()``.
 """
 
@@ -56,33 +59,36 @@ def may_send(session: Session | Connection, member_id: int) -> bool:
     return row is not None and row[0] is None and row[1] is True
 
 
-def deliver(payload: dict[str, Any], message: OutboxDelivery) -> None:
-    """Send one campaign mail unless its recipient may no longer get it."""
+def deliver(payload: dict[str, Any], message: OutboxDelivery) -> bool:
+    """Send one campaign mail unless its recipient may no longer get it (then ``False``:
+    nothing left, nothing to stamp)."""
     member_id = int(payload["member_id"])
     with db.engine.connect() as connection:  # Core: one read, no unit of work
         allowed = may_send(connection, member_id)
     if not allowed:
         log.info("marketing mail %s: member %s unsubscribed or without consent; not sent",
                  message.id, member_id)
-        return
+        return False
     try:
         outbox.deliver_mail({key: payload[key] for key in MAIL_KEYS if key in payload}, message)
     except Exception:
-        _mark(member_id, failed=True)
+        _mark_failed(member_id)
         raise
-    _mark(member_id, failed=False)
+    return True
 
 
-def _mark(member_id: int, *, failed: bool) -> None:
+def _mark_failed(member_id: int) -> None:
     with _session() as session:
-        if failed:
-            session.execute(update(CampaignMember)
-                            .where(CampaignMember.id == member_id,
-                                   CampaignMember.status == "planned")
-                            .values(status="failed").execution_options(synchronize_session=False))
-        else:
-            advance(session, [member_id], "sent")
+        session.execute(update(CampaignMember)
+                        .where(CampaignMember.id == member_id, CampaignMember.status == "planned")
+                        .values(status="failed").execution_options(synchronize_session=False))
         session.commit()
+
+
+def on_sent(session: Session, delivered: list[tuple[dict[str, Any], OutboxDelivery]]) -> None:
+    """Stamp ``sent`` on the members whose mail left, in the outbox's transaction."""
+    advance(session, sorted({int(payload["member_id"]) for payload, _message in delivered}),
+            "sent")
 
 
 def summary(payload: dict[str, Any]) -> str:
@@ -93,4 +99,4 @@ def summary(payload: dict[str, Any]) -> str:
 def outbox_channels() -> list[OutboxChannel]:
     """Campaign mail, delivered only while its recipient's consent holds."""
     return [OutboxChannel(CHANNEL, deliver, validate=validate, ready=outbox.mail_problem,
-                          summary=summary, label=_l("Campaign e-mail"))]
+                          summary=summary, label=_l("Campaign e-mail"), on_sent=on_sent)]

@@ -69,6 +69,10 @@ class CampaignTotal(Model):
     won_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: fen
     won_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: live orders carrying the campaign that its won opportunities do not count already
+    #: (sales' ``campaign_opportunity_totals``); fen
+    order_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    order_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     #: the frozen audience's size, counted once per freeze (``members_frozen_at``)
     members: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     members_frozen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

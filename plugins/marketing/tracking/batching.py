@@ -1,15 +1,18 @@
-"""Counting opens and clicks in batches, for campaigns large enough that a write per hit is
-the bottleneck (``CRM_MARKETING_TRACKING_BATCH_SECONDS`` > 0; default 0: every hit is
-counted in its own request).
+"""Counting opens and clicks in batches: no database write per hit
+(``CRM_MARKETING_TRACKING_BATCH_SECONDS``, default 2; 0: every hit is counted in its own
+request, for a small install that wants its figures at once).
 
-A hit is kept in the worker's memory and a thread of the worker writes what gathered every
-interval in one transaction: one ``members.advance`` per stage for all the recipients (the
-same once-only stamps as a hit counted alone), one upsert per link click, a response per
-call to action clicked for the first time. The stage times are those of the batch's first hit
-(within the interval). What a worker holds is written when it exits normally (after the batch
-being written); a worker killed outright loses what it held (the recipients still reach
-their links). A worker holds at most ``MAX_PENDING`` hits: beyond, hits are answered but not
-counted, and the log says how many.
+With ``CRM_MARKETING_TRACKING_REDIS_URL`` set (or a ``redis://`` broker) hits go to a Redis
+list and the beat task ``marketing.fold_tracking_hits`` folds them into the tables
+(``redis_hits.py``): every worker's hits in one place, none lost when a worker dies.
+Otherwise a hit is kept in the worker's memory and a thread of the worker writes what
+gathered every interval in one transaction: one ``members.advance`` per stage for all the
+recipients (the same once-only stamps as a hit counted alone), one upsert per link click,
+a response per call to action clicked for the first time. The stage times are those of the
+batch's first hit (within the interval). What a worker holds is written when it exits
+normally (after the batch being written); a worker killed outright loses what it held (the
+recipients still reach their links). A worker holds at most ``MAX_PENDING`` hits: beyond,
+hits are answered but not counted, and the log says how many.
 """
 
 from __future__ import annotations
@@ -29,21 +32,24 @@ from crm_core.toolkit import plugin_config, utcnow
 
 from ..members import advance
 from ..models import CampaignMember
-from . import services
+from . import redis_hits, services
 
 log = logging.getLogger(__name__)
 
-__all__ = ["batch_seconds", "buffer_of", "flush_now"]
+__all__ = ["DEFAULT_SECONDS", "batch_seconds", "buffer_of", "flush_now", "write_hits"]
 
 _EXTENSION = "marketing_tracking_buffer"
 #: the hits a worker may hold unwritten; more are answered but not counted (and logged)
 MAX_PENDING = 200_000
+#: the interval when nothing is configured: the campaign's figures lag by about this much
+DEFAULT_SECONDS = 2.0
 
 
 def batch_seconds() -> float:
     """The batching interval of the running app (0: no batching)."""
     try:
-        seconds = float(plugin_config("marketing", "tracking_batch_seconds", 0) or 0)
+        seconds = float(plugin_config("marketing", "tracking_batch_seconds", DEFAULT_SECONDS)
+                        or 0)
     except (TypeError, ValueError):
         return 0.0
     return max(0.0, min(seconds, 60.0))
@@ -113,7 +119,7 @@ class HitBuffer:
         with self.app.app_context():
             session = self.app.extensions["crm_db"].new_session()
             try:
-                _write(session, opens, clicks)
+                write_hits(session, opens, clicks)
                 session.commit()
             except Exception:  # noqa: BLE001  (a batch lost is logged, the worker goes on)
                 session.rollback()
@@ -123,7 +129,7 @@ class HitBuffer:
                 session.close()
 
 
-def _write(session: Any, opens: list[tuple[int, int, dt.datetime]],
+def write_hits(session: Any, opens: list[tuple[int, int, dt.datetime]],
            clicks: list[tuple[int, int, int, bool, dt.datetime]]) -> None:
     named = {(campaign_id, member_id) for campaign_id, member_id, *_rest in [*opens, *clicks]}
     known = {(row.campaign_id, row.id): row for row in session.execute(
@@ -148,13 +154,16 @@ def _write(session: Any, opens: list[tuple[int, int, dt.datetime]],
             services.respond(session, campaign_id, known[(campaign_id, member_id)])
 
 
-def buffer_of(app: Flask | None = None) -> HitBuffer | None:
-    """The running app's buffer when batching is on, else None."""
+def buffer_of(app: Flask | None = None) -> Any:
+    """The running app's buffer when batching is on (a ``RedisHits`` or a ``HitBuffer``,
+    both with ``add_open``/``add_click``/``flush``), else None."""
     seconds = batch_seconds()
     if not seconds:
         return None
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     found = app.extensions.get(_EXTENSION)
+    if found is None and redis_hits.redis_url(app):
+        found = app.extensions.setdefault(_EXTENSION, redis_hits.RedisHits(app))
     if found is None:
         found = app.extensions.setdefault(_EXTENSION, HitBuffer(app, seconds))
         atexit.register(found.flush)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from crm_core.toolkit import INT32_MAX, Panel, get_scoped_or_404, get_session, require_permission
@@ -32,7 +32,19 @@ def panel_context(campaign: Campaign) -> dict[str, Any]:
     session = get_session()
     return {"counts": services.status_counts(session, campaign.id),
             "links": services.link_stats(session, campaign.id),
-            "labels": MEMBER_STATUS_LABELS}
+            "labels": MEMBER_STATUS_LABELS, "lag": tracking_lag()}
+
+
+def tracking_lag() -> int:
+    """Seconds the opens and clicks on a page may lag behind the hits (0: counted at once):
+    the buffer's interval, or the beat's fold with Redis."""
+    from .batching import batch_seconds
+    from .redis_hits import FOLD_SECONDS, redis_url
+
+    seconds = batch_seconds()
+    if not seconds:
+        return 0
+    return max(int(seconds + 0.999), FOLD_SECONDS if redis_url(current_app) else 0)
 
 
 def recipients_panel() -> Panel:

@@ -14,6 +14,11 @@ and prefetchers check links with it) and when the visitor's address has spent it
 (``CRM_MARKETING_TRACKING_RATE_LIMIT``, default "600 per minute"): a flood from one address
 cannot fill the database, and a recipient behind it still reaches the page. A failure while
 counting is logged and the recipient is still answered.
+
+While hits are buffered (``CRM_MARKETING_TRACKING_BATCH_SECONDS`` > 0, the default) genuine
+hits are answered before the app's request handling by ``fast.py``; these views then answer
+what it passes on (forged tokens, unknown link numbers) and every hit when counting per
+request.
 """
 
 from __future__ import annotations

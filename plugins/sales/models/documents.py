@@ -8,6 +8,7 @@ are the sums of its lines' (``sales.money``). ``version`` is the optimistic lock
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -23,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from crm_core.toolkit import DataScope, Model, ScopeThrough, TimestampMixin
+from crm_core.toolkit import DataScope, Model, ScopeThrough, TimestampMixin, custom_column
 
 from .opportunity import CUSTOMER_ID
 
@@ -132,7 +133,7 @@ class Order(DocumentMixin, Model):
     __audit_label__ = _l("Order")
     __audit_labels__ = {**DOCUMENT_LABELS, "quote_id": _l("Quote"),
                         "order_date": _l("Order date"), "confirmed_at": _l("Confirmed"),
-                        "cancelled_at": _l("Cancelled")}
+                        "cancelled_at": _l("Cancelled"), "campaign_id": _l("Campaign")}
     __audit_choices__ = {"status": ORDER_STATUS_LABELS}
 
     status: Mapped[str] = mapped_column(String(12), default="draft", server_default="draft")
@@ -141,6 +142,11 @@ class Order(DocumentMixin, Model):
     order_date: Mapped[dt.date | None] = mapped_column(Date)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # the marketing campaign the order's opportunity carried when the order was made (no
+    # foreign key: marketing is optional); marketing counts it as the campaign's revenue
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # custom fields an administrator defines (kernel custom_fields; sales migration)
+    custom: Mapped[dict[str, Any] | None] = custom_column("sales.order", label=_l("Orders"))
 
 
 class OrderLine(LineMixin, Model):

@@ -25,7 +25,7 @@ from crm_core.toolkit import DomainError, emit, get_setting, next_number, scoped
 from plugins.customers import services as customers
 
 from ..lines.parsing import LineValues, parse_lines, totals
-from ..models import Order, OrderLine
+from ..models import Opportunity, Order, OrderLine
 from ..models.documents import ORDER_STATUS_LABELS
 
 __all__ = ["DEFAULT_NUMBER_PATTERN", "NUMBER_SERIES", "NUMBER_SETTING", "OrderConflict",
@@ -176,6 +176,7 @@ def create_order(session: Session, customer_id: int, lines: Sequence[Any], user:
         values["owner_id"] = getattr(user, "id", None)
         values.setdefault("department_id", getattr(user, "department_id", None))
     values.setdefault("order_date", dt.date.today())
+    values["campaign_id"] = _campaign_of(session, values.get("opportunity_id"))
     if "number" not in values:
         pattern = get_setting(NUMBER_SETTING, DEFAULT_NUMBER_PATTERN) or DEFAULT_NUMBER_PATTERN
         values["number"] = next_number(session, NUMBER_SERIES, pattern)
@@ -189,6 +190,14 @@ def create_order(session: Session, customer_id: int, lines: Sequence[Any], user:
     _store_lines(session, order, worked)
     session.flush()
     return order
+
+
+def _campaign_of(session: Session, opportunity_id: Any) -> int | None:
+    """The campaign an order made from opportunity ``opportunity_id`` carries: the
+    opportunity's (marketing counts the order as that campaign's revenue)."""
+    if not opportunity_id:
+        return None
+    return session.scalar(select(Opportunity.campaign_id).where(Opportunity.id == opportunity_id))
 
 
 def _check_version(order: Order, expected_version: int | None) -> None:
@@ -210,6 +219,8 @@ def update_order(session: Session, order: Order, user: Any, *,
                                 status=str(ORDER_STATUS_LABELS[order.status]).lower()))
     values = _fields(fields)
     values.pop("number", None)
+    if "opportunity_id" in values and values["opportunity_id"] != order.opportunity_id:
+        values["campaign_id"] = _campaign_of(session, values["opportunity_id"])
     for name, value in values.items():
         setattr(order, name, value)
     if lines is not None:
