@@ -5,7 +5,10 @@ About 70% of the customers are Chinese (company names such as 深圳华宇科技
 from place + brand + industry + suffix, or people), with valid mobiles and landlines of their
 city, USCCs with a valid check character, and addresses; the others are foreign companies and
 people with numbers of their country. Each company has 1–3 contacts, each customer about 5
-contact records (the latest often with a follow-up date around today).
+contact records (the latest often with a follow-up date around today). Most Chinese people
+have an ID-card number (valid birth date and check character, their city's area code) and
+about half of the Chinese companies a bank and account: the encrypted fields (``identity``).
+They come from a second random stream, so the other fields do not change with them.
 
 Faker builds the word pools once (``demo_pools``); each row is then a few random choices from
 them with one seeded ``random.Random``, so the same seed and start give the same rows.
@@ -22,9 +25,11 @@ from typing import Any
 
 from crm_core.toolkit import utcnow
 
+from ..identity import id_card_check_char
 from ..names import name_key, pinyin
 from ..validation import USCC_ALPHABET, uscc_check_char
 from .pools import (
+    BANKS,
     CONTACT_TITLES,
     CUSTOMER_TYPES,
     FOREIGN,
@@ -68,6 +73,8 @@ class _Generator:
                  tag_ids: Sequence[int], owners: Sequence[tuple[int | None, int | None]],
                  records_per_customer: float = 5.0) -> None:
         self.rng = random.Random(f"customers-demo:{seed}:{start}")
+        # the encrypted fields draw from their own stream: the rest stays as it was
+        self.identity_rng = random.Random(f"customers-demo-identity:{seed}:{start}")
         self.pools: Pools = pools(seed)
         self.index = start
         self.seed = seed
@@ -81,6 +88,8 @@ class _Generator:
         self.owners = list(owners) or [(None, None)]
         self.records_per_customer = records_per_customer
         self._cities = [city for city, _weight in self.pools.cities]
+        self._region_codes = {(province, city): code
+                              for province, city, _area, code in self._cities}
         self._city_weights = list(
             _accumulate(weight for _city, weight in self.pools.cities))
         self._industry_weights = list(_accumulate(weight for *_rest, weight in INDUSTRIES))
@@ -156,9 +165,11 @@ class _Generator:
         row["name_key"] = name_key(row["name"])
         row["pinyin_key"] = pinyin(row["name_key"])
         plan = _Plan(row)
-        if not children:
+        if not children:  # benchmark and file rows stay without the encrypted fields
             row["last_contact_at"] = None
             return plan
+        if chinese:
+            row.update(self._bank(row["city"]) if company else self._id_card(row))
         if company:
             plan.contacts = [self._contact(row["country"], primary=number == 0)
                              for number in range(self._pick(_CONTACTS_TABLE) + 1)]
@@ -204,6 +215,29 @@ class _Generator:
                             f"{domain}"],
                     address=f"{province}{city if city != province else ''}{street}",
                     website=f"https://www.{domain}", uscc=self._uscc(region_code))
+
+    def _id_card(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Four people in five get a resident ID-card number (GB 11643-1999): their city's
+        area code, a birth date 20 to 70 years back, a sequence and the check character."""
+        rng = self.identity_rng
+        if rng.random() >= 0.8:
+            return {}
+        born = self.today - _DAY * int(rng.uniform(20 * 365.25, 70 * 365.25))
+        area = self._region_codes.get((row["province"], row["city"]), "110105")
+        first17 = f"{area}{born:%Y%m%d}{int(rng.random() * 1000):03d}"
+        return {"id_card_number": first17 + id_card_check_char(first17)}
+
+    def _bank(self, city: str) -> dict[str, Any]:
+        """Half the companies get their bank branch (开户行) and account number."""
+        rng = self.identity_rng
+        if rng.random() >= 0.5:
+            return {}
+        bank, digits = BANKS[int(rng.random() * len(BANKS))]
+        branch = self.pools.districts[int(rng.random() * len(self.pools.districts))]
+        first = str(1 + int(rng.random() * 9))
+        rest = "".join(str(int(rng.random() * 10)) for _ in range(digits - 1))
+        return {"bank_name": f"{bank}{city.removesuffix('市')}{branch.removesuffix('区')}支行",
+                "bank_account": first + rest}
 
     def _foreign(self, industry: tuple[Any, ...], company: bool) -> dict[str, Any]:
         rng = self.rng

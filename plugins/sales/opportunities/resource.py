@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,7 @@ from ..filters import yuan_filter
 from ..models import Opportunity, Pipeline, Stage
 from ..models.opportunity import FORECAST_CATEGORY_LABELS, OPPORTUNITY_TYPE_LABELS
 from ..models.pipeline import STAGE_KIND_LABELS
+from ..page_panels import opportunity_panels
 from . import services
 from .forms import OpportunityForm, Yuan
 from .history import history_context
@@ -69,6 +71,13 @@ def _update(session: Session, record: Opportunity, values: dict[str, Any],
 
 def _delete(session: Session, record: Opportunity, user: Any) -> None:
     services.delete_opportunity(session, record, user)
+
+
+def _history_and_plugin_panels(record: Opportunity) -> dict[str, Any]:
+    """The stage history panel's data, plus other plugins' panels for the page to draw
+    under it (``crm_sales_opportunity_panels``)."""
+    return {**history_context(record),
+            "plugin_panels": opportunity_panels(record.id, current_user)}
 
 
 def _build() -> Resource:
@@ -113,7 +122,7 @@ def _build() -> Resource:
                                           "next_step", "lost_reason"])],
         computed=[Computed("stale", _l("Stale"), _stale, format=_stale_text)],
         panels=[Panel(_l("Stage history"), "sales/opportunities/_history_panel.html",
-                      history_context)],
+                      _history_and_plugin_panels)],
         form_class=OpportunityForm,
         api_overrides={"amount": Yuan(metadata={"description": "Amount in yuan."}),
                        "pipeline_id": Id(allow_none=True, metadata={
@@ -125,7 +134,8 @@ def _build() -> Resource:
                         "status", "amount", "probability", "expected_close_date",
                         "forecast_category", "source", "competitors", "next_step",
                         "lost_reason", "owner_id", "closed_at"],
-        templates={"list": "sales/opportunities/list.html"},
+        templates={"list": "sales/opportunities/list.html",
+                   "detail": "sales/opportunities/detail.html"},
         actions=("view", "create", "edit", "delete", "export"),
         icon="bullseye", order=210,
     )

@@ -15,26 +15,20 @@ from flask_wtf import FlaskForm
 from marshmallow import fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange
 
-from crm_core.toolkit import INT32_MAX, DomainError, Field, Filter, Resource
+from crm_core.toolkit import INT32_MAX, Field, Filter, Resource
 
+from .. import criteria
 from ..models import PRIORITIES, REQUEST_TYPES, AssignmentRule, Team, TeamMember
-from ..models.choices import PRIORITY_LABELS, REQUEST_TYPE_LABELS
 from ..permissions import TEAM_MANAGE
 
-MANAGED = {action: TEAM_MANAGE for action in ("view", "create", "edit", "delete", "export")}
 POSITION_MAX = 100_000
-ANY = _l("Any")
 
 
-class RuleError(DomainError):
+class RuleError(criteria.CriteriaError):
     """A refused rule; ``field`` names the field (422 in the API, beside it on the form)."""
-
-    def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _id_or_none(value: Any) -> int | None:
@@ -51,30 +45,20 @@ class RuleForm(FlaskForm):
                             validators=[InputRequired(), NumberRange(0, POSITION_MAX)],
                             description=_l("Rules are tried from the lowest number up; the "
                                            "first that matches routes the ticket."))
-    request_type = SelectField(_l("Request type"), choices=[
-        SelectChoice("", ANY), *(SelectChoice(value, label)
-                                 for value, label in REQUEST_TYPE_LABELS.items())])
-    priority = SelectField(_l("Priority"), choices=[
-        SelectChoice("", ANY), *(SelectChoice(value, label)
-                                 for value, label in PRIORITY_LABELS.items())])
-    customer_level = StringField(_l("Customer level"), validators=[Optional(), Length(max=20)],
-                                 description=_l("A customer's level as the customer page "
-                                                "shows it; empty: any."),
-                                 render_kw={"maxlength": 20})
+    request_type = criteria.request_type_select()
+    priority = criteria.priority_select(any_choice=True)
+    customer_level = criteria.customer_level_input()
     team_id = SelectField(_l("Team"), coerce=_id_or_none, validate_choice=False,
                           validators=[InputRequired()])
     assignee_id = SelectField(_l("Member"), coerce=_id_or_none, validate_choice=False,
                               description=_l("Empty: the team's assignment mode picks an "
                                              "available member."))
-    is_active = BooleanField(_l("Active"), default=True)
+    is_active = criteria.active_checkbox()
 
 
 def _clean(session: Session, values: dict[str, Any], rule: AssignmentRule | None
            ) -> dict[str, Any]:
-    values = {**values}
-    for name in ("request_type", "priority", "customer_level"):
-        if name in values:
-            values[name] = str(values[name] or "").strip()
+    values = criteria.stripped(values, ("request_type", "priority", "customer_level"))
     if values.get("request_type") not in (None, "", *REQUEST_TYPES):
         raise RuleError("request_type", _("Not a valid choice."))
     if values.get("priority") not in (None, "", *PRIORITIES):
@@ -90,21 +74,9 @@ def _clean(session: Session, values: dict[str, Any], rule: AssignmentRule | None
     return values
 
 
-def create_rule(session: Session, values: dict[str, Any], user: Any) -> AssignmentRule:
-    """A new rule (the Resource's create)."""
-    rule = AssignmentRule(**_clean(session, values, None))
-    session.add(rule)
-    session.flush()
-    return rule
-
-
-def update_rule(session: Session, rule: AssignmentRule, values: dict[str, Any],
-                user: Any) -> AssignmentRule:
-    """Change a rule (the Resource's update); tickets already routed stay where they are."""
-    for name, value in _clean(session, values, rule).items():
-        setattr(rule, name, value)
-    session.flush()
-    return rule
+#: The Resource's create and update: a new rule; a changed one (tickets already routed stay
+#: where they are).
+create_rule, update_rule = criteria.writers(AssignmentRule, _clean)
 
 
 _RESOURCE: list[Resource] = []
@@ -113,18 +85,15 @@ _RESOURCE: list[Resource] = []
 def rules_resource() -> Resource:
     """The assignment rules Resource (built once)."""
     if not _RESOURCE:
-        _RESOURCE.append(Resource(
-            model=AssignmentRule, name="assignment_rules", label=_l("Assignment rules"),
-            label_one=_l("Assignment rule"),
+        _RESOURCE.append(criteria.admin_resource(
+            TEAM_MANAGE, model=AssignmentRule, name="assignment_rules",
+            label=_l("Assignment rules"), label_one=_l("Assignment rule"),
             fields=[Field("position", _l("Order")),
-                    Field("request_type", _l("Request type"),
-                          choices=[("", ANY), *REQUEST_TYPE_LABELS.items()]),
-                    Field("priority", _l("Priority"),
-                          choices=[("", ANY), *PRIORITY_LABELS.items()]),
-                    Field("customer_level", _l("Customer level")),
+                    criteria.request_type_field(), criteria.priority_field(any_choice=True),
+                    criteria.customer_level_field(),
                     Field("team_id", _l("Team"), relation=Team),
                     Field("assignee_id", _l("Member"), relation="user"),
-                    Field("is_active", _l("Active"))],
+                    criteria.active_field()],
             title_field="position",
             columns=["position", "request_type", "priority", "customer_level", "team_id",
                      "assignee_id", "is_active"],
@@ -132,12 +101,10 @@ def rules_resource() -> Resource:
             sorts=["position"], default_sort="position",
             form_class=RuleForm,
             api_overrides={
-                "request_type": fields.String(validate=validate.OneOf(["", *REQUEST_TYPES])),
+                "request_type": criteria.request_type_api(),
                 "priority": fields.String(validate=validate.OneOf(["", *PRIORITIES])),
                 "position": fields.Integer(validate=validate.Range(0, POSITION_MAX))},
-            create=create_rule, update=update_rule, soft_delete=None,
-            permissions=MANAGED, actions=tuple(MANAGED), icon="signpost-split", order=405,
-            parent="service.teams"))
+            create=create_rule, update=update_rule, icon="signpost-split", order=405))
     return _RESOURCE[0]
 
 

@@ -3,15 +3,11 @@
 
 from __future__ import annotations
 
+from panel_plugins import broken, registered
+
 from crm_core.db import get_session
 from crm_core.testing import client_as
 from crm_core.toolkit import hookimpl, system_context
-
-
-class _Broken:
-    @hookimpl
-    def crm_sales_order_panels(self, order_id: int) -> list:
-        raise RuntimeError("a broken plugin")
 
 
 class _Notes:
@@ -35,15 +31,8 @@ def test_panels_show_in_order_and_a_failing_plugin_is_left_out(sales_app) -> Non
         order_id = order.id
     admin = client_as(sales_app, "admin")
     assert admin.get(f"/sales/orders/{order_id}").status_code == 200
-    manager = sales_app.extensions["crm"].pm
-    broken, notes = _Broken(), _Notes()
-    manager.register(broken, name="broken-panel")
-    manager.register(notes, name="notes-panel")
-    try:
+    with registered(sales_app, broken("crm_sales_order_panels"), _Notes()):
         answer = admin.get(f"/sales/orders/{order_id}")
-    finally:
-        manager.unregister(broken)
-        manager.unregister(notes)
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert f"<b>note {order_id}</b>" in page and "<i>second</i>" in page
