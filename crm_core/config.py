@@ -49,6 +49,9 @@ def defaults(instance: Path) -> dict[str, Any]:
         "CRM_MAX_REQUEST_MB": 1,  # a request body (form, JSON); upload routes declare more
         "CRM_MAX_UPLOAD_MB": 20,  # one attachment (toolkit.attachments); larger is refused
         "CRM_FILES_DIR": str(instance / "files"),  # attachments' bytes (shared by all boxes)
+        # or an S3-compatible bucket for them: s3://bucket/prefix (CRM_S3_ENDPOINT_URL,
+        # CRM_S3_REGION, CRM_S3_ACCESS_KEY, CRM_S3_SECRET_KEY; docs/OPERATIONS.md)
+        "CRM_FILE_STORE": "",
         "CRM_MAX_URL_LENGTH": 8192,  # path plus query string, in bytes: longer answers 414
         "CRM_REMEMBER_DAYS": 14,  # a sign-in (and its remember-me cookie) lasts this long
         "CRM_MAX_JSON_DEPTH": 32,  # nesting of a JSON body, checked before it is parsed
@@ -65,8 +68,10 @@ def defaults(instance: Path) -> dict[str, Any]:
         # what an API token signs in as, kept per worker this long (0: read every request);
         # another worker sees a revocation after at most this long (docs/SECURITY.md)
         "CRM_API_TOKEN_CACHE_SECONDS": 5,
-        # Fernet key(s) sealing stored credentials (toolkit.seal); empty: derived from
-        # CRM_SECRET_KEY. ``crm encryption-key`` prints one.
+        # the key ring of data at rest ("ID:KEY,ID:KEY", the first current; crm_core.crypto):
+        # encrypted columns, attachments and sealed credentials. Empty: a key generated into
+        # <instance>/encryption_key (sealed credentials keep the one derived from
+        # CRM_SECRET_KEY). ``crm keys generate`` prints an entry.
         "CRM_ENCRYPTION_KEY": "",
         # backups (``crm backup``): where they go, how often the beat makes one (hours, 0:
         # never), how many it keeps, and the age key encrypting them (``crm backup key``)

@@ -294,3 +294,82 @@ def crm_import_specs() -> list[Any]:
     the plugin declares in ``crm_permissions``. An id taken twice stops the first page that
     reads the specs.
     """
+
+
+@hookspec
+def crm_privacy_locate(person: Any, session: Any) -> None:
+    """Record which of this plugin's records are one person's, for a personal-data request
+    (``crm privacy``, docs/OPERATIONS.md "Personal data (PIPL)").
+
+    ``person`` (a ``toolkit.privacy.Person``) carries the normalised ``email`` and/or
+    ``phone`` (E.164; ``person.phones`` lists the forms a stored number may take, and
+    ``matches_email``/``matches_phone`` compare a stored value). Add what you find with
+    ``person.add("<plugin>.<kind>", ids)`` so other plugins can follow it: customers adds
+    ``customers.person`` (person customers), ``customers.company`` (companies listing the
+    address) and ``customers.contact``. Called before every export and erasure, in plugin
+    load order; read only.
+    """
+
+
+@hookspec
+def crm_privacy_export(person: Any, session: Any) -> dict[str, list[dict[str, Any]]] | None:
+    """Return what this plugin holds about ``person``: ``{section: [row, ...]}``, each row a
+    JSON-able dict of the fields a person would recognise (``{"requests": [{"number": ...,
+    "subject": ..., "received_at": ...}]}``). Empty sections are left out of the export.
+
+    ``person.ids("customers.person")`` and the like give what plugins located
+    (``crm_privacy_locate``). The kernel writes one JSON (or a zip with one JSON per plugin)
+    and logs the export. Read only.
+    """
+
+
+@hookspec
+def crm_privacy_erase(person: Any, erasure: Any, session: Any) -> dict[str, int] | None:
+    """Anonymise or delete what this plugin holds about ``person`` and return how many rows
+    each kind lost it (``{"requests": 2}``).
+
+    Runs in one transaction with every other plugin's erasure: raise and nothing anywhere is
+    erased. Write with ``toolkit.privacy.write(session, update(...))`` and
+    ``toolkit.privacy.scrub_column`` rather than the ORM, so the operation log's automatic
+    recording does not copy the erased values into new entries (the kernel logs the erasure
+    once). Keep rows other records or the books need (orders, amounts); blank the person's
+    name, e-mail, phone and free text about them (``toolkit.privacy.ERASED``;
+    ``erasure.placeholder_email(row_id)`` where a column must stay unique). Keep your own
+    search index in step. ``erasure.note(text)`` tells the operator what must be done
+    elsewhere (a copy in the ERP).
+    """
+
+
+@hookspec
+def crm_help_pages() -> list[Any]:
+    """Return ``toolkit.HelpPage`` entries: pages of the staff manual this plugin ships,
+    served at ``/help/<id>`` to any signed-in user.
+
+    ``HelpPage(id="<plugin>.<name>", folder=Path(__file__).parent / "manual",
+    file="<name>.md", endpoints={"<blueprint>": "<heading id>"})``: the page is Markdown in
+    ``<folder>/zh_CN/<file>`` and ``<folder>/en/<file>`` (the user's language, else Chinese,
+    else English), its images in ``<folder>/img/``. ``endpoints`` maps an endpoint or a whole
+    blueprint of the plugin to the section about it (``## Notes {#notes}``), so the header's
+    "?" link on those pages opens it. Markdown only: raw HTML is dropped.
+    """
+
+
+@hookspec
+def crm_sensitive_fields() -> list[Any]:
+    """Return ``toolkit.SensitiveFields`` declarations: per kind of record, which fields
+    hold personal data and what kind each is (``phone``, ``email``, ``id_card``,
+    ``bank_account``, ``address``):
+    ``SensitiveFields("customers.customer", {"phones": "phone", "emails": "email"},
+    model=Customer, label=_l("Customers"))``.
+
+    For each kind the kernel registers ``<kind>.view_sensitive`` (clear values; granted by
+    default to managers, and to administrators through ``*``) and
+    ``<kind>.reveal_sensitive`` (one value at a time through the reveal button, each
+    reveal written to the operation log; granted to sales reps and service agents). Users
+    without ``view_sensitive`` see ``139****5678`` and ``z***@example.com`` on the
+    generated Resource pages, API and exports; a plugin's own pages, API answers, files and
+    search hits mask with ``toolkit.sensitive.mask_value`` / ``mask_record`` / ``mask_rows``
+    and its forms keep masks from being saved with ``toolkit.sensitive.protect_form``. A
+    kind is declared once (else startup stops, naming both plugins). See "Sensitive fields" in
+    docs/plugins.md.
+    """

@@ -313,11 +313,14 @@ def collect(manager: pluggy.PluginManager, hook_name: str,
     """Flatten a list-returning hook: ``[(plugin_name, item), ...]`` in load order.
 
     The blueprints, menu items, permissions and export tasks of the plugins' resources
-    (``crm_resources``) come after the plugins' own, as their declaring plugin's.
+    (``crm_resources``) come after the plugins' own, as their declaring plugin's; so do the
+    permissions and default grants of their sensitive fields (``crm_sensitive_fields``).
     """
     from .resources.registration import derived
+    from .sensitive.registry import derived as sensitive_derived
 
     items = [(plugin, item)
              for plugin, result in call_each(manager, hook_name, **kwargs)
              for item in (result or [])]
-    return items + derived(manager, hook_name, items)
+    return items + derived(manager, hook_name, items) + sensitive_derived(manager, hook_name,
+                                                                        items)

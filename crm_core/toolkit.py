@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app
 
 from . import i18n as _i18n  # noqa: F401  (a plugin's _l(...) then remembers its domain)
-from . import outbox
+from . import outbox, sensitive
 from . import sqlfuncs as sql
 from .api.endpoint import api_endpoint
 from .api.pagination import (
@@ -32,6 +32,12 @@ from .audit.service import record_event, record_history
 from .auth.permissions import public, require_permission
 from .auth.timezones import to_user_time, user_timezone
 from .auth.views import sign_in_user
+from .crypto.cipher import KeyUnavailable
+from .crypto.types import EncryptedString
+from .crypto.types import index_for as blind_index_for
+from .crypto.types import lookup as blind_lookup
+from .custom_fields import kit as custom_fields
+from .custom_fields.storage import add_custom_column, custom_column, drop_custom_column
 from .db import (
     Model,
     TimestampMixin,
@@ -52,6 +58,7 @@ from .errors import DomainError
 from .events import emit
 from .files import service as attachments
 from .files.kinds import AttachmentKind
+from .help.pages import HelpPage
 from .hookspecs import hookimpl, hookspec
 from .i18n import asked_language, page_language
 from .imports.bulk import bulk_write, insert_many, log_batch
@@ -78,6 +85,7 @@ from .notifications.specs import NotificationChannel, NotificationKind
 from .numbering.service import NumberPatternError, check_number_pattern, next_number
 from .outbox import OutboxChannel, OutboxDelivery, send_mail
 from .plugin_parts import PluginParts
+from .privacy import kit as privacy
 from .rbac.departments import create_department
 from .rbac.directory import sync_department, sync_user
 from .rbac.scope import (
@@ -114,6 +122,7 @@ from .resources import (
     attachments_panel,
 )
 from .resources.counting import COUNT_CAP, Count, count_rows
+from .sensitive import SensitiveFields
 from .settings_store.service import SettingError, get_setting, set_setting
 from .tabular import FORMATS as TABLE_FORMATS
 from .tabular import (
@@ -161,10 +170,15 @@ def hooks() -> Any:
 
 
 __all__ = [
+    "add_custom_column",
+    "custom_column",
+    "custom_fields",
+    "drop_custom_column",
     "ApprovalCondition",
     "ApprovalResult",
     "ApprovalSubject",
     "AttachmentKind",
+    "HelpPage",
     "INT32_MAX",
     "INT64_MAX",
     "INT64_MIN",
@@ -176,10 +190,12 @@ __all__ = [
     "CsvWriter",
     "DataScope",
     "DomainError",
+    "EncryptedString",
     "Field",
     "Filter",
     "Id",
     "JobHandle",
+    "KeyUnavailable",
     "Limits",
     "LinkExpired",
     "LinkInvalid",
@@ -209,6 +225,7 @@ __all__ = [
     "SearchHit",
     "SettingError",
     "Section",
+    "SensitiveFields",
     "Table",
     "TableWriter",
     "TabularError",
@@ -243,6 +260,8 @@ __all__ = [
     "decide_from_provider",
     "detect_encoding",
     "embeddable",
+    "blind_index_for",
+    "blind_lookup",
     "emit",
     "decode_cursor",
     "encode_cursor",
@@ -269,6 +288,7 @@ __all__ = [
     "paginate",
     "plugin_config",
     "plugin_enabled",
+    "privacy",
     "public",
     "read_link",
     "record_event",
@@ -280,6 +300,7 @@ __all__ = [
     "seal",
     "user_scope",
     "send_mail",
+    "sensitive",
     "sign_link",
     "send_task",
     "start_job",

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from .. import migrate
+from ..files.stores import CHUNK, FileStore, copy_in, file_store
 from .archive import (
     DATABASE_MEMBERS,
     BackupWriter,
@@ -47,7 +48,26 @@ def _version() -> str:
 
 
 def _folders(app: Flask) -> dict[str, Path]:
-    return {"files": Path(app.config["CRM_FILES_DIR"]), "jobs": Path(app.config["CRM_JOB_FILES"])}
+    """The folders backed up as they are: the job files, and the stored files unless they
+    are in a bucket (``_add_bucket``)."""
+    store = file_store(app)
+    folders = {"jobs": Path(app.config["CRM_JOB_FILES"])}
+    if not store.remote:
+        folders["files"] = Path(store.root)  # type: ignore[attr-defined]
+    return folders
+
+
+def _add_bucket(writer: BackupWriter, store: FileStore, scratch: Path) -> int:
+    """Copy a bucket's objects into the backup as ``files/<key>``, one at a time through
+    ``scratch`` (so a backup of a bucket restores into a folder and the other way)."""
+    count, one = 0, scratch / "object"
+    for key in store.keys():
+        with store.open(key) as source, one.open("wb") as out:
+            shutil.copyfileobj(source, out, CHUNK)
+        writer.add_file(one, f"files/{key}")
+        one.unlink()
+        count += 1
+    return count
 
 
 def default_folder(app: Flask) -> Path:
@@ -75,6 +95,8 @@ def create_backup(app: Flask, folder: Path | None = None,
             writer.add_file(database, DATABASE_MEMBERS[kind])
             database.unlink()
             files = {name: writer.add_tree(path, name) for name, path in _folders(app).items()}
+            if file_store(app).remote:
+                files["files"] = _add_bucket(writer, file_store(app), scratch)
             engine = app.extensions["crm_db"].engine
             writer.finish({
                 "created_at": now.isoformat(), "crm_version": _version(), "database": kind,
@@ -102,6 +124,8 @@ def _instance_holds_data(app: Flask) -> bool:
         with engine.connect() as connection:
             if connection.execute(text("SELECT count(*) FROM core_user")).scalar_one():
                 return True
+    if file_store(app).remote and next(iter(file_store(app).keys()), None) is not None:
+        return True
     return any(path.is_dir() and any(path.iterdir()) for path in _folders(app).values())
 
 
@@ -167,6 +191,8 @@ def restore_backup(app: Flask, path: Path, force: bool = False,
                 app.extensions["crm_db"].engine)
         files = sum(_replace_folder(contents / name, folder)
                     for name, folder in _folders(app).items())
+        if file_store(app).remote:  # objects the backup lacks stay (unused bytes, harmless)
+            files += copy_in(file_store(app), contents / "files")
     upgraded = migrate.upgrade(app) if upgrade and migrate.pending_branches(app) else []
     tables = {name: int(count) for name, count in manifest.get("tables", {}).items()}
     return Restored(manifest["created_at"], upgraded, tables, files)
@@ -216,6 +242,7 @@ def verify_backup(app: Flask, path: Path) -> Verified:
                         if key.startswith("CRM_")}
             settings.update(CRM_INSTANCE_PATH=str(scratch / "instance"), CRM_DATABASE_URL=url,
                             CRM_FILES_DIR=str(scratch / "instance" / "files"),
+                            CRM_FILE_STORE="",  # never the real bucket
                             CRM_JOB_FILES=str(scratch / "instance" / "jobs"),
                             CRM_BROKER_URL=f"sqla+sqlite:///{scratch / 'broker.sqlite'}")
             trial = create_app(settings)

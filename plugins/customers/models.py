@@ -31,7 +31,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm_core.toolkit import DataScope, Model, ScopeThrough, TimestampMixin, utcnow
+from crm_core.toolkit import (
+    DataScope,
+    EncryptedString,
+    Model,
+    ScopeThrough,
+    TimestampMixin,
+    custom_column,
+    utcnow,
+)
+
+from .identity import bank_account_key, id_card_key
 
 # Made by customers_0003_search and kept by search.py, outside the ORM (FTS5 tables and
 # their shadow tables on SQLite; the search documents on PostgreSQL).
@@ -77,7 +87,14 @@ class Customer(TimestampMixin, Model):
         "uscc": _l("Unified social credit code"), "total_amount": _l("Total amount"),
         "last_contact_at": _l("Last contact"), "follow_up_on": _l("Next follow-up"),
         "follow_up_by": _l("Follow-up by"), "name_key": _l("Name for duplicate checks"),
-        "pinyin_key": _l("Pinyin"), "import_id": _l("Import")}
+        "pinyin_key": _l("Pinyin"), "import_id": _l("Import"),
+        "id_card_number": _l("ID card number"), "bank_name": _l("Bank"),
+        "bank_account": _l("Bank account"),
+        "id_card_number_bidx": _l("ID card number (search key)"),
+        "bank_account_bidx": _l("Bank account (search key)")}
+    # encrypted values must not reach the operation log in plain text
+    __audit_sensitive__ = ("id_card_number", "id_card_number_bidx", "bank_name",
+                           "bank_account", "bank_account_bidx")
     __audit_choices__ = {"status": STATUS_LABELS,
                          "kind": {"company": _l("Company"), "person": _l("Person")}}
     __table_args__ = (
@@ -125,6 +142,15 @@ class Customer(TimestampMixin, Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     website: Mapped[str] = mapped_column(String(200), default="")
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # Encrypted at rest (toolkit.EncryptedString), found by exact value through the blind
+    # indexes beside them (identity.py; docs/customers.md, "ID card and bank account").
+    id_card_number: Mapped[str | None] = mapped_column(EncryptedString(
+        "customers.id_card_number", blind_index="id_card_number_bidx", normalise=id_card_key))
+    id_card_number_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    bank_name: Mapped[str | None] = mapped_column(EncryptedString("customers.bank_name"))
+    bank_account: Mapped[str | None] = mapped_column(EncryptedString(
+        "customers.bank_account", blind_index="bank_account_bidx", normalise=bank_account_key))
+    bank_account_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
     total_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     last_contact_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # The open follow-up: the newest contact record's next-follow-up date and its author,
@@ -142,6 +168,11 @@ class Customer(TimestampMixin, Model):
     # them to the trash.
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_import.id", ondelete="SET NULL"), index=True)
+    # Values of the custom fields an administrator defines (customers_0013; kernel
+    # custom_fields): filtered lists keep their usual order through each field's index.
+    custom: Mapped[dict[str, Any] | None] = custom_column(
+        "customers.customer", label=_l("Customers"), index_with=("updated_at", "id"),
+        api_path="/api/v1/customers")
 
     phone_rows: Mapped[list[CustomerPhone]] = relationship(
         order_by="CustomerPhone.position", cascade="all, delete-orphan",
@@ -239,6 +270,9 @@ class Contact(TimestampMixin, Model):
     phones: Mapped[list[str]] = mapped_column(JSON, default=list)
     email: Mapped[str] = mapped_column(String(254), default="")
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    # custom fields an administrator defines (kernel custom_fields; customers migration)
+    custom: Mapped[dict[str, Any] | None] = custom_column(
+        "customers.contact", label=_l("Contacts"))
 
 
 class ContactRecord(TimestampMixin, Model):

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-
-from pypinyin import Style
-from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
-from pypinyin.style import convert
+from functools import cache
+from typing import Any
 
 __all__ = ["infer_kind", "is_cjk", "name_key", "pinyin", "pinyin_initials",
            "pinyin_syllables", "spell_name"]
@@ -75,15 +73,30 @@ _CACHE_LIMIT = 65536
 _CHARS: dict[str, str] = {}
 _PHRASES: dict[str, tuple[str, ...] | None] = {}
 _RUNS: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
-_PHRASE_STARTS = frozenset(phrase[:2] for phrase in PHRASES_DICT if len(phrase) >= 2)
+
+
+@cache
+def _pypinyin() -> tuple[dict[str, Any], dict[int, str], frozenset[str], Any]:
+    """pypinyin's phrases, characters, the first two characters of every phrase, and its
+    toneless converter; imported on first use: the phrase table alone takes 0.4 s to load,
+    which every ``crm`` command and worker would pay at start."""
+    from pypinyin import Style
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+    from pypinyin.style import convert
+
+    def toneless(reading: str) -> str:
+        return convert(reading, Style.NORMAL, strict=False)
+
+    starts = frozenset(phrase[:2] for phrase in PHRASES_DICT if len(phrase) >= 2)
+    return PHRASES_DICT, PINYIN_DICT, starts, toneless
 
 
 def _char_reading(char: str) -> str:
     reading = _CHARS.get(char)
     if reading is None:
-        readings = PINYIN_DICT.get(ord(char))
-        reading = char if readings is None else convert(readings.split(",")[0], Style.NORMAL,
-                                                        strict=False)
+        _phrases, characters, _starts, toneless = _pypinyin()
+        readings = characters.get(ord(char))
+        reading = char if readings is None else toneless(readings.split(",")[0])
         if len(_CHARS) < _CACHE_LIMIT:
             _CHARS[char] = reading
     return reading
@@ -92,9 +105,9 @@ def _char_reading(char: str) -> str:
 def _phrase_reading(phrase: str) -> tuple[str, ...] | None:
     if phrase in _PHRASES:
         return _PHRASES[phrase]
-    readings = PHRASES_DICT.get(phrase)
-    reading = None if readings is None else tuple(
-        convert(options[0], Style.NORMAL, strict=False) for options in readings)
+    phrases, _characters, _starts, toneless = _pypinyin()
+    readings = phrases.get(phrase)
+    reading = None if readings is None else tuple(toneless(options[0]) for options in readings)
     if len(_PHRASES) < _CACHE_LIMIT:
         _PHRASES[phrase] = reading
     return reading
@@ -111,16 +124,17 @@ def _segment(run: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     cached = _RUNS.get(run)
     if cached is not None:
         return cached
+    phrases, _characters, phrase_starts, _toneless = _pypinyin()
     syllables: list[str] = []
     ends: list[int] = []
     index, length = 0, len(run)
     while index < length:
         # Most characters start no phrase: one set lookup says so before trying 4, 3, 2.
         sizes = range(min(_LONGEST_PHRASE, length - index), 1, -1) \
-            if run[index:index + 2] in _PHRASE_STARTS else ()
+            if run[index:index + 2] in phrase_starts else ()
         for size in sizes:
             piece = run[index:index + size]
-            if piece in PHRASES_DICT:
+            if piece in phrases:
                 reading = _phrase_reading(piece)
                 if reading is not None and len(reading) == size:
                     syllables.extend(reading)

@@ -138,6 +138,13 @@ def crm_resources() -> list[Any]:
 
 
 @hookimpl
+def crm_sensitive_fields() -> list[Any]:
+    from .records.masking import sensitive_fields
+
+    return sensitive_fields()
+
+
+@hookimpl
 def crm_search(query: str, user: Any, limit: int) -> list[Any]:
     return _gather("search", query, user, limit)
 
@@ -162,3 +169,27 @@ def crm_analytics_apply_tag(customer_ids: list[int], tag_name: str, user: Any) -
     from .analytics_tags import analytics_apply_tag
 
     return analytics_apply_tag(customer_ids, tag_name, user)
+
+
+# -- personal data requests (PIPL; kernel hooks, see privacy.py) -----------------------------
+
+
+@hookimpl
+def crm_privacy_locate(person: Any, session: Any) -> None:
+    from .privacy import locate
+
+    locate(person, session)
+
+
+@hookimpl
+def crm_privacy_export(person: Any, session: Any) -> dict[str, list[dict[str, Any]]]:
+    from .privacy import export
+
+    return export(person, session)
+
+
+@hookimpl
+def crm_privacy_erase(person: Any, erasure: Any, session: Any) -> dict[str, int]:
+    from .privacy import erase
+
+    return erase(person, erasure, session)

@@ -226,3 +226,20 @@ def campaign_response(campaign_id: int, customer_id: int | None) -> None:
     from .marketing_link import on_campaign_response
 
     on_campaign_response(campaign_id, customer_id)
+
+
+# -- personal data requests (PIPL; kernel hooks, see privacy.py) -----------------------------
+
+
+@hookimpl
+def crm_privacy_export(person: Any, session: Any) -> dict[str, list[dict[str, Any]]]:
+    from .privacy import export
+
+    return export(person, session)
+
+
+@hookimpl
+def crm_privacy_erase(person: Any, erasure: Any, session: Any) -> dict[str, int]:
+    from .privacy import erase
+
+    return erase(person, erasure, session)

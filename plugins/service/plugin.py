@@ -88,6 +88,13 @@ def crm_roles() -> list[RoleSpec]:
             RoleSpec("viewer", "Viewer", read)]
 
 
+@hookimpl
+def crm_sensitive_fields() -> list[Any]:
+    from .requests.sensitive import sensitive_fields
+
+    return sensitive_fields()
+
+
 globals().update(_PARTS.forward(
     "resources", "blueprints", "menu_items", "attachment_kinds", "report_widgets", "celery_tasks",
     "beat_schedule", "notification_kinds"))
@@ -152,3 +159,27 @@ def crm_analytics_sources() -> list[dict[str, Any]]:
     from .analytics_facts import analytics_sources
 
     return analytics_sources()
+
+
+# -- personal data requests (PIPL; kernel hooks, see privacy.py) -----------------------------
+
+
+@hookimpl
+def crm_privacy_locate(person: Any, session: Any) -> None:
+    from .privacy import locate
+
+    locate(person, session)
+
+
+@hookimpl
+def crm_privacy_export(person: Any, session: Any) -> dict[str, list[dict[str, Any]]]:
+    from .privacy import export
+
+    return export(person, session)
+
+
+@hookimpl
+def crm_privacy_erase(person: Any, erasure: Any, session: Any) -> dict[str, int]:
+    from .privacy import erase
+
+    return erase(person, erasure, session)

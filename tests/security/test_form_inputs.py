@@ -61,6 +61,10 @@ DATABASE_VALUES = [
 #: POST routes that no page shows a form for, and why that is fine.
 NO_FORM = {
     "core_auth.logout": "the menu's sign-out form: fuzzing it only signs the admin out",
+    "core_privacy.export": "shown only after a look-up (a POST); its fields are the look-up's, "
+                           "fuzzed there; tests/core/test_privacy_page.py posts odd values",
+    "core_privacy.erase": "shown only after a look-up (a POST), and it erases a person; "
+                          "tests/core/test_privacy_page.py covers refusals",
     "erp_bridge_webhooks.receive": "a signed webhook from an ERP, no page; "
                                    "tests/plugins/erp_bridge/test_erp_webhooks.py covers it",
     "erp_bridge_connections.edit": "shown only for a connection (the world has none); the "
@@ -98,6 +102,10 @@ NO_FORM = {
                                               "sends it forged and odd tokens",
     "marketing_mail_pages.winner_page": "shown only while an A/B test waits for its winner "
                                         "(the world sends nothing); test_mail_ab.py covers it",
+    "core_sensitive.reveal": "an htmx button beside a masked value, shown only to users who "
+                             "see masks (the walk's superuser sees values in clear); "
+                             "tests/plugins/customers/test_masking.py posts odd indexes, "
+                             "fields and records",
 }
 
 

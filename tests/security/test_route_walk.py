@@ -19,6 +19,9 @@ from crm_core.auth.permissions import route_permission
 #: Routes whose URL variables are not records of a department, and why.
 NOT_RECORDS = {
     "/api/v1/widgets/<widget_id>": "a widget id names a chart; its data is scoped per user",
+    # the staff manual (crm_core/help): the same pages and images for every signed-in user
+    "/help/<page_id>": "a page of the manual, the same for everyone",
+    "/help/img/<page_id>/<name>": "a screenshot of the manual, the same for everyone",
     "/static/<path:filename>": "public files",
     "/customers/static/<path:filename>": "public files",
     # a spec id names a kind of record; the pages list and start the user's own imports
@@ -73,6 +76,12 @@ BY_RULE = {
     ("/erp/sync/log/<int:mapping_id>/replay", "mapping_id"): lambda ids: 1,
     ("/attachments/<kind>/<int:record_id>", "kind"): lambda ids: "customers.customer",
     ("/attachments/<kind>/<int:record_id>", "record_id"): lambda ids: ids["customer_id"],
+    # a masked value's reveal button (crm_core.sensitive): a customer's first phone
+    ("/sensitive/<kind>/<int:record_id>/<field>/reveal", "kind"):
+        lambda ids: "customers.customer",
+    ("/sensitive/<kind>/<int:record_id>/<field>/reveal", "record_id"):
+        lambda ids: ids["customer_id"],
+    ("/sensitive/<kind>/<int:record_id>/<field>/reveal", "field"): lambda ids: "phones",
     # the kernel's import wizard: a spec a built-in plugin declares, an import of a user
     **{(f"/imports/<spec_id>{tail}", "spec_id"): (lambda ids: "customers.tag")
        for tail in ("/", "/new", "/export", "/<int:import_id>", "/<int:import_id>/run",

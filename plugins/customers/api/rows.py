@@ -82,6 +82,7 @@ def _page_select() -> Any:
         users.c.username.label("owner_username"), customer.department_id, customer.address,
         customer.website, customer.uscc, customer.total_amount, customer.last_contact_at,
         customer.notes, customer.deleted_at, customer.created_at, customer.updated_at,
+        customer.id_card_number, customer.bank_name, customer.bank_account,
     ).outerjoin(CustomerType.__table__, kind.id == customer.customer_type_id).outerjoin(
         users, users.c.id == customer.owner_id)
 
@@ -115,7 +116,7 @@ def list_customer_rows(session: Session, *, user: Any, filters: Mapping[str, Any
 #: how ``paginate`` binds such a value (others, from forged cursors, take its way).
 _BINDABLE = {dt.datetime: dt.datetime(2000, 1, 1), dt.date: dt.date(2000, 1, 1), int: 0,
              str: ""}
-_WIDTH = 26  # the items of ``_page_select``
+_WIDTH = 29  # the items of ``_page_select``
 
 
 @cache
@@ -227,7 +228,8 @@ def present_rows(session: Session, rows: Iterable[Sequence[Any]]) -> list[dict[s
         "last_contact_at": _when(last_contact_at), "notes": notes,
         "tags": tags.get(id_, no_values), "in_trash": deleted_at is not None,
         "created_at": _when(created_at), "updated_at": _when(updated_at),
+        "id_card_number": id_card_number, "bank_name": bank_name, "bank_account": bank_account,
     } for (id_, code, name, kind, type_id, type_name, industry, province, city, country,
            source, level, status, owner_id, owner_display, owner_username, department_id,
            address, website, uscc, total_amount, last_contact_at, notes, deleted_at,
-           created_at, updated_at) in rows]
+           created_at, updated_at, id_card_number, bank_name, bank_account) in rows]

@@ -12,7 +12,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
-from crm_core.toolkit import Id, ListQuery, UtcDateTime
+from crm_core.toolkit import Id, ListQuery, UtcDateTime, sensitive
 
 from ..models import CUSTOMER_KINDS, RECORD_KINDS
 from ..records.fields import AMOUNT_MAX, TEXT_LIMITS
@@ -27,6 +27,8 @@ from ..validation import (
     normalise_website,
 )
 
+CUSTOM_DESCRIPTION = ("The custom fields an administrator defined, by key (System → Custom "
+                      "fields); money as a decimal string.")
 SORT_CHOICES = ("name", "created", "updated", "amount")
 # Formatted when a request is refused, so they are translated then.
 _PHONES_ERROR = _l("At most %(max)d phone numbers.", max=MAX_PHONES)
@@ -84,11 +86,19 @@ class CustomerOut(Schema):
     website = fields.String()
     uscc = fields.String(allow_none=True,
                          metadata={"description": "Unified social credit code."})
+    id_card_number = fields.String(allow_none=True, metadata={
+        "description": "A person's resident ID-card number (stored encrypted)."})
+    bank_name = fields.String(allow_none=True, metadata={
+        "description": "The bank and branch (开户行) for invoices (stored encrypted)."})
+    bank_account = fields.String(allow_none=True, metadata={
+        "description": "The bank account number (银行账号) for invoices (stored encrypted)."})
     total_amount = fields.String(metadata={"description": "Total transaction amount in major "
                                                           "units, e.g. \"1234.50\"."})
     last_contact_at = UtcDateTime(allow_none=True)
     notes = fields.String()
     tags = fields.List(fields.Nested(CustomerTagOut))
+    custom = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
+        "description": CUSTOM_DESCRIPTION, "x-crm-custom-fields": "customers.customer"})
     in_trash = fields.Boolean()
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
@@ -150,6 +160,18 @@ class CustomerPatchIn(Schema):
     uscc = fields.String(allow_none=True, validate=validate.Length(max=60), metadata={
         "description": "Unified social credit code (18 characters, GB 32100-2015)."})
     notes = _text(NOTES_MAX)
+    custom = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
+                         values=fields.Raw(allow_none=True), metadata={
+                             "description": CUSTOM_DESCRIPTION + " Keys left out keep their "
+                             "value; null clears one.",
+                             "x-crm-custom-fields": "customers.customer"})
+    id_card_number = fields.String(allow_none=True, validate=validate.Length(max=60), metadata={
+        "description": "A person's resident ID-card number (18 characters, GB 11643-1999; "
+                       "stored encrypted)."})
+    bank_name = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={
+        "description": "The bank and branch (开户行), stored encrypted."})
+    bank_account = fields.String(allow_none=True, validate=validate.Length(max=60), metadata={
+        "description": "The account number (银行账号): 8 to 32 digits, stored encrypted."})
 
 
 class CustomerIn(CustomerPatchIn):
@@ -197,6 +219,8 @@ class ContactOut(Schema):
     email = fields.String()
     is_primary = fields.Boolean()
     created_at = UtcDateTime()
+    # masked for a caller without customers.customer.view_sensitive
+    mask_sensitive = sensitive.mask_on_dump("customers.contact")
 
 
 class ContactIn(Schema):

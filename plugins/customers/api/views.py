@@ -12,15 +12,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify
+from flask import Blueprint, Response, abort, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm_core.toolkit import Page, api_endpoint, db, paginate, user_names
+from crm_core.toolkit import Page, api_endpoint, db, paginate, sensitive, user_names
 
 from .. import services
 from ..exporting.views import customer_tags
 from ..models import Contact, ContactRecord, Customer, CustomerType, Tag
+from ..records import custom as custom_values
+from ..records.masking import CONTACT, CUSTOMER, mask_customer_rows
 from .rows import list_customer_rows, present_rows
 from .schemas import (
     ContactIn,
@@ -70,9 +72,19 @@ def _in_scope() -> Iterator[None]:
         abort(404)
 
 
+def _viewer() -> Any:
+    """The signed-in caller, or None outside a request (custom fields: no role limits)."""
+    from flask import has_request_context
+
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return _me()
+    return None
+
+
 def present_customers(customers: Sequence[Customer]) -> list[dict[str, Any]]:
     """The customers as ``CustomerOut`` dicts, with their tags, owners and types loaded in
-    one query each (phones and emails come with the customers themselves)."""
+    one query each (phones and emails come with the customers themselves), masked for a
+    caller without ``customers.customer.view_sensitive``."""
     session = db.session
     ids = [customer.id for customer in customers]
     tags = customer_tags(session, ids)
@@ -81,7 +93,8 @@ def present_customers(customers: Sequence[Customer]) -> list[dict[str, Any]]:
     types = {row.id: row.name for row in session.execute(select(
         CustomerType.id, CustomerType.name).where(CustomerType.id.in_(type_ids)))
     } if type_ids else {}
-    return [{
+    customs = custom_values.api_custom(session, _viewer(), customers)
+    return mask_customer_rows([{
         "id": customer.id, "code": customer.code, "name": customer.name,
         "kind": customer.kind, "industry": customer.industry,
         "customer_type": ({"id": customer.customer_type_id,
@@ -96,9 +109,12 @@ def present_customers(customers: Sequence[Customer]) -> list[dict[str, Any]]:
         "emails": customer.emails, "address": customer.address, "website": customer.website,
         "uscc": customer.uscc, "total_amount": f"{customer.total_amount_decimal:.2f}",
         "last_contact_at": customer.last_contact_at, "notes": customer.notes,
-        "tags": tags.get(customer.id, []), "in_trash": customer.in_trash,
+        "tags": tags.get(customer.id, []), "custom": customs.get(customer.id, {}),
+        "in_trash": customer.in_trash,
         "created_at": customer.created_at, "updated_at": customer.updated_at,
-    } for customer in customers]
+        "id_card_number": customer.id_card_number, "bank_name": customer.bank_name,
+        "bank_account": customer.bank_account,
+    } for customer in customers])
 
 
 # ---------------------------------------------------------------------------- customers
@@ -114,6 +130,9 @@ def list_customers(query: dict[str, Any]) -> Page | Response:
     listed instead (permission `customers.customer.delete`).
     """
     filters = {key: query[key] for key in FILTERS if query.get(key) is not None}
+    custom_filters = custom_values.api_filters(db.session, request.args, _me())
+    if custom_filters:
+        filters["custom"] = custom_filters
     if query["q"]:
         from ..search import services as search
 
@@ -130,7 +149,9 @@ def list_customers(query: dict[str, Any]) -> Page | Response:
                               limit=query["limit"], cursor=query["cursor"])
     # already in CustomerOut's shape (rows.present_rows): answered as is, not dumped again
     # field by field (issue 11: marshmallow took a third of the request)
-    return jsonify({"items": present_rows(db.session, page.items),
+    items = present_rows(db.session, page.items)
+    custom_values.add_custom_to_items(db.session, _me(), items)
+    return jsonify({"items": mask_customer_rows(items),
                     "next_cursor": page.next_cursor})
 
 
@@ -146,6 +167,9 @@ def create_customer(body: dict[str, Any]) -> dict[str, Any]:
     department).
     """
     body.setdefault("owner_id", _me().id)
+    body = sensitive.keep_stored(CUSTOMER, body)  # a masked value is refused (422)
+    body["custom"] = body.get("custom") or {}  # a new customer gets the fields' defaults
+    custom_values.check_api_values(db.session, body["custom"], _me(), None)
     customer = services.create_customer(db.session, **body)
     db.session.commit()
     return present_customers([customer])[0]
@@ -170,6 +194,10 @@ def update_customer(customer_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """
     with _in_scope():
         customer = services.get_customer(db.session, customer_id, user=_me())
+        # a mask read from the API and sent back keeps the stored value
+        body = sensitive.keep_stored(CUSTOMER, body, customer)
+        if "custom" in body:
+            custom_values.check_api_values(db.session, body["custom"], _me(), customer)
         services.update_customer(db.session, customer_id, body, user=_me())
     db.session.commit()
     return present_customers([customer])[0]
@@ -204,6 +232,7 @@ def list_contacts(customer_id: int) -> Page:
               permission=EDIT, body=ContactIn, response=ContactOut, status=201, tags=TAGS)
 def add_contact(customer_id: int, body: dict[str, Any]) -> Contact:
     """Add a contact person to a customer; a primary one makes the others non-primary."""
+    body = sensitive.keep_stored(CONTACT, body)  # a masked value is refused (422)
     with _in_scope():
         contact = services.add_contact(db.session, customer_id, body.pop("name"), **body,
                                        user=_me())

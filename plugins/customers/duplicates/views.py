@@ -36,6 +36,8 @@ FIELD_LABELS = {
     "source": _l("Source"), "level": _l("Level"), "status": _l("Status"),
     "owner_id": _l("Owner"), "address": _l("Address"),
     "website": _l("Website"), "uscc": _l("Unified social credit code"), "notes": _l("Notes"),
+    "id_card_number": _l("ID card number"), "bank_name": _l("Bank"),
+    "bank_account": _l("Bank account"),
 }
 
 

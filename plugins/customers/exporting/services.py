@@ -34,8 +34,11 @@ from sqlalchemy.orm import Session
 from crm_core.toolkit import DomainError, scoped, user_names, write_table
 
 from ..models import Customer, CustomerEmail, CustomerPhone, CustomerTag, CustomerType, Tag
+from ..records.masking import export_maskers
 from ..records.queries import filter_conditions
+from ..records.sensitive import ENCRYPTED_COLUMNS, decrypted_cells
 from ..segments.services import filters_from_json, filters_to_json
+from . import custom as custom_export
 from .writers import FORMATS, readable_phone
 
 __all__ = ["BATCH", "HEADERS", "customer_tags", "write_export"]
@@ -54,6 +57,7 @@ HEADERS = (
     N_("City"), N_("Country"), N_("Source"), N_("Level"), N_("Status"), N_("Owner"),
     N_("Phones"), N_("Emails"), N_("Address"), N_("Website"), N_("USCC"),
     N_("Total amount"), N_("Last contact"), N_("Tags"), N_("Created"),
+    N_("ID card number"), N_("Bank"), N_("Bank account"),
 )
 _KINDS = {"company": N_("Company"), "person": N_("Person")}
 _AMOUNT_COLUMN = HEADERS.index(N_("Total amount"))
@@ -87,7 +91,8 @@ def _columns(dialect: str) -> tuple[Any, ...]:
             Customer.country, Customer.source, Customer.level, Customer.status,
             Customer.owner_id, Customer.address, Customer.website,
             func.coalesce(Customer.uscc, ""), _money(Customer.total_amount, dialect),
-            _moment(Customer.last_contact_at, dialect), _moment(Customer.created_at, dialect))
+            _moment(Customer.last_contact_at, dialect), _moment(Customer.created_at, dialect),
+            *ENCRYPTED_COLUMNS)  # read raw, decrypted in ``_rows``
 
 
 # ---------------------------------------------------------------------------- look-ups
@@ -212,13 +217,17 @@ def _batches(session: Session, query: Select[Any], ids: list[int] | None
 
 
 def _rows(session: Session, batch: list[Any], types: dict[int, str],
-          owners: dict[int, str]) -> list[list[str]]:
-    """The file's rows (text cells) of one batch of customers, with their children."""
+          owners: dict[int, str], masks: Mapping[str, Any] | None = None) -> list[list[str]]:
+    """The file's rows (text cells) of one batch of customers, with their children;
+    ``masks`` hide the values the exporter may not read in clear (``export_maskers``)."""
     ids = [row[0] for row in batch]  # ascending
+    masks = masks or {}
     phones = _values_by_customer(session, CustomerPhone.number, CustomerPhone.customer_id,
-                                 CustomerPhone.position, ids, readable_phone)
+                                 CustomerPhone.position, ids,
+                                 masks.get("phones", readable_phone))
     emails = _values_by_customer(session, CustomerEmail.email, CustomerEmail.customer_id,
-                                 CustomerEmail.position, ids)
+                                 CustomerEmail.position, ids, masks.get("emails"))
+    address_shown = masks.get("address", str)
     tags = _tag_names(session, ids)
     missing = {row[12] for row in batch} - owners.keys()
     owners.update(user_names(session, missing))
@@ -226,11 +235,12 @@ def _rows(session: Session, batch: list[Any], types: dict[int, str],
     return [
         [code, name, kinds.get(kind, kind), types.get(type_id, ""), industry, province, city,
          country, source, level, status, owners.get(owner_id, ""), phones.get(customer_id, ""),
-         emails.get(customer_id, ""), address, website, uscc, amount, last_contact,
-         tags.get(customer_id, ""), created]
+         emails.get(customer_id, ""), address_shown(address) if address else address,
+         website, uscc, amount, last_contact, tags.get(customer_id, ""), created,
+         *decrypted_cells(encrypted, masks)]
         for (customer_id, code, name, kind, type_id, industry, province, city, country, source,
              level, status, owner_id, address, website, uscc, amount, last_contact,
-             created) in batch]
+             created, *encrypted) in batch]
 
 
 def write_export(session: Session, path: Path, *, fmt: str = "csv", user: Any = None,
@@ -240,7 +250,9 @@ def write_export(session: Session, path: Path, *, fmt: str = "csv", user: Any = 
     how many were written.
 
     ``ids`` limits the export to those customers, ``filters`` are those of
-    ``list_customers``; customers in the trash are never exported. Headers and
+    ``list_customers``; customers in the trash are never exported. Phones, e-mails and
+    addresses are masked for a ``user`` without ``customers.customer.view_sensitive``
+    (None, the CLI, writes them in clear). Headers and
     kinds are in the current locale. ``progress(done, total)`` is called after each batch.
     """
     if fmt not in FORMATS:
@@ -253,10 +265,14 @@ def write_export(session: Session, path: Path, *, fmt: str = "csv", user: Any = 
     types = {row.id: row.name for row in session.execute(
         select(CustomerType.id, CustomerType.name))}
     owners: dict[int, str] = {}
+    masks = export_maskers(user)
     # the kernel's constant-memory writer: a BOM for CSV, formulas neutralised, amounts typed
-    return write_table(path, fmt, [_(header) for header in HEADERS],
-                       (_rows(session, batch, types, owners)
-                        for batch in _batches(session, query, ids)),
+    fields = custom_export.export_fields(session, user)  # an administrator's fields
+    return write_table(path, fmt, [_(header) for header in HEADERS]
+                       + custom_export.headers(fields),
+                       custom_export.rows_with_cells(session, fields, (
+                           (batch, _rows(session, batch, types, owners, masks))
+                           for batch in _batches(session, query, ids))),
                        sheet_title=_("Customers"), number_columns=[_AMOUNT_COLUMN],
                        progress=None if progress is None
                        else lambda written: progress(written, max(total, written)))

@@ -17,12 +17,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import CleanRow, Row, user_scope
+from crm_core.toolkit import CleanRow, Row, custom_fields, user_scope
 
 from ..models import Customer
 from ..names import infer_kind, spell_name
+from ..records.custom import KIND as CUSTOM_KIND
 from ..records.ownership import department_of_owner, user_table
 from ..records.search_index import customer_document
+from ..records.sensitive import SENSITIVE_CLEANERS
 from ..validation import (
     _LANDLINE,
     _MOBILE,
@@ -51,6 +53,9 @@ _TEXT = ("industry", "province", "city", "address", "source", "level", "status")
 class RowCleaner:
     """Checks and normalises rows for a mapping (one field name, or "", per column)."""
 
+    # the kernel maps columns to custom fields (``custom.<key>``): ``_custom`` stores them
+    takes_custom_fields = True
+
     def __init__(self, session: Session, headers: list[str], fields: list[str], *,
                  user_id: int | None = None, create_missing: bool = False,
                  dry_run: bool = False, options: dict[str, str] | None = None) -> None:
@@ -72,6 +77,7 @@ class RowCleaner:
                             and user_scope(user_id, "customers.customer") == "own" else None)
         self._users: dict[str, tuple[int, int | None]] = {}
         self._default_department = self._user(user_id)[1] if user_id else None
+        self._custom_fields: dict[str, Any] | None = None  # read at the first custom cell
 
     def _user(self, key: int | str) -> tuple[int, int | None]:
         """The owner's id and the department that follows it (``ownership``, the one rule)."""
@@ -157,6 +163,10 @@ class RowCleaner:
             check_list_size(found, name)
         elif name == "uscc":
             values["uscc"] = _uscc(cell)
+        elif name in SENSITIVE_CLEANERS:  # stored encrypted (records/sensitive.py)
+            values[name] = SENSITIVE_CLEANERS[name](cell)
+        elif name.startswith(custom_fields.PREFIX):  # an administrator's field
+            self._custom(values, name, cell)
         elif name == "country":
             country = cell.strip().upper()
             if len(country) != 2 or not country.isalpha():
@@ -183,6 +193,22 @@ class RowCleaner:
             if len(cell) > limit:
                 raise FieldError(name, _("At most %(max)d characters.", max=limit))
             values[name] = cell.strip()
+
+
+    def _custom(self, values: dict[str, Any], name: str, cell: str) -> None:
+        """A custom field's cell, into ``values["custom"]`` (records/custom.py's kind)."""
+        if self._custom_fields is None:
+            self._custom_fields = {item.key: item for item in custom_fields.active_fields(
+                self.session, CUSTOM_KIND)}
+        item = self._custom_fields.get(name[len(custom_fields.PREFIX):])
+        if item is None:
+            raise FieldError(name, _("There is no such custom field."))
+        try:
+            value = custom_fields.import_value(item, cell)
+        except ValueError as exc:
+            raise FieldError(name, str(exc)) from None
+        if value is not None:
+            values.setdefault("custom", {})[item.key] = value
 
 
 def _phone(text: str, field: str) -> str:

@@ -42,6 +42,8 @@ FIELDS: dict[str, Any] = {
     "address": _l("Address"), "website": _l("Website"), "source": _l("Source"),
     "level": _l("Level"), "status": _l("Status"), "owner": _l("Owner (user name)"),
     "tags": _l("Tags (comma separated)"), "notes": _l("Notes"),
+    "id_card_number": _l("ID card number"), "bank_name": _l("Bank"),
+    "bank_account": _l("Bank account"),
 }
 # Fields several columns may fill (their values are joined); the others take one column.
 MULTI_FIELDS = frozenset({"phones", "emails", "tags", "notes"})
@@ -70,6 +72,10 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "owner": ("负责人", "销售", "业务员", "所有人", "owner", "salesrep"),
     "tags": ("标签", "tags", "tag", "labels"),
     "notes": ("备注", "说明", "notes", "note", "remark", "remarks", "comment", "comments"),
+    "id_card_number": ("身份证号", "身份证号码", "身份证", "证件号码", "idcard", "idcardnumber",
+                       "idnumber"),
+    "bank_name": ("开户行", "开户银行", "银行", "bank", "bankname"),
+    "bank_account": ("银行账号", "账号", "银行账户", "开户账号", "bankaccount", "accountnumber"),
 }
 
 

@@ -18,6 +18,7 @@ from crm_core.toolkit import bulk_write, utcnow
 
 from ..events import emit
 from ..models import Customer, CustomerEmail, CustomerPhone, CustomerTag
+from ..records.sensitive import SENSITIVE_FIELDS
 
 __all__ = ["apply_updates", "current_values", "diff_values", "restore_values"]
 
@@ -48,7 +49,9 @@ def diff_values(before: dict[str, Any], values: dict[str, Any]
     old: dict[str, Any] = {}
     new: dict[str, Any] = {}
     for key, value in values.items():
-        if key == "name_syllables":
+        if key == "name_syllables" or key in SENSITIVE_FIELDS:
+            # an upsert leaves an existing customer's encrypted fields alone: the import's
+            # record (for undo) would keep them in plain text
             continue
         if key == "tag_ids":
             have = before.get("tag_ids") or []
@@ -58,6 +61,10 @@ def diff_values(before: dict[str, Any], values: dict[str, Any]
         elif key in ("phones", "emails"):
             if value and value != (before.get(key) or []):
                 old[key], new[key] = before.get(key) or [], value
+        elif key == "custom":  # the cells given change their fields; the others stay
+            merged = {**(before.get(key) or {}), **value}
+            if merged != (before.get(key) or {}):
+                old[key], new[key] = before.get(key), merged
         elif value not in (None, "") and before.get(key) != value:
             old[key], new[key] = before.get(key), value
     return old, new

@@ -133,11 +133,15 @@ class FilterForm(FlaskForm):
             if value in ("", None):
                 continue
             filters[name] = str(value) if name in AMOUNT_FILTERS else value
+        if getattr(self, "custom_filters", None):  # checked by listing/custom.py
+            filters["custom"] = dict(self.custom_filters)
         return filters
 
     def filter_errors(self) -> dict[str, list[str]]:
         """The errors of the filter fields (not of sort, order, page size or search)."""
-        return {name: list(self[name].errors) for name in FILTER_FIELDS if self[name].errors}
+        errors = {name: list(self[name].errors) for name in FILTER_FIELDS if self[name].errors}
+        errors.update({name: [text] for name, text in getattr(self, "custom_errors", {}).items()})
+        return errors
 
     def view_settings(self) -> tuple[str, bool, int]:
         """``(sort, descending, page size)``; defaults where a value is not valid."""

@@ -23,6 +23,7 @@ from werkzeug.datastructures import MultiDict
 from crm_core.toolkit import (
     DomainError,
     MenuItem,
+    custom_fields,
     db,
     require_permission,
     user_names,
@@ -37,6 +38,7 @@ from ..search import services as search
 from ..segments import services as segments
 from ..validation import parse_id
 from . import bulk_actions, choices
+from . import custom as custom_list
 from .forms import FILTER_FIELDS, BulkForm, FilterForm, SegmentForm
 
 VIEW = "customers.customer.view"
@@ -124,6 +126,8 @@ def filter_form(args: Mapping[str, Any], warn: bool = True) -> tuple[FilterForm,
             data.poplist(name)
         data.update(segment.filters or {})
     form = FilterForm(formdata=data)
+    form.custom_filters, form.custom_errors = custom_list.read_filters(
+        db.session, current_user, args, segment)
     form.set_choices(*_choices())
     if not form.validate() and warn and segment is not None and form.filter_errors():
         # A segment saved before its values were checked: its bad filter is shown under
@@ -135,7 +139,8 @@ def filter_form(args: Mapping[str, Any], warn: bool = True) -> tuple[FilterForm,
 
 def bad_filters(form: FilterForm) -> str:
     """The refused filters of ``form``, each with its error, as one line for a message."""
-    return "; ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}"
+    return "; ".join(f"{form[name].label.text if name in form else name}: "
+                     f"{' '.join(map(str, errors))}"
                      for name, errors in form.filter_errors().items())
 
 
@@ -147,7 +152,10 @@ def _filters_qs(form: FilterForm, segment: Any) -> str:
         args["segment"] = segment.id
     else:
         for name, value in form.filters().items():
-            args[name] = value.isoformat() if isinstance(value, dt.date) else value
+            if name == "custom":  # custom.<key>=... (listing/custom.py)
+                args.update(value)
+            else:
+                args[name] = value.isoformat() if isinstance(value, dt.date) else value
     return urlencode({key: value for key, value in args.items() if value not in (None, "")})
 
 
@@ -201,6 +209,7 @@ def list_page():  # type: ignore[no-untyped-def]
             return _back(qs)
     args = _qs_args(qs).to_dict()
     number = page_number(request.args) if paging else 1
+    custom_columns = custom_list.columns(db.session, current_user)
     bulk = BulkForm(formdata=None, filters_qs=qs, page_qs=page_qs(request.args))
     bulk.set_choices([], [], [])
     return render_template(
@@ -219,7 +228,11 @@ def list_page():  # type: ignore[no-untyped-def]
         filter_options=choices.filter_options(db.session, user=current_user, current={
             name: form[name].data for name in ("province", "level", "status")}),
         without_import={name: value for name, value in args.items() if name != "import_id"},
-        today=user_today(), due_label=due_label,
+        today=user_today(), due_label=due_label, custom_columns=custom_columns,
+        custom_cells=custom_list.cells(db.session, custom_columns, customers),
+        custom_locale=custom_fields.locale(),
+        custom_inputs=custom_list.filter_inputs(db.session, current_user,
+                                                form.custom_filters, form.custom_errors),
         bulk_permissions={name: action.permission
                           for name, action in bulk_actions.ACTIONS.items()},
         bulk_missing={name: action for name, action in bulk_actions.ACTIONS.items()

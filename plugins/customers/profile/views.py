@@ -18,13 +18,21 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from crm_core.toolkit import db, hooks, record_history, require_permission, user_names
+from crm_core.toolkit import (
+    custom_fields,
+    db,
+    hooks,
+    record_history,
+    require_permission,
+    user_names,
+)
 from crm_core.toolkit import stored_time as _aware
 
 from ..blueprint import bp
 from ..contacts.services import may_change_record
 from ..models import Contact, ContactRecord, Customer, CustomerTag, CustomerType, Tag
 from ..records import flags, followups
+from ..records.custom import KIND as CUSTOM_KIND
 from ..records.forms import (
     KIND_LABELS,
     RECORD_KIND_LABELS,
@@ -135,6 +143,8 @@ def render_detail(customer: Customer, record_form: ContactRecordForm | None = No
         flags=flags.open_flags(db.session, customer.id),
         due_label=followups.due_label, panels=_panels(customer),
         tag_text_colour=tag_text_colour,
+        custom_sections=custom_fields.detail_sections(db.session, CUSTOM_KIND, current_user,
+                                                      customer),
         history=record_history(Customer, customer.id, limit=20), **context), status
 
 

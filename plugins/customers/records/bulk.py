@@ -23,6 +23,7 @@ from crm_core.toolkit import bulk_write, insert_many, utcnow
 from ..models import Customer, CustomerEmail, CustomerPhone, CustomerTag
 from ..names import name_key, pinyin, spell_name
 from .search_index import customer_document, fold_text, index_documents
+from .sensitive import index_for_driver
 
 __all__ = ["allocate_ids", "analyze", "generated_code", "insert_customers", "set_loading"]
 
@@ -158,6 +159,8 @@ def insert_customers(session: Session, rows: list[dict[str, Any]], *,
         values["name_key"], values["pinyin_key"] = key or name_key(values["name"]), spelled
         values["created_at"], values["updated_at"] = created, get("updated_at") or created
         values["import_id"] = import_id if import_id is not None else get("import_id")
+        if values["id_card_number"] or values["bank_name"] or values["bank_account"]:
+            index_for_driver(values)  # blind indexes (sensitive.py)
         customers.append(values)
         spellings.append(syllables)
         if found := get("phones"):

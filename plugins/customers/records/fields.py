@@ -38,7 +38,9 @@ from ..validation import (
     normalise_uscc,
     normalise_website,
 )
+from .custom import clean_custom
 from .ownership import department_of_owner, user_table
+from .sensitive import SENSITIVE_CLEANERS
 
 __all__ = ["AMOUNT_MAX", "CUSTOMER_FIELDS", "TEXT_LIMITS", "as_list", "aware", "assign_code",
            "checked_id", "clean_fields", "set_emails", "set_name_keys", "set_phones",
@@ -48,7 +50,8 @@ __all__ = ["AMOUNT_MAX", "CUSTOMER_FIELDS", "TEXT_LIMITS", "as_list", "aware", "
 # maintained by the platform, not typed in; the department follows the owner).
 CUSTOMER_FIELDS = ("name", "code", "kind", "customer_type_id", "industry", "province", "city",
                    "country", "source", "level", "status", "owner_id", "phones", "emails",
-                   "address", "website", "uscc", "notes")
+                   "address", "website", "uscc", "notes", "id_card_number", "bank_name",
+                   "bank_account")
 TEXT_LIMITS = {"industry": 100, "province": 50, "city": 50, "source": 50, "level": 20,
                "status": 20, "address": 300}
 # The largest amount in major units whose minor units fit the BIGINT column.
@@ -155,7 +158,7 @@ def clean_fields(session: Session, values: Mapping[str, Any],
     only to assert that value (a different one is refused), so an old client that sends the
     owner's department keeps working.
     """
-    unknown = sorted(set(values) - set(CUSTOMER_FIELDS) - {"department_id"})
+    unknown = sorted(set(values) - set(CUSTOMER_FIELDS) - {"department_id", "custom"})
     if unknown:
         raise DomainError(_("Unknown customer fields: %(names)s.", names=", ".join(unknown)))
     clean: dict[str, Any] = {}
@@ -202,6 +205,10 @@ def clean_fields(session: Session, values: Mapping[str, Any],
                 raise FieldError("uscc", _("Another customer already has the unified social "
                                            "credit code %(code)s.", code=uscc))
             clean["uscc"] = uscc
+        elif key == "custom":  # the custom fields an administrator defined (custom.py)
+            clean["custom"] = clean_custom(session, value, customer)
+        elif key in SENSITIVE_CLEANERS:  # encrypted at rest (identity.py)
+            clean[key] = SENSITIVE_CLEANERS[key](value)
         elif key == "phones":
             clean["phones"] = _many(value, "phones", normalise_phone)
         elif key == "emails":

@@ -31,7 +31,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from crm_core.toolkit import Model, db
+from crm_core.toolkit import Model, custom_fields, db
 
 from ..models import CUSTOMER_KINDS, RECORD_KINDS, Contact, Customer, CustomerType
 from ..validation import (
@@ -46,6 +46,8 @@ from ..validation import (
     normalise_website,
 )
 from . import regions as region_table
+from .custom import KIND as CUSTOM_KIND
+from .sensitive import SENSITIVE_CLEANERS
 
 KIND_LABELS = {"company": _l("Company"), "person": _l("Person")}
 RECORD_KIND_LABELS = {"call": _l("Call"), "visit": _l("Visit"), "email": _l("Email"),
@@ -53,7 +55,8 @@ RECORD_KIND_LABELS = {"call": _l("Call"), "visit": _l("Visit"), "email": _l("Ema
 # The customer fields the form edits (the services set the department from the owner).
 FORM_FIELDS = ("name", "code", "kind", "customer_type_id", "industry", "province", "city",
                "country", "source", "level", "status", "owner_id", "phones", "emails",
-               "address", "website", "uscc", "notes")
+               "address", "website", "uscc", "notes", "id_card_number", "bank_name",
+               "bank_account")
 _LIST_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
 
 
@@ -107,6 +110,13 @@ def _uscc(_form: FlaskForm, field: Field) -> None:
             raise ValidationError(str(error)) from None
 
 
+def _sensitive(_form: FlaskForm, field: Field) -> None:
+    try:
+        SENSITIVE_CLEANERS[field.name](field.data)
+    except FieldError as error:
+        raise ValidationError(str(error)) from None
+
+
 class CustomerForm(FlaskForm):
     """Every field a user sets on a customer; the view fills the select lists' choices."""
 
@@ -137,6 +147,13 @@ class CustomerForm(FlaskForm):
     uscc = StringField(_l("Unified social credit code"), validators=[_uscc],
                        description=_l("18 characters, for companies."))
     notes = TextAreaField(_l("Notes"), validators=[Length(max=NOTES_MAX)])
+    # stored encrypted (docs/customers.md, "ID card and bank account")
+    id_card_number = StringField(_l("ID card number"), validators=[_sensitive],
+                                 description=_l("18 characters, for persons."))
+    bank_name = StringField(_l("Bank"), validators=[_sensitive],
+                            description=_l("The bank and branch (开户行), for invoices."))
+    bank_account = StringField(_l("Bank account"), validators=[_sensitive],
+                               description=_l("The account number (银行账号), for invoices."))
 
 
 class ContactRecordForm(FlaskForm):
@@ -198,7 +215,11 @@ def customer_form(customer: Customer | None = None) -> CustomerForm:
     if province_list:
         form_class = type("CustomerFormWithRegions", (CustomerForm,), {
             "province": SelectField(_l("Province"), validate_choice=False)})
+    form_class = custom_fields.form_class_with(form_class, db.session, CUSTOM_KIND,
+                                               current_user)
     form = form_class(obj=form_values(customer) if customer else None)
+    custom_fields.fill_form(form, db.session, customer.custom if customer else None,
+                            new=customer is None)
     if customer is None and request.method == "GET":
         form.owner_id.data = current_user.id
     form.customer_type_id.choices = type_choices()
@@ -222,6 +243,8 @@ def form_values(customer: Customer) -> Values:
     values["phones"] = "\n".join(customer.phones)
     values["emails"] = "\n".join(customer.emails)
     values["uscc"] = customer.uscc or ""
+    for field in ("id_card_number", "bank_name", "bank_account"):
+        values[field] = getattr(customer, field) or ""
     values["code"] = customer.code or ""
     return Values(**values)
 
@@ -232,6 +255,8 @@ def submitted_values(form: CustomerForm) -> dict[str, Any]:
     values = {field: getattr(form, field).data for field in FORM_FIELDS}
     values["phones"] = split_values(values["phones"])
     values["emails"] = split_values(values["emails"])
+    if form.custom_fields:  # the custom fields the user may edit (kernel custom_fields)
+        values["custom"] = custom_fields.submitted(form)
     return values
 
 

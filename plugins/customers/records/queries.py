@@ -24,6 +24,7 @@ from crm_core.toolkit import INT32_MAX, DomainError, Page, paginate, scoped
 
 from ..models import Customer, CustomerStat, CustomerTag
 from ..validation import FieldError
+from .custom import check_custom_filters, custom_conditions
 from .fields import checked_id, to_minor_units
 
 __all__ = ["AMOUNT_FILTERS", "DATE_FILTERS", "FILTER_KEYS", "ID_FILTERS", "SORTS",
@@ -39,7 +40,8 @@ TEXT_FILTERS = {"industry": 100, "province": 50, "city": 50, "kind": 16, "level"
                 "status": 20}
 AMOUNT_FILTERS = ("amount_min", "amount_max")
 DATE_FILTERS = ("created_from", "created_to", "last_contact_from", "last_contact_to")
-FILTER_KEYS = ID_FILTERS + tuple(TEXT_FILTERS) + AMOUNT_FILTERS + DATE_FILTERS
+# "custom": ``{"custom.<key>": text}``, the custom fields' filters (records/custom.py)
+FILTER_KEYS = ID_FILTERS + tuple(TEXT_FILTERS) + AMOUNT_FILTERS + DATE_FILTERS + ("custom",)
 
 
 class CustomerNotFound(DomainError):
@@ -124,6 +126,8 @@ def check_filter(key: str, value: Any) -> Any:
         return Decimal(minor).scaleb(-2)
     if key in DATE_FILTERS:
         return _as_date(value, key)
+    if key == "custom":
+        return check_custom_filters(value)
     raise DomainError(_("Unknown filter: %(name)s.", name=key))
 
 
@@ -171,6 +175,8 @@ def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
             conditions.append(Customer.last_contact_at >= _day_start(value))
         elif key == "last_contact_to":
             conditions.append(_before_day_after(Customer.last_contact_at, value))
+        elif key == "custom":
+            conditions.extend(custom_conditions(value))
     return [condition for condition in conditions if condition is not None]
 
 

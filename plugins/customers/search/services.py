@@ -26,7 +26,7 @@ import click
 from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import DomainError, SearchHit, db, format_phone, scoped
+from crm_core.toolkit import DomainError, SearchHit, db, format_phone, scoped, sensitive
 
 from ..models import Customer, CustomerEmail, CustomerPhone
 from ..names import is_cjk, pinyin_syllables
@@ -46,6 +46,7 @@ from ..records.search_index import (
     index_documents,
     rebuild_index,
 )
+from ..records.sensitive import exact_identifier_match, looks_like_identifier
 from ..validation import normalise_phone
 
 # index_* and rebuild_index live in search_index; they are re-exported here, where the
@@ -114,7 +115,8 @@ def _rows(session: Session, statement: Select, user: Any, filters: Any, limit: i
 
 
 def _exact(session: Session, query: _Query, user: Any, filters: Any) -> Rows:
-    """Customers whose code, a phone or an email is exactly the query."""
+    """Customers whose code, a phone, an email, an ID-card number or a bank account is
+    exactly the query."""
     conditions = [Customer.code == query.raw.upper()]
     try:
         phone = normalise_phone(query.raw)
@@ -126,6 +128,8 @@ def _exact(session: Session, query: _Query, user: Any, filters: Any) -> Rows:
     if "@" in query.raw:
         conditions.append(Customer.id.in_(select(CustomerEmail.customer_id)
                                           .where(CustomerEmail.email == query.raw.lower())))
+    if looks_like_identifier(query.raw):  # encrypted: only through the blind indexes
+        conditions.append(exact_identifier_match(query.raw))
     return [row for condition in conditions for row in _rows(
         session, select(Customer.id, Customer.name).where(condition), user, filters, 20)]
 
@@ -289,8 +293,10 @@ def search(query: str, user: Any, limit: int) -> list[SearchHit]:
         else:
             url = "/customers/?" + urlencode({"q": customer.code or customer.name})
         phone = (customer.phones or [""])[0]
-        subtitle = " · ".join(part for part in (
-            customer.code, format_phone(phone) if phone else "", customer.city) if part)
+        if phone:  # masked (139****5678) for a user without view_sensitive
+            masked = sensitive.mask_value("customers.customer", "phones", phone, user)
+            phone = format_phone(phone) if masked == phone else masked
+        subtitle = " · ".join(part for part in (customer.code, phone, customer.city) if part)
         hits.append(SearchHit(kind=N_("customer"), title=customer.name, url=url,
                               subtitle=subtitle))
     return hits

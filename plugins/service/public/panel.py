@@ -13,8 +13,8 @@ from .services import ATTACHMENT_KIND
 
 
 def _requester_context(request: Any) -> dict[str, Any]:
-    return {"name": request.requester_name, "email": request.requester_email,
-            "phone": request.requester_phone}
+    return {"id": request.id, "name": request.requester_name,
+            "email": request.requester_email, "phone": request.requester_phone}
 
 
 def request_panels() -> list[Panel]:
