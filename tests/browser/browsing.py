@@ -140,9 +140,11 @@ class Visit:
         page.on("response", self._response)
 
     def _failed(self, request: Any) -> None:
-        # a tab's icon still loading when the page moves on is dropped by the browser itself
-        # (ERR_ABORTED), which a person never notices; every other failure is a problem
-        if request.url.endswith("/favicon.svg") and "ERR_ABORTED" in str(request.failure):
+        # a tab's icon or a background check (htmx) still loading when the page moves on (a
+        # form submitted, a link followed) is dropped by the browser itself (ERR_ABORTED),
+        # which a person never notices; a page that fails to load, or any other failure, is
+        if "ERR_ABORTED" in str(request.failure) and request.method == "GET" \
+                and not request.is_navigation_request():
             return
         self.problems.append(f"request failed: {request.method} {request.url} "
                              f"({request.failure})")

@@ -102,6 +102,8 @@ NO_FORM = {
                                               "sends it forged and odd tokens",
     "marketing_mail_pages.winner_page": "shown only while an A/B test waits for its winner "
                                         "(the world sends nothing); test_mail_ab.py covers it",
+    "core_custom_fields.restore": "shown only beside an archived field (the world archives "
+                                  "none); test_customers_custom_fields_web.py restores one",
     "core_sensitive.reveal": "an htmx button beside a masked value, shown only to users who "
                              "see masks (the walk's superuser sees values in clear); "
                              "tests/plugins/customers/test_masking.py posts odd indexes, "

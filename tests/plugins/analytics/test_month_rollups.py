@@ -14,14 +14,14 @@ YEAR = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
 TICKETS_BY_PRIORITY_AND_TYPE = """
     SELECT t.priority, r.type, count(*) FROM service_ticket t
     JOIN service_request r ON r.id = t.request_id
-    WHERE t.deleted_at IS NULL AND t.created_at >= '2026-01-01' AND t.created_at < '2026-12-01'
+    WHERE t.deleted_at IS NULL AND t.created_at >= '2026-01-01' AND t.created_at < '2027-01-01'
     GROUP BY t.priority, r.type"""
 
 REVENUE_BY_OWNER_AND_REGION = """
     SELECT o.owner_id, c.province, sum(o.total_amount) FROM sales_order o
     JOIN customers_customer c ON c.id = o.customer_id
     WHERE o.status IN ('confirmed', 'delivered', 'completed') AND o.deleted_at IS NULL
-      AND o.confirmed_at >= '2026-01-01' AND o.confirmed_at < '2026-12-01' {where}
+      AND o.confirmed_at >= '2026-01-01' AND o.confirmed_at < '2027-01-01' {where}
     GROUP BY o.owner_id, c.province"""
 
 
