@@ -110,7 +110,8 @@ def crm_blueprints() -> list[Any]:
     return [bp, *_gather("blueprints")]
 
 
-globals().update(_PARTS.forward("menu_items", "report_widgets", "celery_tasks", "beat_schedule"))
+globals().update(_PARTS.forward("search", "demo_data", "menu_items", "report_widgets",
+                                "celery_tasks", "beat_schedule"))
 
 
 @hookimpl
@@ -137,23 +138,6 @@ def crm_resources() -> list[Any]:
     return [*contacts_resource.resources(), *settings_resources.resources()]
 
 
-@hookimpl
-def crm_sensitive_fields() -> list[Any]:
-    from .records.masking import sensitive_fields
-
-    return sensitive_fields()
-
-
-@hookimpl
-def crm_search(query: str, user: Any, limit: int) -> list[Any]:
-    return _gather("search", query, user, limit)
-
-
-@hookimpl
-def crm_demo_data(size: int, session: Any) -> None:
-    _gather("demo_data", size, session)
-
-
 # -- analytics' hook (optional: this plugin works without analytics) ----------------------
 
 
@@ -171,25 +155,8 @@ def crm_analytics_apply_tag(customer_ids: list[int], tag_name: str, user: Any) -
     return analytics_apply_tag(customer_ids, tag_name, user)
 
 
-# -- personal data requests (PIPL; kernel hooks, see privacy.py) -----------------------------
+# -- kernel hooks one module answers (personal data requests: PIPL, see privacy.py) -------
 
-
-@hookimpl
-def crm_privacy_locate(person: Any, session: Any) -> None:
-    from .privacy import locate
-
-    locate(person, session)
-
-
-@hookimpl
-def crm_privacy_export(person: Any, session: Any) -> dict[str, list[dict[str, Any]]]:
-    from .privacy import export
-
-    return export(person, session)
-
-
-@hookimpl
-def crm_privacy_erase(person: Any, erasure: Any, session: Any) -> dict[str, int]:
-    from .privacy import erase
-
-    return erase(person, erasure, session)
+globals().update(_PARTS.answer("privacy", privacy_locate="locate", privacy_export="export",
+                               privacy_erase="erase"))
+globals().update(_PARTS.answer("records.masking", sensitive_fields="sensitive_fields"))

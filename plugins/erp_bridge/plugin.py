@@ -115,18 +115,6 @@ def crm_sales_order_panels(order_id: int, user: Any) -> list[Any]:
     return order_panels(get_session(), order_id, user)
 
 
-# -- personal data requests (PIPL; kernel hooks, see privacy.py) -----------------------------
+# -- kernel hooks one module answers (personal data requests: PIPL, see privacy.py) -------
 
-
-@hookimpl
-def crm_privacy_export(person: Any, session: Any) -> dict[str, list[dict[str, Any]]]:
-    from .privacy import export
-
-    return export(person, session)
-
-
-@hookimpl
-def crm_privacy_erase(person: Any, erasure: Any, session: Any) -> dict[str, int]:
-    from .privacy import erase
-
-    return erase(person, erasure, session)
+globals().update(_PARTS.answer("privacy", privacy_export="export", privacy_erase="erase"))

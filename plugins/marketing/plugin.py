@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_core.toolkit import PluginInfo, PluginParts, RoleSpec, hookimpl
+from plugins.customers import hookspecs as customer_hooks
 
 
 def N_(message: str) -> str:
@@ -41,10 +42,6 @@ CAMPAIGN = ("view", "create", "edit", "delete", "export")
 SCOPES = {"marketing.campaign": "department"}
 
 
-def _gather(offer: str, *args: Any) -> list[Any]:
-    return _PARTS.gather(offer, *args)
-
-
 def _grants(actions: tuple[str, ...]) -> tuple[str, ...]:
     # cost lines (``campaign_cost``) go with their campaign
     return tuple(f"marketing.{kind}.{action}" for kind in ("campaign", "campaign_cost")
@@ -59,13 +56,6 @@ def crm_add_hookspecs(pm: Any) -> None:
 
 
 @hookimpl
-def crm_sensitive_fields() -> list[Any]:
-    from .sensitive import sensitive_fields
-
-    return sensitive_fields()
-
-
-@hookimpl
 def crm_models() -> list[type]:
     from .events.models import MODELS as EVENT_MODELS
     from .mail.models import MAIL_MODELS
@@ -77,8 +67,8 @@ def crm_models() -> list[type]:
 
 
 globals().update(_PARTS.forward(
-    "permissions", "resources", "blueprints", "menu_items", "report_widgets", "outbox_channels",
-    "celery_tasks", "beat_schedule", "approval_subjects"))
+    "demo_data", "permissions", "resources", "blueprints", "menu_items", "report_widgets",
+    "outbox_channels", "celery_tasks", "beat_schedule", "approval_subjects"))
 
 
 @hookimpl
@@ -95,21 +85,11 @@ def crm_roles() -> list[RoleSpec]:
 
 
 @hookimpl
-def crm_demo_data(size: int, session: Any) -> None:
-    _gather("demo_data", size, session)
-
-
-@hookimpl
 def crm_startup(app: Any) -> None:
     # pixel and click hits answered before the app's request handling (tracking/fast.py)
     from .tracking.fast import install
 
     install(app)
-
-
-@hookimpl
-def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
-    return _gather("customer_panels", customer_id, user)
 
 
 @hookimpl
@@ -152,18 +132,12 @@ def opportunity_stage_changed(opportunity_id: int) -> None:
     on_opportunity_event(opportunity_id)
 
 
-# -- personal data requests (PIPL; kernel hooks, see privacy.py) -----------------------------
+# -- kernel hooks one module answers (personal data requests: PIPL, see privacy.py) -------
+
+globals().update(_PARTS.answer("privacy", privacy_export="export", privacy_erase="erase"))
+globals().update(_PARTS.answer("sensitive", sensitive_fields="sensitive_fields"))
 
 
-@hookimpl
-def crm_privacy_export(person: Any, session: Any) -> dict[str, list[dict[str, Any]]]:
-    from .privacy import export
+# -- the customers plugin's hooks (the 360° page) --------------------------------------
 
-    return export(person, session)
-
-
-@hookimpl
-def crm_privacy_erase(person: Any, erasure: Any, session: Any) -> dict[str, int]:
-    from .privacy import erase
-
-    return erase(person, erasure, session)
+globals().update(_PARTS.forward("customer_panels", specs=customer_hooks))

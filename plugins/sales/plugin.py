@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_core.toolkit import Permission, PluginInfo, PluginParts, RoleSpec, hookimpl
+from plugins.customers import hookspecs as customer_hooks
 
 from .permissions import (
     EXTRA_PERMISSIONS,
@@ -102,8 +103,9 @@ def crm_roles() -> list[RoleSpec]:
 
 
 globals().update(_PARTS.forward(
-    "resources", "blueprints", "menu_items", "report_widgets", "celery_tasks", "beat_schedule",
-    "approval_subjects", "attachment_kinds", "notification_kinds", "import_specs"))
+    "search", "demo_data", "resources", "blueprints", "menu_items", "report_widgets",
+    "celery_tasks", "beat_schedule", "approval_subjects", "attachment_kinds", "notification_kinds",
+    "import_specs"))
 
 
 @hookimpl
@@ -113,16 +115,6 @@ def crm_cli_commands() -> list[Any]:
     for command in _gather("cli_commands"):
         sales.add_command(command)
     return [sales]
-
-
-@hookimpl
-def crm_search(query: str, user: Any, limit: int) -> list[Any]:
-    return _gather("search", query, user, limit)
-
-
-@hookimpl
-def crm_demo_data(size: int, session: Any) -> None:
-    _gather("demo_data", size, session)
 
 
 def _tell(event: str, **kwargs: Any) -> None:
@@ -182,16 +174,6 @@ def crm_approval_decided(approval_id: int, subject_kind: str, subject_id: int, s
 
 
 @hookimpl
-def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
-    return _gather("customer_panels", customer_id, user)
-
-
-@hookimpl
-def crm_customer_timeline(customer_id: int, user: Any, before: Any, limit: int) -> list[Any]:
-    return _gather("customer_timeline", customer_id, user, before, limit)
-
-
-@hookimpl
 def customer_merged(target_id: int, merged_ids: list[int]) -> None:
     _tell("customer_merged", target_id=target_id, merged_ids=merged_ids)
 
@@ -228,18 +210,11 @@ def campaign_response(campaign_id: int, customer_id: int | None) -> None:
     on_campaign_response(campaign_id, customer_id)
 
 
-# -- personal data requests (PIPL; kernel hooks, see privacy.py) -----------------------------
+# -- kernel hooks one module answers (personal data requests: PIPL, see privacy.py) -------
+
+globals().update(_PARTS.answer("privacy", privacy_export="export", privacy_erase="erase"))
 
 
-@hookimpl
-def crm_privacy_export(person: Any, session: Any) -> dict[str, list[dict[str, Any]]]:
-    from .privacy import export
+# -- the customers plugin's hooks (the 360° page) --------------------------------------
 
-    return export(person, session)
-
-
-@hookimpl
-def crm_privacy_erase(person: Any, erasure: Any, session: Any) -> dict[str, int]:
-    from .privacy import erase
-
-    return erase(person, erasure, session)
+globals().update(_PARTS.forward("customer_panels", "customer_timeline", specs=customer_hooks))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_core.toolkit import Permission, PluginInfo, PluginParts, RoleSpec, hookimpl
+from plugins.customers import hookspecs as customer_hooks
 
 from .permissions import EXTRA_PERMISSIONS, N_
 
@@ -88,21 +89,9 @@ def crm_roles() -> list[RoleSpec]:
             RoleSpec("viewer", "Viewer", read)]
 
 
-@hookimpl
-def crm_sensitive_fields() -> list[Any]:
-    from .requests.sensitive import sensitive_fields
-
-    return sensitive_fields()
-
-
 globals().update(_PARTS.forward(
-    "resources", "blueprints", "menu_items", "attachment_kinds", "report_widgets", "celery_tasks",
-    "beat_schedule", "notification_kinds"))
-
-
-@hookimpl
-def crm_demo_data(size: int, session: Any) -> None:
-    _gather("demo_data", size, session)
+    "demo_data", "resources", "blueprints", "menu_items", "attachment_kinds", "report_widgets",
+    "celery_tasks", "beat_schedule", "notification_kinds"))
 
 
 @hookimpl
@@ -135,16 +124,6 @@ def ticket_resolved(ticket_id: int) -> None:
 
 
 @hookimpl
-def crm_customer_panels(customer_id: int, user: Any) -> list[Any]:
-    return _gather("customer_panels", customer_id, user)
-
-
-@hookimpl
-def crm_customer_timeline(customer_id: int, user: Any, before: Any, limit: int) -> list[Any]:
-    return _gather("customer_timeline", customer_id, user, before, limit)
-
-
-@hookimpl
 def crm_customer_flag_kinds() -> dict[str, Any]:
     from .customer.flags import customer_flag_kinds
 
@@ -161,25 +140,13 @@ def crm_analytics_sources() -> list[dict[str, Any]]:
     return analytics_sources()
 
 
-# -- personal data requests (PIPL; kernel hooks, see privacy.py) -----------------------------
+# -- kernel hooks one module answers (personal data requests: PIPL, see privacy.py) -------
+
+globals().update(_PARTS.answer("privacy", privacy_locate="locate", privacy_export="export",
+                               privacy_erase="erase"))
+globals().update(_PARTS.answer("requests.sensitive", sensitive_fields="sensitive_fields"))
 
 
-@hookimpl
-def crm_privacy_locate(person: Any, session: Any) -> None:
-    from .privacy import locate
+# -- the customers plugin's hooks (the 360° page) --------------------------------------
 
-    locate(person, session)
-
-
-@hookimpl
-def crm_privacy_export(person: Any, session: Any) -> dict[str, list[dict[str, Any]]]:
-    from .privacy import export
-
-    return export(person, session)
-
-
-@hookimpl
-def crm_privacy_erase(person: Any, erasure: Any, session: Any) -> dict[str, int]:
-    from .privacy import erase
-
-    return erase(person, erasure, session)
+globals().update(_PARTS.forward("customer_panels", "customer_timeline", specs=customer_hooks))
