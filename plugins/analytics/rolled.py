@@ -82,10 +82,11 @@ def plan(source: Source, dimensions: list[str], filters: dict[str, Any],
     return parts
 
 
-def _scope_proxy(source: Source, model: type) -> type:
-    """A stand-in model over a rollup's owner and department columns that declares the
-    source's record kind, so ``toolkit.scoped`` limits rollups exactly as it limits records."""
-    spec = source.scope_model.__data_scope__
+def scope_proxy(scope_model: type, model: type) -> type:
+    """A stand-in model over ``model``'s ``owner_id`` and ``department_id`` columns (a
+    rollup's, a kept count's) that declares ``scope_model``'s record kind, so
+    ``toolkit.scoped`` limits those rows exactly as it limits the records."""
+    spec = scope_model.__data_scope__
     return type("RollupScope", (), {
         "__data_scope__": DataScope(kind=spec.kind, owner="owner_id",
                                     department="department_id" if spec.department else None),
@@ -126,7 +127,7 @@ def read(session: Session, source: Source, measure: Measure, table: str, key: st
         statement = statement.where(bucket >= first)
     if last is not None:
         statement = statement.where(bucket <= last)
-    statement = scoped(statement, _scope_proxy(source, model), user)
+    statement = scoped(statement, scope_proxy(source.scope_model, model), user)
     for name, value in filters.items():
         if name in ("date_from", "date_to"):
             continue

@@ -40,8 +40,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from crm_core.toolkit import sql, utcnow
 
 from ..query import business_zone
-from .models import CustomerValue
-from .purchases import all_purchases, purchase_rows
+from .models import CustomerValue, CustomerValueCount
+from .purchases import Purchases, all_purchases, purchase_rows
 from .segments import (
     DEFAULT_RHYTHM_DAYS,
     HIGH_FROM,
@@ -152,6 +152,7 @@ def compute(session: Session, now: dt.datetime | None = None) -> int:
     today = dt.date.fromisoformat(sql.label_of("day", now, business_zone()))
     table = CustomerValue.__table__
     session.execute(delete(table))
+    session.execute(delete(CustomerValueCount.__table__))
     found = all_purchases()
     if not found:
         return 0
@@ -159,7 +160,24 @@ def compute(session: Session, now: dt.datetime | None = None) -> int:
     # the window sorts run over one row per customer: set-wise, no Python loop
     scored = _scored(per, (today - dt.date(1970, 1, 1)).days, default_rhythm(session, per))
     session.execute(insert(table).from_select(list(COLUMNS), _final(scored, now)))
+    _keep_counts(session, found[0])
     return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def _keep_counts(session: Session, purchases: Purchases) -> None:
+    """Write the customers per segment and per churn level of each owner and department
+    (``CustomerValueCount``), read by the overview page within the reader's scope."""
+    customer = purchases.customer
+    spec = customer.__data_scope__
+    owner = getattr(customer, spec.owner)
+    department = getattr(customer, spec.department) if spec.department else literal(None)
+    for kind, column in (("segment", CustomerValue.segment), ("churn", CustomerValue.churn)):
+        counted = select(literal(kind), column, owner, department, func.count()) \
+            .select_from(CustomerValue) \
+            .join(customer, customer.id == CustomerValue.customer_id) \
+            .group_by(column, owner, department)
+        session.execute(insert(CustomerValueCount.__table__).from_select(
+            ["kind", "code", "owner_id", "department_id", "customers"], counted))
 
 
 def last_computed(session: Session) -> dt.datetime | None:

@@ -39,4 +39,21 @@ class CustomerValue(Model):
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-MODELS = (CustomerValue,)
+class CustomerValueCount(Model):
+    """How many customers of one owner and department a segment (``kind`` ``segment``) or a
+    churn level (``churn``) held at the last computation: the overview page adds up the
+    reader's rows instead of counting a million values per view."""
+
+    __tablename__ = "analytics_customer_value_count"
+    __audit__ = False  # derived, rewritten with the values
+    __table_args__ = (Index("ix_analytics_customer_value_count_kind", "kind", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    code: Mapped[str] = mapped_column(String(30))
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    customers: Mapped[int] = mapped_column(Integer)
+
+
+MODELS = (CustomerValue, CustomerValueCount)

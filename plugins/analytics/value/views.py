@@ -31,8 +31,9 @@ from crm_core.toolkit import (
 )
 
 from ..permissions import TAG_CUSTOMERS, VIEW
+from ..rolled import scope_proxy
 from .compute import last_computed
-from .models import CustomerValue
+from .models import CustomerValue, CustomerValueCount
 from .purchases import Purchases, all_purchases, customer_link
 from .segments import CHURN_LABELS, CHURN_LEVELS, SEGMENT_LABELS, SEGMENTS, reason
 
@@ -74,10 +75,28 @@ def _in_scope(statement: Any, found: list[Purchases]) -> Any:
 
 
 def _counts(found: list[Purchases], column: Any) -> dict[str, int]:
+    """Customers per code of ``column`` (segment or churn level) the reader may see: the
+    counts kept by the last computation, or, when it kept none (computed before they
+    were kept), counted from the values."""
+    kept = _kept_counts(found, column.key)
+    if kept is not None:
+        return kept
     rows = get_session().execute(_in_scope(select(column, func.count())
                                            .select_from(CustomerValue), found)
                                  .group_by(column))
     return {key: count for key, count in rows}
+
+
+def _kept_counts(found: list[Purchases], kind: str) -> dict[str, int] | None:
+    session = get_session()
+    if session.scalar(select(CustomerValueCount.id).limit(1)) is None:
+        return None
+    proxy = scope_proxy(found[0].customer, CustomerValueCount)
+    statement = scoped(select(CustomerValueCount.code, func.sum(CustomerValueCount.customers))
+                       .where(CustomerValueCount.kind == kind), proxy,
+                       current_user._get_current_object())  # noqa: SLF001
+    return {code: int(count) for code, count in
+            session.execute(statement.group_by(CustomerValueCount.code))}
 
 
 @bp.get("/analytics/value")

@@ -161,6 +161,45 @@ def test_a_rep_sees_only_their_customers_and_a_manager_the_departments(app, worl
     assert rep.get("/analytics/value/segments/nothing").status_code == 404
 
 
+def _set_kept_counts(app: Flask, values: dict[str, Any] | None) -> None:
+    """Empty the kept counts (``None``) or overwrite the ``customers`` of some codes."""
+    from sqlalchemy import delete, update
+
+    from plugins.analytics.value.models import CustomerValueCount
+
+    with app.app_context():
+        from crm_core.toolkit import db
+
+        if values is None:
+            db.session.execute(delete(CustomerValueCount))
+        for code, customers in (values or {}).items():
+            db.session.execute(update(CustomerValueCount)
+                               .where(CustomerValueCount.code == code)
+                               .values(customers=customers))
+        db.session.commit()
+
+
+def test_the_overview_reads_the_counts_kept_by_the_computation(app, world):
+    rep, manager = world["clients"]["a1"], world["clients"]["manager"]
+    label = "Important value customers"
+    kept = (_count(rep.get("/analytics/value").get_data(as_text=True), label),
+            _count(manager.get("/analytics/value").get_data(as_text=True), label))
+    assert kept == (1, 1)
+    try:
+        _set_kept_counts(app, {"important_value": 40})  # c1's row: a1's, department A
+        assert _count(rep.get("/analytics/value").get_data(as_text=True), label) == 40
+        b1 = world["clients"]["b1"].get("/analytics/value").get_data(as_text=True)
+        assert _count(b1, label) == 0  # the kept row is a1's: still limited by scope
+        _set_kept_counts(app, None)  # computed before counts were kept: counted live
+        assert (_count(rep.get("/analytics/value").get_data(as_text=True), label),
+                _count(manager.get("/analytics/value").get_data(as_text=True), label)) == kept
+    finally:
+        result = app.test_cli_runner().invoke(args=["analytics", "value", "--now",
+                                                    "2026-06-01"])
+        assert result.exit_code == 0
+    assert _count(rep.get("/analytics/value").get_data(as_text=True), label) == 1
+
+
 def test_the_churn_list_holds_the_riskiest_first_with_the_reason(app, world):
     manager, b1 = world["clients"]["manager"], world["clients"]["b1"]
     html = manager.get("/analytics/value/churn/high").get_data(as_text=True)
