@@ -101,26 +101,34 @@ def index():  # type: ignore[no-untyped-def]
                            else [], confirm=ConfirmForm())
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@require_permission(MANAGE)
-def create():  # type: ignore[no-untyped-def]
-    """Add a field to a record kind."""
-    kind = _kind(request.args.get("kind"))
-    form = _form()
+def _save(kind: Any, field: Any, write: Any, done: str):  # type: ignore[no-untyped-def]
+    """The field form of ``kind`` (``field``: the one edited, None for a new one): on a valid
+    POST ``write(session, data)`` stores it and the page goes back to the list with ``done``
+    (a message taking the field's ``label``); a refusal shows under its input."""
+    form = _form(field)
     if form.validate_on_submit():
         session = get_session()
         try:
-            field = service.create_field(session, kind, form_data(form))
+            saved = write(session, form_data(form))
         except DomainError as error:
             session.rollback()
             _show_error(form, error)
         else:
             session.commit()
-            flash(_("Field %(label)s added.", label=field.label(locale())), "success")
+            flash(_(done, label=saved.label(locale())), "success")
             return redirect(url_for(".index", kind=kind.key))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("core/custom_fields/form.html", form=form, kind=kind,
-                           field=None), status
+                           field=field), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def create():  # type: ignore[no-untyped-def]
+    """Add a field to a record kind."""
+    kind = _kind(request.args.get("kind"))
+    return _save(kind, None, lambda session, data: service.create_field(session, kind, data),
+                 N_("Field %(label)s added."))
 
 
 @bp.route("/<int:field_id>/edit", methods=["GET", "POST"])
@@ -128,23 +136,13 @@ def create():  # type: ignore[no-untyped-def]
 def edit(field_id: int):  # type: ignore[no-untyped-def]
     """Change a field: relabelling keeps the data; a type change must convert every value."""
     field, kind = _field(field_id)
-    form = _form(field)
-    if form.validate_on_submit():
-        session = get_session()
-        data = form_data(form)
-        data.pop("key")
-        try:
-            service.update_field(session, kind, field, data)
-        except DomainError as error:
-            session.rollback()
-            _show_error(form, error)
-        else:
-            session.commit()
-            flash(_("Field %(label)s saved.", label=field.label(locale())), "success")
-            return redirect(url_for(".index", kind=kind.key))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("core/custom_fields/form.html", form=form, kind=kind,
-                           field=field), status
+
+    def write(session: Any, data: dict[str, Any]) -> Any:
+        data.pop("key")  # a key never changes
+        service.update_field(session, kind, field, data)
+        return field
+
+    return _save(kind, field, write, N_("Field %(label)s saved."))
 
 
 @bp.route("/<int:field_id>/archive", methods=["GET", "POST"])
