@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from crm_core.toolkit import api_endpoint, get_session
 
+from .custom import user_source, user_sources
 from .permissions import VIEW
 from .query import FIXED_FILTERS, run_query
 from .sources import DATE_DIMENSIONS, Source, all_sources
@@ -55,8 +56,9 @@ class AnalyticsQuery(Schema):
 @api_endpoint(api, f"{BASE}/sources", permission=VIEW, tags=["analytics"], endpoint="sources")
 def list_sources() -> dict[str, Any]:
     """The sources of facts the enabled plugins offer, with their measures, dimensions and
-    filters."""
-    return {"items": [describe(source) for source in all_sources().values()]}
+    filters (the custom fields you may see among them: ``cf_<key>``)."""
+    sources = user_sources(get_session(), current_user._get_current_object())  # noqa: SLF001
+    return {"items": [describe(source) for source in sources.values()]}
 
 
 @api_endpoint(api, f"{BASE}/query", methods=("POST",), permission=VIEW, body=AnalyticsQuery,
@@ -67,10 +69,11 @@ def query(body: dict[str, Any]) -> dict[str, Any]:
     Money is a decimal string in yuan to the fen; filters ``date_from``/``date_to``
     (inclusive days in the company's time zone), ``owner_id``, ``department_id`` and any
     dimension of the source narrow your scope, never widen it."""
-    source = all_sources().get(body["source"])
+    user = current_user._get_current_object()  # noqa: SLF001
+    source = user_source(get_session(), user, body["source"])
     if source is None:
         raise ValidationError({"source": [gettext(
             "There is no source %(name)s; the enabled ones are: %(names)s.",
             name=body["source"], names=", ".join(all_sources()))]})
     return run_query(get_session(), source, body["measure"], body["dimensions"],
-                     body["filters"], current_user._get_current_object())  # noqa: SLF001
+                     body["filters"], user)

@@ -78,6 +78,21 @@ class ReportForm(FlaskForm):
     shared = BooleanField(_l("Share with the roles below"))
     role_ids = MultiCheckboxField(_l("Roles"), coerce=int, validate_choice=True)
 
+    def process(self, formdata: Any = None, obj: Any = None, data: Any = None,
+                extra_filters: Any = None, **kwargs: Any) -> None:
+        """Fill the fields. WTForms takes a form's ``filter_<name>`` for the inline filter
+        of the field ``<name>``: the input filtering by a dimension named like a builder
+        field (customers' ``source``) must not be called as the source select's filter."""
+        clashes = [f"{FILTER_PREFIX}{name}" for name in self._fields
+                   if f"{FILTER_PREFIX}{name}" in self._fields]
+        for name in clashes:
+            self.__dict__[name] = None
+        try:
+            super().process(formdata, obj, data, extra_filters, **kwargs)
+        finally:
+            for name in clashes:
+                self.__dict__[name] = self._fields[name]
+
     def filter_fields(self) -> list[Any]:
         """The source's filter fields, in the source's order."""
         return [field for field in self if field.name.startswith(FILTER_PREFIX)]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.toolkit import INT32_MAX, DomainError, model_for_table, sql, utcnow
 
+from ..custom import user_source
 from ..query import business_zone, check_query, run_query
 from ..sources import all_sources
 from .models import CHARTS, PERIODS, ReportRole, SavedReport
@@ -161,7 +162,8 @@ def run_saved(session: Session, report: SavedReport, user: Any, *,
         "as_of": utcnow().isoformat(), "notice": None, "measure_label": report.measure,
         "dimension_labels": {name: name for name in report.dimensions or []},
         "money": False, "kind": "count"}
-    source = all_sources().get(report.source)
+    # the reader's custom fields too: one archived, or hidden from them, no longer fits
+    source = user_source(session, user, report.source)
     if source is None:
         answer["notice"] = _("The source plugin %(plugin)s is not enabled: this report has "
                              "nothing to show until it is.",
@@ -185,10 +187,12 @@ def run_saved(session: Session, report: SavedReport, user: Any, *,
     return answer
 
 
-def clean_report(data: dict[str, Any]) -> dict[str, Any]:
+def clean_report(data: dict[str, Any], session: Session | None = None,
+                 user: Any = None) -> dict[str, Any]:
     """The builder's fields checked against the source (a ``ValidationError`` naming each
     field that is wrong): title, source, measure, dimensions, filters, period, chart,
-    shared, role_ids."""
+    shared, role_ids. With a ``session``, the source has the custom fields ``user`` may see
+    (``custom.user_source``)."""
     errors: dict[str, list[str]] = {}
     title = " ".join(str(data.get("title") or "").split())
     if not title or len(title) > TITLE_MAX or "\x00" in title:
@@ -198,7 +202,9 @@ def clean_report(data: dict[str, Any]) -> dict[str, Any]:
         errors["chart"] = [_("Choose one of: %(names)s.", names=", ".join(CHARTS))]
     if data.get("period", "this_year") not in PERIODS:
         errors["period"] = [_("Choose one of: %(names)s.", names=", ".join(PERIODS))]
-    source = all_sources().get(str(data.get("source") or ""))
+    source_id = str(data.get("source") or "")
+    source = user_source(session, user, source_id) if session is not None \
+        else all_sources().get(source_id)
     if source is None:
         errors["source"] = [_("There is no source %(name)s; the enabled ones are: %(names)s.",
                               name=data.get("source"), names=", ".join(all_sources()))]
@@ -241,7 +247,7 @@ def _set_roles(session: Session, report: SavedReport, role_ids: Iterable[int]) -
 
 def create_report(session: Session, user: Any, data: dict[str, Any]) -> SavedReport:
     """Save a new report of ``user`` from the builder's fields (see ``clean_report``)."""
-    clean = clean_report(data)
+    clean = clean_report(data, session, user)
     role_ids = clean.pop("role_ids")
     report = SavedReport(owner_id=user.id, **clean)
     session.add(report)
@@ -255,7 +261,7 @@ def update_report(session: Session, report_id: int, user: Any,
                   data: dict[str, Any]) -> SavedReport:
     """Change one of ``user``'s own reports (fields as for ``create_report``)."""
     report = own_report(session, report_id, user)
-    clean = clean_report(data)
+    clean = clean_report(data, session, user)
     role_ids = clean.pop("role_ids")
     for key, value in clean.items():
         if getattr(report, key) != value:

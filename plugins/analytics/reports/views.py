@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 
 from crm_core.toolkit import DomainError, MenuItem, get_session, require_permission, utcnow
 
+from ..custom import user_sources
 from ..permissions import SHARE_REPORTS, VIEW
 from ..sources import all_sources
 from . import service
@@ -88,7 +89,7 @@ def _preview(form: Any) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
     data = form.report_data()
     data["title"] = data["title"] or "-"
     try:
-        clean = service.clean_report(data)
+        clean = service.clean_report(data, get_session(), _user())
     except ValidationError as error:
         return None, error.normalized_messages()
     report = service.SavedReport(id=0, **{k: v for k, v in clean.items() if k != "role_ids"})
@@ -111,8 +112,8 @@ def _show_errors(form: Any, errors: dict[str, list[str]]) -> None:
 def _submit(report: Any = None) -> Any:
     """Preview (the default: a changed source redraws the form) or save the builder."""
     session = get_session()
-    form = report_form(session, all_sources(), request.form.get("source"), request.form,
-                       may_share=_may_share())
+    form = report_form(session, user_sources(session, _user()), request.form.get("source"),
+                       request.form, may_share=_may_share())
     preview, errors = _preview(form)
     if request.form.get("action") != "save":
         if errors and request.form.get("action") == "preview":
@@ -140,8 +141,8 @@ def new() -> Any:
     """The report builder: a new report."""
     if request.method == "POST":
         return _submit()
-    form = report_form(get_session(), all_sources(), request.args.get("source"),
-                       may_share=_may_share())
+    form = report_form(get_session(), user_sources(get_session(), _user()),
+                       request.args.get("source"), may_share=_may_share())
     return _builder(form)
 
 
@@ -156,7 +157,7 @@ def edit(report_id: int) -> Any:
         return _submit(report)
     from .forms import form_data
 
-    form = report_form(session, all_sources(), report.source,
+    form = report_form(session, user_sources(session, _user()), report.source,
                        data=form_data(report, service.report_roles(session, report)),
                        may_share=_may_share())
     return _builder(form, report, service.run_report(session, report.id, _user()))
