@@ -15,38 +15,21 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import re
 import signal
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "core"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _stack import sign_in  # noqa: E402
 from serving import crm_served  # noqa: E402
 
 PASSWORD = "drill-web-Pw-2468"
-
-
-def _session(port: int) -> str:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", "/login")
-    response = connection.getresponse()
-    page = response.read().decode()
-    cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
-    body = urllib.parse.urlencode({"csrf_token": token, "username": "admin",
-                                   "password": PASSWORD})
-    connection.request("POST", "/login", body=body, headers={
-        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
-    response = connection.getresponse()
-    response.read()
-    connection.close()
-    return response.getheader("Set-Cookie", cookie).split(";", 1)[0]
 
 
 def _master(port: int) -> int:
@@ -78,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder, \
             crm_served(Path(folder), PASSWORD, workers=2) as port:
-        cookie = _session(port)
+        cookie = sign_in(port, "admin", PASSWORD)
         results: list[tuple[float, bool]] = []
         lock, stop = threading.Lock(), threading.Event()
 
