@@ -159,3 +159,34 @@ def test_a_field_limited_to_roles_is_hidden_and_refused_for_others(customers_app
     assert refused.status_code == 422 and "custom.credit" in refused.get_json()["errors"]
     seen = client.get(f"{API}/{made.get_json()['id']}", headers=world["root"]).get_json()
     assert seen["custom"] == {"credit": None}
+
+
+def test_a_field_another_worker_just_added_is_checked_and_kept_not_dropped(customers_app,
+                                                                          world):
+    """Another web worker adds a field (here: the definition row written behind this
+    process's five-second cache): a customer sent with it at once keeps the value, a bad
+    value is refused naming it, and a list filter by it filters."""
+    from crm_core.custom_fields import cache
+    from crm_core.custom_fields.models import CustomField
+
+    client = customers_app.test_client()
+    root = world["root"]
+    assert client.get(API, headers=root).status_code == 200  # definitions now kept
+    with customers_app.app_context():
+        assert cache.definitions(get_session(), "customers.customer") == []
+        session = get_session()
+        session.add(CustomField(record_kind="customers.customer", key="tier", type="choice",
+                                labels={"zh_CN": "等级", "en": "Tier"},
+                                options=[{"value": "金牌"}, {"value": "银牌"}]))
+        session.commit()
+        assert cache.definitions(session, "customers.customer") == []  # still the kept ones
+    refused = client.post(API, json={"name": "新字段客户", "custom": {"tier": "铜牌"}},
+                          headers=root)
+    assert refused.status_code == 422
+    assert "custom.tier" in str(refused.get_json())
+    made = client.post(API, json={"name": "新字段客户", "custom": {"tier": "金牌"}},
+                       headers=root)
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["custom"] == {"tier": "金牌"}
+    found = client.get(f"{API}?custom.tier=金牌", headers=root).get_json()["items"]
+    assert [item["name"] for item in found] == ["新字段客户"]
