@@ -9,6 +9,10 @@ Resource) calls to carry custom fields everywhere its built-in fields go.
   ``detail_sections``: the detail page's values.
 - ``parse_filters`` / ``conditions`` / ``filter_args``: list and API filters
   (``?custom.<key>=``, ``_min``/``_max``, ``_from``/``_to``); ``sort_expression``: a sort.
+- ``sort_fields`` / ``sort_field(session, kind, "custom.<key>", user)``: the fields a list
+  may sort by; ``sorted_page(session, statement, kind, field, descending=, limit=,
+  cursor=, before=)``: a keyset page by one through its index, the empty values last
+  (``sorting``); ``is_custom_sort``, ``SortChoice`` (an API's ``sort`` validator).
 - ``api_values(fields, custom)``: the API's ``custom`` object; ``shown_values``: page texts.
 - ``locale()``: the reader's language as labels are keyed (``zh_CN``/``en``).
 - ``import_columns`` / ``export_columns``: labels (both languages) and texts for import
@@ -18,6 +22,7 @@ Resource) calls to carry custom fields everywhere its built-in fields go.
 from __future__ import annotations
 
 from .records import api_values, export_columns, import_columns, import_value, sort_expression
+from .sorting import SortChoice, is_custom_sort, sort_field, sort_fields, sorted_page
 from .storage import RecordKind, record_kinds
 from .types import TYPES, as_text, display
 from .values import (
@@ -35,8 +40,9 @@ from .values import (
 )
 from .web import detail_sections, fill_form, form_class_with, sections, submitted
 
-__all__ = ["PREFIX", "TYPES", "CustomValueError", "RecordKind", "active_fields", "api_values",
-           "as_text", "clean_values", "conditions", "detail_sections", "display",
+__all__ = ["PREFIX", "TYPES", "CustomValueError", "RecordKind", "SortChoice", "active_fields",
+           "api_values", "as_text", "clean_values", "conditions", "detail_sections", "display",
            "editable_fields", "export_columns", "fill_form", "filter_args", "form_class_with",
-           "import_columns", "import_value", "locale", "parse_filters", "record_kinds", "sections",
-           "shown_values", "sort_expression", "submitted", "visible_fields"]
+           "import_columns", "import_value", "is_custom_sort", "locale", "parse_filters",
+           "record_kinds", "sections", "shown_values", "sort_expression", "sort_field",
+           "sort_fields", "sorted_page", "submitted", "visible_fields"]

@@ -1,8 +1,12 @@
 """Custom fields on a generated Resource list (template globals of
 ``core/resources/list.html``): a filter input per filterable field the user may see (a
-choice or yes/no select, a from/to range, a from/to date range, a text) and a column per
-filterable field. The filters themselves are ``?custom.<key>=`` arguments the list's
-``query.parse_filters`` reads (``records.resource_filters``)."""
+choice or yes/no select, a from/to range, a from/to date range, a text) and its columns.
+The filters themselves are ``?custom.<key>=`` arguments the list's ``query.parse_filters``
+reads (``records.resource_filters``).
+
+Columns: every field the user may see but long text is in the column chooser as
+``col=custom.<key>`` (kept in ``cols`` like a built-in column); with no columns chosen the
+list shows the filterable fields. A sortable field's header sorts by it (``sorting``)."""
 
 from __future__ import annotations
 
@@ -19,13 +23,18 @@ from .values import PREFIX, locale, shown_values, visible_fields
 NUMBERS, DATES = ("integer", "decimal", "money"), ("date", "datetime")
 
 
-def _filterable(resource: Any) -> list[Any]:
+def _visible(resource: Any) -> list[Any]:
+    """The fields the user may see that a list cell can show (not long text)."""
     kind = kind_of_model(resource.model)
     if kind is None:
         return []
     user = current_user if current_user and current_user.is_authenticated else None
     return [item for item in visible_fields(get_session(), kind.key, user)
-            if item.filterable and item.type != "long_text"]
+            if item.type != "long_text"]
+
+
+def _filterable(resource: Any) -> list[Any]:
+    return [item for item in _visible(resource) if item.filterable]
 
 
 def custom_filter_inputs_of(resource: Any, args: Mapping[str, Any],
@@ -51,13 +60,40 @@ def custom_filter_inputs_of(resource: Any, args: Mapping[str, Any],
     return shown
 
 
-def custom_columns_of(resource: Any) -> list[tuple[str, str]]:
-    """``[(key, label)]`` of the list's custom columns (the filterable fields)."""
-    return [(item.key, item.label(locale())) for item in _filterable(resource)]
+def custom_columns_of(resource: Any, fields: list[Any] | None = None
+                      ) -> list[tuple[str, str]]:
+    """``[(key, label)]`` of the list's custom columns: ``fields`` (``chosen_fields``),
+    by default the filterable fields."""
+    chosen = _filterable(resource) if fields is None else fields
+    return [(item.key, item.label(locale())) for item in chosen]
 
 
-def custom_cells_of(resource: Any, rows: list[Any]) -> dict[Any, dict[str, str]]:
-    """``{record id: {key: text}}`` of the page's custom columns (users' names in one
-    statement)."""
-    fields = _filterable(resource)
-    return shown_values(get_session(), fields, rows) if fields and rows else {}
+def custom_column_choices_of(resource: Any) -> list[tuple[str, str]]:
+    """``[("custom.<key>", label)]`` the column chooser offers: every field the user may
+    see but long text."""
+    return [(f"{PREFIX}{item.key}", item.label(locale())) for item in _visible(resource)]
+
+
+def chosen_fields(resource: Any, args: Mapping[str, Any]) -> list[Any]:
+    """The custom columns ``?col=custom.<key>`` (or ``?cols=a,custom.<key>``) chooses among
+    the fields the user may see; with no column chosen at all, the filterable fields."""
+    ticked = args.getlist("col") if hasattr(args, "getlist") else []
+    raw = {name.strip() for name in ticked or str(args.get("cols") or "").split(",")} - {""}
+    if not raw:
+        return _filterable(resource)
+    return [item for item in _visible(resource) if f"{PREFIX}{item.key}" in raw]
+
+
+def custom_sorts_of(resource: Any) -> set[str]:
+    """The keys of the custom columns the list may sort by (filterable and indexed)."""
+    from .sorting import sortable
+
+    return {item.key for item in _filterable(resource) if sortable(item)}
+
+
+def custom_cells_of(resource: Any, rows: list[Any], fields: list[Any] | None = None
+                    ) -> dict[Any, dict[str, str]]:
+    """``{record id: {key: text}}`` of the page's custom columns (``fields``, by default
+    the filterable ones; users' names in one statement)."""
+    chosen = _filterable(resource) if fields is None else fields
+    return shown_values(get_session(), chosen, rows) if chosen and rows else {}

@@ -1,6 +1,6 @@
 """Custom values where records leave or enter in bulk: the API's ``custom`` object, export
 columns, import mapping (a header matches a field's label in either language, or its key)
-and the list's sorts by an indexed field."""
+and the list's sorts by an indexed field (``sorting``)."""
 
 from __future__ import annotations
 
@@ -169,3 +169,37 @@ def export_extra(session: Session, model: type, owner_id: int | None
     columns = export_columns(visible_fields(session, kind.key, owner))
     return [header for header, _value in columns], \
         lambda record: [value(record) for _header, value in columns]
+
+
+def resource_sort_field(model: type, sort: Any, user: Any) -> CustomField | None:
+    """The custom field a Resource list's ``?sort=custom.<key>`` (``-`` or not) names, if
+    ``user`` may sort by it (None: the system, any field), else None."""
+    from ..db import get_session
+    from .sorting import is_custom_sort, sort_field
+
+    kind = storage.kind_of_model(model)
+    if kind is None or not is_custom_sort(sort):
+        return None
+    return sort_field(get_session(), kind.key, sort, user)
+
+
+def resource_sort_names(model: type, user: Any) -> list[str]:
+    """``custom.<key>`` of every field ``user`` may sort a Resource list over ``model`` by."""
+    from ..db import get_session
+    from .sorting import sort_names
+
+    kind = storage.kind_of_model(model)
+    return sort_names(get_session(), kind.key, user) if kind is not None else []
+
+
+def resource_sorted_page(session: Session, model: type, sort: str, user: Any,
+                         statement: Any, **page: Any) -> Any:
+    """A Resource list's keyset page sorted by the custom field ``sort`` names
+    (``sorting.sorted_page``; ``page``: descending, limit, cursor, before)."""
+    from .sorting import sorted_page
+
+    kind = storage.kind_of_model(model)
+    item = resource_sort_field(model, sort, user)
+    if kind is None or item is None:
+        raise ValueError(f"not a sort of {model.__name__}: {sort!r}")
+    return sorted_page(session, statement, kind, item, **page)

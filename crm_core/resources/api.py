@@ -43,6 +43,9 @@ def build_api(resource: Resource) -> Blueprint:
             values = reading.parse_filters(resource, {**custom_args(request.args), **query})
         except reading.FilterErrors as exc:
             raise ValidationError(exc.errors) from None
+        refused = reading.sort_error(resource, query.get("sort"), current_user)
+        if refused:  # custom.<key> of no field the caller may sort by
+            raise ValidationError({"sort": [refused]})
         return reading.list_page(
             get_session(), resource, current_user, values=values, query=query.get("q") or "",
             sort=query.get("sort"), limit=query["limit"], cursor=query.get("cursor"),

@@ -19,7 +19,15 @@ from sqlalchemy import JSON, Select, String, cast, exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..api.pagination import Page, paginate
-from ..custom_fields.records import resource_conditions, resource_filters
+from ..custom_fields.records import (
+    resource_conditions,
+    resource_filters,
+    resource_sort_field,
+    resource_sort_names,
+    resource_sorted_page,
+)
+from ..custom_fields.sorting import refusal
+from ..custom_fields.values import PREFIX as CUSTOM_PREFIX
 from ..edge.ints import INT32_MAX, INT64_MAX, INT64_MIN
 from ..rbac.scope import scoped
 from ..rbac.users import user_names
@@ -197,14 +205,24 @@ def _text(column: Any) -> Any:
     return cast(column, String) if isinstance(column.type, JSON) else column
 
 
-def sort_of(resource: Resource, sort: str | None) -> tuple[str, bool]:
-    """The sort (field name, descending) of ``?sort=`` (``-name`` descends); unknown sorts
-    fall back to the declared default."""
+def sort_of(resource: Resource, sort: str | None, user: Any = None) -> tuple[str, bool]:
+    """The sort (field name, descending) of ``?sort=`` (``-name`` descends; ``custom.<key>``
+    a custom field ``user`` may sort by); unknown sorts fall back to the declared default."""
     for candidate in (sort or "", resource.default_sort):
         name = candidate.lstrip("-")
-        if name == "id" or name in resource.sorts:
+        if name == "id" or name in resource.sorts or \
+                resource_sort_field(resource.model, candidate, user) is not None:
             return name, candidate.startswith("-")
     return "id", True
+
+
+def sort_error(resource: Resource, sort: str | None, user: Any) -> str | None:
+    """Why ``?sort=`` is refused (not a declared sort nor a custom field ``user`` may sort
+    by), or None."""
+    if not sort or sort.lstrip("-") in ("id", *resource.sorts) or \
+            resource_sort_field(resource.model, sort, user) is not None:
+        return None
+    return refusal(sort, ["id", *resource.sorts], resource_sort_names(resource.model, user))
 
 
 def list_page(session: Session, resource: Resource, user: Any, *, values: Mapping[str, Any],
@@ -214,8 +232,13 @@ def list_page(session: Session, resource: Resource, user: Any, *, values: Mappin
     or before ``before`` (a page's ``prev_cursor``); a bad one raises a 4xx naming it. A
     chosen preset's sort applies when no other is asked for."""
     preset = resource.preset(values.get(PRESET_ARG)) if resource.presets else None
-    name, descending = sort_of(resource, sort or (preset.sort if preset else None))
+    name, descending = sort_of(resource, sort or (preset.sort if preset else None), user)
     model = resource.model
+    if name.startswith(CUSTOM_PREFIX):  # a custom field's index, keyset as any other sort
+        return resource_sorted_page(session, model, name, user,
+                                    statement(resource, user, values, query),
+                                    descending=descending, limit=limit or resource.page_size,
+                                    cursor=cursor or None, before=before or None)
     key = None if name == "id" else getattr(model, name)
     return paginate(session, statement(resource, user, values, query), sort=key,
                     id_column=model.id, descending=descending,

@@ -118,8 +118,7 @@ def list_query(resource: Resource) -> type[Schema]:
         attributes: dict[str, Any] = {
             "q": fields.String(load_default="", validate=validate.Length(max=100),
                                metadata={"description": "Quick search."}),
-            "sort": fields.String(load_default=None, validate=validate.OneOf(sorts),
-                                  metadata={"description": "A sort; '-' descends."}),
+            "sort": _sort_field(resource, sorts),
         }
         for arg in filter_args(resource):
             attributes[arg] = fields.String(load_default=None,
@@ -134,3 +133,18 @@ def list_query(resource: Resource) -> type[Schema]:
         cached = resource.__dict__[key] = type(_name(resource, "Query"), (ListQuery,),
                                                attributes)
     return cached
+
+
+def _sort_field(resource: Resource, sorts: list[str]) -> Any:
+    """The list's ``sort``: a declared one, or (a model with custom fields) ``custom.<key>``
+    of a sortable custom field, which the endpoint checks (``query.sort_error``)."""
+    from ..custom_fields.sorting import SortChoice
+    from ..custom_fields.storage import kind_of_model
+
+    if kind_of_model(resource.model) is None:
+        return fields.String(load_default=None, validate=validate.OneOf(sorts),
+                             metadata={"description": "A sort; '-' descends."})
+    names = ", ".join(name for name in sorts if not name.startswith("-"))
+    return fields.String(load_default=None, validate=SortChoice(sorts), metadata={
+        "description": f"A sort: {names}, or custom.<key> of a custom field that is "
+                       "filterable (indexed); '-' descends."})

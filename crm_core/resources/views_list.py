@@ -20,6 +20,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..auth.permissions import require_permission
+from ..custom_fields import listing as custom_list
 from ..custom_fields.records import custom_args
 from ..db import get_session
 from ..errors import DomainError
@@ -159,6 +160,10 @@ def add_routes(bp: Blueprint, resource: Resource) -> None:
         except query.FilterErrors as exc:
             values, errors, status = {}, exc.errors, 400
         columns = chosen_columns(resource, args)
+        custom = custom_list.chosen_fields(resource, args)  # col=custom.<key>
+        refused = query.sort_error(resource, args.get("sort"), current_user)
+        if refused:  # the default order instead, and why
+            flash(refused, "warning")
         search = str(args.get("q") or "")[:query.SEARCH_MAX]
         page = query.list_page(session, resource, current_user, values=values, query=search,
                                sort=args.get("sort"), cursor=request.args.get("cursor"),
@@ -166,8 +171,10 @@ def add_routes(bp: Blueprint, resource: Resource) -> None:
         rows = [] if errors else list(page.items)
         kept = kept_args(resource, args)
         kept.pop("cols", None)
-        if columns != resource.list_columns():
-            kept["cols"] = ",".join(columns)
+        custom_names = [f"custom.{item.key}" for item in custom]
+        if columns != resource.list_columns() or custom_names != [
+                f"custom.{key}" for key, _label in custom_list.custom_columns_of(resource)]:
+            kept["cols"] = ",".join([*columns, *custom_names])
         return render_template(
             resource.template("list"), resource=resource, rows=rows, columns=columns,
             names=query.related_names(session, resource, rows, columns), cell=PageCells(),
@@ -175,7 +182,12 @@ def add_routes(bp: Blueprint, resource: Resource) -> None:
             next_cursor=None if errors else page.next_cursor, kept=kept,
             prev_cursor=None if errors else page.prev_cursor,
             qs=urlencode(kept), errors=errors, args=args, view=view,
-            sort=query.sort_of(resource, args.get("sort") or _preset_sort(resource, values)),
+            sort=query.sort_of(resource, args.get("sort") or _preset_sort(resource, values),
+                               current_user),
+            custom_columns=custom_list.custom_columns_of(resource, custom),
+            custom_cells=custom_list.custom_cells_of(resource, rows, custom),
+            custom_column_choices=custom_list.custom_column_choices_of(resource),
+            custom_sorts=custom_list.custom_sorts_of(resource),
             preset=values.get(query.PRESET_ARG, query.ALL_PRESETS),
             first=not (request.args.get("cursor") or request.args.get("before")),
             views=saved_views.list_views(session, resource.key, current_user),

@@ -41,11 +41,13 @@ from crm_core.toolkit import (
     Model,
     Page,
     bound_scope_condition,
+    custom_fields,
     decode_cursor,
     page_of,
     paginate,
 )
 
+from ..listing.custom import sorted_customers
 from ..models import (
     Customer,
     CustomerEmail,
@@ -106,6 +108,11 @@ def list_customer_rows(session: Session, *, user: Any, filters: Mapping[str, Any
                 session.flush()
             rows = session.connection().execute(statement, {**values, "crm_limit": limit + 1})
             return page_of(rows.all(), _WIDTH, 2, limit, bound is not None)
+    if sort.startswith(custom_fields.PREFIX):  # custom.<key>: through the field's index
+        statement = list_statement(_page_select(), user=user, filters=filters,
+                                   session=session)
+        return sorted_customers(session, user, statement, sort, descending=descending,
+                                limit=limit, cursor=cursor)
     statement = list_statement(_page_select(), user=user, filters=filters, sort=sort,
                                session=session)
     return paginate(session, statement, sort=SORTS[sort], id_column=Customer.id,

@@ -12,7 +12,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
-from crm_core.toolkit import Id, ListQuery, UtcDateTime, sensitive
+from crm_core.toolkit import Id, ListQuery, UtcDateTime, custom_fields, sensitive
 
 from ..models import CUSTOMER_KINDS, RECORD_KINDS
 from ..records.fields import AMOUNT_MAX, TEXT_LIMITS
@@ -186,9 +186,11 @@ class CustomerListQuery(ListQuery):
     q = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
         "description": "Search by a fragment of name, code, phone, email or contact name "
                        "(pinyin too); answers one ranked page without next_cursor."})
-    sort = fields.String(load_default="-updated", validate=validate.OneOf(
+    sort = fields.String(load_default="-updated", validate=custom_fields.SortChoice(
         [*SORT_CHOICES, *(f"-{name}" for name in SORT_CHOICES)]), metadata={
-        "description": "name, created, updated or amount; a leading - for descending."})
+        "description": "name, created, updated or amount, or custom.<key> of a custom "
+                       "field that is filterable (indexed; customers without a value come "
+                       "last); a leading - for descending."})
     customer_type_id = Id()
     industry = _text(TEXT_FILTERS["industry"])
     province = _text(TEXT_FILTERS["province"])

@@ -1,7 +1,8 @@
 """The custom fields on the customer list: a filter input per filterable field (a choice
-list, a yes/no, a range, a date range or a text), a column per filterable field, and the
+list, a yes/no, a range, a date range or a text), a column per filterable field, the
 ``custom`` list filter they make (``{"custom.<key>": text}``, kept in the page's links and
-in segments like the built-in filters)."""
+in segments like the built-in filters) and the sorts by an indexed one (``sort=custom.<key>``,
+the list and the API: a keyset page through the field's index, empty values last)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 from crm_core.toolkit import custom_fields
 
 from ..records.custom import KIND, custom_args
+from ..records.queries import SORTS
+from ..validation import FieldError
 
 NUMBERS = ("integer", "decimal", "money")
 DATES = ("date", "datetime")
@@ -73,3 +76,28 @@ def cells(session: Session, fields: list[Any], customers: list[Any]
           ) -> dict[int, dict[str, str]]:
     """``{customer id: {key: text}}`` of the page's custom columns."""
     return custom_fields.shown_values(session, fields, customers) if fields else {}
+
+
+def sort_choices(session: Session, user: Any) -> list[tuple[str, str]]:
+    """``[("custom.<key>", label)]``: the list's sorts by a custom field (filterable, of an
+    indexed type) the user may see."""
+    return [(f"{custom_fields.PREFIX}{item.key}", item.label(custom_fields.locale()))
+            for item in custom_fields.sort_fields(session, KIND, user)]
+
+
+def sorted_customers(session: Session, user: Any, statement: Any, sort: str, *,
+                     descending: bool, limit: int, cursor: str | None = None,
+                     before: str | None = None) -> Any:
+    """One keyset page of ``statement`` (the customers' list statement) sorted by the
+    custom field ``sort`` names (``custom.<key>``), the customers without a value last;
+    raises ``FieldError`` on ``sort`` when the user may not sort by it."""
+    from flask import current_app
+
+    item = custom_fields.sort_field(session, KIND, sort, user)
+    if item is None:
+        names = [name for name, _label in sort_choices(session, user)]
+        raise FieldError("sort", _("Sort by one of: %(names)s.", names=", ".join(
+            [*SORTS, *names])))
+    kind = custom_fields.record_kinds(current_app)[KIND]
+    return custom_fields.sorted_page(session, statement, kind, item, descending=descending,
+                                     limit=limit, cursor=cursor, before=before)

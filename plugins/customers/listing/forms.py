@@ -92,8 +92,11 @@ class FilterForm(FlaskForm):
                        choices=[SelectChoice(size, str(size)) for size in PAGE_SIZES])
 
     def set_choices(self, types: list[tuple[int, str]], tags: list[tuple[int, str]],
-                    owners: list[tuple[int, str]]) -> None:
-        """Fill the select fields from the database rows (id, label)."""
+                    owners: list[tuple[int, str]],
+                    custom_sorts: list[tuple[str, str]] | None = None) -> None:
+        """Fill the select fields from the database rows (id, label); ``custom_sorts`` are
+        the custom fields the list may sort by (``custom.<key>``, label)."""
+        self.sort.choices = [*self.sort.choices, *_options(custom_sorts or [])]
         self.customer_type_id.choices = [_any(), *_options(types)]
         self.tag_id.choices = [_any(), *_options(tags)]
         self.owner_id.choices = [_any(), *_options(owners)]
@@ -145,7 +148,10 @@ class FilterForm(FlaskForm):
 
     def view_settings(self) -> tuple[str, bool, int]:
         """``(sort, descending, page size)``; defaults where a value is not valid."""
-        sort = self.sort.data if not self.sort.errors and self.sort.data in SORTS else "updated"
+        # a custom field's sort (custom.<key>) is among the choices only when the user may
+        # sort by it (views.filter_form)
+        known = self.sort.data in SORTS or str(self.sort.data).startswith("custom.")
+        sort = self.sort.data if not self.sort.errors and known else "updated"
         size = self.size.data if not self.size.errors and self.size.data in PAGE_SIZES \
             else PAGE_SIZES[0]
         return sort, self.order.data != "asc", size

@@ -32,7 +32,7 @@ from crm_core.toolkit import (
 from ..blueprint import bp
 from ..models import Customer, CustomerTag, CustomerType, Tag
 from ..records.followups import due_label, user_today
-from ..records.queries import CustomerNotFound, list_customers
+from ..records.queries import CustomerNotFound, list_customers, list_statement
 from ..records.services import restore_customer
 from ..search import services as search
 from ..segments import services as segments
@@ -128,7 +128,7 @@ def filter_form(args: Mapping[str, Any], warn: bool = True) -> tuple[FilterForm,
     form = FilterForm(formdata=data)
     form.custom_filters, form.custom_errors = custom_list.read_filters(
         db.session, current_user, args, segment)
-    form.set_choices(*_choices())
+    form.set_choices(*_choices(), custom_list.sort_choices(db.session, current_user))
     if not form.validate() and warn and segment is not None and form.filter_errors():
         # A segment saved before its values were checked: its bad filter is shown under
         # the field and left out, for everyone who picks the segment.
@@ -229,6 +229,8 @@ def list_page():  # type: ignore[no-untyped-def]
             name: form[name].data for name in ("province", "level", "status")}),
         without_import={name: value for name, value in args.items() if name != "import_id"},
         today=user_today(), due_label=due_label, custom_columns=custom_columns,
+        custom_sorts={name.removeprefix(custom_fields.PREFIX) for name, _label in
+                      custom_list.sort_choices(db.session, current_user)},
         custom_cells=custom_list.cells(db.session, custom_columns, customers),
         custom_locale=custom_fields.locale(),
         custom_inputs=custom_list.filter_inputs(db.session, current_user,
@@ -247,10 +249,16 @@ def _keyset_page(filters: dict[str, Any], sort: str, descending: bool, size: int
     """One page after ``?cursor=`` (or, for ``?before=``, the page before it) and the
     cursors of the previous and next pages. A bad link raises the kernel's ``PageError``,
     which brings the browser back to the first page with a notice."""
+    cursor, before = request.args.get("cursor") or None, request.args.get("before") or None
+    if sort.startswith(custom_fields.PREFIX):  # custom.<key>: through the field's index
+        page = custom_list.sorted_customers(
+            db.session, current_user, list_statement(select(Customer), user=current_user,
+                                                     filters=filters, session=db.session),
+            sort, descending=descending, limit=size, cursor=cursor, before=before)
+        return list(page.items), page.prev_cursor, page.next_cursor
     page = list_customers(db.session, user=current_user, filters=filters, sort=sort,
-                                   descending=descending, limit=size,
-                                   cursor=request.args.get("cursor") or None,
-                                   before=request.args.get("before") or None)
+                                   descending=descending, limit=size, cursor=cursor,
+                                   before=before)
     return list(page.items), page.prev_cursor, page.next_cursor
 
 
