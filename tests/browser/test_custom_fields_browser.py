@@ -61,6 +61,8 @@ def _add_field(visit: Visit, key: str, type_: str, zh: str, en: str, options: st
     page.locator("select[name=type]").select_option(type_)
     page.locator("input[name=label_zh]").fill(zh)
     page.locator("input[name=label_en]").fill(en)
+    # the options box is there for a choice only
+    assert page.locator("textarea[name=options]").is_visible() == (type_ == "choice")
     if options:
         page.locator("textarea[name=options]").fill(options)
     page.locator("input[name=filterable]").check()
