@@ -8,14 +8,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import amount_in_words, to_user_time
+from crm_core.toolkit import amount_in_words, record_event, to_user_time
 
 from .. import money
 from ..models import Order, OrderLine, Product, Quote
-from ..quotes.customer import CustomerCard, customer_card
+from ..quotes.customer import CUSTOMER_KIND, CustomerCard, customer_card, customer_model
 from ..quotes.services import quote_lines, status_of
 from ..settings.values import Letterhead, letterhead
 
@@ -74,9 +75,16 @@ def _rows(session: Session, lines: list[Any]) -> list[PrintLine]:
 def _document(session: Session, kind: str, record: Any, lines: list[Any], user: Any, *,
               date: dt.date | None, valid_until: dt.date | None, status: str
               ) -> PrintDocument:
+    customer = customer_card(session, record.customer_id, user)
+    if customer.revealed:  # a rep's print shows what their pages mask: logged as a reveal
+        record_event("reveal", _l("Printed %(number)s with the customer's phone and address",
+                                  number=record.number),
+                     model=customer_model(), record_id=record.customer_id,
+                     changes={"kind": CUSTOMER_KIND, "fields": ["phones", "address"],
+                              "document": record.number}, session=session)
     return PrintDocument(
         kind=kind, number=record.number, date=date, valid_until=valid_until, status=status,
-        letterhead=letterhead(), customer=customer_card(session, record.customer_id, user),
+        letterhead=letterhead(), customer=customer,
         lines=_rows(session, lines), untaxed=money.yuan(record.untaxed_amount),
         tax=money.yuan(record.tax_amount), total=money.yuan(record.total_amount),
         total_in_words=amount_in_words(int(record.total_amount or 0)),

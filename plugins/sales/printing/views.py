@@ -27,8 +27,9 @@ bp = Blueprint("sales_printing", __name__, template_folder="../templates",
 def quote(quote_id: int) -> Any:
     """The quote as it is sent: letterhead, customer, lines, totals, 大写, signatures."""
     record = get_scoped_or_404(Quote, quote_id, live_only=True)
-    return render_template("sales/printing/document.html",
-                           doc=quote_document(db.session, record, current_user),
+    document = quote_document(db.session, record, current_user)
+    db.session.commit()  # a reveal the print logged
+    return render_template("sales/printing/document.html", doc=document,
                            back=("sales_quotes.detail", {"quote_id": record.id}))
 
 
@@ -37,8 +38,9 @@ def quote(quote_id: int) -> Any:
 def order(order_id: int) -> Any:
     """The order as it is sent."""
     record = get_scoped_or_404(Order, order_id, live_only=True)
-    return render_template("sales/printing/document.html",
-                           doc=order_document(db.session, record, current_user),
+    document = order_document(db.session, record, current_user)
+    db.session.commit()  # a reveal the print logged
+    return render_template("sales/printing/document.html", doc=document,
                            back=("sales_orders.detail", {"order_id": record.id}))
 
 

@@ -89,3 +89,44 @@ def test_another_department_cannot_print(sales_app, documents):
     east = client_as(sales_app, "sales", department="打印东区")
     assert east.get(f"/sales/quotes/{quote['id']}/print").status_code == 404
     assert east.get(f"/sales/orders/{order['id']}/print").status_code == 404
+
+
+def _reveals(sales_app, customer_number: str) -> list:
+    from sqlalchemy import select
+
+    from crm_core.audit.models import AuditEntry
+
+    with sales_app.app_context():
+        session = sales_app.extensions["crm_db"].new_session()
+        try:
+            return [(entry.username, entry.model) for entry in session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "reveal"))
+                if customer_number in (entry.message or "") + str(entry.changes or "")]
+        finally:
+            session.close()
+
+
+def test_a_reps_print_shows_the_customer_in_clear_and_is_logged_as_a_reveal(sales_app,
+                                                                           documents):
+    rep, quote, _order = documents
+    before = len(_reveals(sales_app, quote["number"]))
+    html = _pages(sales_app, rep).get(f"/sales/quotes/{quote['id']}/print") \
+        .get_data(as_text=True)
+    assert "021 3494 9468" in html and "世纪大道100号" in html
+    logged = _reveals(sales_app, quote["number"])
+    assert len(logged) == before + 1
+    assert logged[-1] == (rep.user.username, "customers_customer")
+
+
+def test_a_user_who_may_not_reveal_prints_the_customer_masked(sales_app, documents):
+    _rep, quote, _order = documents
+    viewer = client_as(sales_app, "viewer", department="打印西区")
+    html = viewer.get(f"/sales/quotes/{quote['id']}/print").get_data(as_text=True)
+    assert "上海打印客户有限公司" in html and quote["number"] in html
+    assert "3494 9468" not in html and "34949468" not in html
+    assert "世纪大道100号" not in html
+    manager = client_as(sales_app, "manager", department="打印西区")
+    before = len(_reveals(sales_app, quote["number"]))
+    html = manager.get(f"/sales/quotes/{quote['id']}/print").get_data(as_text=True)
+    assert "021 3494 9468" in html  # a manager sees sensitive values: no reveal to log
+    assert len(_reveals(sales_app, quote["number"])) == before
