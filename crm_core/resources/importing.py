@@ -18,7 +18,13 @@ wizard goes back to filled in from the Resource), else derived from the form fie
   owner's, as on the Resource's form. A Resource with its own ``create``/``update`` is
   written through them, a record at a time (its rules hold); else by ``bulk_write``.
 
-The spec's export writes the Resource's export columns as its list's export does.
+The spec's export writes the Resource's export columns as its list's export does, and a
+column per custom field the user may see.
+
+A derived spec carries custom fields (``crm_core.custom_fields.importing``): a column per
+field the importer may edit, mapped by the field's key, ``custom.<key>`` or its label in
+either language; each cell is checked by the field's type (a bad cell fails its row, named
+with its column) and stored through ``clean_values`` as the Resource's form stores it.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..custom_fields.importing import gather_custom
+from ..custom_fields.storage import kind_of_model
 from ..edge.ints import INT32_MAX
 from ..errors import RegistryError
 from ..imports.spec import ImportField, ImportSpec, Relation, WriteBatch, WriteResult
@@ -104,12 +112,44 @@ def _find(resource: Resource) -> Callable[[Session, str, list[Any]], dict[Any, A
     return find
 
 
+def _importer(batch: WriteBatch) -> Any:
+    from ..auth.models import User
+
+    return batch.session.get(User, batch.user_id) if batch.user_id is not None else None
+
+
+def _custom_values(resource: Resource, batch: WriteBatch) -> None:
+    """Each row's ``custom.<key>`` cells checked into the record's new ``custom``, as the
+    Resource's form stores them (a new record gets the defaults; the importer's rights on
+    each field hold)."""
+    from ..custom_fields.values import clean_values
+
+    kind = kind_of_model(resource.model)
+    if kind is None:
+        return
+    session, user, model = batch.session, _importer(batch), resource.model
+    current = dict(session.execute(select(model.id, model.custom).where(
+        model.id.in_([record_id for record_id, _values in batch.updates])))
+        .all()) if batch.updates else {}
+    for index, values in enumerate(batch.inserts):
+        values = batch.inserts[index] = gather_custom(values)
+        values["custom"] = clean_values(session, kind.key, values.get("custom"), None,
+                                        user=user, new=True)
+    for index, (record_id, values) in enumerate(batch.updates):
+        values = gather_custom(values)
+        if "custom" in values:
+            values["custom"] = clean_values(session, kind.key, values["custom"],
+                                            current.get(record_id), user=user)
+        batch.updates[index] = (record_id, values)
+
+
 def _writer(resource: Resource) -> Callable[[WriteBatch], WriteResult]:
     """The table's writer; a new record's ID is the database's; the department follows the
-    owner (one statement a batch)."""
+    owner (one statement a batch); custom cells go through ``clean_values``."""
     plain, scope = table_writer(resource.model), data_scope_of(resource.model)
 
     def write(batch: WriteBatch) -> WriteResult:
+        _custom_values(resource, batch)
         for values in [*batch.inserts, *(values for _id, values in batch.updates)]:
             values.pop("id", None)  # a key only: never written
         if scope is not None and scope.department:
@@ -125,37 +165,45 @@ def _writer(resource: Resource) -> Callable[[WriteBatch], WriteResult]:
                         values[scope.department] = departments.get(values[scope.owner])
         return plain(batch)
 
+    write.takes_custom_fields = True  # type: ignore[attr-defined]  (``custom.<key>`` columns)
     return write
 
 
 def _service_writer(resource: Resource) -> Callable[[WriteBatch], WriteResult]:
     """The Resource's own ``create``/``update`` (its business rules), a record at a time,
-    as the importer (the command line: no user); a refusal stops the batch with its message."""
-    from ..auth.models import User
+    as the importer (the command line: no user); a refusal stops the batch with its message.
+    Custom cells go in as ``custom`` (``{key: text}``, checked by ``create_record`` /
+    ``update_record`` as a form's are)."""
     from .writes import create_record, update_record
 
     def write(batch: WriteBatch) -> WriteResult:
-        session, result = batch.session, WriteResult()
-        user = session.get(User, batch.user_id) if batch.user_id is not None else None
+        session, result, user = batch.session, WriteResult(), _importer(batch)
         for values in batch.inserts:
+            values = gather_custom(values)
             values.pop("id", None)
             result.created.append(create_record(session, resource, values, user).id)
         for record_id, values in batch.updates:
             record = session.get(resource.model, record_id)
+            values = gather_custom(values)
             changed = {name: value for name, value in values.items() if name != "id"
-                       and value not in (None, "") and getattr(record, name) != value}
+                       and value not in (None, "", {}) and (name == "custom"
+                                                            or getattr(record, name) != value)}
             if record is None or not changed:
                 continue
             old = {name: _plain(getattr(record, name)) for name in changed}
             update_record(session, resource, record, changed, user)
-            result.updated[record_id] = (old, {name: _plain(value)
-                                               for name, value in changed.items()})
+            new = {name: _plain(getattr(record, name)) for name in changed}
+            if new != old:  # custom cells that match the record's values change nothing
+                result.updated[record_id] = (old, new)
         return result
 
+    write.takes_custom_fields = True  # type: ignore[attr-defined]  (``custom.<key>`` columns)
     return write
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, dict):  # a ``custom`` object: JSON already, kept for undo
+        return dict(value)
     return value if value is None or isinstance(value, bool | int | float | str) else str(value)
 
 
@@ -171,8 +219,11 @@ def _export(resource: Resource) -> Callable[[Session, int | None], tuple[list[st
     model = resource.model
 
     def export(session: Session, user_id: int | None) -> tuple[list[str], Iterator[Any]]:
+        from ..custom_fields.records import export_extra
+
         columns = resource.exported()
         found = query.statement(resource, user_id, {}, "", every=user_id is None)
+        custom_headers, custom_cells = export_extra(session, model, user_id)  # read back in
 
         def batches() -> Iterator[list[list[str]]]:
             last = 0
@@ -180,10 +231,11 @@ def _export(resource: Resource) -> Callable[[Session, int | None], tuple[list[st
                                                .order_by(model.id).limit(EXPORT_BATCH))):
                 names = query.related_names(session, resource, rows, columns)
                 yield [[cell(resource, row, name, names, html=False) for name in columns]
-                       for row in rows]
+                       + custom_cells(row) for row in rows]
                 last = rows[-1].id
 
-        return [str(resource.column_label(name)) for name in columns], batches()
+        return [str(resource.column_label(name)) for name in columns] + custom_headers, \
+            batches()
 
     return export
 

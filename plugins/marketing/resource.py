@@ -121,6 +121,12 @@ class CampaignIn(Schema):
     audience = fields.Nested(AudienceIn, allow_none=True)
     subject = fields.String(validate=validate.Length(max=200))
     html = fields.String(validate=validate.Length(max=500_000))
+    custom = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
+                         values=fields.Raw(allow_none=True), metadata={
+                             "description": "The custom fields an administrator defined, "
+                                            "by key (money as a decimal string); keys left "
+                                            "out keep their value.",
+                             "x-crm-custom-fields": "marketing.campaign"})
 
 
 def _create(session: Any, values: dict[str, Any], user: Any) -> Campaign:

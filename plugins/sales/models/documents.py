@@ -146,7 +146,8 @@ class Order(DocumentMixin, Model):
     # foreign key: marketing is optional); marketing counts it as the campaign's revenue
     campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # custom fields an administrator defines (kernel custom_fields; sales migration)
-    custom: Mapped[dict[str, Any] | None] = custom_column("sales.order", label=_l("Orders"))
+    custom: Mapped[dict[str, Any] | None] = custom_column("sales.order", label=_l("Orders"),
+                                                          api_path="/api/v1/sales/orders")
 
 
 class OrderLine(LineMixin, Model):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask_login import current_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from crm_core.toolkit import (
     UtcDateTime,
     amount_in_words,
     api_endpoint,
+    custom_fields,
     get_session,
     paginate,
     scoped,
@@ -46,6 +47,8 @@ api = Blueprint("sales_orders_rest", __name__)
 BASE = "/api/v1/sales/orders"
 ONE = f"{BASE}/<int:order_id>"
 TAGS = ["sales"]
+CUSTOM_TEXT = ("The custom fields an administrator defined, by key (money as a decimal "
+               "string); the list filters by them with ?custom.<key>=.")
 VIEW, CREATE, EDIT = "sales.order.view", "sales.order.create", "sales.order.edit"
 DELETE = "sales.order.delete"
 
@@ -92,6 +95,8 @@ class OrderOut(Schema):
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
     lines = fields.List(fields.Nested(LineOut))
+    custom = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
+        "description": CUSTOM_TEXT, "x-crm-custom-fields": services.CUSTOM_KIND})
 
 
 _LINES = fields.List(fields.Dict(), validate=validate.Length(max=MAX_LINES),
@@ -113,6 +118,10 @@ class OrderIn(Schema):
     notes = fields.String(validate=validate.Length(max=services.NOTES_MAX))
     order_date = fields.Date(allow_none=True)
     opportunity_id = Id(allow_none=True)
+    custom = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
+                         values=fields.Raw(allow_none=True),
+                         metadata={"description": CUSTOM_TEXT,
+                                   "x-crm-custom-fields": services.CUSTOM_KIND})
 
 
 class OrderPatch(Schema):
@@ -126,6 +135,10 @@ class OrderPatch(Schema):
     notes = fields.String(validate=validate.Length(max=services.NOTES_MAX))
     order_date = fields.Date(allow_none=True)
     version = fields.Integer(validate=validate.Range(1, 2_147_483_647))
+    custom = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
+                         values=fields.Raw(allow_none=True),
+                         metadata={"description": CUSTOM_TEXT + " Keys left out keep "
+                                   "their value.", "x-crm-custom-fields": services.CUSTOM_KIND})
 
 
 class OrderQuery(ListQuery):
@@ -144,8 +157,15 @@ class StateIn(Schema):
     version = fields.Integer(validate=validate.Range(1, 2_147_483_647))
 
 
-def order_out(order: Order, lines: list[Any]) -> dict[str, Any]:
-    """The order as the API answers it (``OrderOut``)."""
+def _custom_fields() -> list[Any]:
+    """The orders' custom fields the caller may see."""
+    return custom_fields.visible_fields(get_session(), services.CUSTOM_KIND, _me())
+
+
+def order_out(order: Order, lines: list[Any], shown: list[Any] | None = None
+              ) -> dict[str, Any]:
+    """The order as the API answers it (``OrderOut``); ``shown``: the custom fields the
+    caller may see (read when not given)."""
     return {"id": order.id, "number": order.number, "status": order.status,
             "customer_id": order.customer_id, "opportunity_id": order.opportunity_id,
             "quote_id": order.quote_id, "order_date": order.order_date,
@@ -155,7 +175,9 @@ def order_out(order: Order, lines: list[Any]) -> dict[str, Any]:
             "total_in_words": amount_in_words(order.total_amount), "notes": order.notes,
             "version": order.version, "confirmed_at": order.confirmed_at,
             "cancelled_at": order.cancelled_at, "created_at": order.created_at,
-            "updated_at": order.updated_at, "lines": [line_out(line) for line in lines]}
+            "updated_at": order.updated_at, "lines": [line_out(line) for line in lines],
+            "custom": custom_fields.api_values(_custom_fields() if shown is None else shown,
+                                               order.custom)}
 
 
 def _one(order: Order) -> dict[str, Any]:
@@ -168,6 +190,19 @@ def _me() -> Any:
 
 def _order(order_id: int) -> Order:
     return services.get_order(get_session(), order_id, _me())
+
+
+def _custom_conditions() -> list[Any]:
+    """The WHERE conditions of the query's ``custom.<...>`` filters (a refused one raises
+    ``CustomValueError`` naming it: 422)."""
+    raw = {key: value for key, value in request.args.items()
+           if key.startswith(custom_fields.PREFIX) and value.strip()}
+    if not raw:
+        return []
+    session = get_session()
+    found = custom_fields.parse_filters(session, services.CUSTOM_KIND, raw, _me())
+    kind = custom_fields.record_kinds(current_app)[services.CUSTOM_KIND]
+    return custom_fields.conditions(session, kind, found)
 
 
 def _refused_lines(error: LinesRefused) -> ValidationError:
@@ -183,10 +218,12 @@ def list_orders(query: dict[str, Any]) -> Page:
         statement = statement.where(Order.status == query["status"])
     if query.get("customer_id"):
         statement = statement.where(Order.customer_id == query["customer_id"])
+    statement = statement.where(*_custom_conditions())
     page = paginate(get_session(), statement, descending=True, limit=query["limit"],
                     cursor=query.get("cursor"), before=query.get("before"))
     lines = services.order_lines(get_session(), [order.id for order in page.items])
-    return Page(items=[order_out(order, lines[order.id]) for order in page.items],
+    shown = _custom_fields()
+    return Page(items=[order_out(order, lines[order.id], shown) for order in page.items],
                 next_cursor=page.next_cursor, prev_cursor=page.prev_cursor)
 
 
@@ -196,7 +233,7 @@ def create(body: dict[str, Any]) -> Any:
     """Create a draft order; unit prices exclude tax unless the product includes it, a line
     without one takes the customer's price list."""
     session = get_session()
-    values = {name: body[name] for name in ("notes", "order_date", "opportunity_id")
+    values = {name: body[name] for name in ("notes", "order_date", "opportunity_id", "custom")
               if body.get(name) is not None}
     try:
         order = services.create_order(session, body["customer_id"], body["lines"], _me(),
@@ -221,7 +258,7 @@ def update(body: dict[str, Any], order_id: int) -> Any:
     """Change a draft: its lines (all replaced), notes or date."""
     session = get_session()
     order = _order(order_id)
-    values = {name: body[name] for name in ("notes", "order_date") if name in body}
+    values = {name: body[name] for name in ("notes", "order_date", "custom") if name in body}
     try:
         services.update_order(session, order, _me(), lines=body.get("lines"),
                               expected_version=body.get("version"), **values)

@@ -21,7 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_core.toolkit import DomainError, emit, get_setting, next_number, scoped, utcnow
+from crm_core.toolkit import (
+    DomainError,
+    custom_fields,
+    emit,
+    get_setting,
+    next_number,
+    scoped,
+    utcnow,
+)
 from plugins.customers import services as customers
 
 from ..lines.parsing import LineValues, parse_lines, totals
@@ -40,7 +48,9 @@ NOTES_MAX = 10_000
 #: The fields a caller may set besides customer and lines (owner and department only for
 #: trusted callers: a quote turned into an order keeps its owner).
 FIELDS = ("notes", "order_date", "opportunity_id", "quote_id", "owner_id", "department_id",
-          "number")
+          "number", "custom")
+#: the orders' kind of custom fields (``toolkit.custom_column`` on ``Order.custom``)
+CUSTOM_KIND = "sales.order"
 #: action → (states it may start from, state it leads to)
 TRANSITIONS = {"confirm": (("draft",), "confirmed"), "deliver": (("confirmed",), "delivered"),
                "complete": (("delivered",), "completed"),
@@ -167,11 +177,17 @@ def create_order(session: Session, customer_id: int, lines: Sequence[Any], user:
     """A draft order of ``customer_id`` (a customer ``user`` may see) with ``lines``: line
     mappings as the API takes them (``parse_lines``) or ``LineValues`` kept as they are.
     ``fields``: ``notes``, ``order_date`` (default today), ``opportunity_id``,
-    ``quote_id``, and for trusted callers ``owner_id``, ``department_id``, ``number``.
+    ``quote_id``, ``custom`` (``{key: value}`` of custom fields, checked: a refused one
+    raises ``CustomValueError`` naming ``custom.<key>``), and for trusted callers
+    ``owner_id``, ``department_id``, ``number``.
     The owner is ``user`` unless given. Raises ``OrderRefused`` / ``LinesRefused``."""
     values = _fields(fields)
     customer = _customer(session, customer_id, user)
     worked = _lines(session, lines, customer, user)
+    if "custom" in values:  # a form or the API (a quote turned into an order sends none)
+        values["custom"] = custom_fields.clean_values(session, CUSTOM_KIND,
+                                                      values["custom"] or {}, None,
+                                                      user=user, new=True)
     if "owner_id" not in values:
         values["owner_id"] = getattr(user, "id", None)
         values.setdefault("department_id", getattr(user, "department_id", None))
@@ -219,6 +235,10 @@ def update_order(session: Session, order: Order, user: Any, *,
                                 status=str(ORDER_STATUS_LABELS[order.status]).lower()))
     values = _fields(fields)
     values.pop("number", None)
+    if "custom" in values:
+        values["custom"] = custom_fields.clean_values(session, CUSTOM_KIND,
+                                                      values["custom"] or {}, order.custom,
+                                                      user=user)
     if "opportunity_id" in values and values["opportunity_id"] != order.opportunity_id:
         values["campaign_id"] = _campaign_of(session, values["opportunity_id"])
     for name, value in values.items():

@@ -28,6 +28,7 @@ from crm_core.toolkit import (
     DomainError,
     Permission,
     Resource,
+    custom_fields,
     get_session,
     require_permission,
 )
@@ -75,6 +76,17 @@ def _me() -> Any:
     return current_user._get_current_object()  # noqa: SLF001 - Flask-Login's proxy
 
 
+def _form(order: Any = None, **kwargs: Any) -> OrderForm:
+    """The order form with an input per custom field the user may edit, filled from
+    ``order`` (or the defaults of a new one) unless it was submitted."""
+    session = get_session()
+    cls = custom_fields.form_class_with(OrderForm, session, services.CUSTOM_KIND, _me())
+    form = cls(**kwargs)
+    custom_fields.fill_form(form, session, order.custom if order is not None else None,
+                            new=order is None)
+    return form
+
+
 def _customer_choices(chosen: int | None) -> list[tuple[int, str]]:
     """The customers matching ``?customer_q=`` (name, code, phone, pinyin), else the 50 the
     user touched last; and the chosen one."""
@@ -116,7 +128,8 @@ def _page(form: OrderForm, lines: list[dict[str, str]], errors: dict[str, list[s
 
 
 def _fields(form: OrderForm) -> dict[str, Any]:
-    return {"order_date": form.order_date.data, "notes": form.notes.data or ""}
+    return {"order_date": form.order_date.data, "notes": form.notes.data or "",
+            "custom": custom_fields.submitted(form)}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -124,11 +137,11 @@ def _fields(form: OrderForm) -> dict[str, Any]:
 def new() -> Any:
     """A new order; ``?customer_id=`` presets the customer (from their page)."""
     if request.method == "GET":
-        form = OrderForm(formdata=None)
+        form = _form(formdata=None)
         preset = request.args.get("customer_id", "")
         form.customer_id.data = int(preset) if preset.isdigit() and len(preset) < 11 else None
         return _page(form, [], {})
-    form = OrderForm()
+    form = _form()
     lines = lines_from_form(request.form)
     if not form.validate():
         return _page(form, lines, {}, status=400)
@@ -164,11 +177,11 @@ def edit(order_id: int) -> Any:
         flash(_("Only a draft can be changed."), "error")
         return redirect(url_for("sales_orders.detail", order_id=order.id))
     if request.method == "GET":
-        form = OrderForm(formdata=None, obj=order)
+        form = _form(order, formdata=None, obj=order)
         form.version.data = str(order.version)
         stored = services.order_lines(session, [order.id])[order.id]
         return _page(form, [line_texts(line) for line in stored], {}, order)
-    form = OrderForm()
+    form = _form(order)
     form.customer_id.data = order.customer_id  # the customer of an order does not change
     lines = lines_from_form(request.form)
     if not form.validate():
@@ -185,6 +198,10 @@ def edit(order_id: int) -> Any:
         session.rollback()
         flash(str(error), "error")  # above the form, which keeps what the user typed
         return _page(form, lines, {}, _order(order_id), status=409)
+    except custom_fields.CustomValueError as error:
+        session.rollback()
+        _mark(form, error)  # under its input; nothing saved
+        return _page(form, lines, {}, _order(order_id), status=400)
     except DomainError as error:
         session.rollback()
         flash(str(error), "error")

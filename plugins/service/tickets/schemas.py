@@ -7,10 +7,15 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from crm_core.toolkit import INT32_MAX, Id, UtcDateTime
+from crm_core.toolkit import INT32_MAX, Id, UtcDateTime, custom_fields, get_session
 
 from ..models import PRIORITIES, TICKET_STATES
 from .due import sla_state_now
+
+#: the tickets' kind of custom fields (``toolkit.custom_column`` on ``Ticket.custom``)
+CUSTOM_KIND = "service.ticket"
+CUSTOM_TEXT = ("The custom fields an administrator defined, by key (money as a decimal "
+               "string); the list filters by them with ?custom.<key>=.")
 
 
 class ServiceTicketIn(Schema):
@@ -26,6 +31,10 @@ class ServiceTicketIn(Schema):
                              metadata={"description": "Default: the request's priority."})
     team_id = Id(allow_none=True, metadata={"description": "Default: a team of your "
                                                            "department."})
+    custom = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
+                         values=fields.Raw(allow_none=True), metadata={
+                             "description": CUSTOM_TEXT + " Keys left out keep their value.",
+                             "x-crm-custom-fields": CUSTOM_KIND})
 
 
 class ServiceTicketOut(Schema):
@@ -57,9 +66,18 @@ class ServiceTicketOut(Schema):
                                                       "detect a conflicting change (409)."})
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
+    custom = fields.Method("_custom", metadata={"description": CUSTOM_TEXT,
+                                                "x-crm-custom-fields": CUSTOM_KIND})
 
     def _sla_state(self, ticket: Any) -> str:
         return sla_state_now(ticket)
+
+    def _custom(self, ticket: Any) -> dict[str, Any]:
+        from flask_login import current_user
+
+        user = current_user if current_user and current_user.is_authenticated else None
+        shown = custom_fields.visible_fields(get_session(), CUSTOM_KIND, user)
+        return custom_fields.api_values(shown, ticket.custom)
 
 
 class StateIn(Schema):
