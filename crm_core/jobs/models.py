@@ -55,7 +55,8 @@ class Job(TimestampMixin, Model):
     task: Mapped[str] = mapped_column(String(200))
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
-    state: Mapped[str] = mapped_column(String(10), default="queued")
+    # indexed: the re-send beat and the metrics look for the few queued and running jobs
+    state: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(String(500), default="")
     # a translatable message's id and values (``audit.messages``); ``message`` its English
