@@ -22,7 +22,6 @@ from collections.abc import Callable
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -64,7 +63,7 @@ def encrypt_text(plain: str, purpose: str) -> str:
     """``plain`` encrypted under the current key, bound to ``purpose``."""
     key = ring().current
     nonce = os.urandom(NONCE)
-    sealed = AESGCM(key.data_key).encrypt(nonce, plain.encode("utf-8"), purpose.encode())
+    sealed = key.data_cipher.encrypt(nonce, plain.encode("utf-8"), purpose.encode())
     return f"{PREFIX}{key.id}:{base64.urlsafe_b64encode(nonce + sealed).decode('ascii')}"
 
 
@@ -85,7 +84,7 @@ def decrypt_text(value: str, purpose: str) -> str:
             "operations guide).", key=key_id[:32]))
     try:
         raw = base64.urlsafe_b64decode(body.encode("ascii"))
-        plain = AESGCM(key.data_key).decrypt(raw[:NONCE], raw[NONCE:], purpose.encode())
+        plain = key.data_cipher.decrypt(raw[:NONCE], raw[NONCE:], purpose.encode())
         return plain.decode("utf-8")
     except (InvalidTag, ValueError, UnicodeError):
         raise KeyUnavailable(_l(

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..errors import ConfigError
@@ -57,6 +58,11 @@ class Key:
     def data_key(self) -> bytes:
         """The AES-256-GCM key of encrypted columns."""
         return _derive(self.root, "crm-data")
+
+    @cached_property
+    def data_cipher(self) -> AESGCM:
+        """The AES-256-GCM cipher of encrypted columns (made once per key)."""
+        return AESGCM(self.data_key)
 
     @cached_property
     def file_key(self) -> bytes:
@@ -151,11 +157,11 @@ def ring_for(config: Any) -> KeyRing:
         if configured not in cache:
             cache[configured] = parse(configured)
         return cache[configured]
-    instance = Path(config["CRM_INSTANCE_PATH"])
-    if "" not in cache:
-        path = instance / KEY_FILE
-        cache[""] = parse(instance_key(instance), str(path))
-    return cache[""]
+    found = cache.get("")
+    if found is None:  # asked for every encrypted value a page reads: no path work after
+        instance = Path(config["CRM_INSTANCE_PATH"])
+        found = cache[""] = parse(instance_key(instance), str(instance / KEY_FILE))
+    return found
 
 
 def check_settings(config: Any) -> KeyRing:
