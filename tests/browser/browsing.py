@@ -183,3 +183,19 @@ class Visit:
         with self.page.expect_navigation():
             self.page.get_by_role("button", name=name, exact=True).click()
         self.page.wait_for_load_state("networkidle")
+
+
+def go(visit: Visit, click: Any) -> None:
+    """Click (``click()``) and wait for the page it opens to settle."""
+    with visit.page.expect_navigation():
+        click()
+    visit.page.wait_for_load_state("networkidle")
+
+
+def sign_in(visit: Visit, username: str = "admin", password: str = PASSWORD) -> None:
+    """Sign in on the login page as ``username``."""
+    page = visit.page
+    page.goto(visit.base + "/login")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    go(visit, page.locator("main form button[type=submit]").click)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from browsing import PASSWORD, VIEWPORTS, Visit, seeded_customers, serving
+from browsing import VIEWPORTS, Visit, go, seeded_customers, serving, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -39,24 +39,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def _go(visit: Visit, click: Any) -> None:
-    with visit.page.expect_navigation():
-        click()
-    visit.page.wait_for_load_state("networkidle")
-
-
-def _sign_in(visit: Visit) -> None:
-    page = visit.page
-    page.goto(visit.base + "/login")
-    page.locator("input[name=username]").fill("admin")
-    page.locator("input[name=password]").fill(PASSWORD)
-    _go(visit, lambda: page.locator("main form button[type=submit]").click())
-
-
 def _add_field(visit: Visit, key: str, type_: str, zh: str, en: str, options: str = "") -> None:
     page = visit.page
     page.goto(f"{visit.base}/admin/custom-fields?kind={KIND}")
-    _go(visit, lambda: page.get_by_role("link", name="新建字段").click())
+    go(visit, lambda: page.get_by_role("link", name="新建字段").click())
     page.locator("input[name=key]").fill(key)
     page.locator("select[name=type]").select_option(type_)
     page.locator("input[name=label_zh]").fill(zh)
@@ -66,7 +52,7 @@ def _add_field(visit: Visit, key: str, type_: str, zh: str, en: str, options: st
     if options:
         page.locator("textarea[name=options]").fill(options)
     page.locator("input[name=filterable]").check()
-    _go(visit, lambda: page.get_by_role("button", name="保存").click())
+    go(visit, lambda: page.get_by_role("button", name="保存").click())
     assert page.url.endswith(f"kind={KIND}"), page.url
     assert zh in page.locator("main table").inner_text()
 
@@ -81,7 +67,7 @@ def _segment_filter(visit: Visit, value: str) -> list[str]:
         page.locator("[data-bs-target='#filters']").click()
         select.wait_for(state="visible")
     select.select_option(value)
-    _go(visit, lambda: page.get_by_role("button", name="应用筛选").click())
+    go(visit, lambda: page.get_by_role("button", name="应用筛选").click())
     return [name.strip() for name in
             page.locator("main table tbody tr a[href*='/customers/']").all_inner_texts()]
 
@@ -105,7 +91,7 @@ def test_an_admin_adds_fields_imports_filters_charts_and_restores_them(server, b
 
 def _walk_through(visit: Visit, tmp_path: Any) -> None:
     page = visit.page
-    _sign_in(visit)
+    sign_in(visit)
 
     # 1. System → Custom fields: a choice with coloured options and a money field.
     _add_field(visit, "segment", "choice", "细分行业", "Segment",
@@ -122,13 +108,13 @@ def _walk_through(visit: Visit, tmp_path: Any) -> None:
     page.locator("input[name=name]").fill(name)
     page.locator("select[name='custom.segment']").select_option(segment)
     page.locator("input[name='custom.annual_spend']").fill("很多")
-    _go(visit, lambda: page.locator("#customer-form button[type=submit]").click())
+    go(visit, lambda: page.locator("#customer-form button[type=submit]").click())
     error = page.locator("input[name='custom.annual_spend'] ~ .invalid-feedback").first
     assert error.is_visible() and error.inner_text().strip()
     visit.problems = [problem for problem in visit.problems if "/customers/new" not in problem]
     visit.shot("custom-fields-form-error")
     page.locator("input[name='custom.annual_spend']").fill(spend)
-    _go(visit, lambda: page.locator("#customer-form button[type=submit]").click())
+    go(visit, lambda: page.locator("#customer-form button[type=submit]").click())
     main = page.locator("main").inner_text()
     assert name in page.locator("main h1").inner_text()
     assert "细分行业" in main and "医疗器械" in main and "12,345.60" in main, main[:2000]
@@ -146,17 +132,17 @@ def _walk_through(visit: Visit, tmp_path: Any) -> None:
     book.save(upload)
     page.goto(visit.base + "/customers/imports/new")
     page.locator("input[type=file]").set_input_files(str(upload))
-    _go(visit, lambda: page.get_by_role("button", name="上传并映射列").click())
+    go(visit, lambda: page.get_by_role("button", name="上传并映射列").click())
     page.locator("select[name=col_0]").wait_for(timeout=90_000)
     page.wait_for_load_state("networkidle")
     guessed = [page.locator(f"select[name=col_{index}]").input_value() for index in range(3)]
     assert guessed == ["name", "custom.segment", "custom.annual_spend"], guessed
     visit.shot("custom-fields-import-mapping")
-    _go(visit, lambda: page.get_by_role("button", name="检查文件").click())
+    go(visit, lambda: page.get_by_role("button", name="检查文件").click())
     page.locator("#import-counts", has_text="检查结果").wait_for(timeout=90_000)
     page.wait_for_load_state("networkidle")
     assert "航空航天" in page.locator("main").inner_text()  # the bad row, with its reason
-    _go(visit, lambda: page.get_by_role("button", name="立即导入").click())
+    go(visit, lambda: page.get_by_role("button", name="立即导入").click())
     page.locator("#import-counts", has_text="结果").wait_for(timeout=90_000)
     page.wait_for_load_state("networkidle")
     counts = {key: page.locator(f"[data-count={key}]").inner_text()
@@ -174,12 +160,12 @@ def _walk_through(visit: Visit, tmp_path: Any) -> None:
     # 5. The report builder charts the money by the choice.
     page.goto(visit.base + "/analytics/reports/new")
     page.wait_for_load_state("networkidle")
-    _go(visit, lambda: page.locator("select[name=source]").select_option("customers.customers"))
+    go(visit, lambda: page.locator("select[name=source]").select_option("customers.customers"))
     page.locator("select[name=measure]").select_option("cf_annual_spend_sum")
     page.locator("select[name=dimension]").select_option("cf_segment")
     page.locator("select[name=period]").select_option("all")
     page.locator("input[name=title]").fill("年采购额按细分行业")
-    _go(visit, lambda: page.get_by_role("button", name="预览").click())
+    go(visit, lambda: page.get_by_role("button", name="预览").click())
     page.locator(".analytics-report-chart canvas").first.wait_for(state="visible")
     figures = page.locator("section table").first.inner_text()
     medical = re.search(r"医疗器械\s+([\d,.]+)", figures)
@@ -193,8 +179,8 @@ def _walk_through(visit: Visit, tmp_path: Any) -> None:
     # 6. Archive the choice (after a confirmation), then restore it: the values come back.
     page.goto(f"{visit.base}/admin/custom-fields?kind={KIND}")
     row = page.locator("main table tbody tr", has_text="细分行业")
-    _go(visit, lambda: row.get_by_role("link", name="归档").click())
-    _go(visit, lambda: page.get_by_role("button", name="归档").click())
+    go(visit, lambda: row.get_by_role("link", name="归档").click())
+    go(visit, lambda: page.get_by_role("button", name="归档").click())
     assert "细分行业" in page.locator("main .list-group").inner_text()
     # another web worker keeps the definitions up to 5 seconds (crm_core/custom_fields/cache.py)
     deadline = time.monotonic() + 8
@@ -206,7 +192,7 @@ def _walk_through(visit: Visit, tmp_path: Any) -> None:
         page.wait_for_timeout(500)
     page.goto(f"{visit.base}/admin/custom-fields?kind={KIND}")
     archived = page.locator("main .list-group-item", has_text="细分行业")
-    _go(visit, lambda: archived.get_by_role("button", name="恢复").click())
+    go(visit, lambda: archived.get_by_role("button", name="恢复").click())
     assert "细分行业" in page.locator("main table").inner_text()
     deadline = time.monotonic() + 8
     while page.goto(visit.base + "/customers/") and \

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsing import PASSWORD, VIEWPORTS, Visit, seeded_customers, serving
+from browsing import VIEWPORTS, Visit, seeded_customers, serving, sign_in
 
 # One browser at a time (pytest-xdist runs a group in one process): two real servers and
 # two chromiums at once on two cores starve each other past the timeouts.
@@ -34,16 +34,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = seeded_customers(instance)
     with serving(env, instance, worker=True) as base:
         yield base
-
-
-def _sign_in(visit: Visit) -> None:
-    page = visit.page
-    page.goto(visit.base + "/login")
-    page.locator("input[name=username]").fill("admin")
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
 
 
 def _open_menu(visit: Visit, label: str) -> None:
@@ -77,7 +67,7 @@ def test_a_new_user_finds_adds_and_imports_customers(server, browser, screen, tm
 
 def _walk_through(visit: Visit, tmp_path: Any, screen: str) -> None:
     page = visit.page
-    _sign_in(visit)
+    sign_in(visit)
 
     # The dashboard draws the customer charts from the precomputed counts.
     page.locator(".crm-widget").first.wait_for(state="visible")

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsing import PASSWORD, Visit, crm, environment, serving
+from browsing import Visit, crm, environment, go, serving, sign_in
 
 # One browser at a time (pytest-xdist runs a group in one process): two real servers and
 # two chromiums at once on two cores starve each other past the timeouts.
@@ -71,19 +71,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def _go(visit: Visit, click: Any) -> None:
-    with visit.page.expect_navigation():
-        click()
-    visit.page.wait_for_load_state("networkidle")
-
-
 def _sign_in(visit: Visit) -> None:
     page = visit.page
     page.goto(visit.base + "/login")
     assert page.locator("h1").inner_text() == "登录"
-    page.locator("input[name=username]").fill("admin")
-    page.locator("input[name=password]").fill(PASSWORD)
-    _go(visit, page.locator("main form button[type=submit]").click)
+    sign_in(visit)
     assert page.locator("html").get_attribute("lang") == "zh-CN"
 
 
@@ -145,15 +137,15 @@ def _walk_through(visit: Visit, screen: str) -> None:
     _chinese_page(visit, "list")
 
     # A new note, then edit it: a blank title is refused under its field, in Chinese.
-    _go(visit, page.locator("main").get_by_role("link", name="新建").click)
+    go(visit, page.locator("main").get_by_role("link", name="新建").click)
     page.locator("input[name=title]").fill(title[:-2])
     page.locator("textarea[name=body]").fill("客户希望下周二上午再联系。")
     page.locator("input[name=priority]").fill(priority)
-    _go(visit, page.locator("main form button[type=submit]").click)
+    go(visit, page.locator("main form button[type=submit]").click)
     assert page.locator("main h1").inner_text() == title[:-2]
-    _go(visit, page.locator("main").get_by_role("link", name="编辑").click)
+    go(visit, page.locator("main").get_by_role("link", name="编辑").click)
     page.locator("input[name=title]").fill("")
-    _go(visit, page.locator("main form button[type=submit]").click)
+    go(visit, page.locator("main form button[type=submit]").click)
     error = page.locator("input[name=title] ~ .invalid-feedback").first
     assert error.is_visible()
     assert re.search(r"[\u4e00-\u9fff]", error.inner_text()), error.inner_text()
@@ -164,7 +156,7 @@ def _walk_through(visit: Visit, screen: str) -> None:
     # The refused form answers 400 on purpose; the browser logs it, which is no problem here.
     visit.problems = [problem for problem in visit.problems if "/example/notes" not in problem]
     page.locator("input[name=title]").fill(title)
-    _go(visit, page.locator("main form button[type=submit]").click)
+    go(visit, page.locator("main form button[type=submit]").click)
     assert page.locator("main h1").inner_text() == title
     # The detail page: the history names the fields and choices in Chinese.
     history = page.locator(".crm-audit-history").inner_text()
@@ -179,7 +171,7 @@ def _walk_through(visit: Visit, screen: str) -> None:
         page.locator("#resource-filters.show").wait_for(state="visible")
     page.locator("#f-priority_min").fill(priority)
     page.locator("#f-priority_max").fill(priority)
-    _go(visit, page.locator("main form[role=search]").get_by_role("button", name="应用").click)
+    go(visit, page.locator("main form[role=search]").get_by_role("button", name="应用").click)
     assert page.locator("main table tbody tr").count() == 1
     if phone:
         toggle = page.get_by_role("button", name=re.compile("筛选"))
@@ -187,30 +179,30 @@ def _walk_through(visit: Visit, screen: str) -> None:
     _chinese_page(visit, "filtered")
     _row(visit, title).locator("input[name=ids]").check()
     page.locator("#bulk-action").select_option(label="提交审批")
-    _go(visit, page.get_by_role("button", name="应用于已勾选").click)
+    go(visit, page.get_by_role("button", name="应用于已勾选").click)
     _chinese_page(visit, "bulk-confirm")
-    _go(visit, page.locator("main form").get_by_role("button", name="提交审批").click)
+    go(visit, page.locator("main form").get_by_role("button", name="提交审批").click)
 
     # The approvals inbox, from the top bar: the note waits for the administrator.
-    _go(visit, page.locator("#crm-approvals-link").click)
+    go(visit, page.locator("#crm-approvals-link").click)
     assert page.locator("main h1").inner_text() == "待我审批"
     request = page.locator("main table tbody tr", has_text=title)
     assert request.count() == 1
     _chinese_page(visit, "approvals")
-    _go(visit, request.get_by_role("link").first.click)
+    go(visit, request.get_by_role("link").first.click)
     page.locator("#comment").fill("同意，请尽快联系。")
     _chinese_page(visit, "approval")
-    _go(visit, page.get_by_role("button", name="通过").click)
+    go(visit, page.get_by_role("button", name="通过").click)
     assert page.locator("#approval-status").inner_text() == "已通过"
 
     # The bell counts the notices; its list says the request was decided.
     bell = page.locator("#crm-bell")
     bell.locator("#crm-bell-count").wait_for(state="visible")
-    _go(visit, bell.click)
+    go(visit, bell.click)
     assert page.locator("main h1").inner_text() == "通知"
     assert page.locator("#notifications .crm-notification", has_text=title).count() >= 1
     _chinese_page(visit, "notifications")
-    _go(visit, page.locator("main").get_by_role("link", name="通知设置").click)
+    go(visit, page.locator("main").get_by_role("link", name="通知设置").click)
     assert page.locator("main h1").inner_text() == "通知设置"
     _chinese_page(visit, "notification-settings")
     # The administrator's approval rules: on a phone a card per rule.
@@ -222,10 +214,10 @@ def _walk_through(visit: Visit, screen: str) -> None:
     page.wait_for_load_state("networkidle")
 
     # The note: done once approved, with its files and approvals panels.
-    _go(visit, page.locator("#notifications .crm-notification", has_text=title).first
+    go(visit, page.locator("#notifications .crm-notification", has_text=title).first
         .locator("a").first.click)
     if "/approvals/" in page.url:  # the "approval needed" notice opens the request
-        _go(visit, page.locator("main dd a").first.click)
+        go(visit, page.locator("main dd a").first.click)
     assert page.locator("main h1").inner_text() == title
     assert page.locator("main dd", has_text="已完成").count() == 1
     assert page.locator(".crm-attachments").is_visible()
@@ -233,10 +225,10 @@ def _walk_through(visit: Visit, screen: str) -> None:
     _chinese_page(visit, "detail-approved")
 
     # Delete it after confirming: gone from the list.
-    _go(visit, page.locator("main").get_by_role("link", name="删除").click)
+    go(visit, page.locator("main").get_by_role("link", name="删除").click)
     assert page.locator("main h1").inner_text() == f"删除 {title}？"
     _chinese_page(visit, "confirm")
-    _go(visit, page.locator("main form").get_by_role("button", name="删除").click)
+    go(visit, page.locator("main form").get_by_role("button", name="删除").click)
     assert "/example/notes" in page.url
     assert _row(visit, title).count() == 0
     page.goto(visit.base + f"/example/notes?priority_min={priority}&priority_max={priority}")
