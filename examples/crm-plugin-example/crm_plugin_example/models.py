@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm_core.toolkit import DataScope, Model, TimestampMixin, custom_column
+from crm_core.toolkit import DataScope, Model, TimestampMixin
 
 
 class Note(TimestampMixin, Model):
@@ -43,6 +41,3 @@ class Note(TimestampMixin, Model):
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_department.id", ondelete="SET NULL"), index=True)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    #: the fields an administrator adds without code (System → Custom fields, "Notes"): the
-    #: one declaration the Resource's form, page, list, import, export and API follow
-    custom: Mapped[dict[str, Any] | None] = custom_column("example.note", label=_l("Notes"))
