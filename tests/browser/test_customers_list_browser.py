@@ -1,9 +1,10 @@
 """The customer list in a real browser, on a phone (390×844) and a desktop (1440×900).
 
 On the phone: the tags show in each row, the filter panel closes once the filters are
-applied, the total arrives after the page ("Customers 1–20 of 60"), and the city's
-suggestions follow the province. On the desktop: a bulk action from the second page comes
-back to the second page with a message saying what changed.
+applied, the total arrives after the page ("Customers 1–20 of 60"), the city's
+suggestions follow the province, and the Columns menu applies a choice of columns. On the
+desktop: a bulk action from the second page comes back to the second page with a message
+saying what changed.
 """
 
 from __future__ import annotations
@@ -119,6 +120,31 @@ def test_a_bulk_action_comes_back_to_the_same_page(server, browser):
         assert page.locator("#customer-table tbody a.fw-semibold").all_inner_texts() == names
         message = page.locator(".alert", has_text="customers").first.inner_text()
         assert f"Added the tag {tag_name} to" in message
+        visit.check_page()
+    finally:
+        context.close()
+    assert visit.problems == [], "\n".join(visit.problems)
+
+
+def test_on_a_phone_the_columns_menu_applies_a_choice(server, browser):
+    context, visit = _visit(browser, server, "phone")
+    page = visit.page
+    try:
+        page.goto(server + "/customers/?sort=name&order=asc&col=name")
+        page.wait_for_load_state("networkidle")
+        page.get_by_role("button", name=re.compile("Columns")).click()
+        menu = page.locator("#columns-menu")
+        menu.wait_for(state="visible")
+        visit.check_page()  # the open menu fits the phone
+        visit.shot("customers-list-columns", full_page=False)
+        menu.get_by_label("Industry").check()
+        with page.expect_navigation():
+            menu.get_by_role("button", name="Apply").click()
+        page.wait_for_load_state("networkidle")
+        assert _args(page.url)["col"] == ["name", "industry"]
+        header = page.locator("#customer-table thead th", has_text="Industry")
+        assert header.is_visible() and page.locator("#customer-table thead th").count() == 3
+        assert "cols=name,industry" in page.locator("a[rel=next]").first.get_attribute("href")
         visit.check_page()
     finally:
         context.close()

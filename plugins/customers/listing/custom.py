@@ -1,5 +1,6 @@
 """The custom fields on the customer list: a filter input per filterable field (a choice
-list, a yes/no, a range, a date range or a text), a column per filterable field, the
+list, a yes/no, a range, a date range or a text), the cells of the custom columns
+(which ones: ``columns.py``, by default the filterable fields), the
 ``custom`` list filter they make (``{"custom.<key>": text}``, kept in the page's links and
 in segments like the built-in filters) and the sorts by an indexed one (``sort=custom.<key>``,
 the list and the API: a keyset page through the field's index, empty values last)."""
@@ -64,12 +65,6 @@ def filter_inputs(session: Session, user: Any, values: Mapping[str, str],
         shown.append({"kind": kind, "options": options, "inputs": [
             (name, text, values.get(name, ""), errors.get(name)) for name, text in names]})
     return shown
-
-
-def columns(session: Session, user: Any) -> list[Any]:
-    """The custom columns of the list: the filterable fields the user may see."""
-    return [item for item in custom_fields.visible_fields(session, KIND, user)
-            if item.filterable]
 
 
 def cells(session: Session, fields: list[Any], customers: list[Any]

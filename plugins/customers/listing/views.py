@@ -37,7 +37,7 @@ from ..records.services import restore_customer
 from ..search import services as search
 from ..segments import services as segments
 from ..validation import parse_id
-from . import bulk_actions, choices
+from . import bulk_actions, choices, columns
 from . import custom as custom_list
 from .forms import FILTER_FIELDS, BulkForm, FilterForm, SegmentForm
 
@@ -82,16 +82,19 @@ def _choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple
     return types, tags, owners
 
 
-def _page_details(customers: list[Customer]) -> dict[str, Any]:
-    """Names of the page's types and owners, and its customers' tags, in three queries."""
+def _page_details(customers: list[Customer], shown: columns.Columns | None = None
+                  ) -> dict[str, Any]:
+    """Names of the page's types and owners, and its customers' tags, in three queries (a
+    column the user left out of ``shown`` costs none)."""
     session = db.session
+    wanted = (lambda name: True) if shown is None else shown.shows
     ids = [customer.id for customer in customers]
     owner_ids = {customer.owner_id for customer in customers if customer.owner_id}
-    owners = user_names(session, owner_ids)
+    owners = user_names(session, owner_ids) if wanted("owner") else {}
     types = {row.id: row.name for row in session.execute(
-        select(CustomerType.id, CustomerType.name))}
+        select(CustomerType.id, CustomerType.name))} if wanted("type") else {}
     tags: dict[int, list[Tag]] = {}
-    if ids:
+    if ids and wanted("tags"):
         for customer_id, tag in session.execute(
                 select(CustomerTag.customer_id, Tag).join(Tag, Tag.id == CustomerTag.tag_id)
                 .where(CustomerTag.customer_id.in_(ids)).order_by(Tag.name)):
@@ -144,10 +147,11 @@ def bad_filters(form: FilterForm) -> str:
                      for name, errors in form.filter_errors().items())
 
 
-def _filters_qs(form: FilterForm, segment: Any) -> str:
-    """The query string that brings back this list (filters, sort, search; no page)."""
+def _filters_qs(form: FilterForm, segment: Any, cols: str | None = None) -> str:
+    """The query string that brings back this list (filters, sort, search, the chosen
+    columns ``cols``; no page)."""
     args: dict[str, Any] = {"q": form.q.data or None, "sort": form.sort.data,
-                            "order": form.order.data, "size": form.size.data}
+                            "order": form.order.data, "size": form.size.data, "cols": cols}
     if segment is not None:
         args["segment"] = segment.id
     else:
@@ -196,7 +200,8 @@ def list_page():  # type: ignore[no-untyped-def]
     form, segment = filter_form(request.args)
     filters = form.filters()
     sort, descending, size = form.view_settings()
-    qs = _filters_qs(form, segment)
+    shown = columns.read(db.session, current_user, request.args)  # ?col= (columns.py)
+    qs = _filters_qs(form, segment, shown.cols)
     query = (form.q.data or "").strip() if not form.q.errors else ""
     prev_cursor = next_cursor = None
     paging = bool(request.args.get("cursor") or request.args.get("before"))
@@ -209,7 +214,7 @@ def list_page():  # type: ignore[no-untyped-def]
             return _back(qs)
     args = _qs_args(qs).to_dict()
     number = page_number(request.args) if paging else 1
-    custom_columns = custom_list.columns(db.session, current_user)
+    custom_columns = shown.custom
     bulk = BulkForm(formdata=None, filters_qs=qs, page_qs=page_qs(request.args))
     bulk.set_choices([], [], [])
     return render_template(
@@ -221,7 +226,7 @@ def list_page():  # type: ignore[no-untyped-def]
         segment_form=SegmentForm(formdata=None, filters_qs=qs), bulk=bulk,
         filtered=bool(filters), open_filters=bool(filters) or bool(form.errors),
         has_detail=_endpoint("customers.detail"), has_new=_endpoint("customers.new"),
-        details=_page_details(customers), args=args, page_number=number,
+        details=_page_details(customers, shown), args=args, list_columns=shown, page_number=number,
         position=None if query else position(number, size, len(customers)),
         count_url=None if query or not customers else url_for(
             "customers.list_count", **args, page=number, shown=len(customers)),
@@ -301,7 +306,9 @@ def segment_save():  # type: ignore[no-untyped-def]
         return _back(qs)
     db.session.commit()
     flash(_("Segment “%(name)s” saved.", name=segment.name), "success")
-    return redirect(url_for("customers.list", segment=segment.id))
+    # a segment keeps filters, not columns: the columns chosen stay for this page only
+    return redirect(url_for("customers.list", segment=segment.id,
+                            cols=_qs_args(qs).get("cols") or None))
 
 
 @bp.post("/segments/<int:segment_id>/delete")
