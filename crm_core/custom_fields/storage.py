@@ -154,13 +154,19 @@ def index_name(kind: RecordKind, key: str) -> str:
 
 
 def create_index(connection: Any, kind: RecordKind, key: str, type_: str) -> bool:
-    """Create the expression index of a filterable field (if its type can be indexed)."""
+    """Create the expression index of a filterable field (if its type can be indexed); on
+    PostgreSQL, analyze the table so the planner knows the field's values."""
     if type_ not in INDEXABLE:
         return False
     dialect = connection.dialect.name
     columns = ", ".join([value_sql(dialect, key, type_), *kind.index_with])
     connection.execute(sa.text(f'CREATE INDEX IF NOT EXISTS "{index_name(kind, key)}" '
                                f'ON "{kind.table}" ({columns})'))
+    if dialect == "postgresql":
+        # PostgreSQL keeps statistics of an index's expression only from the table's next
+        # ANALYZE; until then it guesses 0.5 % of the rows for any value (issue 19: 5,000
+        # instead of 127,653 at 1M customers). It samples 30,000 rows: 1.3 s at 1M.
+        connection.execute(sa.text(f'ANALYZE "{kind.table}"'))
     return True
 
 
