@@ -109,8 +109,8 @@ def list_customer_rows(session: Session, *, user: Any, filters: Mapping[str, Any
             rows = session.connection().execute(statement, {**values, "crm_limit": limit + 1})
             return page_of(rows.all(), _WIDTH, 2, limit, bound is not None)
     if sort.startswith(custom_fields.PREFIX):  # custom.<key>: through the field's index
-        statement = list_statement(_page_select(), user=user, filters=filters,
-                                   session=session)
+        # no session: the plan is the field's index, not steered for the list's own order
+        statement = list_statement(_page_select(), user=user, filters=filters)
         return sorted_customers(session, user, statement, sort, descending=descending,
                                 limit=limit, cursor=cursor)
     statement = list_statement(_page_select(), user=user, filters=filters, sort=sort,

@@ -258,7 +258,7 @@ def _keyset_page(filters: dict[str, Any], sort: str, descending: bool, size: int
     if sort.startswith(custom_fields.PREFIX):  # custom.<key>: through the field's index
         page = custom_list.sorted_customers(
             db.session, current_user, list_statement(select(Customer), user=current_user,
-                                                     filters=filters, session=db.session),
+                                                     filters=filters),
             sort, descending=descending, limit=size, cursor=cursor, before=before)
         return list(page.items), page.prev_cursor, page.next_cursor
     page = list_customers(db.session, user=current_user, filters=filters, sort=sort,

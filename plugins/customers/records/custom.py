@@ -67,15 +67,17 @@ def check_custom_filters(value: Any) -> dict[str, str] | None:
     return raw or None
 
 
-def custom_conditions(raw: Mapping[str, str]) -> list[Any]:
+def custom_conditions(raw: Mapping[str, str], *, walk_order: bool = False) -> list[Any]:
     """The WHERE conditions of checked ``custom`` filters; a filter of a field that no
-    longer exists raises ``CustomValueError`` naming it (never a wider list)."""
+    longer exists raises ``CustomValueError`` naming it (never a wider list). ``walk_order``:
+    for a page in the list's order (a wide range is walked on SQLite, see the kernel's
+    ``custom_fields.conditions``)."""
     from flask import current_app
 
     session = db.session
     found = custom_fields.parse_filters(session, KIND, raw)
     kind = custom_fields.record_kinds(current_app)[KIND]
-    return custom_fields.conditions(session, kind, found)
+    return custom_fields.conditions(session, kind, found, walk_order=walk_order)
 
 
 def api_filters(session: Session, args: Mapping[str, Any], user: Any) -> dict[str, str] | None:

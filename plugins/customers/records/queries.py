@@ -149,9 +149,11 @@ def _before_day_after(column: Any, day: dt.date) -> ColumnElement[bool] | None:
     return column < _day_start(day + dt.timedelta(days=1))
 
 
-def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+def filter_conditions(filters: Mapping[str, Any], *,
+                      walk_order: bool = False) -> list[ColumnElement[bool]]:
     """The WHERE conditions of ``list_customers``'s ``filters`` (without ``trash``); search
-    and bulk actions reuse them. Every value is checked first (``check_filter``)."""
+    and bulk actions reuse them. Every value is checked first (``check_filter``).
+    ``walk_order``: for one page in the list's order (``list_statement`` with a session)."""
     conditions: list[ColumnElement[bool] | None] = []
     equal = {"customer_type_id": Customer.customer_type_id, "industry": Customer.industry,
              "province": Customer.province, "city": Customer.city, "kind": Customer.kind,
@@ -176,7 +178,7 @@ def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
         elif key == "last_contact_to":
             conditions.append(_before_day_after(Customer.last_contact_at, value))
         elif key == "custom":
-            conditions.extend(custom_conditions(value))
+            conditions.extend(custom_conditions(value, walk_order=walk_order))
     return [condition for condition in conditions if condition is not None]
 
 
@@ -220,7 +222,7 @@ def list_statement(statement: Select[Any], *, user: Any = None,
             column = Customer.industry if _rare_industry(session, industry) \
                 else not_for_lookup(Customer.industry)
             query = query.where(column == industry)
-    for condition in filter_conditions(filters):
+    for condition in filter_conditions(filters, walk_order=session is not None):
         query = query.where(condition)
     return query
 
