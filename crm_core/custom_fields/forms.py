@@ -28,7 +28,7 @@ class CustomFieldForm(FlaskForm):
     """A custom field: key and type (fixed once saved, the type changes only when the values
     convert), labels, help, section, order, required, default, options, roles, filterable."""
 
-    key = StringField(_l("Key"), validators=[DataRequired(), Length(max=40),
+    key = StringField(_l("Field key"), validators=[DataRequired(), Length(max=40),
                                              Regexp(KEY.pattern, message=_l(
                                                  "Lower-case letters, digits and _, "
                                                  "starting with a letter."))],

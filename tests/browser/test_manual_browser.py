@@ -98,6 +98,11 @@ SHOTS = [
     Shot("admin-departments", "/admin/departments", "admin",
          ["新建部门", "添加下级部门", "重命名或移动"],
          ["New department", "Add sub-department", "Rename or move"]),
+    Shot("admin-custom-fields", "/admin/custom-fields", "admin", ["自定义字段", "新建字段"],
+         ["Custom fields", "New field"]),
+    Shot("admin-custom-field-new", "/admin/custom-fields/new?kind=customers.customer", "admin",
+         ["字段键", "名称（中文）", "可筛选", "可查看的角色", "保存"],
+         ["Field key", "Label (Chinese)", "Filterable", "Roles that may see it", "Save"]),
 ]
 # names of the menu the manual tells people to open
 MENU = {"zh": ["客户", "导入", "疑似重复客户", "商机", "看板", "报价单", "订单", "合同", "回款",
