@@ -104,7 +104,14 @@ def _walk_through(visit: Visit, tmp_path: Any) -> None:
 
     # 2. The customer form carries them: a word for an amount is refused under its input.
     name, segment, spend = FORM_CUSTOMER
-    page.goto(visit.base + "/customers/new")
+    # a web worker that served a page just before keeps the definitions up to 5 seconds
+    deadline = time.monotonic() + 8
+    while True:
+        page.goto(visit.base + "/customers/new")
+        if page.locator("input[name='custom.annual_spend']").count():
+            break
+        assert time.monotonic() < deadline, "the new field is not on the customer form"
+        page.wait_for_timeout(500)
     page.locator("input[name=name]").fill(name)
     page.locator("select[name='custom.segment']").select_option(segment)
     page.locator("input[name='custom.annual_spend']").fill("很多")
