@@ -13,6 +13,8 @@ Resource) calls to carry custom fields everywhere its built-in fields go.
   may sort by; ``sorted_page(session, statement, kind, field, descending=, limit=,
   cursor=, before=)``: a keyset page by one through its index, the empty values last
   (``sorting``); ``is_custom_sort``, ``SortChoice`` (an API's ``sort`` validator).
+- ``set_custom_args(args)``: the ``custom.<...>`` arguments of a query string that are set;
+  ``kind_of_model(model)``: a model's record kind (None: it takes no custom fields).
 - ``api_values(fields, custom)``: the API's ``custom`` object; ``shown_values``: page texts.
 - ``locale()``: the reader's language as labels are keyed (``zh_CN``/``en``).
 - ``import_columns`` / ``export_columns``: labels (both languages) and texts for import
@@ -21,9 +23,16 @@ Resource) calls to carry custom fields everywhere its built-in fields go.
 
 from __future__ import annotations
 
-from .records import api_values, export_columns, import_columns, import_value, sort_expression
+from .records import (
+    api_values,
+    export_columns,
+    import_columns,
+    import_value,
+    set_custom_args,
+    sort_expression,
+)
 from .sorting import SortChoice, is_custom_sort, sort_field, sort_fields, sorted_page
-from .storage import RecordKind, record_kinds
+from .storage import RecordKind, kind_of_model, record_kinds
 from .types import TYPES, as_text, display
 from .values import (
     PREFIX,
@@ -43,6 +52,7 @@ from .web import detail_sections, fill_form, form_class_with, sections, submitte
 __all__ = ["PREFIX", "TYPES", "CustomValueError", "RecordKind", "SortChoice", "active_fields",
            "api_values", "as_text", "clean_values", "conditions", "detail_sections", "display",
            "editable_fields", "export_columns", "fill_form", "filter_args", "form_class_with",
-           "import_columns", "import_value", "is_custom_sort", "locale", "parse_filters",
-           "record_kinds", "sections", "shown_values", "sort_expression", "sort_field",
-           "sort_fields", "sorted_page", "submitted", "visible_fields"]
+           "import_columns", "import_value", "is_custom_sort", "kind_of_model", "locale",
+           "parse_filters", "record_kinds", "sections", "set_custom_args", "shown_values",
+           "sort_expression", "sort_field", "sort_fields", "sorted_page", "submitted",
+           "visible_fields"]

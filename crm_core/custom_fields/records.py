@@ -138,10 +138,16 @@ def resource_conditions(model: type, found: Any) -> list[Any]:
     return conditions(get_session(), kind, found) if kind is not None and found else []
 
 
+def set_custom_args(args: Any) -> dict[str, str]:
+    """The ``custom.<...>`` arguments of a query string that are set, their values stripped
+    (all of them: a caller that refuses too many or too long ones checks them itself)."""
+    return {str(key): str(value).strip() for key, value in args.items()
+            if str(key).startswith(PREFIX) and str(value or "").strip()}
+
+
 def custom_args(args: Any) -> dict[str, str]:
     """The set ``custom.<...>`` arguments of a query string (at most 20, short values)."""
-    found = {str(key): str(value).strip() for key, value in args.items()
-             if str(key).startswith(PREFIX) and str(value or "").strip()}
+    found = set_custom_args(args)
     return {key: value[:200] for key, value in list(found.items())[:20] if len(key) <= 60}
 
 

@@ -76,6 +76,7 @@ KERNEL_HELP_PAGES = [
         "core_admin.department_edit": "departments",
         "core_admin.department_delete": "departments", "core_modules": "modules",
         "core_audit": "audit", "core_approvals_admin": "approvals", "core_outbox": "outbox",
+        "core_custom_fields": "custom-fields",
         "erp_bridge_connections": "integrations", "erp_bridge_sync": "integrations",
         "oa_bridge_connections": "integrations", "oa_bridge_links": "integrations",
         "oa_bridge_processes": "integrations", "oa_bridge_robots": "integrations",

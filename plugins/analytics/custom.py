@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import BigInteger, Numeric, case, cast, func, literal_column, type_coerce
 from sqlalchemy.orm import Session
@@ -35,16 +34,6 @@ DIMENSION_TYPES = {"choice": "choice", "boolean": "choice", "user": "user", "tex
 NUMBER_TYPES = ("integer", "decimal", "money")
 #: Yes/no values as the dimension names them on every database.
 YES, NO = "true", "false"
-
-
-def record_kind(model: type) -> Any:
-    """The custom-field record kind of ``model`` (``toolkit.custom_fields.RecordKind``), or
-    None when the model takes no custom fields."""
-    table = getattr(getattr(model, "__table__", None), "name", None)
-    for kind in custom_fields.record_kinds(current_app).values():
-        if kind.model is model or kind.table == table:
-            return kind
-    return None
 
 
 def _boolean(expr: Any, dialect: str) -> Any:
@@ -91,7 +80,7 @@ def _measures(item: Any, expr: Any, language: str) -> tuple[Measure, ...]:
 def extend_source(session: Session, user: Any, source: Source) -> Source:
     """``source`` with the dimensions and measures of the custom fields of its scope model
     that ``user`` may see (the source itself when there are none)."""
-    kind = record_kind(source.scope_model)
+    kind = custom_fields.kind_of_model(source.scope_model)
     if kind is None:
         return source
     fields = custom_fields.visible_fields(session, kind.key, user)

@@ -49,10 +49,8 @@ def api_custom(session: Session, user: Any, customers: Iterable[Customer]
 FILTERS_MAX, FILTER_TEXT_MAX = 20, 200
 
 
-def custom_args(args: Mapping[str, Any]) -> dict[str, str]:
-    """The ``custom.<...>`` arguments of a query string that are set."""
-    return {str(key): str(value).strip() for key, value in args.items()
-            if str(key).startswith(custom_fields.PREFIX) and str(value or "").strip()}
+#: The ``custom.<...>`` arguments of a query string that are set (the kernel's).
+custom_args = custom_fields.set_custom_args
 
 
 def check_custom_filters(value: Any) -> dict[str, str] | None:

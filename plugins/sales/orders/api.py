@@ -195,8 +195,7 @@ def _order(order_id: int) -> Order:
 def _custom_conditions() -> list[Any]:
     """The WHERE conditions of the query's ``custom.<...>`` filters (a refused one raises
     ``CustomValueError`` naming it: 422)."""
-    raw = {key: value for key, value in request.args.items()
-           if key.startswith(custom_fields.PREFIX) and value.strip()}
+    raw = custom_fields.set_custom_args(request.args)
     if not raw:
         return []
     session = get_session()
