@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from browsing import VIEWPORTS, Visit, go, seeded_customers, serving, sign_in
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
 
@@ -60,11 +61,27 @@ def _add_field(visit: Visit, key: str, type_: str, zh: str, en: str, options: st
 def _segment_filter(visit: Visit, value: str) -> list[str]:
     """Filter the customers list by 细分行业 through the filter panel; the names listed."""
     page = visit.page
-    page.goto(visit.base + "/customers/")
-    page.wait_for_load_state("networkidle")
     select = page.locator("select[name='custom.segment']")
+    # a web worker that served a page just before keeps the definitions up to 5 seconds
+    deadline = time.monotonic() + 8
+    while True:
+        page.goto(visit.base + "/customers/")
+        page.wait_for_load_state("networkidle")
+        if select.count():
+            break
+        assert time.monotonic() < deadline, "the field's filter is not in the filter panel"
+        page.wait_for_timeout(500)
     if not select.is_visible():
-        page.locator("[data-bs-target='#filters']").click()
+        toggle = page.locator("[data-bs-target='#filters']")
+        toggle.click()
+        # a click during Bootstrap's collapse transition is ignored: click until it shows
+        for _attempt in range(3):
+            try:
+                page.locator("#filters.show").wait_for(timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                if toggle.get_attribute("aria-expanded") != "true":
+                    toggle.click()
         select.wait_for(state="visible")
     select.select_option(value)
     go(visit, lambda: page.get_by_role("button", name="应用筛选").click())
