@@ -8,6 +8,10 @@ BIN    := $(VENV)/bin
 VENDOR := crm_core/static/vendor
 EXAMPLE := examples/crm-plugin-example
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Python keeps compiled modules (__pycache__, git-ignored) even where the environment asks it
+# not to: each `crm` process, server and test worker otherwise compiles ~2,000 modules again
+# (~1 s a process, and pytest rewrote every kernel and plugin module per worker).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test setup install vendor translations database admin browser pgclient bench lint clean
 

@@ -20,6 +20,7 @@ from .platform import Platform
 from .plugins import call_each, discover
 from .plugins import load as load_plugins
 from .rbac import principal
+from .routing import SharedBuilderRule
 from .ui import formatting, templating
 
 csrf = CSRFProtect()
@@ -33,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """
     settings = config_module.load(config)
     app = Flask("crm_core", instance_path=settings["CRM_INSTANCE_PATH"])
+    app.url_rule_class = SharedBuilderRule  # url_for's compiled builders, once a process
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["CRM_SECRET_KEY"]
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")

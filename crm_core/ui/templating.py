@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask
 from jinja2 import BaseLoader, Environment, TemplateNotFound
+from jinja2.bccache import Bucket, BytecodeCache
 
 KERNEL_PREFIXES = ("kernel", "core")
 
@@ -76,7 +77,39 @@ class PluginFirstLoader(BaseLoader):
         return sorted(names)
 
 
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for every app of the process (a template's code is found by
+    its name, its file and the environment's settings, and used while its source is the same).
+
+    Each app has its own Jinja environment, and an environment compiles each template it
+    renders: a process that builds many apps (the test suite builds one per test) parsed and
+    compiled the same templates again in each. Code objects are kept as they are (no marshal
+    round trip); nothing is written to disk."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, tuple[str, Any]] = {}
+
+    def get_bucket(self, environment: Environment, name: str, filename: str | None,
+                   source: str) -> Bucket:
+        settings = (sorted(environment.extensions), environment.autoescape,
+                    getattr(environment, "newstyle_gettext", None), environment.optimized)
+        return super().get_bucket(environment, f"{name}|{settings!r}", filename, source)
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        found = self._codes.get(bucket.key)
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._codes[bucket.key] = (bucket.checksum, bucket.code)
+
+
+_SHARED_CODE = SharedTemplateCode()
+
+
 def init_app(app: Flask) -> None:
-    """Install the loader (after the blueprints are registered)."""
+    """Install the loader (after the blueprints are registered) and the shared template
+    code."""
     loader: Any = PluginFirstLoader(app)
     app.jinja_env.loader = loader
+    app.jinja_env.bytecode_cache = _SHARED_CODE
