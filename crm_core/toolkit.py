@@ -64,6 +64,7 @@ from .i18n import asked_language, page_language
 from .imports.bulk import bulk_write, insert_many, log_batch
 from .imports.cli import export_command, import_command
 from .imports.export import write_table
+from .imports.export_parts import can_split, write_csv_in_parts
 from .imports.files import SeenKeys
 from .imports.mapping import guess_mapping, header_lookup
 from .imports.rows import SKIP, CleanRow
@@ -324,6 +325,8 @@ __all__ = [
     "log_batch",
     "import_command",
     "export_command",
+    "can_split",
+    "write_csv_in_parts",
     "write_table",
     "SeenKeys",
     "SKIP",

@@ -84,10 +84,12 @@ class TableWriter(Protocol):
 class CsvWriter:
     """CSV in UTF-8 with a BOM, so Excel on a Chinese Windows shows Chinese correctly."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, bom: bool = True) -> None:
         # plain UTF-8 plus a BOM written once: the utf-8-sig codec is a slow path per write
+        # (no BOM: a part appended to another file, imports.export_parts)
         self._file = Path(path).open("w", newline="", encoding="utf-8")
-        self._file.write("\ufeff")
+        if bom:
+            self._file.write("\ufeff")
 
     def write(self, row: Sequence[str]) -> None:
         """Write one row."""

@@ -31,7 +31,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import DomainError, scoped, user_names, write_table
+from crm_core.toolkit import (
+    DomainError,
+    can_split,
+    scoped,
+    user_names,
+    write_csv_in_parts,
+    write_table,
+)
 
 from ..models import Customer, CustomerEmail, CustomerPhone, CustomerTag, CustomerType, Tag
 from ..records.masking import export_maskers
@@ -266,13 +273,27 @@ def write_export(session: Session, path: Path, *, fmt: str = "csv", user: Any = 
         select(CustomerType.id, CustomerType.name))}
     owners: dict[int, str] = {}
     masks = export_maskers(user)
-    # the kernel's constant-memory writer: a BOM for CSV, formulas neutralised, amounts typed
     fields = custom_export.export_fields(session, user)  # an administrator's fields
-    return write_table(path, fmt, [_(header) for header in HEADERS]
-                       + custom_export.headers(fields),
-                       custom_export.rows_with_cells(session, fields, (
-                           (batch, _rows(session, batch, types, owners, masks))
-                           for batch in _batches(session, query, ids))),
+    headers = [_(header) for header in HEADERS] + custom_export.headers(fields)
+    counted = None if progress is None else \
+        lambda written: progress(written, max(total, written))
+
+    def file_rows(reading: Session, selection: Select[Any], chosen: list[int] | None
+                  ) -> Iterator[list[list[str]]]:
+        return custom_export.rows_with_cells(reading, fields, (
+            (batch, _rows(reading, batch, types, owners, masks))
+            for batch in _batches(reading, selection, chosen)))
+
+    if ids is None and can_split(fmt, total):
+        # a large CSV: the first half of the ids written here, the second by another process
+        middle = session.scalar(query.with_only_columns(Customer.id).order_by(Customer.id)
+                                .offset(total // 2).limit(1))
+        if middle is not None:
+            halves = (query.where(Customer.id < middle), query.where(Customer.id >= middle))
+            return write_csv_in_parts(
+                path, headers, lambda own, index: file_rows(own or session, halves[index], None),
+                engine=session.get_bind(), parts=len(halves), progress=counted)
+    # the kernel's constant-memory writer: a BOM for CSV, formulas neutralised, amounts typed
+    return write_table(path, fmt, headers, file_rows(session, query, ids),
                        sheet_title=_("Customers"), number_columns=[_AMOUNT_COLUMN],
-                       progress=None if progress is None
-                       else lambda written: progress(written, max(total, written)))
+                       progress=counted)
