@@ -23,7 +23,7 @@ from browsing import (
     SCREENSHOTS,
     VIEWPORTS,
     Visit,
-    crm,
+    crm_steps,
     environment,
     serving,
 )
@@ -105,9 +105,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     i18n_catalogs.compile_all([i18n_catalogs.kernel_sources(), *i18n_catalogs.plugin_sources(),
                                i18n_catalogs.Sources("charts", site / "charts_plugin")])
-    crm(env, "db", "upgrade")
-    crm(env, "users", "ensure-admin")
-    crm(env, "seed", "--size", "20")  # demo notes: 5 about "ACME Ltd.", 5 in Chinese...
+    # demo notes: 5 about "ACME Ltd.", 5 in Chinese...
+    crm_steps(env, ["db", "upgrade"], ["users", "ensure-admin"], ["seed", "--size", "20"])
 
     with serving(env, instance) as base:
         yield base

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsing import Visit, crm, environment, go, serving, sign_in
+from browsing import Visit, crm_steps, environment, go, serving, sign_in
 
 # One browser at a time (pytest-xdist runs a group in one process): two real servers and
 # two chromiums at once on two cores starve each other past the timeouts.
@@ -60,10 +60,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app with the example plugin, demo notes and an approval rule for notes."""
     instance = tmp_path_factory.mktemp("kernel-browser")
     env = environment(instance, CRM_PLUGINS="example")
-    crm(env, "i18n", "compile")
-    crm(env, "db", "upgrade")
-    crm(env, "users", "ensure-admin")
-    crm(env, "seed", "--size", "20")
+    crm_steps(env, ["i18n", "compile"], ["db", "upgrade"], ["users", "ensure-admin"],
+              ["seed", "--size", "20"])
     done = subprocess.run([sys.executable, "-c", APPROVAL_RULE], env=env, check=False,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import PASSWORD, REPO, Visit, crm, environment, serving
+from browsing import PASSWORD, REPO, Visit, crm_steps, environment, serving
 
 pytestmark = pytest.mark.browser
 
@@ -126,10 +126,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     instance = tmp_path_factory.mktemp("manual-browser")
     env = environment(instance, **SETTINGS)
-    for command in (["i18n", "compile"], ["db", "upgrade"], ["users", "ensure-admin"],
-                    ["seed", "--customers", "20", "--size", "30"],
-                    ["customers", "refresh-stats"]):
-        crm(env, *command)
+    crm_steps(env, ["i18n", "compile"], ["db", "upgrade"], ["users", "ensure-admin"],
+              ["seed", "--customers", "20", "--size", "30"], ["customers", "refresh-stats"])
     with serving(env, instance) as base:
         yield base
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsing import PASSWORD, Visit, crm, environment, serving
+from browsing import PASSWORD, Visit, crm_steps, environment, serving
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +25,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app with customers and marketing, and the administrator."""
     instance = tmp_path_factory.mktemp("marketing-events-browser")
     env = environment(instance, CRM_PLUGINS="customers,marketing")
-    crm(env, "i18n", "compile")
-    crm(env, "db", "upgrade")
-    crm(env, "users", "ensure-admin")
+    crm_steps(env, ["i18n", "compile"], ["db", "upgrade"], ["users", "ensure-admin"])
     with serving(env, instance) as base:
         yield base
 
