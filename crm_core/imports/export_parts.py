@@ -11,8 +11,9 @@ Each child gets its own database session (the parent's connections are kept, unc
 ``imports.parallel`` does) and reports how many rows it wrote through shared memory, so
 ``progress`` counts every slice. A child that fails makes the export fail with its
 traceback (logged) and leaves no file; part files never outlive the export. The slices
-read the database in their own transactions: a change committed while the export runs may be in one slice's rows and not
-in another's, as it may between the batches of one process on PostgreSQL.
+read the database in their own transactions: a change committed while the export runs may
+be in one slice's rows and not in another's, as it may between the batches of one process
+on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -26,10 +27,8 @@ from multiprocessing.sharedctypes import RawArray
 from pathlib import Path
 from typing import Any
 
-from flask import g, has_app_context
-
 from ..tabular.writers import CsvWriter
-from .parallel import engine_session
+from .parallel import forked_session
 
 __all__ = ["PARALLEL_EXPORT_ROWS", "can_split", "write_csv_in_parts"]
 
@@ -110,14 +109,9 @@ def _fork(part: Path, index: int, slice_batches: Callable[[Any, int], Batches],
 def _run_child(part: Path, index: int, slice_batches: Callable[[Any, int], Batches],
                engine: Any, counts: Any) -> None:
     code = 1
-    kept = [engine.pool]  # the parent's connections: referenced, so never closed here
+    kept: list[Any] = []
     try:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        engine.dispose(close=False)  # a fresh pool for this process
-        session = engine_session(engine)
-        if has_app_context():
-            kept.append(g.get("crm_db_session"))
-            g.crm_db_session = session
+        session = forked_session(engine, kept)
         try:
             with CsvWriter(part, bom=False) as writer:
                 for batch in slice_batches(session, index):

@@ -30,7 +30,7 @@ from flask import g, has_app_context
 from ..errors import DomainError
 from ..tabular import TabularError
 
-__all__ = ["PARALLEL_BYTES", "cleaned_batches"]
+__all__ = ["PARALLEL_BYTES", "cleaned_batches", "forked_session"]
 
 PARALLEL_BYTES = 1 << 20  # files from 1 MiB (~5,000 rows) are cleaned in a second process
 _KEPT = (TabularError, DomainError)  # raised again in the parent as they are
@@ -93,14 +93,9 @@ def _run_child(write_end: int, engine: Any, clean: Callable[[Any], Batches]) -> 
     """Clean and send every batch, then leave without running any cleanup of the parent's
     objects (their connections belong to the parent)."""
     code = 1
-    kept = [engine.pool]  # the parent's connections: referenced, so never closed here
+    kept: list[Any] = []
     try:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        engine.dispose(close=False)  # a fresh pool for this process
-        session = engine_session(engine)
-        if has_app_context():
-            kept.append(g.get("crm_db_session"))
-            g.crm_db_session = session  # get_session() in a cleaner: this process's own
+        session = forked_session(engine, kept)
         with os.fdopen(write_end, "wb", buffering=1 << 20) as out:
             try:
                 for batch in clean(session):
@@ -117,6 +112,22 @@ def _run_child(write_end: int, engine: Any, clean: Callable[[Any], Batches]) -> 
         code = 0
     finally:
         os._exit(code)
+
+
+def forked_session(engine: Any, kept: list[Any]) -> Any:
+    """In a forked child: the default SIGTERM, a fresh pool for ``engine`` and a session of
+    this process on it, which is also the app context's (``get_session()`` in the child's
+    code). The parent's pool and session are appended to ``kept``: referenced, so never
+    closed here (their connections belong to the parent; the child leaves with
+    ``os._exit``)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    kept.append(engine.pool)
+    engine.dispose(close=False)
+    session = engine_session(engine)
+    if has_app_context():
+        kept.append(g.get("crm_db_session"))
+        g.crm_db_session = session
+    return session
 
 
 def engine_session(engine: Any) -> Any:
