@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..rbac.scope import scoped
 from ..tabular import open_writer
+from .collector import few_collections
 
 __all__ = ["BATCH", "spec_rows", "write_table"]
 
@@ -31,12 +32,13 @@ def write_table(path: Path, fmt: str, headers: Sequence[str],
     writer = open_writer(fmt, Path(path), sheet_title, number_columns)
     count = 0
     try:
-        writer.write(list(headers))
-        for batch in batches:
-            writer.write_rows(batch)
-            count += len(batch)
-            if progress is not None:
-                progress(count)
+        with few_collections():
+            writer.write(list(headers))
+            for batch in batches:
+                writer.write_rows(batch)
+                count += len(batch)
+                if progress is not None:
+                    progress(count)
     finally:
         writer.close()
     return count

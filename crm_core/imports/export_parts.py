@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tabular.writers import CsvWriter
+from .collector import few_collections
 from .parallel import forked_session
 
 __all__ = ["PARALLEL_EXPORT_ROWS", "can_split", "write_csv_in_parts"]
@@ -55,7 +56,12 @@ def write_csv_in_parts(path: Path, headers: Sequence[str],
     ``slice_batches(session, index)`` gives slice ``index``'s batches of rows; ``session``
     is None in this process (use your own) and a session of the child's own otherwise.
     ``progress(rows written so far, in every slice)`` is called after each batch here."""
-    path = Path(path)
+    with few_collections():  # before the forks: the children inherit it
+        return _write(Path(path), headers, slice_batches, engine, parts, progress)
+
+
+def _write(path: Path, headers: Sequence[str], slice_batches: Callable[[Any, int], Batches],
+           engine: Any, parts: int, progress: Callable[[int], None] | None) -> int:
     counts = RawArray("q", parts)
     children: list[tuple[int, Path]] = []
     running: set[int] = set()

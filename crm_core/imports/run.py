@@ -10,11 +10,9 @@ back when a row still fails, so nothing half-written survives.
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +24,7 @@ from sqlalchemy.orm import Session
 from ..db import utcnow
 from ..tabular import Table, open_table
 from .bulk import insert_many
+from .collector import few_collections
 from .files import BadRows, SeenKeys, import_folder, import_rows
 from .models import ImportRecord, TabularImport
 from .parallel import cleaned_batches
@@ -46,10 +45,6 @@ BATCH = 2000
 COMMIT_ROWS = 50_000
 COMMIT_SECONDS = 2.0
 Progress = Callable[[float, "ImportCounts"], None]
-# A pass allocates a few containers per cell; at Python's usual threshold (700) the cyclic
-# collector ran every few rows and, each time enough batches had piled up, walked the whole
-# app's heap: ~20 % of the writing process's CPU at 100,000 rows (issue 11).
-GC_THRESHOLD = 50_000
 
 
 @dataclass
@@ -134,7 +129,7 @@ class _Pass:
         return cleaned_batches(size, self.session.get_bind(), clean)
 
     def run(self, progress: Progress, commit: bool) -> ImportCounts:
-        with _few_collections():
+        with few_collections():
             return self._run(progress, commit)
 
     def _run(self, progress: Progress, commit: bool) -> ImportCounts:
@@ -224,21 +219,6 @@ class _Pass:
             first.setdefault(value, number)
         self.seen.add(key, values)
         return first
-
-
-@contextmanager
-def _few_collections() -> Iterator[None]:
-    """The cyclic garbage collector, during a pass, left to the objects the pass makes: what
-    existed before is frozen (never walked again meanwhile) and young objects are collected
-    every ``GC_THRESHOLD`` allocations. A forked cleaning process inherits both."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(thresholds[0], GC_THRESHOLD), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 def _store_counts(session: Session, import_id: int, counts: ImportCounts) -> None:
