@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -294,10 +295,18 @@ def beat(celery_args: tuple[str, ...]) -> None:
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web app with gunicorn (threaded workers, keep-alive connections)."""
     sys.stdout.flush()
+    if not _address_free(host, port):
+        # each worker binds the port itself (--reuse-port): checked here, or they would
+        # retry one after the other for ever
+        fail(f"cannot listen on {host}:{port}: the address is in use")
     # --limit-request-line 0: gunicorn's own 8 KiB limit would answer a long URL with its bare
     # HTML 400 before the app's 414 (CRM_MAX_URL_LENGTH) could; 0 leaves gunicorn a 1 MiB cap.
     # gthread: sync workers close every connection (no keep-alive) and idle while a request
     # waits on PostgreSQL; a thread per request keeps both (issue 11, throughput).
+    # --reuse-port: each worker listens on its own socket and the kernel spreads new
+    # connections over them; on one shared socket the worker that wakes first took them all,
+    # and a kept-alive client stays with its worker (wrk's 8 connections on one of two
+    # workers served at one core's rate: issue 11, throughput).
     # one folder of metric files shared by the workers (/metrics adds them up), emptied at
     # each start: counts from a previous server would add to this one's
     metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
@@ -308,9 +317,25 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
                               "-c", "python:crm_core.gunicorn_conf",
                               "--workers", str(workers), "--worker-class", "gthread",
-                              "--threads", str(threads), "--keep-alive", "5",
+                              "--threads", str(threads), "--keep-alive", "5", "--reuse-port",
                               "--access-logfile", "-", "--limit-request-line", "0",
                               "crm_core.wsgi:app"])
+
+
+def _address_free(host: str, port: int) -> bool:
+    """Whether nothing listens on ``host:port`` (bound as gunicorn binds, without sharing)."""
+    try:
+        family, kind, protocol, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+    except OSError:
+        return True  # gunicorn says what is wrong with the address
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> None:

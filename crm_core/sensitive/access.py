@@ -34,18 +34,6 @@ _UNSET = object()
 _viewer: ContextVar[Any] = ContextVar("crm_sensitive_viewer", default=_UNSET)
 
 
-class _Masked:
-    """A viewer who sees masks (``mask_rows`` decided once already)."""
-
-    is_authenticated = True
-
-    def has_permission(self, _name: str) -> bool:
-        return False
-
-
-_MASKED = _Masked()
-
-
 @contextmanager
 def viewing_as(user: Any) -> Iterator[None]:
     """Show values as ``user`` (a user, a user id, or None for clear values) inside the
@@ -141,6 +129,10 @@ def mask_record(kind: str, data: Mapping[str, Any], user: Any = CURRENT) -> Any:
     spec = declaration(kind)
     if spec is None or may_see(kind, user):
         return data
+    return _masked_copy(spec, data)
+
+
+def _masked_copy(spec: SensitiveFields, data: Mapping[str, Any]) -> Any:
     present = [name for name in spec.fields if name in data]
     if not present:
         return data
@@ -157,4 +149,4 @@ def mask_rows(kind: str, rows: Iterable[Mapping[str, Any]], user: Any = CURRENT
     spec = declaration(kind)
     if spec is None or not rows or may_see(kind, user):
         return rows
-    return [mask_record(kind, row, _MASKED) for row in rows]
+    return [_masked_copy(spec, row) for row in rows]

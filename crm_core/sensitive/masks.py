@@ -25,6 +25,9 @@ _PROVINCE = r"(?:[^省市区县]{1,8}?(?:省|自治区|特别行政区))?"
 _CITY = r"(?:[^省市区县]{1,10}?(?:市|自治州|盟|地区))?"
 _DISTRICT = r"(?:[^省市区县路街道号]{1,10}?(?:区|县|市|旗))?"
 _REGION = re.compile(f"^{_PROVINCE}{_CITY}{_DISTRICT}")
+# A Chinese number as stored (E.164), which phonenumbers parses to +86 and these same digits
+# (7 to 11 of them: in a longer one it may take the first digits for a carrier code)
+_CHINA_E164 = re.compile(r"\+86[1-9][0-9]{6,10}")
 
 
 def _middle(digits: str) -> str:
@@ -43,17 +46,25 @@ def mask_phone(value: str) -> str:
     text = str(value).strip()
     if MARK in text:
         return text
+    head = text.split(";")[0]
+    if _CHINA_E164.fullmatch(head):  # how numbers are stored: no parse needed (~35 µs)
+        return _china_national(head[3:])
     try:
-        number = phonenumbers.parse(text.split(";")[0], "CN")
+        number = phonenumbers.parse(head, "CN")
     except phonenumbers.NumberParseException:
         return _middle("".join(_DIGITS.findall(text)))
     national = str(number.national_number)
     if number.country_code == 86:
-        # a landline's national form starts with its trunk 0 (010 ...); a mobile has none
-        if not (len(national) == 11 and national.startswith("1")):
-            national = "0" + national
-        return _middle(national)
+        return _china_national(national)
     return f"+{number.country_code} {_middle(national)}"
+
+
+def _china_national(national: str) -> str:
+    """A Chinese number's mask from its national significant digits: a landline's national
+    form starts with its trunk 0 (010 ...); a mobile has none."""
+    if not (len(national) == 11 and national.startswith("1")):
+        national = "0" + national
+    return _middle(national)
 
 
 def mask_email(value: str) -> str:
