@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import literal_column
+from sqlalchemy import exists, func, literal, literal_column, select
 from sqlalchemy.orm import Session
 
 from ..errors import DomainError
@@ -229,8 +229,6 @@ def _wide_ranges(session: Session, kind: storage.RecordKind,
                  filters: list[tuple[CustomField, str, Any]]) -> set[str]:
     """The keys of the range-filtered fields whose range holds ``WIDE_RANGE`` records or
     more (counted through each field's index, at most ``WIDE_RANGE`` entries read)."""
-    from sqlalchemy import func, literal, select
-
     wide = set()
     for key in {item.key for item, op, _value in filters if op in RANGE_OPS}:
         only = [(field, op, value) for field, op, value in filters
@@ -251,8 +249,6 @@ def _sql_value(dialect: str, item: CustomField, value: Any) -> Any:
 
 
 def _contains(dialect: str, kind: storage.RecordKind, key: str, value: str) -> Any:
-    from sqlalchemy import exists, func, literal_column, select
-
     table = f"{kind.table}.{storage.COLUMN}"
     if dialect == "postgresql":
         return literal_column(f"({table} -> '{key}')").op("?")(value)
