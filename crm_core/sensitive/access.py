@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app, has_app_context, has_request_context
 
-from .masks import mask
+from .masks import mask, masker
 from .registry import SensitiveFields, declared
 
 __all__ = ["CURRENT", "declaration", "field_masker", "mask_record", "mask_rows",
@@ -119,8 +119,7 @@ def field_masker(kind: str, field: str, user: Any = CURRENT) -> Callable[[Any], 
     spec = declaration(kind)
     if spec is None or field not in spec.fields or may_see(kind, user):
         return None
-    value_kind = spec.fields[field]
-    return lambda value: mask(value_kind, value)
+    return masker(spec.fields[field])
 
 
 def mask_record(kind: str, data: Mapping[str, Any], user: Any = CURRENT) -> Any:
@@ -133,20 +132,28 @@ def mask_record(kind: str, data: Mapping[str, Any], user: Any = CURRENT) -> Any:
 
 
 def _masked_copy(spec: SensitiveFields, data: Mapping[str, Any]) -> Any:
-    present = [name for name in spec.fields if name in data]
-    if not present:
-        return data
-    copy = dict(data)
-    for name in present:
-        copy[name] = mask(spec.fields[name], copy[name])
-    return copy
+    copy = None
+    for name, masked in spec.maskers:
+        if name in data:
+            if copy is None:
+                copy = dict(data)
+            copy[name] = masked(copy[name])
+    return data if copy is None else copy
 
 
-def mask_rows(kind: str, rows: Iterable[Mapping[str, Any]], user: Any = CURRENT
-              ) -> list[Any]:
-    """``mask_record`` of each row, the permission checked once."""
+def mask_rows(kind: str, rows: Iterable[Mapping[str, Any]], user: Any = CURRENT, *,
+              in_place: bool = False) -> list[Any]:
+    """``mask_record`` of each row, the permission checked once. ``in_place``: the rows are
+    the caller's own dicts (an answer just built), masked as they are instead of copied."""
     rows = list(rows)
     spec = declaration(kind)
     if spec is None or not rows or may_see(kind, user):
         return rows
-    return [_masked_copy(spec, row) for row in rows]
+    if not in_place:
+        return [_masked_copy(spec, row) for row in rows]
+    maskers = spec.maskers
+    for row in rows:
+        for name, masked in maskers:
+            if name in row:
+                row[name] = masked(row[name])  # type: ignore[index]
+    return rows

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import RegistryError
 from ..registry import Permission, RoleSpec
-from .masks import KINDS
+from .masks import KINDS, masker
 
 __all__ = ["SensitiveFields", "declarations", "declared", "derived"]
 
@@ -65,6 +65,9 @@ class SensitiveFields:
     reveal_roles: tuple[str, ...] = ("sales", "service")
     value: Callable[[Any, str], Any] | None = None
     audit: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: ``(field, its mask)`` of each field, set from ``fields``: what masks each row
+    maskers: tuple[tuple[str, Callable[[Any], Any]], ...] = field(
+        init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
         for name, kind in [*self.fields.items(),
@@ -73,6 +76,8 @@ class SensitiveFields:
                 raise RegistryError(f"sensitive field {self.kind}.{name}: kind {kind!r} is not "
                                     f"one of {', '.join(KINDS)}")
         object.__setattr__(self, "fields", dict(self.fields))
+        object.__setattr__(self, "maskers", tuple(
+            (name, masker(kind)) for name, kind in self.fields.items()))
         object.__setattr__(self, "roles", tuple(self.roles))
         object.__setattr__(self, "reveal_roles", tuple(self.reveal_roles))
 

@@ -151,7 +151,7 @@ def list_customers(query: dict[str, Any]) -> Page | Response:
     # field by field (issue 11: marshmallow took a third of the request)
     items = present_rows(db.session, page.items)
     custom_values.add_custom_to_items(db.session, _me(), items)
-    return jsonify({"items": mask_customer_rows(items),
+    return jsonify({"items": mask_customer_rows(items, in_place=True),
                     "next_cursor": page.next_cursor})
 
 

@@ -41,9 +41,11 @@ def sensitive_fields() -> list[SensitiveFields]:
     ]
 
 
-def mask_customer_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """API rows of customers as the caller may see them."""
-    return sensitive.mask_rows(CUSTOMER, rows)
+def mask_customer_rows(rows: list[dict[str, Any]], *, in_place: bool = False
+                       ) -> list[dict[str, Any]]:
+    """API rows of customers as the caller may see them (``in_place``: the caller's own
+    dicts, masked as they are)."""
+    return sensitive.mask_rows(CUSTOMER, rows, in_place=in_place)
 
 
 def protect_customer_form(form: Any, customer: Any) -> Any:

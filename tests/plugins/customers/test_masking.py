@@ -59,6 +59,8 @@ def test_a_sales_rep_gets_masked_phones_from_the_api_and_a_manager_clear_ones(wo
     assert body["address"] == "北京市海淀区****"
     listed = sally.get("/api/v1/customers").get_json()["items"]
     assert listed[0]["phones"] == ["139****5678", "010****9988"]
+    assert listed[0]["emails"] == ["z***@example.com"]
+    assert listed[0]["address"] == "北京市海淀区****"
     searched = sally.get("/api/v1/customers?q=远景").get_json()["items"]
     assert searched[0]["phones"][0] == "139****5678"
     contacts = sally.get(f"/api/v1/customers/{ids['customer']}/contacts").get_json()["items"]
@@ -206,6 +208,9 @@ def test_id_card_numbers_and_bank_accounts_keep_only_their_ends(world):
     body = sally.get(f"/api/v1/customers/{person_id}").get_json()
     assert body["id_card_number"] == "1101**********1233"
     assert body["bank_account"] == "**** 7890"
+    listed = {item["id"]: item for item in sally.get("/api/v1/customers").get_json()["items"]}
+    assert listed[person_id]["id_card_number"] == "1101**********1233"
+    assert listed[person_id]["bank_account"] == "**** 7890"
     page = sally.get(f"/customers/{person_id}").get_data(as_text=True)
     assert "1101**********1233" in page and "110101199003071233" not in page
     assert "6222021234567890" not in page
