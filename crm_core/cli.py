@@ -307,6 +307,9 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     # connections over them; on one shared socket the worker that wakes first took them all,
     # and a kept-alive client stays with its worker (wrk's 8 connections on one of two
     # workers served at one core's rate: issue 11, throughput).
+    # No --access-logfile: the app writes one JSON access line a request (crm_core.logs, with
+    # the request id and user); gunicorn's plain line was a second one (~3 % of a list
+    # request's CPU).
     # one folder of metric files shared by the workers (/metrics adds them up), emptied at
     # each start: counts from a previous server would add to this one's
     metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
@@ -318,7 +321,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
                               "-c", "python:crm_core.gunicorn_conf",
                               "--workers", str(workers), "--worker-class", "gthread",
                               "--threads", str(threads), "--keep-alive", "5", "--reuse-port",
-                              "--access-logfile", "-", "--limit-request-line", "0",
+                              "--limit-request-line", "0",
                               "crm_core.wsgi:app"])
 
 

@@ -151,7 +151,17 @@ def instance_key(instance: Path) -> str:
 
 def ring_for(config: Any) -> KeyRing:
     """The ring of an app's configuration, built once per configured value."""
-    configured = str(config.get("CRM_ENCRYPTION_KEY") or "").strip()
+    setting = config.get("CRM_ENCRYPTION_KEY")
+    last = config.get("_CRM_KEYRING_LAST")
+    if last is not None and last[0] is setting:  # every encrypted value a page reads asks
+        return last[1]
+    found = _ring_of(config, setting)
+    config["_CRM_KEYRING_LAST"] = (setting, found)
+    return found
+
+
+def _ring_of(config: Any, setting: Any) -> KeyRing:
+    configured = str(setting or "").strip()
     cache = config.setdefault("_CRM_KEYRING_CACHE", {})
     if configured:
         if configured not in cache:

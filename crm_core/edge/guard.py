@@ -82,12 +82,30 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """``obj`` as JSON text (see the class docstring)."""
-        if set(kwargs) <= {"separators"} and self.sort_keys and not self.ensure_ascii:
-            try:
-                return orjson.dumps(obj, default=self.default, option=_ORJSON_OPTIONS).decode()
-            except (orjson.JSONEncodeError, TypeError):
-                pass
+        if set(kwargs) <= {"separators"}:
+            encoded = self._encoded(obj)
+            if encoded is not None:
+                return encoded.decode()
         return super().dumps(obj, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Any:
+        """``jsonify``'s answer; orjson's bytes become the body as they are (no round trip
+        through ``str``: a tenth of the time of a list page's JSON)."""
+        if not (self.compact is False or (self.compact is None and self._app.debug)):
+            encoded = self._encoded(self._prepare_response_obj(args, kwargs))
+            if encoded is not None:
+                return self._app.response_class(encoded + b"\n", mimetype=self.mimetype)
+        return super().response(*args, **kwargs)
+
+    def _encoded(self, obj: Any) -> bytes | None:
+        """``obj`` as compact UTF-8 JSON by orjson, or None where only the standard encoder
+        can (options orjson lacks, values it refuses)."""
+        if not self.sort_keys or self.ensure_ascii:
+            return None
+        try:
+            return orjson.dumps(obj, default=self.default, option=_ORJSON_OPTIONS)
+        except (orjson.JSONEncodeError, TypeError):
+            return None
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse ``s`` unless it nests deeper than ``CRM_MAX_JSON_DEPTH``."""
