@@ -25,6 +25,7 @@ from ..registry import TaskSpec
 from ..tabular import FORMATS as TABLE_FORMATS
 from ..tabular import TabularError
 from .export import spec_rows, write_table
+from .indexes import restore_indexes
 from .models import TabularImport
 from .run import ImportCounts, run_import
 from .service import get_spec, read_header, template_mapping
@@ -164,6 +165,9 @@ def reset_import(session: Any, imp: TabularImport, *, user_id: int,
         job.state, job.finished_at = "failed", utcnow()
         job.error = _("Stopped: its import was reset.")
     imp.status = RESET_TO[step]
+    if step == "run":  # a large load may have stopped with its list indexes dropped
+        spec = get_spec(imp.spec)
+        restore_indexes(session, spec.model.__table__, spec.deferred_indexes)
     if step == "undo":
         imp.message = _("The undo stopped before it finished; you can undo again.")
     record_event("import_reset", _l("Import %(id)s reset from %(before)s to %(after)s",

@@ -26,6 +26,7 @@ from ..tabular import Table, open_table
 from .bulk import insert_many
 from .collector import few_collections
 from .files import BadRows, SeenKeys, import_folder, import_rows
+from .indexes import deferred_indexes, restore_indexes
 from .models import ImportRecord, TabularImport
 from .parallel import cleaned_batches
 from .rows import SKIP, Cleaner, CleanRow, NewValues, check_keys, resolve_relations
@@ -265,11 +266,17 @@ def run_import(session: Session, spec: ImportSpec, imp: TabularImport, *,
     imp = session.get(TabularImport, import_id)
     imp.status = "running"
     session.commit()
+    table = spec.model.__table__
+    restore_indexes(session, table, spec.deferred_indexes)  # a dead run may have left them out
+    commits = not imp.all_or_nothing or spec.take_back is not None
     writing = _Pass(session, spec, session.get(TabularImport, import_id), dry_run=False,
                     user_id=user_id, done=done)
     try:
-        counts = writing.run(report, commit=not imp.all_or_nothing
-                             or spec.take_back is not None)
+        # a large load into a small table builds the list indexes at the end (indexes.py);
+        # only a pass that commits as it goes: the indexes are built and committed after it
+        with deferred_indexes(session, table, spec.deferred_indexes if commits else (),
+                              os.path.getsize(imp.stored_path)):
+            counts = writing.run(report, commit=commits)
     except Exception:
         session.rollback()
         raise

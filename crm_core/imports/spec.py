@@ -176,6 +176,9 @@ class ImportSpec:
       [(value, label), ...])}`` (the first choice is the default): each is a select on
       the page, kept in ``imp.mapping["options"]`` and given to the ``cleaner`` as
       ``options={name: value}`` (the command line uses the defaults).
+    - ``deferred_indexes``: names of the model table's indexes the writing pass never reads
+      (list orders and filters, not the keys): a large import into a small table drops
+      them and builds them after the load (SQLite; ``crm_core.imports.indexes``).
     """
 
     id: str
@@ -202,6 +205,7 @@ class ImportSpec:
     max_mb_setting: str = ""
     list_import_arg: str = ""
     options: Mapping[str, tuple[Any, Sequence[tuple[str, Any]]]] = field(default_factory=dict)
+    deferred_indexes: Sequence[str] = ()
 
     @property
     def plugin(self) -> str:

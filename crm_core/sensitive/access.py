@@ -154,6 +154,6 @@ def mask_rows(kind: str, rows: Iterable[Mapping[str, Any]], user: Any = CURRENT,
     maskers = spec.maskers
     for row in rows:
         for name, masked in maskers:
-            if name in row:
+            if row.get(name):  # None, "" and [] stay as they are
                 row[name] = masked(row[name])  # type: ignore[index]
     return rows

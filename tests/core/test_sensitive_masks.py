@@ -11,7 +11,6 @@ from phonenumbers import PhoneNumberType
 from sqlalchemy import select
 
 from crm_core.errors import RegistryError
-from crm_core.sensitive import masks
 from crm_core.sensitive import (
     SensitiveFields,
     is_masked,
@@ -21,6 +20,7 @@ from crm_core.sensitive import (
     mask_email,
     mask_id_card,
     mask_phone,
+    masks,
     restore_masked,
 )
 

@@ -3,6 +3,7 @@ clients that do not share an app context, customers, and reading the list page."
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from crm_core.db import get_session
 from crm_core.rbac.service import assign_roles
 from crm_core.testing import create_test_user, login
 from plugins.customers import services
+from plugins.customers.demo.generator import customer_rows
 
 
 @contextmanager
@@ -91,3 +93,28 @@ class Browser:
     def post(self, *args, **kwargs):
         with self.app.app_context():
             return self.client.post(*args, **kwargs)
+
+
+IMPORT_HEADERS = ["客户名称", "行业", "省份", "城市", "手机", "邮箱", "统一社会信用代码", "地址",
+                  "网址"]
+
+
+def _national(number):
+    """How people type a stored number: 13812345678, 01062345678; others as stored."""
+    if number.startswith("+86"):
+        national = number[3:]
+        return national if len(national) == 11 and national[0] == "1" else "0" + national
+    return number
+
+
+def import_file(path, count):
+    """A CSV of ``count`` new demo customers with Chinese headers, as Excel saves it."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(IMPORT_HEADERS)
+        for row in customer_rows(count, seed=7, start=9_000_000):
+            writer.writerow([row["name"], row["industry"], row["province"], row["city"],
+                             ";".join(_national(number) for number in row["phones"]),
+                             ";".join(row["emails"]), row["uscc"] or "", row["address"],
+                             row["website"]])
+    return path

@@ -10,6 +10,7 @@ import json
 import random
 
 import pytest
+from customers_testing import import_file
 from sqlalchemy import func, select, text
 
 from crm_core.db import get_session
@@ -24,27 +25,6 @@ from plugins.customers.records import bulk
 from plugins.customers.search import services as search
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-HEADERS = ["客户名称", "行业", "省份", "城市", "手机", "邮箱", "统一社会信用代码", "地址", "网址"]
-
-
-def _national(number):
-    """How people type a stored number: 13812345678, 01062345678; others as stored."""
-    if number.startswith("+86"):
-        national = number[3:]
-        return national if len(national) == 11 and national[0] == "1" else "0" + national
-    return number
-
-
-def _import_file(path, count):
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADERS)
-        for row in customer_rows(count, seed=7, start=9_000_000):
-            writer.writerow([row["name"], row["industry"], row["province"], row["city"],
-                             ";".join(_national(number) for number in row["phones"]),
-                             ";".join(row["emails"]), row["uscc"] or "", row["address"],
-                             row["website"]])
-    return path
 
 
 def _documents(session):
@@ -64,7 +44,7 @@ def test_a_large_import_indexes_every_customer_as_a_rebuild_would(crm_make_app, 
     create_test_user(app, "root", superuser=True)
     monkeypatch.setattr(parallel, "PARALLEL_BYTES", 0)  # cleaned in a second process
     monkeypatch.setattr(run_module, "COMMIT_ROWS", 1000)
-    path = _import_file(tmp_path / "large.csv", 2500)
+    path = import_file(tmp_path / "large.csv", 2500)
     result = invoke_cli(app, "customers", "import", str(path), "--json")
     counts = json.loads(result.stdout.strip().splitlines()[-1])
     assert (counts["created"], counts["failed"]) == (2500, 0), result.output[-500:]
