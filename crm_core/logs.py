@@ -124,9 +124,11 @@ def _start_request() -> None:
 def _finish_request(response: Any) -> Any:
     if "request_id" not in g:  # a hook before ours failed: still give the request an id
         _start_request()
+    response.headers[REQUEST_ID_HEADER] = g.request_id
+    if not access_log.isEnabledFor(logging.INFO):  # CRM_LOG_LEVEL=WARNING: no line to build
+        return response
     started = g.get("request_started", time.perf_counter())
     duration_ms = round((time.perf_counter() - started) * 1000, 2)
-    response.headers[REQUEST_ID_HEADER] = g.request_id
     access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
         "request_id": g.request_id,
         "user_id": _current_user_id(),
