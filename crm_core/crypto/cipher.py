@@ -14,6 +14,7 @@ index under every key of the ring, so they keep working in the middle of a rotat
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -30,6 +31,8 @@ from .keyring import KeyRing, ring_for
 
 PREFIX = "enc1:"
 NONCE = 12
+_AFTER_PREFIX = len(PREFIX)
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 class KeyUnavailable(DomainError):
@@ -73,9 +76,9 @@ def decrypt_text(value: str, purpose: str) -> str:
     Raises KeyUnavailable naming the key id when the ring lacks that key or it is the wrong
     key (or the value was damaged or moved from another column).
     """
-    if not is_encrypted(value):
+    if not value or not value.startswith(PREFIX):
         return value
-    key_id, _, body = value[len(PREFIX):].partition(":")
+    key_id, _, body = value[_AFTER_PREFIX:].partition(":")
     key = ring().get(key_id)
     if key is None:
         raise KeyUnavailable(_l(
@@ -83,7 +86,9 @@ def decrypt_text(value: str, purpose: str) -> str:
             "not hold. An administrator must add that key (see Encryption at rest in the "
             "operations guide).", key=key_id[:32]))
     try:
-        raw = base64.urlsafe_b64decode(body.encode("ascii"))
+        # urlsafe_b64decode's own steps, without its two layers of calls (a list page
+        # opens ~50 values)
+        raw = binascii.a2b_base64(body.encode("ascii").translate(_FROM_URLSAFE))
         plain = key.data_cipher.decrypt(raw[:NONCE], raw[NONCE:], purpose.encode())
         return plain.decode("utf-8")
     except (InvalidTag, ValueError, UnicodeError):

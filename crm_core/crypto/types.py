@@ -55,6 +55,16 @@ class EncryptedString(TypeDecorator[str]):
             return value
         return decrypt_text(value, self.purpose)
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any]:
+        """``process_result_value`` without TypeDecorator's wrapping (the driver hands
+        back text as it is): read for every row of a list, most of them empty."""
+        purpose = self.purpose
+
+        def process(value: Any) -> Any:
+            return decrypt_text(value, purpose) if value else value
+
+        return process
+
     def index_of(self, value: str | None) -> str | None:
         """The blind index to store for ``value`` (under the current key)."""
         return current_index(value, self.purpose, self.normalise)
