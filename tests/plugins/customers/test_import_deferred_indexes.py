@@ -9,7 +9,7 @@ import json
 
 import pytest
 from customers_testing import import_file
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from crm_core.db import get_session
 from crm_core.imports import indexes
@@ -92,12 +92,23 @@ def test_a_small_import_into_a_larger_table_keeps_its_indexes(loading, tmp_path)
 def test_a_load_that_fails_half_way_still_gets_its_indexes_back(loading, tmp_path,
                                                                  monkeypatch):
     app, seen = loading
+    with app.app_context():  # a few customers, with the planner's statistics
+        session = get_session()
+        bulk.insert_customers(session, [{"name": f"已有客户{number}"} for number in range(30)])
+        bulk.analyze(session)
+        session.commit()
     monkeypatch.setitem(FAIL_AT, "batch", 2)
     result = invoke_cli(app, "customers", "import", str(import_file(tmp_path / "f.csv", 600)),
                         "--json")
     assert result.exit_code != 0 and len(seen) == 2
     assert not set(LIST_INDEXES) & seen[1]
     assert set(LIST_INDEXES) <= _present(app)
+    with app.app_context():  # nothing was created, and the planner knows the indexes again
+        session = get_session()
+        assert session.scalar(select(func.count()).select_from(Customer)) == 30
+        analysed = set(session.scalars(text(
+            "SELECT idx FROM sqlite_stat1 WHERE tbl = 'customers_customer'")))
+        assert set(LIST_INDEXES) - {"ix_customers_customer_trash"} <= analysed
 
 
 def test_a_dead_runs_missing_indexes_come_back_on_reset_and_on_the_next_import(
