@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import Index, Table, inspect
+from sqlalchemy import Index, Table
 from sqlalchemy.orm import Session
 
 from ..db_maintenance import analyze
@@ -41,7 +41,15 @@ def _declared(table: Table, names: Sequence[str]) -> list[Index]:
 
 
 def _present(session: Session, table: Table) -> set[str]:
-    return {index["name"] for index in inspect(session.connection()).get_indexes(table.name)}
+    """The names of the table's indexes in the database (read from the catalogue: the
+    inspector warns about every expression index, such as a custom field's)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+    else:
+        sql = ("SELECT indexname FROM pg_indexes WHERE tablename = %s "
+               "AND schemaname = current_schema()")
+    return set(connection.exec_driver_sql(sql, (table.name,)).scalars())
 
 
 def restore_indexes(session: Session, table: Table, names: Sequence[str]) -> list[str]:

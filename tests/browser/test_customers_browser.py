@@ -124,6 +124,10 @@ def _walk_through(visit: Visit, tmp_path: Any, screen: str) -> None:
     visit.problems = [problem for problem in visit.problems if "/customers/new" not in problem]
     page.locator("textarea[name=phones]").fill("138 1234 5678" if screen == "phone"
                                                 else "13812345679")
+    # Leaving the field runs the duplicate check (htmx), whose warning may push the button
+    # down: let it arrive before clicking, as a person sees the button where it ends up.
+    page.locator("textarea[name=phones]").press("Tab")
+    page.wait_for_load_state("networkidle")
     with page.expect_navigation():
         page.locator("#customer-form button[type=submit]").click()
     page.wait_for_load_state("networkidle")

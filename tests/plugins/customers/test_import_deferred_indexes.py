@@ -70,6 +70,8 @@ def test_a_large_first_import_loads_without_the_list_indexes_and_builds_them_aft
     assert len(seen) >= 3 and all(not set(LIST_INDEXES) & held for held in seen)
     assert "ix_customers_customer_name_key" in seen[0]  # the look-ups keep theirs
     assert set(LIST_INDEXES) <= _present(app)
+    with app.app_context():
+        assert indexes._present(get_session(), Customer.__table__) >= _present(app)
     with app.app_context():  # the rebuilt indexes give the list its order
         session = get_session()
         newest = session.scalars(select(Customer.id).order_by(
@@ -150,5 +152,6 @@ def test_postgresql_loads_with_its_indexes(crm_make_app, tmp_path, monkeypatch):
     with app.app_context():
         session = get_session()
         assert not indexes._worth_it(session, Customer.__table__, 10 ** 9)
+        assert indexes._present(session, Customer.__table__) >= set(LIST_INDEXES)
     counts, _result = _import(app, import_file(tmp_path / "pg.csv", 300))
     assert counts["created"] == 300 and set(LIST_INDEXES) <= _present(app)
