@@ -128,17 +128,20 @@ def mask_record(kind: str, data: Mapping[str, Any], user: Any = CURRENT) -> Any:
     spec = declaration(kind)
     if spec is None or may_see(kind, user):
         return data
-    return _masked_copy(spec, data)
+    return _masked(spec, data)
 
 
-def _masked_copy(spec: SensitiveFields, data: Mapping[str, Any]) -> Any:
-    copy = None
+def _masked(spec: SensitiveFields, data: Mapping[str, Any], into: Any = None) -> Any:
+    """``data`` with its declared fields masked (None, "" and [] stay as they are), written
+    into ``into`` (the row itself: in place) or, when None, into a copy made at the first
+    value to mask (``data`` itself when there is none)."""
     for name, masked in spec.maskers:
-        if name in data:
-            if copy is None:
-                copy = dict(data)
-            copy[name] = masked(copy[name])
-    return data if copy is None else copy
+        value = data.get(name)
+        if value:
+            if into is None:
+                into = dict(data)
+            into[name] = masked(value)
+    return data if into is None else into
 
 
 def mask_rows(kind: str, rows: Iterable[Mapping[str, Any]], user: Any = CURRENT, *,
@@ -149,11 +152,4 @@ def mask_rows(kind: str, rows: Iterable[Mapping[str, Any]], user: Any = CURRENT,
     spec = declaration(kind)
     if spec is None or not rows or may_see(kind, user):
         return rows
-    if not in_place:
-        return [_masked_copy(spec, row) for row in rows]
-    maskers = spec.maskers
-    for row in rows:
-        for name, masked in maskers:
-            if row.get(name):  # None, "" and [] stay as they are
-                row[name] = masked(row[name])  # type: ignore[index]
-    return rows
+    return [_masked(spec, row, row if in_place else None) for row in rows]
