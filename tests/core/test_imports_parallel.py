@@ -123,3 +123,45 @@ def test_progress_is_committed_by_another_session_while_the_import_runs(app, tmp
 
     counts, _report = _import(app, path, progress=progress)
     assert counts.total == 6000 and len(reported) >= 2 and reported[-1] == pytest.approx(1.0)
+
+
+def test_an_unexpected_error_of_the_second_process_reaches_the_user_with_its_traceback(
+        app, tmp_path, monkeypatch):
+    path = _file(tmp_path, 6000)
+    monkeypatch.setattr(parallel, "PARALLEL_BYTES", 0)
+    clean = imports_testing.clean_title
+
+    def failing(text):
+        if text == "note 04001":
+            raise ZeroDivisionError("a cleaner's own bug")
+        return clean(text)
+
+    monkeypatch.setattr(imports_testing, "clean_title", failing)
+    with pytest.raises(RuntimeError, match="cleaning process failed") as raised:
+        _import(app, path)
+    assert "ZeroDivisionError: a cleaner's own bug" in str(raised.value)
+
+
+def test_a_writer_failing_midway_stops_the_second_process(app, tmp_path, monkeypatch):
+    """The writer fails while the child is still cleaning: the user gets the writer's error
+    (the import does not hang on the child), and the child is not left behind."""
+    rows = [HEADER] + [[f"note {number:05d}", "explode" if number == 4500 else "body"]
+                       for number in range(30000)]
+    path = write_csv(tmp_path / "explode.csv", rows)
+    monkeypatch.setattr(parallel, "PARALLEL_BYTES", 0)
+    forked = []
+    fork = os.fork
+
+    def noted_fork():
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(parallel.os, "fork", noted_fork)
+    with pytest.raises(RuntimeError, match="the writer failed"):
+        _import(app, path)
+    assert len(forked) == 1
+    with pytest.raises(ChildProcessError):  # stopped and reaped, not left running
+        os.waitpid(forked[0], os.WNOHANG)
+

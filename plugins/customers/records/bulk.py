@@ -233,16 +233,22 @@ def analyze(session: Session) -> None:
 # b-trees in memory, and WAL checkpoints every ~80 MiB instead of every 4 MiB (each rewrites
 # the hot index pages).
 LOADING_PRAGMAS = {"cache_size": -524288, "temp_store": 2, "wal_autocheckpoint": 20000}
-_USUAL_PRAGMAS = {"cache_size": -2000, "temp_store": 0, "wal_autocheckpoint": 1000}
+_USUAL = "crm_usual_pragmas"  # the connection's own values, kept while it loads
 
 
 def set_loading(session: Session, on: bool = True) -> None:
-    """Put the session's SQLite connection in (``on``) or out of its bulk-loading settings
-    (``LOADING_PRAGMAS``). Nothing on PostgreSQL. Call it again after each commit that may
-    have handed the connection back to the pool."""
+    """Put the session's SQLite connection in (``on``) or back out of its bulk-loading
+    settings (``LOADING_PRAGMAS``; out: the values it had before). Nothing on PostgreSQL.
+    Call it again after each commit that may have handed the connection back to the pool."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return
-    for name, value in (LOADING_PRAGMAS if on else _USUAL_PRAGMAS).items():
+    kept = connection.info.get(_USUAL)
+    if on and kept is None:
+        connection.info[_USUAL] = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                                   for name in LOADING_PRAGMAS}
+    elif not on:
+        connection.info.pop(_USUAL, None)
+    values = LOADING_PRAGMAS if on else kept or {}
+    for name, value in values.items():
         connection.exec_driver_sql(f"PRAGMA {name}={int(value)}")
-
