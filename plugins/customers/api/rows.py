@@ -19,6 +19,7 @@ general way (``list_statement`` and ``paginate``) answers.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -172,10 +173,15 @@ def _children_statement() -> Any:
         select(literal(TAG), link.customer_id, literal(0), tag.name, tag.id, tag.colour)
         .join_from(CustomerTag.__table__, Tag.__table__, tag.id == link.tag_id)
         .where(link.customer_id.in_(wanted)),
-    ).order_by("part", "position", "text", "tag_id")
+    )
 
 
-CHILDREN = _children_statement()
+_ORDER = ("part", "position", "text", "tag_id")  # phones, emails by position; tags by name
+CHILDREN = _children_statement().order_by(*_ORDER)
+# SQLite: the same rows sorted here. Its three temporary sort trees took half of the
+# statement (~0.2 ms of a list request); its BINARY collation is Python's order of str.
+_UNSORTED_CHILDREN = _children_statement()
+_CHILD_ORDER = operator.itemgetter(0, 2, 3, 4)
 
 
 def page_children(session: Session, ids: Sequence[int]
@@ -187,7 +193,12 @@ def page_children(session: Session, ids: Sequence[int]
     tags: dict[int, list[Any]] = {}
     if not ids:
         return phones, emails, tags
-    rows = session.connection().execute(CHILDREN, {"ids": list(ids)}).all()
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        rows = connection.execute(_UNSORTED_CHILDREN, {"ids": list(ids)}).all()
+        rows.sort(key=_CHILD_ORDER)
+    else:
+        rows = connection.execute(CHILDREN, {"ids": list(ids)}).all()
     for part, customer_id, _position, text, tag_id, colour in rows:
         if part == PHONE:
             phones.setdefault(customer_id, []).append(text)

@@ -135,3 +135,24 @@ def test_the_pages_show_names_phones_tags_owners_and_cursors(customers_app, worl
                        headers=lead).get_json()
     names = [item["name"] for item in page["items"] + after["items"]]
     assert names == sorted(item["name"] for item in seen)[:8]
+
+
+def test_the_list_gives_phones_in_their_order_and_tags_by_name(customers_app, world):
+    """The order is the customer's, not the order the rows were written in: phones moved
+    to other positions, tags added in another order than their names'."""
+    from plugins.customers.models import CustomerPhone
+
+    with customers_app.app_context():
+        session = get_session()
+        two = session.scalars(select(Customer).where(Customer.code == "K0002")).one()
+        for phone in session.scalars(select(CustomerPhone).where(
+                CustomerPhone.customer_id == two.id)):
+            phone.position = 1 - phone.position  # the second number first
+        session.commit()
+    client = customers_app.test_client()
+    items = client.get(f"{API}?limit=30&sort=created",
+                       headers=world["tokens"]["root"]).get_json()["items"]
+    found = {item["code"]: item for item in items}
+    assert found["K0002"]["phones"] == ["+862161230002", "+8613812340002"]
+    # 重点 was added before 新; by name (code point, as SQLite compares) 新 comes first
+    assert [tag["name"] for tag in found["K0003"]["tags"]] == ["VIP", "新", "重点"]
