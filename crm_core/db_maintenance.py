@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -97,6 +97,18 @@ def _count_saturated(connection: Connection, names: list[str], sample_rows: int)
                                    (" ".join(values + rest), table, index))
         corrected += 1
     return corrected
+
+
+def index_names(connection: Connection, table: str) -> set[str]:
+    """The names of ``table``'s indexes in the database, read from the catalogue (the
+    inspector does not reflect expression indexes on SQLite, such as custom fields', and
+    warns about each of them)."""
+    if connection.dialect.name == "postgresql":
+        query = ("SELECT indexname FROM pg_indexes WHERE tablename = :table "
+                 "AND schemaname = current_schema()")
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :table"
+    return set(connection.execute(text(query), {"table": table}).scalars())
 
 
 def _existing(connection: Connection, names: list[str]) -> list[str]:

@@ -22,6 +22,7 @@ from sqlalchemy import JSON, literal_column
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import mapped_column
 
+from ..db_maintenance import index_names
 from .types import INDEXABLE, KEY, NUMBER_TYPES
 
 COLUMN = "custom"
@@ -116,15 +117,9 @@ def drop_custom_column(table: str) -> None:
 
 
 def custom_indexes(connection: Any, table: str) -> list[str]:
-    """The names of the custom fields' indexes on ``table`` (SQLAlchemy does not reflect
-    expression indexes on SQLite, so the catalogue is asked)."""
-    if connection.dialect.name == "postgresql":
-        query = ("SELECT indexname FROM pg_indexes WHERE tablename = :table "
-                 "AND indexname LIKE 'ix\\_cf\\_%'")
-    else:
-        query = ("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :table "
-                 "AND name LIKE 'ix\\_cf\\_%' ESCAPE '\\'")
-    return [row[0] for row in connection.execute(sa.text(query), {"table": table})]
+    """The names of the custom fields' indexes on ``table``."""
+    return sorted(name for name in index_names(connection, table)
+                  if name.startswith(INDEX_PREFIX))
 
 
 def _check_key(key: str) -> str:

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from sqlalchemy import Index, Table
 from sqlalchemy.orm import Session
 
-from ..db_maintenance import analyze
+from ..db_maintenance import analyze, index_names
 
 __all__ = ["DEFER_BYTES", "ROW_BYTES", "deferred_indexes", "restore_indexes"]
 
@@ -40,24 +40,12 @@ def _declared(table: Table, names: Sequence[str]) -> list[Index]:
     return [found[name] for name in names]
 
 
-def _present(session: Session, table: Table) -> set[str]:
-    """The names of the table's indexes in the database (read from the catalogue: the
-    inspector warns about every expression index, such as a custom field's)."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
-    else:
-        sql = ("SELECT indexname FROM pg_indexes WHERE tablename = %s "
-               "AND schemaname = current_schema()")
-    return set(connection.exec_driver_sql(sql, (table.name,)).scalars())
-
-
 def restore_indexes(session: Session, table: Table, names: Sequence[str]) -> list[str]:
     """Build those of the indexes ``names`` of ``table`` that are missing (after a load that
     stopped half way) and commit; returns the names built."""
     if not names:
         return []
-    present = _present(session, table)
+    present = index_names(session.connection(), table.name)
     missing = [index for index in _declared(table, names) if index.name not in present]
     connection = session.connection()
     for index in missing:
@@ -88,7 +76,7 @@ def deferred_indexes(session: Session, table: Table, names: Sequence[str],
     if not names or not _worth_it(session, table, file_bytes):
         yield False
         return
-    present = _present(session, table)
+    present = index_names(session.connection(), table.name)
     dropped = [index for index in _declared(table, names) if index.name in present]
     connection = session.connection()
     for index in dropped:

@@ -12,6 +12,7 @@ from customers_testing import import_file
 from sqlalchemy import func, inspect, select, text
 
 from crm_core.db import get_session
+from crm_core.db_maintenance import index_names
 from crm_core.imports import indexes
 from crm_core.imports import run as run_module
 from crm_core.imports.jobs import KINDS, reset_import
@@ -71,7 +72,7 @@ def test_a_large_first_import_loads_without_the_list_indexes_and_builds_them_aft
     assert "ix_customers_customer_name_key" in seen[0]  # the look-ups keep theirs
     assert set(LIST_INDEXES) <= _present(app)
     with app.app_context():
-        assert indexes._present(get_session(), Customer.__table__) >= _present(app)
+        assert index_names(get_session().connection(), TABLE) >= _present(app)
     with app.app_context():  # the rebuilt indexes give the list its order
         session = get_session()
         newest = session.scalars(select(Customer.id).order_by(
@@ -152,6 +153,6 @@ def test_postgresql_loads_with_its_indexes(crm_make_app, tmp_path, monkeypatch):
     with app.app_context():
         session = get_session()
         assert not indexes._worth_it(session, Customer.__table__, 10 ** 9)
-        assert indexes._present(session, Customer.__table__) >= set(LIST_INDEXES)
+        assert index_names(session.connection(), TABLE) >= set(LIST_INDEXES)
     counts, _result = _import(app, import_file(tmp_path / "pg.csv", 300))
     assert counts["created"] == 300 and set(LIST_INDEXES) <= _present(app)
