@@ -49,6 +49,15 @@ from _throughput_proc import (  # noqa: E402
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CRM = str(Path(sys.executable).with_name("crm"))
 TARGET_RPS = 750
+FLOOR_LABEL = "floor: the page's SQL in a bare WSGI app (no framework, sign-in or scope)"
+
+
+def serve_threads() -> int:
+    """``crm serve``'s default threads per worker (the floor's server uses the same)."""
+    from crm_core.cli import serve
+
+    return next(int(option.default) for option in serve.params if option.name == "threads")
+
 # Each wrk connection walks the list: the first page, then pages by their next_cursor, back
 # to the first page after ``PAGES`` pages; or it asks one fixed URL over and over.
 LUA = r"""
@@ -136,33 +145,53 @@ def revoke(target_: Target, plain_tokens: list[str]) -> None:
 
 
 class Server:
-    """``crm serve`` in its own process group, stopped on leaving."""
+    """A gunicorn server (``crm serve``, or the floor's bare app) in its own process group,
+    stopped on leaving."""
 
-    def __init__(self, target_: Target, port: int, workers: int, limiter: str,
-                 log: Path, threads: int | None = None) -> None:
+    def __init__(self, command: list[str], environment: dict[str, str], port: int,
+                 log: Path) -> None:
         self.port, self.log = port, log
-        environment = {**os.environ, **target_.environment(),
+        self.handle = log.open("w")
+        self.process = subprocess.Popen(command, env={**os.environ, **environment},
+                                        stdout=self.handle, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+
+    @classmethod
+    def crm(cls, target_: Target, port: int, workers: int, limiter: str, log: Path,
+            threads: int | None = None) -> Server:
+        """``crm serve`` on the target's database."""
+        environment = {**target_.environment(),
                        # every request still passes the limiter, which must not refuse the
                        # benchmark's one token per scenario (the default budget is 600/min)
                        "CRM_API_RATE_LIMIT": "100000000 per minute",
                        "CRM_RATELIMIT_STORAGE_URL": limiter,
                        "CRM_RATELIMIT_KEY_PREFIX": "crm-bench-throughput"}
-        self.handle = log.open("w")
-        self.process = subprocess.Popen(
-            [CRM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
-             str(workers), *(["--threads", str(threads)] if threads else [])],
-            env=environment, stdout=self.handle, stderr=subprocess.STDOUT,
-            start_new_session=True)
+        return cls([CRM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
+                    str(workers), *(["--threads", str(threads)] if threads else [])],
+                   environment, port, log)
 
-    def wait_ready(self, token: str, timeout: float = 120) -> None:
-        """Until the list answers 200 (the workers are up and the app loaded)."""
+    @classmethod
+    def floor(cls, target_: Target, port: int, workers: int, log: Path,
+              threads: int | None = None) -> Server:
+        """The floor's bare WSGI app (``_throughput_floor``) under gunicorn, with the
+        worker settings ``crm serve`` passes."""
+        return cls([sys.executable, "-m", "gunicorn", "--chdir", str(Path(__file__).parent),
+                    "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                    "--worker-class", "gthread", "--threads", str(threads or serve_threads()),
+                    "--keep-alive", "5", "--reuse-port", "_throughput_floor:app"],
+                   {"CRM_FLOOR_DATABASE": target_.driver_url() if target_.kind == "sqlite"
+                    else target_.url.replace("postgresql+psycopg://", "postgresql://")},
+                   port, log)
+
+    def wait_ready(self, path: str, token: str = "", timeout: float = 120) -> None:
+        """Until ``path`` answers 200 (the workers are up and the app loaded)."""
         deadline = time.monotonic() + timeout
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/v1/customers"
-                                         "?limit=1", headers={"Authorization":
-                                                              f"Bearer {token}"})
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}",
+                                         headers=headers)
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"crm serve exited ({self.process.returncode}); see "
+                raise RuntimeError(f"the server exited ({self.process.returncode}); see "
                                    f"{self.log}")
             try:
                 with urllib.request.urlopen(request, timeout=5) as answer:
@@ -170,7 +199,7 @@ class Server:
                         return
             except OSError:
                 time.sleep(0.5)
-        raise RuntimeError(f"crm serve did not answer within {timeout:.0f} s; see {self.log}")
+        raise RuntimeError(f"the server did not answer within {timeout:.0f} s; see {self.log}")
 
     def workers(self) -> list[int]:
         """The gunicorn processes (the arbiter and its workers)."""
@@ -263,25 +292,86 @@ def scenarios(found: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
 
 
 def table(kind: str, customers: int, workers: int, results: list[dict[str, Any]]) -> str:
-    """The Markdown table of a run."""
+    """The Markdown table of a run; each scenario's rate also as a share of the floor's."""
+    floor = next((result["rps"] for result in results if result["label"] == FLOOR_LABEL), 0)
     lines = [f"#### {kind}, {customers:,} customers, {workers} gunicorn workers", "",
-             "| scenario | requests/s | latency p50 / p99 | non-200 | server CPU ms / request "
-             "| connections per worker | target | met? |", "|---|---|---|---|---|---|---|---|"]
+             "| scenario | requests/s | of the floor | latency p50 / p99 | non-200 "
+             "| server CPU ms / request | connections per worker | target | met? |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for result in results:
         per_request = (1000 * result["server_cpu_s"] / result["requests"]
                        if result["requests"] else 0.0)
         bad = result["non_2xx"] + (1 if result["socket_errors"] else 0)
-        met = "yes" if result["rps"] >= TARGET_RPS and not bad else "no"
+        is_floor = result["label"] == FLOOR_LABEL
+        met = "–" if is_floor else "yes" if result["rps"] >= TARGET_RPS and not bad else "no"
+        share = f"{100 * result['rps'] / floor:.0f} %" if floor and not is_floor else "–"
         errors = f" + {result['socket_errors']}" if result["socket_errors"] else ""
-        lines.append(f"| {result['label']} | {result['rps']:,.0f} | "
+        lines.append(f"| {result['label']} | {result['rps']:,.0f} | {share} | "
                      f"{result.get('p50', 0):.1f} / {result.get('p99', 0):.1f} ms | "
                      f"{result['non_2xx']}{errors} | {per_request:.2f} | "
                      f"{' / '.join(map(str, result['connections_per_worker']))} | "
-                     f"≥ {TARGET_RPS} | {met} |")
+                     f"{'–' if is_floor else f'≥ {TARGET_RPS}'} | {met} |")
     lines += ["", "Connections per worker: wrk's kept-alive connections each worker held "
               "halfway through. A kept-alive connection stays with the worker that accepted "
-              "it; when one worker holds them all, the row measured one worker, not two."]
+              "it; when one worker holds them all, the row measured one worker, not two.",
+              "The floor serves the raw floor's statement of `bench/customers.py` (ten "
+              "columns of the 50 newest customers) from a bare WSGI app under the same "
+              "gunicorn settings: what this machine allows for such a page. Compare the "
+              "shares between machines, not the rates."]
     return "\n".join(lines)
+
+
+def serve_scenarios(server: Server, wrk: str, script: Path, found: dict[str, Any],
+                    args: argparse.Namespace, target_: Target) -> list[dict[str, Any]]:
+    """Each scenario of ``scenarios`` (or those ``--only`` names) against ``crm serve``."""
+
+    def measured() -> list[int]:
+        return server.workers() + database_pids(args.database, target_.url)
+
+    workers = [pid for pid in server.workers() if pid != server.process.pid]
+    if args.warmup:
+        # each worker loads the app after it starts: one still loading would leave every
+        # connection of the first scenario to the other (issue 11, the administrator's
+        # first page once measured one worker)
+        warm = argparse.Namespace(**{**vars(args), "duration": args.warmup})
+        run_wrk(wrk, script, server.port, found["admin"], scenarios(found)[0][2], False,
+                warm, measured, workers)
+    results = []
+    for label, token, path, walk in scenarios(found):
+        if args.only and args.only not in label:
+            continue
+        results.append(one_scenario(label, server, wrk, script, token, path, walk, args,
+                                    measured, workers))
+    return results
+
+
+def floor_scenario(server: Server, wrk: str, script: Path, args: argparse.Namespace,
+                   target_: Target) -> dict[str, Any]:
+    """The floor's run: wrk on the bare app, after the same unmeasured warm-up."""
+
+    def measured() -> list[int]:
+        return server.workers() + database_pids(args.database, target_.url)
+
+    workers = [pid for pid in server.workers() if pid != server.process.pid]
+    if args.warmup:
+        warm = argparse.Namespace(**{**vars(args), "duration": args.warmup})
+        run_wrk(wrk, script, server.port, "", "/", False, warm, measured, workers)
+    return one_scenario(FLOOR_LABEL, server, wrk, script, "", "/", False, args, measured,
+                        workers)
+
+
+def one_scenario(label: str, server: Server, wrk: str, script: Path, token: str, path: str,
+                 walk: bool, args: argparse.Namespace, measured: Callable[[], list[int]],
+                 workers: list[int]) -> dict[str, Any]:
+    """One measured wrk run, told on stderr as it ends."""
+    print(f"[{args.database}] {label}: wrk {args.duration} s ...", file=sys.stderr, flush=True)
+    result = run_wrk(wrk, script, server.port, token, path, walk, args, measured, workers)
+    result["label"] = label
+    print(f"[{args.database}] {label}: {result['rps']:,.0f} requests/s, "
+          f"non-200 {result['non_2xx']}, connections per worker "
+          f"{result['connections_per_worker']}, CPU s per worker "
+          f"{result['cpu_per_worker_s']}", file=sys.stderr, flush=True)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="CRM_RATELIMIT_STORAGE_URL of the server (the app's default; "
                              "redis://... as in production with several workers)")
     parser.add_argument("--postgres-url", default=POSTGRES_ADMIN)
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the floor (the page's SQL in a bare WSGI app)")
     parser.add_argument("--only", default="", help="run the scenarios whose label contains "
                                                    "this text")
     args = parser.parse_args(argv)
@@ -316,43 +408,27 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="crm-throughput-"))
     script = work / "list.lua"
     script.write_text(LUA)
-    server = Server(target_, free_port(), args.workers, args.limiter,
-                    DATA / f"throughput-serve-{args.database}.log", args.server_threads)
+    server = Server.crm(target_, free_port(), args.workers, args.limiter,
+                        DATA / f"throughput-serve-{args.database}.log", args.server_threads)
     results: list[dict[str, Any]] = []
     try:
-        server.wait_ready(found["admin"])
+        server.wait_ready("/api/v1/customers?limit=1", found["admin"])
         print(f"[{args.database}] crm serve on 127.0.0.1:{server.port}, gunicorn pids "
               f"{' '.join(map(str, server.workers()))}", file=sys.stderr, flush=True)
-
-        def measured() -> list[int]:
-            return server.workers() + database_pids(args.database, target_.url)
-
-        workers = [pid for pid in server.workers() if pid != server.process.pid]
-        if args.warmup:
-            # each worker loads the app after it starts: one still loading would leave every
-            # connection of the first scenario to the other (issue 11, the administrator's
-            # first page once measured one worker)
-            warm = argparse.Namespace(**{**vars(args), "duration": args.warmup})
-            run_wrk(wrk, script, server.port, found["admin"], scenarios(found)[0][2], False,
-                    warm, measured, workers)
-
-        for label, token, path, walk in scenarios(found):
-            if args.only and args.only not in label:
-                continue
-            print(f"[{args.database}] {label}: wrk {args.duration} s ...", file=sys.stderr,
-                  flush=True)
-            result = run_wrk(wrk, script, server.port, token, path, walk, args, measured,
-                             workers)
-            result["label"] = label
-            results.append(result)
-            print(f"[{args.database}] {label}: {result['rps']:,.0f} requests/s, "
-                  f"non-200 {result['non_2xx']}, connections per worker "
-                  f"{result['connections_per_worker']}, CPU s per worker "
-                  f"{result['cpu_per_worker_s']}", file=sys.stderr, flush=True)
+        results += serve_scenarios(server, wrk, script, found, args, target_)
     finally:
         server.stop()
         revoke(target_, [found["admin"], found["rep"]])
-        shutil.rmtree(work, ignore_errors=True)
+    if not args.no_floor:
+        floor = Server.floor(target_, free_port(), args.workers,
+                             DATA / f"throughput-floor-{args.database}.log",
+                             args.server_threads)
+        try:
+            floor.wait_ready("/")
+            results.append(floor_scenario(floor, wrk, script, args, target_))
+        finally:
+            floor.stop()
+    shutil.rmtree(work, ignore_errors=True)
     print(table(args.database, found["total"], args.workers, results), flush=True)
     machine = {"cpus": os.cpu_count(), "load": os.getloadavg(),
                "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
