@@ -92,7 +92,10 @@ def customer_document(customer_id: int, name: str, code: str | None, *,
     ``names.pinyin_syllables(name)`` when the caller has it already.
 
     ``index_documents`` writes what this returns; the bulk insert builds its new customers'
-    documents this way instead of reading them back.
+    documents this way instead of reading them back. The bigrams (``cjk``, ``ini``) are
+    space-separated, as the bigram table takes them: an import's cleaning process builds
+    documents for the writing process, and one string unpickles faster than a list of
+    twenty (docs/PERFORMANCE.md, issue 11).
     """
     extra = [form for number in phones for form in _phone_forms(number)]
     extra.extend(emails)
@@ -108,7 +111,7 @@ def customer_document(customer_id: int, name: str, code: str | None, *,
         "id": customer_id, "name": fold_text(name), "code": fold_text(code or ""),
         "extra": fold_text(" ".join(value for value in extra if value)),
         "pinyin": f"{''.join(syllables)} {initials}".strip(),
-        "cjk": list(dict.fromkeys(cjk)), "ini": list(dict.fromkeys(_pairs(initials))),
+        "cjk": " ".join(dict.fromkeys(cjk)), "ini": " ".join(dict.fromkeys(_pairs(initials))),
     }
 
 
@@ -178,7 +181,7 @@ def _write_sqlite(connection: Any, ids: list[int], documents: list[dict[str, Any
          for doc in documents])
     connection.exec_driver_sql(
         f"INSERT INTO {BIGRAM} (rowid, cjk, ini) VALUES (?, ?, ?)",
-        [(doc["id"], " ".join(doc["cjk"]), " ".join(doc["ini"])) for doc in documents])
+        [(doc["id"], doc["cjk"], doc["ini"]) for doc in documents])
 
 
 def _write_postgresql(connection: Any, ids: list[int], documents: list[dict[str, Any]]
@@ -196,7 +199,7 @@ def _write_postgresql(connection: Any, ids: list[int], documents: list[dict[str,
         ([doc["id"] for doc in documents],
          [" | ".join((doc["name"], doc["code"], doc["extra"], doc["pinyin"]))
           for doc in documents],
-         [" ".join([*doc["cjk"], *(INITIALS_MARK + pair for pair in doc["ini"])])
+         [" ".join([*doc["cjk"].split(), *(INITIALS_MARK + pair for pair in doc["ini"].split())])
           for doc in documents]))
 
 
