@@ -25,7 +25,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _customers_build import DATA, Target, build, drop, import_csv, prepare, target  # noqa: E402
+from _customers_build import DATA, Target, build, target  # noqa: E402
+from _customers_import import measure_import  # noqa: E402
 from _customers_measure import (  # noqa: E402
     CRM,
     LIST_COLUMNS,
@@ -34,13 +35,9 @@ from _customers_measure import (  # noqa: E402
     _ms,
     baseline,
     export_floor_measured,
-    insert_floor,
     run_measured,
     timed,
 )
-from _import_floor import schema_floor  # noqa: E402
-
-from crm_core.imports.indexes import DEFER_BYTES  # noqa: E402
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WIDGET_DIMENSIONS = ("industry", "region", "band", "type", "level", "month")
@@ -273,49 +270,6 @@ class Run:
         self.session.close()
         self.floor.close()
         self.context.pop()
-
-
-def measure_import(target_: Target, rows: int, seed: int, postgres_admin: str) -> Figure:
-    """``crm customers import`` of a ``rows``-row CSV into a fresh database (users only)."""
-    figure = Figure(f"Import, CSV, {rows:,} new rows (`crm customers import`)",
-                    "≥ 10,000 rows/s (SQLite)")
-    path = import_csv(rows, seed)
-    app = prepare(target_, postgres_admin)
-    app.extensions["crm_db"].engine.dispose()
-    environment = target_.environment()
-    try:
-        base_seconds, base_mib = baseline(environment)
-        seconds, mib, stdout = run_measured(
-            [CRM, "customers", "import", str(path), "--json"], environment, ok=(0, 1))
-        counts = json.loads(stdout.strip().splitlines()[-1])
-    except (RuntimeError, ValueError, IndexError) as error:
-        figure.note = str(error).splitlines()[0][:200]
-        return figure
-    created = counts.get("created", 0)
-    rate, growth = created / max(seconds - base_seconds, 1e-6), mib - base_mib
-    figure.product = f"{rate:,.0f} rows/s, +{growth:.0f} MiB"
-    figure.note = (f"created {created:,}, failed {counts.get('failed', 0):,}, "
-                   f"{seconds:.0f} s")
-    figure.raw.update(rows_per_s=rate, rss_growth_mib=growth, counts=counts, seconds=seconds)
-    figure.met = ("yes" if rate >= 10_000 else "no") if target_.kind == "sqlite" else "–"
-    floor = Floor(target_)
-    try:
-        # The floor needs a customers table with rows to copy: use the imported ones.
-        floor_rate = insert_floor(floor)
-        figure.floor = f"{floor_rate:,.0f} rows/s (ten columns, no indexes)"
-        figure.raw["floor_rows_per_s"] = floor_rate
-    finally:
-        floor.close()
-    if target_.kind == "sqlite" and created:
-        empty = target("sqlite", f"import-floor-{rows}", postgres_admin)
-        prepare(empty, postgres_admin).extensions["crm_db"].engine.dispose()
-        same = schema_floor(Path(target_.driver_url()), Path(empty.driver_url()),
-                            defer=path.stat().st_size >= DEFER_BYTES)
-        drop(empty, postgres_admin)
-        figure.floor = (f"{same['rows_per_s']:,.0f} rows/s (the same rows as plain SQL into "
-                        f"the same schema: {same['seconds']} s); {figure.floor}")
-        figure.raw["schema_floor"] = same
-    return figure
 
 
 def row(figure: Figure) -> str:

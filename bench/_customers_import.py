@@ -1,10 +1,14 @@
-"""The import's floor with its own schema: the rows an import just wrote, written again as
-plain SQL into an empty database of the same schema.
+"""The import figure of ``bench/customers.py`` and its two floors.
 
-``bench/customers.py``'s other import floor inserts ten columns into a table without indexes:
-the database's best case, far from what an import stores. This one writes what the import
-wrote, with nothing computed: each customer with every column, its phones, e-mails and tags,
-and its two search documents (FTS5 trigram and bigram), through ``executemany`` on a plain
+``measure_import`` runs ``crm customers import`` of the benchmark's CSV into a fresh database
+(``bench/README.md``). Beside it, a plain insert of ten columns into a table without indexes
+(``_customers_measure.insert_floor``), and ``schema_floor``: the rows the import just wrote,
+written again as plain SQL into an empty database of the same schema.
+
+The first floor is the database's best case, far from what an import stores. The second
+writes what the import wrote, with nothing computed: each customer with every column, its
+phones, e-mails and tags, and its two search documents (FTS5 trigram and bigram), through
+``executemany`` on a plain
 sqlite3 connection with the app's settings (WAL, ``synchronous=NORMAL``, foreign keys) and
 the import's loading settings, committing as the import does (``COMMIT_ROWS`` rows or
 ``COMMIT_SECONDS`` of writing), and, when the import left them out (a large first load),
@@ -15,10 +19,16 @@ import's own work (reading, cleaning, checks, Python).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
+
+from _customers_build import Target, drop, import_csv, prepare, target
+from _customers_measure import CRM, Figure, Floor, baseline, insert_floor, run_measured
+
+from crm_core.imports.indexes import DEFER_BYTES
 
 BATCH = 2000
 CHILDREN = ("customers_customer_phone", "customers_customer_email", "customers_customer_tag")
@@ -106,3 +116,46 @@ def schema_floor(source: Path, empty: Path, defer: bool) -> dict[str, Any]:
     total = sum(spent.values())
     return {"rows": rows, "seconds": round(total, 1), "rows_per_s": rows / total if total else 0,
             "parts_s": {name: round(value, 1) for name, value in spent.items()}}
+
+
+def measure_import(target_: Target, rows: int, seed: int, postgres_admin: str) -> Figure:
+    """``crm customers import`` of a ``rows``-row CSV into a fresh database (users only)."""
+    figure = Figure(f"Import, CSV, {rows:,} new rows (`crm customers import`)",
+                    "≥ 10,000 rows/s (SQLite)")
+    path = import_csv(rows, seed)
+    app = prepare(target_, postgres_admin)
+    app.extensions["crm_db"].engine.dispose()
+    environment = target_.environment()
+    try:
+        base_seconds, base_mib = baseline(environment)
+        seconds, mib, stdout = run_measured(
+            [CRM, "customers", "import", str(path), "--json"], environment, ok=(0, 1))
+        counts = json.loads(stdout.strip().splitlines()[-1])
+    except (RuntimeError, ValueError, IndexError) as error:
+        figure.note = str(error).splitlines()[0][:200]
+        return figure
+    created = counts.get("created", 0)
+    rate, growth = created / max(seconds - base_seconds, 1e-6), mib - base_mib
+    figure.product = f"{rate:,.0f} rows/s, +{growth:.0f} MiB"
+    figure.note = (f"created {created:,}, failed {counts.get('failed', 0):,}, "
+                   f"{seconds:.0f} s")
+    figure.raw.update(rows_per_s=rate, rss_growth_mib=growth, counts=counts, seconds=seconds)
+    figure.met = ("yes" if rate >= 10_000 else "no") if target_.kind == "sqlite" else "–"
+    floor = Floor(target_)
+    try:
+        # The floor needs a customers table with rows to copy: use the imported ones.
+        floor_rate = insert_floor(floor)
+        figure.floor = f"{floor_rate:,.0f} rows/s (ten columns, no indexes)"
+        figure.raw["floor_rows_per_s"] = floor_rate
+    finally:
+        floor.close()
+    if target_.kind == "sqlite" and created:
+        empty = target("sqlite", f"import-floor-{rows}", postgres_admin)
+        prepare(empty, postgres_admin).extensions["crm_db"].engine.dispose()
+        same = schema_floor(Path(target_.driver_url()), Path(empty.driver_url()),
+                            defer=path.stat().st_size >= DEFER_BYTES)
+        drop(empty, postgres_admin)
+        figure.floor = (f"{same['rows_per_s']:,.0f} rows/s (the same rows as plain SQL into "
+                        f"the same schema: {same['seconds']} s); {figure.floor}")
+        figure.raw["schema_floor"] = same
+    return figure
