@@ -40,11 +40,12 @@ SEARCH = (("customers_search_fts", "rowid, name, code, extra, pinyin"),
 
 
 def _settings(connection: sqlite3.Connection) -> None:
-    from crm_core.db import SQLITE_CACHE_KIB
+    """The app's settings of a connection, then the import's loading settings."""
+    from crm_core.db import sqlite_pragmas
     from plugins.customers.records.bulk import LOADING_PRAGMAS
 
-    for name, value in {"journal_mode": "WAL", "synchronous": "NORMAL", "foreign_keys": "ON",
-                        "cache_size": -SQLITE_CACHE_KIB, **LOADING_PRAGMAS}.items():
+    sqlite_pragmas(connection)
+    for name, value in LOADING_PRAGMAS.items():
         connection.execute(f"PRAGMA {name}={value}")
 
 

@@ -24,12 +24,6 @@ from _throughput_proc import all_pids, connections_per_worker, cpu_between, cpu_
 CRM = str(Path(sys.executable).with_name("crm"))
 
 
-def serve_threads() -> int:
-    """``crm serve``'s default threads per worker (the floor's server uses the same)."""
-    from crm_core.cli import serve
-
-    return next(int(option.default) for option in serve.params if option.name == "threads")
-
 def need_wrk() -> str:
     """The path of ``wrk``; exits with how to get it when it is missing."""
     found = shutil.which("wrk")
@@ -77,10 +71,12 @@ class Server:
               threads: int | None = None) -> Server:
         """The floor's bare WSGI app (``_throughput_floor``) under gunicorn, with the
         worker settings ``crm serve`` passes."""
+        from crm_core.cli import SERVE_THREADS, gunicorn_worker_options
+
         return cls([sys.executable, "-m", "gunicorn", "--chdir", str(Path(__file__).parent),
-                    "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                    "--worker-class", "gthread", "--threads", str(threads or serve_threads()),
-                    "--keep-alive", "5", "--reuse-port", "_throughput_floor:app"],
+                    "--bind", f"127.0.0.1:{port}",
+                    *gunicorn_worker_options(workers, threads or SERVE_THREADS),
+                    "_throughput_floor:app"],
                    {"CRM_FLOOR_DATABASE": target_.driver_url()}, port, log)
 
     def wait_ready(self, path: str, token: str = "", timeout: float = 120) -> None:

@@ -283,12 +283,15 @@ def beat(celery_args: tuple[str, ...]) -> None:
                   *celery_args])
 
 
+SERVE_THREADS = 4  # threads per gunicorn worker
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int,
               help="gunicorn worker processes (one or two per core).")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+@click.option("--threads", default=SERVE_THREADS, show_default=True, type=click.IntRange(1, 64),
               help="Threads per worker: one waits on the database while another computes, "
                    "and browsers and API clients keep their connections open.")
 @with_appcontext
@@ -319,10 +322,14 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
                               "-c", "python:crm_core.gunicorn_conf",
-                              "--workers", str(workers), "--worker-class", "gthread",
-                              "--threads", str(threads), "--keep-alive", "5", "--reuse-port",
-                              "--limit-request-line", "0",
-                              "crm_core.wsgi:app"])
+                              *gunicorn_worker_options(workers, threads), "crm_core.wsgi:app"])
+
+
+def gunicorn_worker_options(workers: int, threads: int = SERVE_THREADS) -> list[str]:
+    """The worker options ``crm serve`` gives gunicorn (why each: in ``serve``);
+    ``bench/throughput.py`` serves its floor with the same."""
+    return ["--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+            "--keep-alive", "5", "--reuse-port", "--limit-request-line", "0"]
 
 
 def _address_free(host: str, port: int) -> bool:
