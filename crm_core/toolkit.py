@@ -44,6 +44,7 @@ from .db import (
     db,
     get_session,
     model_for_table,
+    scan_cache,
     stored_time,
     utcnow,
 )
@@ -316,6 +317,7 @@ __all__ = [
     "sync_user",
     "sign_in_user",
     "stored_time",
+    "scan_cache",
     "utcnow",
     "withdraw_approval",
     "bulk_write",

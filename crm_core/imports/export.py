@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from ..db import scan_cache
 from ..rbac.scope import scoped
 from ..tabular import open_writer
 from .collector import few_collections
@@ -50,8 +51,8 @@ def spec_rows(spec: Any, session: Session, user_id: int | None
     else its fields that are not relations, read by keyset on the primary key in batches of
     ``BATCH`` within the scope of ``user_id`` (None: every record)."""
     if spec.export is not None:
-        headers, batches = spec.export(session, user_id)
-        return list(headers), iter(batches)
+        headers, made = spec.export(session, user_id)
+        return list(headers), _scanned(session, made)
     fields = [item for item in spec.fields if item.relation is None
               and hasattr(spec.model, item.name)]
     key = inspect(spec.model).primary_key[0]
@@ -71,4 +72,10 @@ def spec_rows(spec: Any, session: Session, user_id: int | None
             last = rows[-1][0]
             yield [["" if value is None else str(value) for value in row[1:]] for row in rows]
 
-    return [str(item.label) for item in fields], batches()
+    return [str(item.label) for item in fields], _scanned(session, batches())
+
+
+def _scanned(session: Session, batches: Iterable[Any]) -> Iterator[Any]:
+    """``batches``, read with a small page cache (``crm_core.db.scan_cache``)."""
+    with scan_cache(session):
+        yield from batches

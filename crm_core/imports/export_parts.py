@@ -27,6 +27,7 @@ from multiprocessing.sharedctypes import RawArray
 from pathlib import Path
 from typing import Any
 
+from ..db import scan_cache
 from ..tabular.writers import CsvWriter
 from .collector import few_collections
 from .parallel import forked_session
@@ -119,7 +120,7 @@ def _run_child(part: Path, index: int, slice_batches: Callable[[Any, int], Batch
     try:
         session = forked_session(engine, kept)
         try:
-            with CsvWriter(part, bom=False) as writer:
+            with scan_cache(session), CsvWriter(part, bom=False) as writer:
                 for batch in slice_batches(session, index):
                     writer.write_rows(batch)
                     counts[index] += len(batch)

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from crm_core.toolkit import (
     DomainError,
     can_split,
+    scan_cache,
     scoped,
     user_names,
     write_csv_in_parts,
@@ -264,6 +265,13 @@ def write_export(session: Session, path: Path, *, fmt: str = "csv", user: Any = 
     """
     if fmt not in FORMATS:
         raise DomainError(_("Export as csv or xlsx."))
+    with scan_cache(session):  # each page is read once (crm_core.db.SCAN_CACHE_KIB)
+        return _write_export(session, path, fmt, user, ids, filters, progress)
+
+
+def _write_export(session: Session, path: Path, fmt: str, user: Any, ids: list[int] | None,
+                  filters: Mapping[str, Any] | None,
+                  progress: Callable[[int, int], None] | None) -> int:
     query = _selection(user, filters or {}, session.get_bind().dialect.name)
     if ids is not None:
         total = len(set(ids))
