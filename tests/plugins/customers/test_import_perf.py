@@ -139,3 +139,38 @@ def test_the_import_stores_each_uscc_as_normalise_uscc_does(customers_app, raw):
     with customers_app.test_request_context():
         assert _stored(lambda value, _field: _uscc(value), raw) \
             == _stored(lambda value, _field: normalise_uscc(value), raw)
+
+
+def _segments(session):
+    """Rows of the trigram index's data table: two records plus one leaf per small segment."""
+    return session.scalar(text("SELECT count(*) FROM customers_search_fts_data"))
+
+
+def test_a_bulk_insert_leaves_its_batches_search_documents_in_one_segment(session):
+    # A statement that opens a statement journal (an UPDATE of many rows, a DELETE) makes
+    # FTS5 write its pending documents out as a segment: once a batch, merged again later,
+    # 11 s of a million-row import (docs/PERFORMANCE.md, issue 11).
+    bulk.insert_customers(session, [{"name": "单批客户一"}, {"name": "单批客户二"}])
+    session.commit()
+    one_segment = _segments(session)
+    for batch in range(3):
+        bulk.insert_customers(session, [{"name": f"分批客户{batch}甲"}, {"name": f"分批客户{batch}乙"}])
+    session.commit()
+    assert _segments(session) == one_segment + 1
+    assert len(search_ids_of(session, "分批客户")) == 6
+
+
+def test_a_leftover_search_document_is_replaced_by_the_next_bulk_insert(session):
+    first = bulk.insert_customers(session, [{"name": "留下的客户"}])[0]
+    session.commit()
+    session.execute(text("DELETE FROM customers_customer WHERE id = :id"), {"id": first})
+    session.commit()  # its search document is left behind, with the next id a bulk insert takes
+    assert bulk.insert_customers(session, [{"name": "新来的客户"}]) == [first]
+    session.commit()
+    assert search_ids_of(session, "新来的") == [first] and search_ids_of(session, "留下的") == []
+
+
+def search_ids_of(session, query):
+    return [row[0] for row in session.execute(text(
+        "SELECT rowid FROM customers_search_fts WHERE customers_search_fts MATCH :q"),
+        {"q": f'"{query}"'})]
