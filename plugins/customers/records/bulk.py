@@ -53,8 +53,8 @@ def allocate_ids(session: Session, count: int) -> list[int]:
             "FROM generate_series(1, :n)"), {"n": count}))
     # A write that changes nothing still takes SQLite's write lock for this transaction. One
     # row by its id, not "WHERE 0": a statement that may change many rows opens a statement
-    # journal, which makes FTS5 write out its pending search documents as a small segment
-    # each batch (22 ms a batch at a million customers, then merged again; issue 11).
+    # journal, which makes FTS5 write out the search documents it holds in memory as a
+    # segment of their own (docs/PERFORMANCE.md, issue 11, twelfth session).
     connection.exec_driver_sql("UPDATE customers_customer SET name = name WHERE id = 0")
     start = connection.scalar(select(func.coalesce(func.max(_TABLE.c.id), 0)))
     return list(range(start + 1, start + 1 + count))

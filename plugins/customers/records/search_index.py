@@ -171,8 +171,8 @@ def index_documents(session: Session, documents: list[dict[str, Any]]) -> None:
 
 def _write_sqlite(connection: Any, ids: list[int], documents: list[dict[str, Any]]) -> None:
     # Only when a document of these ids can exist: a DELETE opens a statement journal, which
-    # makes FTS5 write out its pending documents as a small segment (a bulk insert's new
-    # ids, above every indexed one, skip it; issue 11).
+    # makes FTS5 write out the documents it holds in memory as a segment of their own (a
+    # bulk insert's new ids, above every indexed one, skip it; issue 11).
     if ids and connection.exec_driver_sql(
             f"SELECT 1 FROM {FTS} WHERE rowid >= ? LIMIT 1", (min(ids),)).first():
         for table_name in (FTS, BIGRAM):

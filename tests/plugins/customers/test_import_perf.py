@@ -148,8 +148,8 @@ def _segments(session):
 
 def test_a_bulk_insert_leaves_its_batches_search_documents_in_one_segment(session):
     # A statement that opens a statement journal (an UPDATE of many rows, a DELETE) makes
-    # FTS5 write its pending documents out as a segment: once a batch, merged again later,
-    # 11 s of a million-row import (docs/PERFORMANCE.md, issue 11).
+    # FTS5 write the documents it holds in memory out as a segment of their own, which are
+    # merged again later (docs/PERFORMANCE.md, issue 11, twelfth session).
     bulk.insert_customers(session, [{"name": "单批客户一"}, {"name": "单批客户二"}])
     session.commit()
     one_segment = _segments(session)
