@@ -20,7 +20,7 @@ import click
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, case, cast, delete, func, insert, literal, select, text
+from sqlalchemy import String, case, cast, delete, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from crm_core.toolkit import (
@@ -37,7 +37,8 @@ from crm_core.toolkit import (
 from ..models import AmountBand, Customer, CustomerStat, CustomerType
 from ..records import regions
 
-__all__ = ["DIMENSIONS", "last_refreshed", "refresh_stats", "stat_counts", "widget_data"]
+__all__ = ["DIMENSIONS", "count_new_into_stats", "last_refreshed", "refresh_stats", "stat_counts",
+           "widget_data"]
 
 DIMENSIONS = ("industry", "region", "band", "type", "level", "month")
 # A row of this dimension marks each refresh, so "last refreshed" is known with no customers.
@@ -73,8 +74,9 @@ def _buckets(session: Session) -> dict[str, Any]:
     }
 
 
-def _aggregate(session: Session) -> list[dict[str, Any]]:
-    """One grouped count per dimension, read before anything is written."""
+def _aggregate(session: Session, *conditions: Any) -> list[dict[str, Any]]:
+    """One grouped count per dimension of the customers outside the trash (and meeting
+    ``conditions``), read before anything is written."""
     c = Customer.__table__.c
     rows: list[dict[str, Any]] = []
     for dimension, bucket in _buckets(session).items():
@@ -82,7 +84,7 @@ def _aggregate(session: Session) -> list[dict[str, Any]]:
         # CASE with bound thresholds in SELECT to the same CASE in GROUP BY.
         customers = (select(bucket.label("bucket"), c.owner_id, c.department_id,
                             c.total_amount)
-                     .where(c.deleted_at.is_(None)).subquery())
+                     .where(c.deleted_at.is_(None), *conditions).subquery())
         grouped = (select(customers.c.bucket, customers.c.owner_id, customers.c.department_id,
                           func.count(), func.coalesce(func.sum(customers.c.total_amount), 0))
                    .group_by(customers.c.bucket, customers.c.owner_id,
@@ -117,6 +119,24 @@ def refresh_stats(session: Session) -> None:
     connection.execute(delete(stat))
     for start in range(0, len(rows), 5000):
         connection.execute(insert(stat), rows[start:start + 5000])
+
+
+def count_new_into_stats(session: Session, *conditions: Any) -> None:
+    """Add the customers meeting ``conditions`` (new ones, that no refresh has counted yet:
+    an import's) to ``customers_stat``, without counting the others again: after an
+    import of a few rows into a million customers, ``refresh_stats`` took 8 s. In the
+    caller's transaction; the caller commits. The time of the last refresh stays."""
+    stat = CustomerStat.__table__
+    connection = session.connection()
+    now = utcnow()
+    for row in _aggregate(session, *conditions):
+        same = (stat.c.dimension == row["dimension"], stat.c.bucket == row["bucket"],
+                stat.c.owner_id.is_not_distinct_from(row["owner_id"]),
+                stat.c.department_id.is_not_distinct_from(row["department_id"]))
+        added = connection.execute(update(stat).where(*same).values(
+            count=stat.c.count + row["count"], amount=stat.c.amount + row["amount"]))
+        if not added.rowcount:
+            connection.execute(insert(stat), {**row, "refreshed_at": now})
 
 
 def last_refreshed(session: Session) -> dt.datetime | None:

@@ -14,12 +14,13 @@ disk, so the check can name a duplicate of an earlier row in flat memory.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from crm_core.toolkit import (
@@ -33,7 +34,7 @@ from crm_core.toolkit import (
     scoped,
 )
 
-from ..classification.services import refresh_stats
+from ..classification.services import count_new_into_stats, last_refreshed, refresh_stats
 from ..events import emit
 from ..models import Customer, CustomerEmail, CustomerPhone
 from ..records import bulk
@@ -44,6 +45,9 @@ __all__ = ["after_run", "check_batch", "write_batch"]
 
 _TABLE = Customer.__table__
 IMPORT_TABLE = "core_import"  # the kernel's import records, named in the operation log
+# session.info: the imports this session's writing passes wrote to, and whether they updated
+# customers; ``after_run`` (which the kernel calls with the session only) reads it
+_WRITTEN = "customers_import_written"
 
 
 # One parameter for the batch's values: an IN of literals would coerce each of them anew.
@@ -116,6 +120,9 @@ def write_batch(batch: WriteBatch) -> WriteResult:
                 emit("customer_created", session, customer_id=customer_id)
     result.updated = apply_updates(session, batch.updates, import_id=batch.import_id,
                                    listened=_listened)
+    written = session.info.setdefault(_WRITTEN, {"imports": set(), "updated": False})
+    written["imports"].add(batch.import_id)
+    written["updated"] = written["updated"] or bool(batch.updates)
     index_customers(session, list(result.updated))
     record_event("import", _l("Import %(id)s: batch of %(count)d rows", id=batch.import_id,
                               count=len(batch.inserts) + len(batch.updates)), model=IMPORT_TABLE,
@@ -131,7 +138,27 @@ def after_run(session: Session) -> None:
     bulk.set_loading(session, on=False)
     bulk.analyze(session)  # the planner must learn the tables' new sizes
     session.commit()
-    refresh_stats(session)
+    written = session.info.pop(_WRITTEN, None)
+    if written and not written["updated"] and _count_only_new(session, written["imports"]):
+        count_new_into_stats(session, Customer.import_id.in_(sorted(written["imports"])))
+    else:
+        refresh_stats(session)
+
+
+def _count_only_new(session: Session, imports: set[int]) -> bool:
+    """Whether the dashboard's counts can take the customers of ``imports`` as an addition:
+    they are fewer than the rest, and no refresh can have counted any of them already (the
+    last one was before the first of them was written). Else everything is counted again."""
+    imported = Customer.import_id.in_(sorted(imports))
+    count, first = session.execute(select(func.count(), func.min(Customer.created_at))
+                                   .where(imported)).one()
+    refreshed = last_refreshed(session)
+    if not count or first is None or refreshed is None:
+        return False
+    if first.tzinfo is None:  # SQLite's times come back without their zone (UTC)
+        first = first.replace(tzinfo=dt.UTC)
+    total = session.scalar(select(func.count()).select_from(Customer)) or 0
+    return refreshed < first and 2 * count < total
 
 
 def _key_value(row: CleanRow, key: str | None) -> Any:
