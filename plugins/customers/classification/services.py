@@ -79,12 +79,19 @@ def _aggregate(session: Session, *conditions: Any) -> list[dict[str, Any]]:
     ``conditions``), read before anything is written."""
     c = Customer.__table__.c
     rows: list[dict[str, Any]] = []
+    # SQLite read every customer through a list index, looking each one up in the table
+    # (3.6 s a dimension at a million customers); asked for them in id order it reads the
+    # table from end to end (1.2 s). PostgreSQL plans a plain scan by itself.
+    whole_table = not conditions and session.get_bind().dialect.name == "sqlite"
     for dimension, bucket in _buckets(session).items():
         # Grouping by the subquery's column, not the expression: PostgreSQL cannot match a
         # CASE with bound thresholds in SELECT to the same CASE in GROUP BY.
         customers = (select(bucket.label("bucket"), c.owner_id, c.department_id,
                             c.total_amount)
-                     .where(c.deleted_at.is_(None), *conditions).subquery())
+                     .where(c.deleted_at.is_(None), *conditions))
+        if whole_table:
+            customers = customers.order_by(c.id)
+        customers = customers.subquery()
         grouped = (select(customers.c.bucket, customers.c.owner_id, customers.c.department_id,
                           func.count(), func.coalesce(func.sum(customers.c.total_amount), 0))
                    .group_by(customers.c.bucket, customers.c.owner_id,
