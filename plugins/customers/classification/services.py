@@ -130,9 +130,9 @@ def refresh_stats(session: Session) -> None:
 
 def count_new_into_stats(session: Session, *conditions: Any) -> None:
     """Add the customers meeting ``conditions`` (new ones, that no refresh has counted yet:
-    an import's) to ``customers_stat``, without counting the others again: after an
-    import of a few rows into a million customers, ``refresh_stats`` took 8 s. In the
-    caller's transaction; the caller commits. The time of the last refresh stays."""
+    an import's) to ``customers_stat``, without counting the others again (``refresh_stats``
+    takes seconds at a million customers). In the caller's transaction; the caller commits.
+    The time of the last refresh stays."""
     stat = CustomerStat.__table__
     connection = session.connection()
     now = utcnow()
