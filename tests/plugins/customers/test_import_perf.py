@@ -154,7 +154,7 @@ def test_a_bulk_insert_leaves_its_batches_search_documents_in_one_segment(sessio
     session.commit()
     one_segment = _segments(session)
     for batch in range(3):
-        bulk.insert_customers(session, [{"name": f"分批客户{batch}甲"}, {"name": f"分批客户{batch}乙"}])
+        bulk.insert_customers(session, [{"name": f"分批客户{batch}{half}"} for half in "甲乙"])
     session.commit()
     assert _segments(session) == one_segment + 1
     assert len(search_ids_of(session, "分批客户")) == 6
