@@ -161,6 +161,19 @@ def test_config(instance: Path, database_url: str, plugins: list[str] | None,
 test_config.__test__ = False  # type: ignore[attr-defined]
 
 
+def migrated_app(instance: Path, plugins: list[str] | None) -> Iterator[Flask]:
+    """Yields a test app on a fresh migrated SQLite database in ``instance``, and disposes of
+    its engine after: for fixtures of module or session scope (``crm_make_app`` is per test)."""
+    from .app import create_app
+    from .migrate import upgrade
+
+    app = create_app(test_config(instance, f"sqlite:///{instance / 'crm.sqlite'}", plugins))
+    with app.app_context():
+        upgrade(app)
+    yield app
+    app.extensions["crm_db"].engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def crm_migrated_templates(tmp_path_factory: pytest.TempPathFactory
                            ) -> Iterator[MigratedTemplates]:
@@ -380,6 +393,6 @@ __all__ = [
     "DATABASES", "FreshDatabases", "IsolatedClient", "WorkerProcess", "app_environment",
     "bearer_token", "client_as", "create_test_user", "invoke_cli", "isolated_client", "login",
     "sign_in",
-    "start_test_session", "write_plugin_distribution",
+    "migrated_app", "start_test_session", "write_plugin_distribution",
     "running_in_ci", "test_config", "test_service_url",
 ]

@@ -7,17 +7,10 @@ from pathlib import Path
 
 from flask import Flask
 
+from crm_core.testing import migrated_app
+
 
 def erp_app_at(instance: Path) -> Iterator[Flask]:
     """An app with customers, sales and the ERP bridge on a fresh migrated SQLite database in
     ``instance``; its engine disposed of afterwards."""
-    from crm_core.app import create_app
-    from crm_core.migrate import upgrade
-    from crm_core.testing import test_config
-
-    app = create_app(test_config(instance, f"sqlite:///{instance / 'crm.sqlite'}",
-                                 ["customers", "sales", "erp_bridge"]))
-    with app.app_context():
-        upgrade(app)
-    yield app
-    app.extensions["crm_db"].engine.dispose()
+    yield from migrated_app(instance, ["customers", "sales", "erp_bridge"])

@@ -18,17 +18,10 @@ from crm_core.toolkit import get_session, utcnow
 @pytest.fixture(scope="module")
 def eval_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """Customers, sales and marketing on a fresh migrated SQLite database."""
-    from crm_core.app import create_app
-    from crm_core.migrate import upgrade
-    from crm_core.testing import test_config
+    from crm_core.testing import migrated_app
 
-    instance = tmp_path_factory.mktemp("evaluation-app")
-    app = create_app(test_config(instance, f"sqlite:///{instance / 'crm.sqlite'}",
-                                 ["customers", "sales", "marketing"]))
-    with app.app_context():
-        upgrade(app)
-    yield app
-    app.extensions["crm_db"].engine.dispose()
+    yield from migrated_app(tmp_path_factory.mktemp("evaluation-app"),
+                            ["customers", "sales", "marketing"])
 
 
 def _campaign(session, department_id, members, *, cost=0, state="completed"):

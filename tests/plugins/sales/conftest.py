@@ -14,17 +14,9 @@ from flask import Flask
 def sales_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An app with the customers and sales plugins on a fresh migrated SQLite database,
     shared by the sales tests of a process: create records with unique names."""
-    from crm_core.app import create_app
-    from crm_core.migrate import upgrade
-    from crm_core.testing import test_config
+    from crm_core.testing import migrated_app
 
-    instance = tmp_path_factory.mktemp("sales-app")
-    app = create_app(test_config(instance, f"sqlite:///{instance / 'crm.sqlite'}",
-                                 ["customers", "sales"]))
-    with app.app_context():
-        upgrade(app)
-    yield app
-    app.extensions["crm_db"].engine.dispose()
+    yield from migrated_app(tmp_path_factory.mktemp("sales-app"), ["customers", "sales"])
 
 
 @pytest.fixture(scope="session")

@@ -11,17 +11,9 @@ from service_testing import new_request, team
 
 @pytest.fixture(scope="module")
 def bulk_app(tmp_path_factory):
-    from crm_core.app import create_app
-    from crm_core.migrate import upgrade
-    from crm_core.testing import test_config
+    from crm_core.testing import migrated_app
 
-    instance = tmp_path_factory.mktemp("service-bulk")
-    app = create_app(test_config(instance, f"sqlite:///{instance / 'crm.sqlite'}",
-                                 ["customers", "service"]))
-    with app.app_context():
-        upgrade(app)
-    yield app
-    app.extensions["crm_db"].engine.dispose()
+    yield from migrated_app(tmp_path_factory.mktemp("service-bulk"), ["customers", "service"])
 
 
 def test_a_bulk_load_numbers_from_the_series_and_fills_the_widgets(bulk_app):
