@@ -34,6 +34,7 @@ from .backup.cli import backup as backup_cli
 from .backup.tasks import BACKUP_SCHEDULE, BACKUP_TASKS
 from .crypto.cli import keys as keys_cli
 from .crypto.keyring import check_settings as check_key_settings
+from .crypto.keyring import serve_dialect
 from .crypto.rotation import rotate_job as keys_rotate_job
 from .custom_fields.admin import MENU_ITEMS as CUSTOM_FIELDS_MENU
 from .custom_fields.admin import PERMISSIONS as CUSTOM_FIELDS_PERMISSIONS
@@ -177,6 +178,7 @@ def crm_outbox_channels() -> list[Any]:
 @hookimpl
 def crm_startup(app: Any) -> None:
     check_key_settings(app.config)
+    serve_dialect(app.extensions["crm_db"].engine.dialect, app.config)
     check_outbox_settings(app)
     build_outbox_channels(app)
 

@@ -70,8 +70,9 @@ def encrypt_text(plain: str, purpose: str) -> str:
     return f"{PREFIX}{key.id}:{base64.urlsafe_b64encode(nonce + sealed).decode('ascii')}"
 
 
-def decrypt_text(value: str, purpose: str) -> str:
+def decrypt_text(value: str, purpose: str, keys: KeyRing | None = None) -> str:
     """The text of a ciphertext (plain text from before encryption is returned as is).
+    ``keys``: the ring to open it with (default: the current app's).
 
     Raises KeyUnavailable naming the key id when the ring lacks that key or it is the wrong
     key (or the value was damaged or moved from another column).
@@ -79,7 +80,7 @@ def decrypt_text(value: str, purpose: str) -> str:
     if not value or not value.startswith(PREFIX):
         return value
     key_id, _, body = value[_AFTER_PREFIX:].partition(":")
-    key = ring().get(key_id)
+    key = (keys if keys is not None else ring()).get(key_id)
     if key is None:
         raise KeyUnavailable(_l(
             "Stored data is encrypted with the key \"%(key)s\", which CRM_ENCRYPTION_KEY does "

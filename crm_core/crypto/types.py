@@ -24,6 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapper
 from sqlalchemy.types import TypeDecorator
 
 from .cipher import blind_index, current_index, decrypt_text, encrypt_text
+from .keyring import config_of, ring_for
 
 
 class EncryptedString(TypeDecorator[str]):
@@ -57,11 +58,16 @@ class EncryptedString(TypeDecorator[str]):
 
     def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any]:
         """``process_result_value`` without TypeDecorator's wrapping (the driver hands
-        back text as it is): read for every row of a list, most of them empty."""
+        back text as it is): read for every row of a list, most of them empty. Through an
+        app's engine, the values open with that app's ring (``serve_dialect``)."""
         purpose = self.purpose
-
-        def process(value: Any) -> Any:
-            return decrypt_text(value, purpose) if value else value
+        config = config_of(dialect)
+        if config is None:  # an engine of no app: the current app's ring
+            def process(value: Any) -> Any:
+                return decrypt_text(value, purpose) if value else value
+        else:
+            def process(value: Any) -> Any:
+                return decrypt_text(value, purpose, ring_for(config)) if value else value
 
         return process
 

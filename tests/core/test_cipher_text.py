@@ -48,3 +48,29 @@ def test_an_encrypted_column_reads_empty_plain_and_sealed_values(crm_make_app):
         read = dict(connection.execute(select(table.c.id, table.c.secret)).all())
         assert read == {1: None, 2: "", 3: "6222021234567890", 4: "written before"}
         session.rollback()
+
+
+def test_each_apps_engine_opens_its_values_with_its_own_key_in_any_context(crm_make_app):
+    """Rows read through an app's engine open with that app's ring: inside another app's
+    context (two apps in one process, as in a test run or a worker serving two) and with
+    no app context at all (a thread reading with the engine)."""
+    from crm_core.crypto.keyring import new_key
+
+    table = Table("scratch_secret", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("secret", EncryptedString(PURPOSE)))
+    first = crm_make_app(plugins=[], migrate=False, CRM_ENCRYPTION_KEY=new_key("first"))
+    other = crm_make_app(plugins=[], migrate=False, CRM_ENCRYPTION_KEY=new_key("other"))
+    engine = first.extensions["crm_db"].engine
+    with first.app_context(), engine.begin() as connection:
+        table.create(connection)
+        connection.execute(insert(table), [{"id": 1, "secret": "6222021234567890"}])
+    for context in (other.app_context(), None):
+        if context is not None:
+            context.push()
+        try:
+            with engine.connect() as connection:
+                assert connection.execute(select(table.c.secret)).scalar() == \
+                    "6222021234567890"
+        finally:
+            if context is not None:
+                context.pop()
