@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Text, event, false
 from sqlalchemy.orm import InstrumentedAttribute, Mapper
 from sqlalchemy.types import TypeDecorator
 
-from .cipher import blind_index, current_index, decrypt_text, encrypt_text
+from .cipher import blind_index, current_index, decrypt_text, encrypt_text, ring
 from .keyring import config_of, ring_for
 
 
@@ -70,6 +70,17 @@ class EncryptedString(TypeDecorator[str]):
                 return decrypt_text(value, purpose, ring_for(config)) if value else value
 
         return process
+
+    def opener(self) -> Callable[[Any], Any]:
+        """A function opening this column's raw values (read by a statement without result
+        processing) with the current app's key ring, found once: for the rows of a file,
+        where finding it for each value took a fifth of opening it."""
+        purpose, keys = self.purpose, ring()
+
+        def open_value(value: Any) -> Any:
+            return decrypt_text(value, purpose, keys) if value else value
+
+        return open_value
 
     def index_of(self, value: str | None) -> str | None:
         """The blind index to store for ``value`` (under the current key)."""

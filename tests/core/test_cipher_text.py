@@ -74,3 +74,21 @@ def test_each_apps_engine_opens_its_values_with_its_own_key_in_any_context(crm_m
         finally:
             if context is not None:
                 context.pop()
+
+
+def test_an_opener_opens_raw_values_with_the_ring_of_the_app_it_was_made_in(crm_make_app):
+    """What a file's rows use (the customers export): the ring is found once, when the
+    opener is made; plain text from before encryption and empty values pass through."""
+    from crm_core.crypto.keyring import new_key
+
+    column_type = EncryptedString(PURPOSE)
+    app = crm_make_app(plugins=[], migrate=False, CRM_ENCRYPTION_KEY=new_key("files"))
+    with app.app_context():
+        sealed = encrypt_text("6222021234567890", PURPOSE)
+        open_value = column_type.opener()
+        open_other = EncryptedString("tests.other_column").opener()
+    # the app context is gone: the openers kept the ring
+    assert [open_value(value) for value in (sealed, "written before", "", None)] == \
+        ["6222021234567890", "written before", "", None]
+    with pytest.raises(KeyUnavailable, match="cannot be decrypted"):
+        open_other(sealed)  # another column's value does not open

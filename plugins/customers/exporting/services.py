@@ -44,7 +44,7 @@ from crm_core.toolkit import (
 from ..models import Customer, CustomerEmail, CustomerPhone, CustomerTag, CustomerType, Tag
 from ..records.masking import export_maskers
 from ..records.queries import filter_conditions
-from ..records.sensitive import ENCRYPTED_COLUMNS, decrypted_cells
+from ..records.sensitive import ENCRYPTED_COLUMNS, cell_openers, decrypted_cells
 from ..segments.services import filters_from_json, filters_to_json
 from . import custom as custom_export
 from .writers import FORMATS, readable_phone
@@ -240,12 +240,13 @@ def _rows(session: Session, batch: list[Any], types: dict[int, str],
     missing = {row[12] for row in batch} - owners.keys()
     owners.update(user_names(session, missing))
     kinds = {key: _(label) for key, label in _KINDS.items()}
+    openers = cell_openers()
     return [
         [code, name, kinds.get(kind, kind), types.get(type_id, ""), industry, province, city,
          country, source, level, status, owners.get(owner_id, ""), phones.get(customer_id, ""),
          emails.get(customer_id, ""), address_shown(address) if address else address,
          website, uscc, amount, last_contact, tags.get(customer_id, ""), created,
-         *decrypted_cells(encrypted, masks)]
+         *decrypted_cells(encrypted, masks, openers)]
         for (customer_id, code, name, kind, type_id, industry, province, city, country, source,
              level, status, owner_id, address, website, uscc, amount, last_contact,
              created, *encrypted) in batch]

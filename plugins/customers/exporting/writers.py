@@ -29,7 +29,11 @@ _FIRST_GROUP = re.compile(r"(\\\d)")  # phonenumbers' $FG: the format's first gr
 _SAME: dict[tuple[str, int], bool] = {}  # (prefix, length) of foreign numbers shown as stored
 # China's format of a national number by its first six digits and length: phonenumbers
 # chooses it by at most six leading digits and the length (its patterns count digits only).
-_CHOSEN: dict[tuple[str, int], tuple[re.Pattern[str], str] | None] = {}
+_CHOSEN: dict[tuple[str, int], tuple[re.Pattern[str], str] | str | None] = {}
+# A possible length with no format of its own: phonenumbers writes the digits as they are
+# (+865712001427 → 5712001427). Once sent to format_phone: 55,000 of the benchmark's 1.3
+# million numbers, three quarters of formatting them all.
+_AS_IS = "as is"
 
 
 def readable_phone(e164: str) -> str:
@@ -90,15 +94,19 @@ def _china(national: str) -> str | None:
             _CHOSEN[key] = chosen
     if chosen is None:
         return None
+    if chosen is _AS_IS:
+        return national
     pattern, rule = chosen
     return pattern.sub(rule, national).replace("-", " ")
 
 
-def _choose(national: str) -> tuple[re.Pattern[str], str] | None:
+def _choose(national: str) -> tuple[re.Pattern[str], str] | str | None:
+    """The format phonenumbers chooses for a national number; ``_AS_IS`` when none fits a
+    possible length; None for an impossible length (``format_phone`` shows it as given)."""
     formats, lengths = _china_formats()
     if len(national) not in lengths:
         return None
     for lead, pattern, rule in formats:
         if (lead is None or lead.match(national)) and pattern.fullmatch(national):
             return pattern, rule
-    return None
+    return _AS_IS

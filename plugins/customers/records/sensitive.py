@@ -16,8 +16,9 @@ from crm_core.toolkit import blind_index_for, blind_lookup
 from ..identity import normalise_bank_account, normalise_bank_name, normalise_id_card
 from ..models import Customer
 
-__all__ = ["ENCRYPTED_COLUMNS", "SENSITIVE_CLEANERS", "SENSITIVE_FIELDS", "decrypted_cells",
-           "exact_identifier_match", "index_for_driver", "looks_like_identifier"]
+__all__ = ["ENCRYPTED_COLUMNS", "SENSITIVE_CLEANERS", "SENSITIVE_FIELDS", "cell_openers",
+           "decrypted_cells", "exact_identifier_match", "index_for_driver",
+           "looks_like_identifier"]
 
 SENSITIVE_FIELDS = ("id_card_number", "bank_name", "bank_account")
 
@@ -56,15 +57,26 @@ ENCRYPTED_COLUMNS = tuple(Customer.__table__.c[name] for name in SENSITIVE_FIELD
 
 
 def decrypted_cells(raw: Sequence[str | None],
-                    masks: Mapping[str, Callable[[str], str]] | None = None) -> list[str]:
+                    masks: Mapping[str, Callable[[str], str]] | None = None,
+                    openers: Sequence[Callable[[Any], Any]] | None = None) -> list[str]:
     """Raw values of ``ENCRYPTED_COLUMNS`` (read without result processing) as text cells,
-    decrypted, then masked by ``masks[field]`` when the reader may not see them in clear."""
+    decrypted, then masked by ``masks[field]`` when the reader may not see them in clear.
+    ``openers``: ``cell_openers()`` made once for the rows of a file (else made here)."""
+    if openers is None:
+        openers = cell_openers()
+    masks = masks or {}
     cells = []
-    for name, value in zip(SENSITIVE_FIELDS, raw, strict=True):
-        text = ENCRYPTED_COLUMNS[0].table.c[name].type.process_result_value(value, None) or ""
-        shown = (masks or {}).get(name)
+    for name, open_value, value in zip(SENSITIVE_FIELDS, openers, raw, strict=True):
+        text = open_value(value) or ""
+        shown = masks.get(name)
         cells.append(shown(text) if shown and text else text)
     return cells
+
+
+def cell_openers() -> list[Callable[[Any], Any]]:
+    """What opens each of ``ENCRYPTED_COLUMNS``' raw values, with the current app's key ring
+    found once (``decrypted_cells``' ``openers``)."""
+    return [column.type.opener() for column in ENCRYPTED_COLUMNS]
 
 
 _INDEXED = {"id_card_number": Customer.id_card_number, "bank_account": Customer.bank_account}

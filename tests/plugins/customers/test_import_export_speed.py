@@ -89,6 +89,29 @@ def test_readable_phone_shows_every_number_as_format_phone_does(customers_app):
         assert readable_phone("+8613812345678") == "138 1234 5678"
 
 
+def test_readable_phone_writes_every_chinese_number_without_phonenumbers_parse(
+        customers_app, monkeypatch):
+    """A Chinese number of a possible length that fits none of China's formats (0571 2001 427
+    stored as +865712001427) is written as its digits, as phonenumbers does, without its
+    parse: 55,000 of the 1M benchmark's 1.3 million numbers went through it, three quarters
+    of the export's time formatting numbers."""
+    from plugins.customers.exporting import writers
+
+    rng = random.Random(5)
+    numbers = ["+865712001427", "+867551234567", *_china_numbers(rng)]
+    with customers_app.test_request_context():
+        expected = {number: format_phone(number) for number in numbers}
+        assert expected["+865712001427"] == "5712001427"
+
+        def parse_refused(number):
+            raise AssertionError(f"{number} went through phonenumbers")
+
+        monkeypatch.setattr(writers, "format_phone", parse_refused)
+        writers._slow.cache_clear()
+        for number in numbers:
+            assert readable_phone(number) == expected[number], number
+
+
 def test_an_export_of_n_customers_holds_n_rows_with_phones_as_the_pages_show_them(
         customers_app, tmp_path, monkeypatch):
     from plugins.customers.exporting import services as export_file
