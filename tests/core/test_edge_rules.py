@@ -66,6 +66,9 @@ def test_brackets_inside_strings_do_not_count():
     raw = json.dumps({"text": "[" * 1000 + "\\\"{" * 100}).encode()
     assert not json_depth_exceeds(raw, 32)
     assert json_depth_exceeds(b"[" * 100_000, 32)  # unbalanced and huge: still quick
+    # a string left open runs to the end, as a parser reads it: nothing after it nests
+    assert not json_depth_exceeds(b'["a' + b"[" * 100, 32)
+    assert json_depth_exceeds(b"[" * 40 + b'"open', 32)
 
 
 class Inner(Schema):
