@@ -31,6 +31,7 @@ from crm_core.toolkit import (
     TaskSpec,
     db,
     scoped,
+    stored_time,
     utcnow,
 )
 
@@ -148,11 +149,8 @@ def count_new_into_stats(session: Session, *conditions: Any) -> None:
 
 def last_refreshed(session: Session) -> dt.datetime | None:
     """When the counts were last refreshed (UTC), or None if never."""
-    moment = session.scalar(select(func.max(CustomerStat.refreshed_at))
-                            .where(CustomerStat.dimension == REFRESHED))
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment
+    return stored_time(session.scalar(select(func.max(CustomerStat.refreshed_at))
+                                      .where(CustomerStat.dimension == REFRESHED)))
 
 
 def stat_counts(session: Session, dimension: str, *, user: Any) -> dict[str, int]:

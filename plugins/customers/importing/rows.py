@@ -14,7 +14,6 @@ disk, so the check can name a duplicate of an earlier row in flat memory.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +31,7 @@ from crm_core.toolkit import (
     hooks,
     record_event,
     scoped,
+    stored_time,
 )
 
 from ..classification.services import count_new_into_stats, last_refreshed, refresh_stats
@@ -155,8 +155,7 @@ def _count_only_new(session: Session, imports: set[int]) -> bool:
     refreshed = last_refreshed(session)
     if not count or first is None or refreshed is None:
         return False
-    if first.tzinfo is None:  # SQLite's times come back without their zone (UTC)
-        first = first.replace(tzinfo=dt.UTC)
+    first = stored_time(first)
     total = session.scalar(select(func.count()).select_from(Customer)) or 0
     return refreshed < first and 2 * count < total
 
