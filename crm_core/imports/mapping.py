@@ -2,14 +2,16 @@
 
 A header matches a field when, folded (full-width to half-width, case, spaces and
 punctuation dropped), it equals one of the field's aliases, its name, or its label in English
-or Chinese. A saved template (header text to field name) wins over the guess.
+or Chinese; failing that, without a note in brackets ("(必填)") or a word that only places
+it ("所在", "所属", "信息"), as other systems' exports write them. A saved template (header
+text to field name) wins over the guess.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from flask_babel import force_locale
@@ -56,9 +58,32 @@ def header_lookup(fields: Iterable[Any], labels: bool = True) -> dict[str, str]:
     return lookup
 
 
+# A note beside a column's name in other systems' exports: "客户名称(必填)", "邮箱【选填】".
+_NOTE = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+# Words around a field's name that say nothing more: "所在城市", "所属行业", "备注信息".
+_PREFIXES = ("所在", "所属")
+_SUFFIXES = ("信息",)
+
+
+def _spellings(header: str) -> Iterator[str]:
+    """``header`` folded as it is, then without a note in brackets, then without a word
+    that only places it (the first of these an alias knows wins)."""
+    yield fold_header(header)
+    bare = fold_header(_NOTE.sub("", header)) or fold_header(header)
+    yield bare
+    for prefix in _PREFIXES:
+        if bare.startswith(prefix) and len(bare) > len(prefix):
+            yield bare[len(prefix):]
+    for suffix in _SUFFIXES:
+        if bare.endswith(suffix) and len(bare) > len(suffix):
+            yield bare[:-len(suffix)]
+
+
 def guess_field(header: str, lookup: Mapping[str, str]) -> str:
-    """The field ``header`` names ("客户名称" gives "name"), or ""."""
-    return lookup.get(fold_header(header), "")
+    """The field ``header`` names, or "": "客户名称" gives "name", and so do "客户名称(必填)"
+    and "*客户名称"; "所在城市" gives what "城市" gives."""
+    return next((lookup[spelling] for spelling in _spellings(header) if spelling in lookup),
+                "")
 
 
 def guess_mapping(headers: Sequence[str], fields: Iterable[Any],

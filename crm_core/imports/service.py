@@ -91,9 +91,11 @@ def read_header(spec: ImportSpec, imp: TabularImport,
         sample = [[cell[:HEADER_CHARS] for cell in row.cells]
                   for row in itertools.islice(import_rows(table), SAMPLE)]
         imp.encoding = table.encoding
+        # rows above the header (a report's title) were left out: the mapping step says so
+        titled = {"header_row": table.header_number} if table.skipped else {}
     # sealed: the first rows may hold what encrypted columns protect (ID-card numbers)
     imp.mapping = {"headers": headers, "sample": seal_json(sample, SAMPLE_PURPOSE),
-                   "fields": guess_mapping(table.headers, spec.fields, template)}
+                   "fields": guess_mapping(table.headers, spec.fields, template), **titled}
     imp.status = "uploaded"
 
 

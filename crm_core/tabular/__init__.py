@@ -11,6 +11,7 @@ or passes a limit. Read uploads in a background job, never in a web request. ``C
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +40,21 @@ __all__ = ["FORMATS", "SETTINGS", "CsvWriter", "Limits", "Row", "Table", "TableW
 
 
 class Table:
-    """An open CSV or XLSX file: ``headers`` (its first non-blank row) and ``rows()``.
+    """An open CSV or XLSX file: ``headers`` (its header row) and ``rows()``.
 
-    Blank rows are left out, trailing empty header cells dropped, and every data row is
-    padded or cut to the header's width. Use as a context manager; ``progress()`` says how
-    far ``rows()`` has read, 0 to 1.
+    The header row is the first non-blank row, unless that row is a title: files exported
+    from other systems often begin with one or two rows naming the report or its date
+    ("客户列表", "导出时间: 2026-12-01"), one cell each, above the real header. A leading
+    row filling at most ``TITLE_CELLS`` cells, under which a row within the first
+    ``LOOK_AHEAD`` non-blank rows fills more than twice as many, is such a title and left
+    out (``skipped`` counts them; ``header_number`` is the header's row). Blank rows are
+    left out, trailing empty header cells dropped, and every data row is padded or cut to
+    the header's width. Use as a context manager; ``progress()`` says how far ``rows()``
+    has read, 0 to 1.
     """
+
+    TITLE_CELLS = 2
+    LOOK_AHEAD = 10
 
     def __init__(self, path: str | Path, kind: str, encoding: str = "",
                  limits: Limits | None = None) -> None:
@@ -54,6 +64,8 @@ class Table:
         self._source: CsvRows | XlsxRows = (
             CsvRows(path, self.encoding, self.limits) if kind == "csv"
             else XlsxRows(path, self.limits))
+        self._ahead: list[tuple[int, list[str]]] = []  # rows read to find the header
+        self.skipped = 0
         try:
             self._raw = iter(self._source)
             self.header_number, self.headers = self._read_header()
@@ -64,15 +76,27 @@ class Table:
     def _read_header(self) -> tuple[int, list[str]]:
         for number, cells in self._raw:
             if any(cells):
-                while cells and not cells[-1]:
-                    cells.pop()
-                return number, cells
-        raise TabularError(_("The file is empty: it has no header row and no data."))
+                self._ahead.append((number, cells))
+                if len(self._ahead) >= self.LOOK_AHEAD:
+                    break
+        if not self._ahead:
+            raise TabularError(_("The file is empty: it has no header row and no data."))
+        filled = [sum(1 for cell in cells if cell) for _number, cells in self._ahead]
+        at = 0
+        while at < len(filled) - 1 and filled[at] <= self.TITLE_CELLS \
+                and max(filled[at + 1:]) > 2 * filled[at]:
+            at += 1
+        number, cells = self._ahead[at]
+        self.skipped, self._ahead = at, self._ahead[at + 1:]
+        while cells and not cells[-1]:
+            cells.pop()
+        return number, cells
 
     def rows(self) -> Iterator[Row]:
         """The data rows after the header; blank rows are left out, cells fit the header."""
         width, count = len(self.headers), 0
-        for number, cells in self._raw:
+        ahead, self._ahead = self._ahead, []
+        for number, cells in chain(ahead, self._raw):
             if not any(cells):
                 continue
             count += 1

@@ -53,10 +53,10 @@ def app(crm_app):
     return crm_app
 
 
-def upload(client) -> int:
+def upload(client, content: bytes = FILE) -> int:
     page = client.get(f"{BASE}/new")
     answer = client.post(f"{BASE}/new", data={"csrf_token": token(page),
-                                             "file": (io.BytesIO(FILE), "notes.csv")},
+                                             "file": (io.BytesIO(content), "notes.csv")},
                          content_type="multipart/form-data")
     assert answer.status_code == 302
     return int(answer.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
@@ -88,6 +88,22 @@ def test_the_wizard_checks_lists_new_values_runs_and_undoes(app):
     assert titles(app) == []
     with app.app_context():
         assert get_session().get(TabularImport, import_id).status == "undone"
+
+
+def test_a_report_title_above_the_header_is_named_and_its_rows_are_imported(app):
+    alice = user_client(app, "alice", ["sales"])
+    import_id = upload(alice, ("便签导出,,\n导出时间 2026-12-01,,\n" + FILE.decode("utf-8-sig"))
+                       .encode("utf-8-sig"))
+    run_queued(app, import_id)  # reads the header
+    page = alice.get(f"{BASE}/{import_id}").get_data(as_text=True)
+    assert re.search(r'name="col_0".*?selected[^>]*value="title"', page, re.S)
+    assert "The column names are in row 3" in page
+    assert alice.post(f"{BASE}/{import_id}", data=mapping(alice, import_id)).status_code == 302
+    run_queued(app, import_id)  # the check
+    data = mapping(alice, import_id, action="run")
+    assert alice.post(f"{BASE}/{import_id}", data=data).status_code == 302
+    run_queued(app, import_id)
+    assert titles(app) == ["Alpha", "Beta", "Gamma"]
 
 
 def test_another_users_import_answers_404_on_every_path(app):

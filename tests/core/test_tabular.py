@@ -208,3 +208,35 @@ def test_a_file_of_exactly_the_row_limit_is_read_and_one_more_row_is_refused(tmp
     book.save(xlsx_path)
     with pytest.raises(TabularError, match="more than 10 rows"):
         rows_of(xlsx_path, Limits(max_rows=10))
+
+
+def test_a_title_above_the_header_is_left_out_in_csv_and_xlsx(tmp_path):
+    # Other systems' exports name the report and its date above the header row.
+    csv_path = tmp_path / "export.csv"
+    csv_path.write_text("客户列表,,,\r\n导出时间：2026-12-01,,,\r\n\r\n"
+                        "客户名称,手机,城市,备注\r\n北京华宇,13812345678,北京,\r\n",
+                        encoding="utf-8-sig")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["客户列表"])
+    sheet.merge_cells("A1:D1")
+    sheet.append(["客户名称", "手机", "城市", "备注"])
+    sheet.append(["北京华宇", "13812345678", "北京", None])
+    xlsx_path = tmp_path / "export.xlsx"
+    book.save(xlsx_path)
+    for path, header_number, titles in ((csv_path, 4, 2), (xlsx_path, 2, 1)):
+        with open_table(path, path.name) as table:
+            assert table.headers == ["客户名称", "手机", "城市", "备注"]
+            assert (table.header_number, table.skipped) == (header_number, titles)
+            rows = [(row.number, row.cells) for row in table.rows()]
+        assert rows == [(header_number + 1, ["北京华宇", "13812345678", "北京", ""])]
+
+
+def test_a_short_first_row_stays_the_header_when_no_row_below_is_much_wider(tmp_path):
+    narrow = tmp_path / "narrow.csv"
+    narrow.write_text("name,phone\r\na\r\nb,1,2\r\nc,1,2,3\r\n", encoding="utf-8")
+    single = tmp_path / "single.csv"
+    single.write_text("name\r\na\r\nb\r\n", encoding="utf-8")
+    assert rows_of(narrow) == (["name", "phone"], [(2, ["a", ""]), (3, ["b", "1"]),
+                                                   (4, ["c", "1"])])
+    assert rows_of(single) == (["name"], [(2, ["a"]), (3, ["b"])])

@@ -95,3 +95,13 @@ def test_empty_foreign_and_headerless_files_are_refused_with_a_reason(tmp_path):
     data = write_csv(tmp_path / "data.csv", [], headers=["北京华宇科技", "13812345678"])
     with pytest.raises(ImportFileError, match="row 1 looks like data"):
         read_header(data, "data.csv")
+
+
+def test_headers_of_other_systems_exports_are_mapped_despite_notes_and_place_words():
+    assert guess_mapping(["*客户名称(必填)", "手机号码（选填）", "企业邮箱【可选】", "所在省份",
+                          "所在城市", "所属行业", "客户等级", "客户负责人", "公司网址",
+                          "备注信息", "所属部门", "客户经理"]) == [
+        "name", "phones", "emails", "province", "city", "industry", "level", "owner",
+        "website", "notes", "", ""]  # 所属部门: no such field; 客户经理: owner taken already
+    assert guess_mapping(["【客户名称】", "Customer Name", "Email Address"]) == [
+        "name", "", "emails"]
