@@ -15,7 +15,7 @@ import unicodedata
 
 from flask_babel import gettext as _
 
-from .validation import FieldError
+from .validation import FieldError, refuse_shortened_number
 
 __all__ = ["BANK_NAME_MAX", "bank_account_key", "id_card_check_char", "id_card_key",
            "normalise_bank_account", "normalise_bank_name", "normalise_id_card"]
@@ -48,6 +48,7 @@ def normalise_id_card(raw: str, field: str = "id_card_number") -> str:
     if len(raw or "") > _RAW_MAX:
         raise FieldError(field, _("A resident ID-card number has 18 characters."))
     number = id_card_key(raw)
+    refuse_shortened_number(number, field)
     if len(number) != 18:
         raise FieldError(field, _("A resident ID-card number has 18 characters; \"%(value)s\" "
                                   "has %(count)d.", value=raw, count=len(number)))
@@ -78,6 +79,7 @@ def normalise_bank_account(raw: str, field: str = "bank_account") -> str:
     if len(raw or "") > _RAW_MAX:
         raise FieldError(field, _("A bank account number has at most %(max)d digits.", max=32))
     number = bank_account_key(raw)
+    refuse_shortened_number(number, field)
     if not number.isdigit() or not 8 <= len(number) <= 32:
         raise FieldError(field, _("A bank account number is 8 to 32 digits; check "
                                   "\"%(value)s\".", value=raw))

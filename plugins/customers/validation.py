@@ -26,7 +26,7 @@ from crm_core.toolkit import INT32_MAX, DomainError
 __all__ = ["CONTENT_MAX", "FieldError", "MAX_EMAILS", "MAX_PHONES", "NOTES_MAX",
            "USCC_ALPHABET", "WEBSITE_MAX", "check_list_size", "normalise_email",
            "normalise_phone", "normalise_uscc", "normalise_website", "parse_id",
-           "uscc_check_char", "web_url"]
+           "refuse_shortened_number", "uscc_check_char", "web_url"]
 
 # Caps that keep one record small (a 60 MB note or 10,000 phones once made every list page
 # that showed the customer megabytes long). The text columns say their own lengths.
@@ -84,6 +84,20 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+# What Excel writes for a long number in a General column when it saves a CSV: 1.38123E+10.
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE]\+?\d+")
+
+
+def refuse_shortened_number(text: str, field: str) -> None:
+    """FieldError when ``text`` is a long number Excel wrote in scientific notation
+    (``1.38123E+10``): its last digits are gone, and the user must fix the file itself."""
+    if _SCIENTIFIC.fullmatch(text.strip()):
+        raise FieldError(field, _("\"%(value)s\" is a number Excel shortened to scientific "
+                                  "notation, and its last digits are lost: format the column "
+                                  "as Text in Excel, enter the numbers again and save the file "
+                                  "again.", value=text.strip()))
+
+
 def normalise_phone(raw: str, field: str = "phones") -> str:
     """The E.164 form of a Chinese mobile, a Chinese landline or an international number.
 
@@ -96,6 +110,7 @@ def normalise_phone(raw: str, field: str = "phones") -> str:
     text = _fold(raw or "")
     if not text:
         raise FieldError(field, _("Enter a phone number."))
+    refuse_shortened_number(text, field)
     extension = ""
     match = _EXTENSION.search(text)
     if match:
@@ -192,6 +207,7 @@ def normalise_uscc(raw: str, field: str = "uscc") -> str:
     if len(raw or "") > 60:
         raise FieldError(field, _("A unified social credit code has 18 characters."))
     code = re.sub(r"\s", "", _fold(raw or "")).upper()
+    refuse_shortened_number(code, field)
     if len(code) != 18:
         raise FieldError(field, _("A unified social credit code has 18 characters; "
                                   "\"%(value)s\" has %(count)d.", value=raw, count=len(code)))

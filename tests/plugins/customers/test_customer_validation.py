@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from plugins.customers.identity import normalise_bank_account, normalise_id_card
 from plugins.customers.validation import (
     FieldError,
     normalise_email,
@@ -51,6 +52,19 @@ def test_wrong_phones_are_refused_with_a_reason(typed, says):
     with pytest.raises(FieldError, match=says) as refused:
         normalise_phone(typed)
     assert refused.value.field == "phones"
+
+
+@pytest.mark.parametrize(("normalise", "typed"), [
+    (normalise_phone, "1.38123E+10"), (normalise_phone, "1.3812345678e10"),
+    (normalise_id_card, "1.10101E+17"), (normalise_bank_account, "6.22848E+18"),
+    (normalise_uscc, "9.11101E+17"),
+])
+def test_a_number_excel_shortened_to_scientific_notation_is_refused_saying_so(normalise,
+                                                                             typed):
+    # A CSV saved by Excel from a General column: the digits are lost, no guess can help.
+    with pytest.raises(FieldError, match="Excel shortened to scientific notation") as refused:
+        normalise(typed)
+    assert typed in str(refused.value) and "format the column as Text" in str(refused.value)
 
 
 def test_emails_are_trimmed_and_lower_cased_and_nonsense_is_refused():
