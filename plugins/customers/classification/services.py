@@ -38,8 +38,8 @@ from crm_core.toolkit import (
 from ..models import AmountBand, Customer, CustomerStat, CustomerType
 from ..records import regions
 
-__all__ = ["DIMENSIONS", "count_new_into_stats", "last_refreshed", "refresh_stats", "stat_counts",
-           "widget_data"]
+__all__ = ["DIMENSIONS", "count_new_into_stats", "last_refreshed", "refresh_stats",
+           "several_stat_counts", "stat_counts", "widget_data"]
 
 DIMENSIONS = ("industry", "region", "band", "type", "level", "month")
 # A row of this dimension marks each refresh, so "last refreshed" is known with no customers.
@@ -155,10 +155,21 @@ def last_refreshed(session: Session) -> dt.datetime | None:
 
 def stat_counts(session: Session, dimension: str, *, user: Any) -> dict[str, int]:
     """Customers per bucket of ``dimension`` that ``user`` may see, as last refreshed."""
-    query = scoped(select(CustomerStat.bucket, func.sum(CustomerStat.count))
-                   .where(CustomerStat.dimension == dimension)
-                   .group_by(CustomerStat.bucket), CustomerStat, user)
-    return {bucket or "": int(total or 0) for bucket, total in session.execute(query)}
+    return several_stat_counts(session, (dimension,), user=user)[dimension]
+
+
+def several_stat_counts(session: Session, dimensions: tuple[str, ...], *, user: Any
+                        ) -> dict[str, dict[str, int]]:
+    """``stat_counts`` of each of ``dimensions``, in one statement (the list page's filter
+    choices need three)."""
+    query = scoped(select(CustomerStat.dimension, CustomerStat.bucket,
+                          func.sum(CustomerStat.count))
+                   .where(CustomerStat.dimension.in_(dimensions))
+                   .group_by(CustomerStat.dimension, CustomerStat.bucket), CustomerStat, user)
+    found: dict[str, dict[str, int]] = {dimension: {} for dimension in dimensions}
+    for dimension, bucket, total in session.execute(query):
+        found[dimension][bucket or ""] = int(total or 0)
+    return found
 
 
 # ---------------------------------------------------------------------------- widgets

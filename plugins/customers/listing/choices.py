@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from ..classification.services import stat_counts
+from ..classification.services import several_stat_counts
 from ..records.regions import cities_of, province_names
 
 __all__ = ["STATUSES", "filter_options"]
@@ -47,11 +47,11 @@ def filter_options(session: Session, *, user: Any, current: Mapping[str, Any]
     ``current`` holds the values the list is filtered by."""
     provinces = province_names()
     province = current.get("province") or ""
-    others = [value for value in _ranked(stat_counts(session, "region", user=user))
-              if value not in set(provinces)]
-    levels = sorted(value for value in stat_counts(session, "level", user=user) if value)
+    counts = several_stat_counts(session, ("region", "level", "industry"), user=user)
+    others = [value for value in _ranked(counts["region"]) if value not in set(provinces)]
+    levels = sorted(value for value in counts["level"] if value)
     return {
-        "industry": _ranked(stat_counts(session, "industry", user=user)),
+        "industry": _ranked(counts["industry"]),
         "province": _keep([*provinces, *others], province),
         "city": cities_of(province) if province else [],
         "level": _keep(levels, current.get("level")),
