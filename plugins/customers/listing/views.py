@@ -32,7 +32,7 @@ from crm_core.toolkit import (
 from ..blueprint import bp
 from ..models import Customer, CustomerTag, CustomerType, Tag
 from ..records.followups import due_label, user_today
-from ..records.queries import CustomerNotFound, list_customers, list_statement
+from ..records.queries import CustomerNotFound, list_customers, list_statement, without_contacts
 from ..records.services import restore_customer
 from ..search import services as search
 from ..segments import services as segments
@@ -257,13 +257,14 @@ def _keyset_page(filters: dict[str, Any], sort: str, descending: bool, size: int
     cursor, before = request.args.get("cursor") or None, request.args.get("before") or None
     if sort.startswith(custom_fields.PREFIX):  # custom.<key>: through the field's index
         page = custom_list.sorted_customers(
-            db.session, current_user, list_statement(select(Customer), user=current_user,
+            db.session, current_user, list_statement(without_contacts(), user=current_user,
                                                      filters=filters),
             sort, descending=descending, limit=size, cursor=cursor, before=before)
         return list(page.items), page.prev_cursor, page.next_cursor
+    # the list shows no phone or email: they are not read with the page
     page = list_customers(db.session, user=current_user, filters=filters, sort=sort,
-                                   descending=descending, limit=size, cursor=cursor,
-                                   before=before)
+                          descending=descending, limit=size, cursor=cursor, before=before,
+                          contacts=False)
     return list(page.items), page.prev_cursor, page.next_cursor
 
 

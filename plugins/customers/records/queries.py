@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, String, and_, case, exists, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.sql.functions import FunctionElement
 
 from crm_core.toolkit import INT32_MAX, DomainError, Page, paginate, scoped
@@ -30,7 +30,7 @@ from .fields import checked_id, to_minor_units
 __all__ = ["AMOUNT_FILTERS", "DATE_FILTERS", "FILTER_KEYS", "ID_FILTERS", "SORTS",
            "TEXT_FILTERS", "CustomerNotFound", "check_filter", "check_filters",
            "filter_conditions", "get_customer", "list_customers", "list_statement",
-           "load_customer"]
+           "load_customer", "without_contacts"]
 
 #: The orders ``list_customers(sort=...)`` knows, each with the column it sorts by.
 SORTS = {"name": Customer.name, "created": Customer.created_at,
@@ -187,7 +187,8 @@ def filter_conditions(filters: Mapping[str, Any], *,
 
 def list_customers(session: Session, *, user: Any = None, filters: Mapping[str, Any] | None
                    = None, sort: str = "updated", descending: bool = True, limit: int = 50,
-                   cursor: str | None = None, before: str | None = None) -> Page:
+                   cursor: str | None = None, before: str | None = None,
+                   contacts: bool = True) -> Page:
     """One page of the customers ``user`` may see, by keyset on ``(sort, id)``: after
     ``cursor`` (a page's ``next_cursor``) or before ``before`` (its ``prev_cursor``).
 
@@ -196,11 +197,20 @@ def list_customers(session: Session, *, user: Any = None, filters: Mapping[str, 
     import_id (the customers an import created; it only narrows the user's scoped list),
     amount_min / amount_max (major units, inclusive), created_from / created_to and
     last_contact_from / last_contact_to (dates, inclusive), and trash=True for the trash only.
+    ``contacts=False``: the customers' phones and emails are not read with the page (a page
+    that shows neither; they load one customer at a time if asked for).
     """
-    query = list_statement(select(Customer), user=user, filters=filters, sort=sort,
-                           session=session)
+    query = list_statement(select(Customer) if contacts else without_contacts(),
+                           user=user, filters=filters, sort=sort, session=session)
     return paginate(session, query, sort=SORTS[sort], descending=descending, limit=limit,
                     cursor=cursor, before=before)
+
+
+def without_contacts() -> Select[Any]:
+    """A select of customers that leaves their phones and emails to be loaded when used
+    (the model reads them with every customer, two statements a page)."""
+    return select(Customer).options(lazyload(Customer.phone_rows),
+                                    lazyload(Customer.email_rows))
 
 
 def list_statement(statement: Select[Any], *, user: Any = None,

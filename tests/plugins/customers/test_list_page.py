@@ -4,11 +4,13 @@ backwards, field errors, the empty state, quick search, and the menu entry."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from customers_testing import add_customers, add_user, app_session, client_for, csrf, link, listed
 
 from crm_core.rbac.departments import create_department
+from crm_core.testing_clients import statements_of
 from plugins.customers import services
 
 
@@ -58,6 +60,23 @@ def test_filters_sort_and_keyset_pages_through_the_page(team):
     older = client.get(link(newest, "next")).get_data(as_text=True)
     assert listed(older) == ["C04", "C03", "C02", "C01", "C00"]
     assert listed(client.get(link(older, "prev")).get_data(as_text=True)) == listed(newest)
+
+
+def test_the_page_runs_as_many_statements_for_one_customer_as_for_twenty_five(team):
+    # The list shows no phone or email: they are not read, and nothing is read per row
+    # (a statement per customer would show as more statements on the bigger page).
+    app, sally = team
+    client = client_for(app, sally)
+    client.get("/customers/")  # the session's first use
+
+    def read(url):
+        return statements_of(app, client, url, lambda sql: (
+            "contacts" if re.search(r"customers_customer_(phone|email)\b", sql) else "other"))
+
+    one = read("/customers/?amount_max=0&size=50")  # C00 alone
+    all_ = read("/customers/?amount_max=1000&size=50")
+    assert "contacts" not in one and "contacts" not in all_
+    assert len(one["other"]) == len(all_["other"])
 
 
 def test_field_errors_empty_states_and_the_menu(customers_app):
