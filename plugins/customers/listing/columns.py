@@ -47,6 +47,11 @@ class Columns:
         """Whether the built-in column ``name`` (or the name) is shown."""
         return name == NAME or name in self.built_in
 
+    def shown(self) -> dict[str, bool]:
+        """Whether each built-in column is shown, by name (the list's table asks once a page,
+        not once a cell)."""
+        return {name: name in self.built_in for name in BUILT_IN_NAMES}
+
     @property
     def cols(self) -> str | None:
         """``cols=`` of the page's links (None for the defaults)."""
