@@ -44,10 +44,12 @@ def import_command(spec_id: str, name: str = "import") -> click.Command:
                        "exist; with --no-create-missing such a row is bad.")
     @click.option("--mapping", "template", default=None, metavar="TEMPLATE_NAME",
                   help="Map the columns with this saved import template.")
+    @click.option("--sheet", default="", metavar="NAME",
+                  help="The workbook's sheet to read (default: the first holding a cell).")
     @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
     @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON counts.")
     def command(file: Path, mode: str, key: str | None, all_or_nothing: bool,
-                create_missing: bool, template: str | None, dry_run: bool,
+                create_missing: bool, template: str | None, sheet: str, dry_run: bool,
                 as_json: bool) -> None:
         session = get_session()
         try:
@@ -55,7 +57,8 @@ def import_command(spec_id: str, name: str = "import") -> click.Command:
             if key is None and mode != "insert" and spec.keys:
                 key = spec.keys[0]
             saved = find_template(session, spec, template).mapping if template else None
-            imp = create_import(session, spec, file.resolve(), user_id=None, template=saved)
+            imp = create_import(session, spec, file.resolve(), user_id=None, template=saved,
+                                sheet=sheet)
             imp.mode, imp.key, imp.all_or_nothing = mode, key, all_or_nothing
             imp.create_missing = create_missing
             _check(spec, imp.mapping, mode, key)

@@ -45,7 +45,7 @@ def import_rows(table: Table) -> Iterator[Row]:
     a formula starter (``'=1+1``) is taken off, so that report imports again."""
     for row in table.rows():
         cells = unneutralise_row(row.cells)
-        yield row if cells is row.cells else Row(row.number, cells)
+        yield row if cells is row.cells else Row(row.number, cells, row.total)
 
 
 class BadRows:

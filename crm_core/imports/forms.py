@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional
 from .models import TabularImport
 from .spec import ImportSpec, option_values
 
-__all__ = ["SettingsForm", "UndoForm", "UploadForm", "settings_form"]
+__all__ = ["SettingsForm", "SheetForm", "UndoForm", "UploadForm", "settings_form"]
 
 MODE_LABELS = {"insert": _l("Insert only: a row whose key exists is an error"),
                "upsert": _l("Upsert: update the existing record's filled-in fields"),
@@ -26,6 +26,19 @@ class UploadForm(FlaskForm):
 
     file = FileField(_l("CSV or Excel file"), validators=[FileRequired(_l("Choose a file."))])
     template = SelectField(_l("Column mapping template"), coerce=int, default=0)
+
+
+class SheetForm(FlaskForm):
+    """Step 2 of a workbook of several sheets: read another sheet instead."""
+
+    sheet = SelectField(_l("Sheet of the workbook"))
+
+    def offer(self, imp: TabularImport) -> SheetForm:
+        """Offer the import's sheets, the one read chosen."""
+        self.sheet.choices = [SelectChoice(name, name) for name in imp.mapping.get("sheets", [])]
+        if not self.is_submitted():
+            self.sheet.data = imp.mapping.get("sheet", "")
+        return self
 
 
 class SettingsForm(FlaskForm):

@@ -74,6 +74,12 @@ def _batches(table: Table, cleaner: Any, spec: ImportSpec, key: str | None
     keys: set[Any] = set()
     kinds = [kind for kind in dict.fromkeys([key, *spec.unique]) if kind]
     for row in import_rows(table):
+        if row.total:  # the file's last rows name a total: listed, not imported
+            clean = CleanRow(row, target=SKIP, warnings=[_(
+                "Not imported: one of the last rows of the file, it names a total (%(text)s) "
+                "and holds no record.", text=(row.cells[0] or row.cells[1]).strip())])
+            batch.append(clean)
+            continue
         clean = cleaner.clean(row)
         mine = {(kind, value) for kind in kinds
                 if (value := spec.key_value(clean.values, kind)) not in (None, "")}
@@ -84,6 +90,11 @@ def _batches(table: Table, cleaner: Any, spec: ImportSpec, key: str | None
         keys |= mine
     if batch:
         yield batch
+
+
+def _sheet(imp: TabularImport) -> str:
+    """The workbook's sheet the import reads ("": the first holding a cell, or a CSV)."""
+    return str((imp.mapping or {}).get("sheet") or "")
 
 
 class _Pass:
@@ -117,7 +128,7 @@ class _Pass:
 
         def clean(session: Session | None) -> Iterator[tuple[list[CleanRow], float]]:
             source = table if session is None else open_table(
-                imp.stored_path, imp.filename, encoding=imp.encoding)
+                imp.stored_path, imp.filename, encoding=imp.encoding, sheet=_sheet(imp))
             try:
                 cleaner = self._cleaner(source.headers, session or self.session)
                 for batch in _batches(source, cleaner, self.spec, imp.key):
@@ -135,7 +146,8 @@ class _Pass:
 
     def _run(self, progress: Progress, commit: bool) -> ImportCounts:
         imp = self.imp
-        with open_table(imp.stored_path, imp.filename, encoding=imp.encoding) as table:
+        with open_table(imp.stored_path, imp.filename, encoding=imp.encoding,
+                        sheet=_sheet(imp)) as table:
             report = BadRows(self.folder, table.headers, resume=self.resume)
             pending, since, skip = 0, time.monotonic(), self.counts.total
             try:
@@ -173,6 +185,14 @@ class _Pass:
         self.session.commit()
 
     def _batch(self, rows: list[CleanRow]) -> None:
+        if rows[-1].row.total:  # only the file's last rows can be: skipped, with a warning
+            totals = sum(1 for row in rows if row.row.total)
+            self.counts.total += totals
+            self.counts.skipped += totals
+            self.counts.warnings += totals
+            rows = [row for row in rows if not row.row.total]
+            if not rows:
+                return
         imp, session = self.imp, self.session
         resolve_relations(session, self.spec, rows, create_missing=imp.create_missing,
                           dry_run=self.dry_run, new=self.new)

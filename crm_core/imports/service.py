@@ -85,26 +85,30 @@ def read_header(spec: ImportSpec, imp: TabularImport,
                 template: dict[str, str] | None = None) -> None:
     """Read the header row and first rows of the import's file and guess the mapping
     (TabularError when the file cannot be imported). The caller commits."""
-    with open_table(imp.stored_path, imp.filename) as table:
+    chosen = str((imp.mapping or {}).get("sheet") or "")
+    with open_table(imp.stored_path, imp.filename, sheet=chosen) as table:
         check_header_row(spec, table)
         headers = [header[:HEADER_CHARS] for header in table.headers]
         sample = [[cell[:HEADER_CHARS] for cell in row.cells]
-                  for row in itertools.islice(import_rows(table), SAMPLE)]
+                  for row in itertools.islice(import_rows(table), SAMPLE) if not row.total]
         imp.encoding = table.encoding
         # rows above the header (a report's title) were left out: the mapping step says so
-        titled = {"header_row": table.header_number} if table.skipped else {}
+        found = {"header_row": table.header_number} if table.skipped else {}
+        if len(table.sheets) > 1:  # the mapping step offers to read another sheet
+            found |= {"sheet": table.sheet, "sheets": table.sheets}
     # sealed: the first rows may hold what encrypted columns protect (ID-card numbers)
     imp.mapping = {"headers": headers, "sample": seal_json(sample, SAMPLE_PURPOSE),
-                   "fields": guess_mapping(table.headers, spec.fields, template), **titled}
+                   "fields": guess_mapping(table.headers, spec.fields, template), **found}
     imp.status = "uploaded"
 
 
 def create_import(session: Session, spec: ImportSpec, source: Path, *, user_id: int | None,
-                  template: dict[str, str] | None = None) -> TabularImport:
-    """Record an import of ``source`` where it is and read its header at once (the command
-    line; never a web request). The caller commits."""
+                  template: dict[str, str] | None = None, sheet: str = "") -> TabularImport:
+    """Record an import of ``source`` where it is (of a workbook, the sheet named ``sheet``)
+    and read its header at once (the command line; never a web request). The caller
+    commits."""
     imp = TabularImport(spec=spec.id, user_id=user_id, filename=source.name[:255],
-                        stored_path=str(source), mapping={})
+                        stored_path=str(source), mapping={"sheet": sheet} if sheet else {})
     read_header(spec, imp, template)
     session.add(imp)
     session.flush()

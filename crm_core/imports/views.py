@@ -35,7 +35,7 @@ from ..errors import DomainError
 from ..rbac.principal import can
 from ..tabular import TabularError, file_kind
 from .files import ERRORS, import_folder, read_checks, read_undone
-from .forms import UndoForm, UploadForm, settings_form
+from .forms import SheetForm, UndoForm, UploadForm, settings_form
 from .jobs import STALE_MINUTES, reset_import, resettable, start_export_job, start_import_job
 from .models import ImportTemplate, TabularImport
 from .service import check_settings, create_upload, import_specs, save_template
@@ -174,11 +174,34 @@ def import_detail(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
     has_bad_rows = (import_folder(imp.id) / ERRORS).is_file() and imp.failed > 0
     undone = read_undone(import_folder(imp.id)) if imp.status == "undone" else []
     can_reset = imp.user_id == current_user.id and _stuck(imp)
+    sheet_form = SheetForm(formdata=None).offer(imp) if imp.mapping.get("sheets") else None
     return render_template("core/imports/detail.html", spec=spec, imp=imp, form=form,
                            checks=checks, page=page, page_size=PAGE, working=WORKING,
                            has_bad_rows=has_bad_rows, undo_form=UndoForm(),
-                           undone=undone, can_reset=can_reset), \
+                           undone=undone, can_reset=can_reset, sheet_form=sheet_form), \
         400 if form.errors else 200
+
+
+@bp.post("/imports/<spec_id>/<int:import_id>/sheet")
+@require_permission()
+def import_sheet(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
+    """Read another sheet of the uploaded workbook (a job): its header, first rows and a new
+    guess of the mapping replace the old ones."""
+    spec, imp = _visible(spec_id, import_id)
+    back = redirect(url_for(".import_detail", spec_id=spec.id, import_id=imp.id))
+    form = SheetForm().offer(imp)
+    if imp.status not in ("uploaded", "checked") or not imp.mapping.get("sheets"):
+        flash(_("The sheet can be chosen only before the file is imported."), "warning")
+        return back
+    if not form.validate_on_submit():
+        flash(" ".join(form.sheet.errors) or _("Choose one of the workbook's sheets."),
+              "danger")
+        return back
+    imp.mapping = {**imp.mapping, "sheet": form.sheet.data}
+    imp.status = "reading"
+    get_session().commit()
+    start_import_job(imp, "read", owner_id=current_user.id, locale=str(get_locale()))
+    return back
 
 
 def _apply_settings(spec: ImportSpec, imp: TabularImport, form: Any) -> Any:

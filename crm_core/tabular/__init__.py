@@ -1,6 +1,6 @@
 """Tables in and out: safe streaming readers of CSV and XLSX, and formula-safe writers.
 
-``open_table(path, filename)`` reads an uploaded CSV (encoding detected) or XLSX (first sheet)
+``open_table(path, filename)`` reads an uploaded CSV (encoding detected) or XLSX (a sheet)
 under ``Limits`` (rows, columns, cell length, unpacked size, shared strings), a row at a
 time, and raises ``TabularError`` with a message for the user when the file is not a table
 or passes a limit. Read uploads in a background job, never in a web request. ``CsvWriter``,
@@ -10,6 +10,7 @@ or passes a limit. Read uploads in a background job, never in a web request. ``C
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
@@ -39,6 +40,25 @@ __all__ = ["FORMATS", "SETTINGS", "CsvWriter", "Limits", "Row", "Table", "TableW
            "unneutralise_row"]
 
 
+# What the last rows of a report say instead of a record: "合计", "总计：184", "共 184 条记录",
+# "Total", "Grand total: 184".
+_TOTAL = re.compile(
+    r"(?:(?:合\s*计|总\s*计|小\s*计|共\s*计|总\s*数|grand\s+total|sub-?total|totals?|sum)"
+    r"\s*[:：]?|共)\s*(?:[\d,，.]+\s*(?:条|行|个|家|位|项|笔|records?|rows?|customers?)?"
+    r"(?:记录|数据|客户)?)?", re.IGNORECASE)
+_TOTAL_STARTS = frozenset("合总小共GgSsTt")
+
+
+def _names_total(cells: list[str], width: int) -> bool:
+    """Whether a row says a total rather than holding a record: its first cell (or the
+    second, after an empty row number) is such a label and it fills at most half the
+    columns (a customer called "Total" fills its row)."""
+    first = (cells[0] or (cells[1] if width > 1 else "")).strip()
+    if not first or first[0] not in _TOTAL_STARTS or not _TOTAL.fullmatch(first):
+        return False
+    return 2 * sum(1 for cell in cells if cell) <= width
+
+
 class Table:
     """An open CSV or XLSX file: ``headers`` (its header row) and ``rows()``.
 
@@ -49,38 +69,52 @@ class Table:
     ``LOOK_AHEAD`` non-blank rows fills more than twice as many, is such a title and left
     out (``skipped`` counts them; ``header_number`` is the header's row). Blank rows are
     left out, trailing empty header cells dropped, and every data row is padded or cut to
-    the header's width. Use as a context manager; ``progress()`` says how far ``rows()``
-    has read, 0 to 1.
+    the header's width. A workbook's sheet is the one named ``sheet``, else the first
+    visible one holding a cell (``sheets`` lists the visible ones, ``sheet`` is the one
+    read). Use as a context manager; ``progress()`` says how far ``rows()`` has read, 0 to 1.
     """
 
     TITLE_CELLS = 2
     LOOK_AHEAD = 10
 
     def __init__(self, path: str | Path, kind: str, encoding: str = "",
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, sheet: str = "") -> None:
         self.path, self.kind = Path(path), kind
         self.limits = limits or Limits.from_config()
         self.encoding = encoding or (detect_encoding(path) if kind == "csv" else "")
-        self._source: CsvRows | XlsxRows = (
-            CsvRows(path, self.encoding, self.limits) if kind == "csv"
-            else XlsxRows(path, self.limits))
         self._ahead: list[tuple[int, list[str]]] = []  # rows read to find the header
         self.skipped = 0
+        self._source: CsvRows | XlsxRows = (
+            CsvRows(path, self.encoding, self.limits) if kind == "csv"
+            else XlsxRows(path, self.limits, sheet))
         try:
-            self._raw = iter(self._source)
-            self.header_number, self.headers = self._read_header()
+            self.sheets: list[str] = getattr(self._source, "sheets", [])
+            header = self._read_header()
+            while header is None and not sheet and isinstance(self._source, XlsxRows) \
+                    and self._source.sheet in self.sheets[:-1]:  # an empty sheet: the next
+                later = self.sheets[self.sheets.index(self._source.sheet) + 1]
+                self._source.close()
+                self._source = XlsxRows(path, self.limits, later)
+                header = self._read_header()
+            if header is None:
+                raise TabularError(_("The sheet %(name)s is empty: it has no header row and "
+                                     "no data.", name=sheet) if sheet else
+                                   _("The file is empty: it has no header row and no data."))
+            self.header_number, self.headers = header
+            self.sheet: str = getattr(self._source, "sheet", "")
         except BaseException:
             self._source.close()
             raise
 
-    def _read_header(self) -> tuple[int, list[str]]:
+    def _read_header(self) -> tuple[int, list[str]] | None:
+        self._raw = iter(self._source)
         for number, cells in self._raw:
             if any(cells):
                 self._ahead.append((number, cells))
                 if len(self._ahead) >= self.LOOK_AHEAD:
                     break
         if not self._ahead:
-            raise TabularError(_("The file is empty: it has no header row and no data."))
+            return None
         filled = [sum(1 for cell in cells if cell) for _number, cells in self._ahead]
         at = 0
         while at < len(filled) - 1 and filled[at] <= self.TITLE_CELLS \
@@ -93,9 +127,12 @@ class Table:
         return number, cells
 
     def rows(self) -> Iterator[Row]:
-        """The data rows after the header; blank rows are left out, cells fit the header."""
+        """The data rows after the header; blank rows are left out, cells fit the header.
+        The last rows, when they name a total ("合计", "共 184 条"), come with ``total``
+        set: they are no records."""
         width, count = len(self.headers), 0
         ahead, self._ahead = self._ahead, []
+        held: list[Row] = []  # rows naming a total, until a row of data follows them
         for number, cells in chain(ahead, self._raw):
             if not any(cells):
                 continue
@@ -104,7 +141,16 @@ class Table:
                 raise too_many_rows(self.limits.max_rows)
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
-            yield Row(number, cells[:width])
+            row = Row(number, cells[:width])
+            if _names_total(row.cells, width):
+                held.append(row)
+                continue
+            if held:
+                yield from held
+                held.clear()
+            yield row
+        for row in held:
+            yield Row(row.number, row.cells, total=True)
 
     def progress(self) -> float:
         """How much of the file has been read, from 0 to 1."""
@@ -122,12 +168,14 @@ class Table:
 
 
 def open_table(path: str | Path, filename: str = "", *, encoding: str = "",
-               limits: Limits | None = None) -> Table:
-    """Open the CSV or XLSX file at ``path`` (its kind from ``filename`` or its first bytes)
-    and read its header row; TabularError when it is empty, of another kind, or over a limit.
+               limits: Limits | None = None, sheet: str = "") -> Table:
+    """Open the CSV or XLSX file at ``path`` (its kind from ``filename`` or its first bytes;
+    of a workbook the sheet named ``sheet``, else the first visible one holding a cell) and
+    read its header row; TabularError when it is empty, of another kind, has no such sheet,
+    or is over a limit.
     """
     with open(path, "rb") as handle:
         head = handle.read(8)
     if not head:
         raise TabularError(_("The file is empty: it has no header row and no data."))
-    return Table(path, file_kind(filename or Path(path).name, head), encoding, limits)
+    return Table(path, file_kind(filename or Path(path).name, head), encoding, limits, sheet)

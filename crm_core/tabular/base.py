@@ -18,10 +18,13 @@ class TabularError(DomainError):
 
 @dataclass(frozen=True)
 class Row:
-    """One data row: its number as a spreadsheet shows it (1 is the first line) and cells."""
+    """One data row: its number as a spreadsheet shows it (1 is the first line) and cells.
+    ``total``: the row is one of the file's last rows and names a total ("合计", "共 184
+    条"), which is no record (``Table.rows``)."""
 
     number: int
     cells: list[str]
+    total: bool = False
 
 
 def cell_text(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""The first sheet of an XLSX workbook, streamed with limits and without a DTD.
+"""One sheet of an XLSX workbook, streamed with limits and without a DTD.
 
 An XLSX is a zip of XML parts. Before anything is unpacked the zip's directory is checked:
 the parts' unpacked sizes (the zip module refuses to unpack more than a part declares) and
@@ -30,15 +30,19 @@ _MB = 1 << 20
 _ROW_TOKENS = (b"<row>", b"<row ", b":row>", b":row ")
 _STRING_TOKENS = (b"<si>", b"<si ", b":si>", b":si ")
 _MAX_PARTS = 10_000
+_MAX_SHEETS = 200  # sheets offered to choose from
+_SHEET_NAME_CHARS = 31  # the longest sheet name Excel allows
 # Number formats 14-22 and 45-47 are dates and times everywhere; 27-36 and 50-58 are the
 # dates of Chinese, Japanese and Korean Excel.
 _DATE_FORMATS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
 
 
 class XlsxRows:
-    """The rows of the workbook's first sheet as ``(number, cells)``."""
+    """The rows of one sheet as ``(number, cells)``: the sheet named ``sheet``, else the first
+    the workbook does not hide. ``sheets`` names the sheets it does not hide, ``sheet`` the
+    one read."""
 
-    def __init__(self, path: str | Path, limits: Limits) -> None:
+    def __init__(self, path: str | Path, limits: Limits, sheet: str = "") -> None:
         self.limits = limits
         try:
             self.archive = zipfile.ZipFile(path)
@@ -49,10 +53,13 @@ class XlsxRows:
             self._parts = {info.filename.lower().lstrip("/"): info
                            for info in self.archive.infolist()}
             workbook = self._target("_rels/.rels", "officedocument", "xl/workbook.xml", "")
-            sheet, self._epoch_1904 = self._first_sheet(workbook)
+            listed, self._epoch_1904 = self._sheets(workbook)
+            self.sheets = [name for name, _rid in listed]
+            rid = _choose(listed, sheet)
+            self.sheet = next((name for name, id_ in listed if id_ == rid), "")
             folder = posixpath.dirname(workbook)
             rels = posixpath.join(folder, "_rels", posixpath.basename(workbook) + ".rels")
-            self._sheet = self._target(rels, sheet, "xl/worksheets/sheet1.xml", folder,
+            self._sheet = self._target(rels, rid, "xl/worksheets/sheet1.xml", folder,
                                        by_id=True)
             self._dates = self._date_styles(self._target(rels, "styles", "", folder))
             self._strings = self._shared_strings(self._target(rels, "sharedstrings", "",
@@ -118,23 +125,27 @@ class XlsxRows:
             return posixpath.normpath(target.lstrip("/")).lower()
         return posixpath.normpath(posixpath.join(folder, target)).lower()
 
-    def _first_sheet(self, workbook: str) -> tuple[str, bool]:
+    def _sheets(self, workbook: str) -> tuple[list[tuple[str, str]], bool]:
+        """The sheets the workbook does not hide, as (name, relation id), and its epoch."""
         part = self._part(workbook)
         if part is None:
             raise damaged(_("it has no workbook part"))
-        sheets: list[str] = []
+        sheets: list[tuple[str, str]] = []
         epoch_1904 = [False]
 
         def start(name: str, attrs: dict[str, str]) -> None:
             part.events += 1
             local = local_name(name)
-            if local == "sheet" and not sheets:
-                sheets.extend(value for key, value in attrs.items() if local_name(key) == "id")
+            if local == "sheet" and len(sheets) < _MAX_SHEETS \
+                    and attrs.get("state", "visible").lower() == "visible":
+                rid = next((value for key, value in attrs.items() if local_name(key) == "id"),
+                           "")
+                sheets.append((attrs.get("name", "")[:_SHEET_NAME_CHARS], rid))
             elif local == "workbookPr":
                 epoch_1904[0] = attrs.get("date1904", "").lower() in ("1", "true")
         part.parser.StartElementHandler = start
         part.parse()
-        return (sheets[0] if sheets else ""), epoch_1904[0]
+        return sheets, epoch_1904[0]
 
     def _date_styles(self, name: str) -> frozenset[int]:
         """The cell styles (indexes into cellXfs) whose number format is a date or time."""
@@ -246,6 +257,19 @@ class XlsxRows:
 
     def __exit__(self, *_exc: Any) -> None:
         self.close()
+
+
+def _choose(sheets: list[tuple[str, str]], name: str) -> str:
+    """The relation id of the sheet called ``name`` (the first one when no name is given);
+    TabularError naming the sheets when there is none of that name."""
+    if not name:
+        return sheets[0][1] if sheets else ""
+    for sheet, rid in sheets:
+        if sheet == name:
+            return rid
+    raise TabularError(_("This workbook has no sheet called %(name)s; its sheets are "
+                         "%(sheets)s.", name=name,
+                         sheets=", ".join(sheet for sheet, _rid in sheets) or "-"))
 
 
 def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, tokens: tuple[bytes, ...],

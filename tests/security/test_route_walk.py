@@ -86,10 +86,10 @@ BY_RULE = {
     **{(f"/imports/<spec_id>{tail}", "spec_id"): (lambda ids: "customers.tag")
        for tail in ("/", "/new", "/export", "/<int:import_id>", "/<int:import_id>/run",
                     "/<int:import_id>/bad-rows.csv", "/<int:import_id>/undo",
-                    "/<int:import_id>/reset")},
+                    "/<int:import_id>/reset", "/<int:import_id>/sheet")},
     **{(f"/imports/<spec_id>/<int:import_id>{tail}", "import_id"):
        (lambda ids: ids["tabular_import_id"])
-       for tail in ("", "/run", "/bad-rows.csv", "/undo", "/reset")},
+       for tail in ("", "/run", "/bad-rows.csv", "/undo", "/reset", "/sheet")},
 }
 #: Pages that list entries about a record and may answer 200 with none of West's entries.
 FILTERED = {"/audit/record/<model>/<record_id>"}
