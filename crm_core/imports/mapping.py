@@ -63,6 +63,7 @@ _NOTE = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
 # Words around a field's name that say nothing more: "所在城市", "所属行业", "备注信息".
 _PREFIXES = ("所在", "所属")
 _SUFFIXES = ("信息",)
+_NUMBERED = re.compile(r"(\D+?)\d{1,2}")
 
 
 def _spellings(header: str) -> Iterator[str]:
@@ -77,11 +78,14 @@ def _spellings(header: str) -> Iterator[str]:
     for suffix in _SUFFIXES:
         if bare.endswith(suffix) and len(bare) > len(suffix):
             yield bare[:-len(suffix)]
+    numbered = _NUMBERED.fullmatch(bare)
+    if numbered:  # the second of several columns of a kind: "电话2", "手机号码1", "Phone 2"
+        yield numbered[1]
 
 
 def guess_field(header: str, lookup: Mapping[str, str]) -> str:
     """The field ``header`` names, or "": "客户名称" gives "name", and so do "客户名称(必填)"
-    and "*客户名称"; "所在城市" gives what "城市" gives."""
+    and "*客户名称"; "所在城市" gives what "城市" gives, "电话2" what "电话" gives."""
     return next((lookup[spelling] for spelling in _spellings(header) if spelling in lookup),
                 "")
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from ..crypto.cipher import seal_json
 from ..errors import DomainError, RegistryError
-from ..tabular import open_table
+from ..tabular import Table, TabularError, open_table
 from .files import import_folder, import_rows
-from .mapping import check_header_row, guess_mapping
+from .mapping import check_header_row, guess_field, guess_mapping, header_lookup
 from .models import SAMPLE_PURPOSE, ImportTemplate, TabularImport
 from .spec import MODES, ImportSpec
 
@@ -86,7 +86,12 @@ def read_header(spec: ImportSpec, imp: TabularImport,
     """Read the header row and first rows of the import's file and guess the mapping
     (TabularError when the file cannot be imported). The caller commits."""
     chosen = str((imp.mapping or {}).get("sheet") or "")
-    with open_table(imp.stored_path, imp.filename, sheet=chosen) as table:
+    table = open_table(imp.stored_path, imp.filename, sheet=chosen)
+    if not chosen and len(table.sheets) > 1:
+        with table:
+            better = _sheet_of_columns(spec, imp, table)
+        table = open_table(imp.stored_path, imp.filename, sheet=better)
+    with table:
         check_header_row(spec, table)
         headers = [header[:HEADER_CHARS] for header in table.headers]
         sample = [[cell[:HEADER_CHARS] for cell in row.cells]
@@ -100,6 +105,24 @@ def read_header(spec: ImportSpec, imp: TabularImport,
     imp.mapping = {"headers": headers, "sample": seal_json(sample, SAMPLE_PURPOSE),
                    "fields": guess_mapping(table.headers, spec.fields, template), **found}
     imp.status = "uploaded"
+
+
+def _sheet_of_columns(spec: ImportSpec, imp: TabularImport, table: Table) -> str:
+    """A later sheet of the workbook to read when the user chose none and none of the column
+    names of ``table`` (its first sheet holding a cell) is a field's, but a later sheet's
+    are (a workbook that begins with a sheet of instructions); "" to keep ``table``."""
+    lookup = header_lookup(spec.fields)
+    if table.sheet not in table.sheets or \
+            any(guess_field(header, lookup) for header in table.headers):
+        return ""
+    for name in table.sheets[table.sheets.index(table.sheet) + 1:]:
+        try:
+            with open_table(imp.stored_path, imp.filename, sheet=name) as later:
+                if any(guess_field(header, lookup) for header in later.headers):
+                    return name
+        except TabularError:  # an empty sheet
+            continue
+    return ""
 
 
 def create_import(session: Session, spec: ImportSpec, source: Path, *, user_id: int | None,

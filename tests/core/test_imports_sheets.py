@@ -24,11 +24,12 @@ def app(crm_app):
     return crm_app
 
 
-def workbook_bytes() -> bytes:
-    """A workbook whose first sheet explains how to fill in the second."""
+def workbook_bytes(first: list[list[str]] | None = None) -> bytes:
+    """A workbook of notes on its second sheet; the first explains how to fill it in."""
     book = Workbook()
     book.active.title = "填写说明"
-    book.active.append(["请在“便签”页填写，每行一条"])
+    for row in first or [["请在“便签”页填写，每行一条"]]:
+        book.active.append(row)
     notes = book.create_sheet("便签")
     for row in NOTES:
         notes.append(row)
@@ -37,10 +38,10 @@ def workbook_bytes() -> bytes:
     return out.getvalue()
 
 
-def upload_workbook(client) -> int:
+def upload_workbook(client, first=None) -> int:
     page = client.get(f"{BASE}/new")
     answer = client.post(f"{BASE}/new", data={"csrf_token": token(page),
-                                             "file": (io.BytesIO(workbook_bytes()),
+                                             "file": (io.BytesIO(workbook_bytes(first)),
                                                       "notes.xlsx")},
                          content_type="multipart/form-data")
     assert answer.status_code == 302
@@ -55,7 +56,9 @@ def choose_sheet(client, import_id, name):
 
 def test_another_sheet_is_read_mapped_and_imported_without_its_total_rows(app):
     alice = user_client(app, "alice", ["sales"])
-    import_id = upload_workbook(alice)
+    # the first sheet names a column of notes too (标题1): it is read until the user
+    # chooses the other
+    import_id = upload_workbook(alice, [["标题1", "说明"], ["x", "y"]])
     run_queued(app, import_id)  # reads the header of the first sheet
     page = alice.get(f"{BASE}/{import_id}").get_data(as_text=True)
     assert re.search(r'<option selected value="填写说明">填写说明</option>\s*'
@@ -80,6 +83,15 @@ def test_another_sheet_is_read_mapped_and_imported_without_its_total_rows(app):
         assert (imp.total, imp.created, imp.skipped, imp.failed) == (4, 2, 2, 0)
 
 
+def test_a_first_sheet_of_instructions_is_passed_over_for_the_sheet_of_columns(app):
+    alice = user_client(app, "alice", ["sales"])
+    import_id = upload_workbook(alice)
+    run_queued(app, import_id)
+    page = alice.get(f"{BASE}/{import_id}").get_data(as_text=True)
+    assert '<option selected value="便签">' in page
+    assert re.search(r'name="col_0".*?selected[^>]*value="title"', page, re.S)
+
+
 def test_only_a_sheet_of_the_workbook_and_only_by_its_owner_can_be_chosen(app):
     alice = user_client(app, "alice", ["sales"])
     import_id = upload_workbook(alice)
@@ -89,7 +101,7 @@ def test_only_a_sheet_of_the_workbook_and_only_by_its_owner_can_be_chosen(app):
     assert "Not a valid choice" in alice.get(f"{BASE}/{import_id}").get_data(as_text=True)
     with app.app_context():
         imp = get_session().get(TabularImport, import_id)
-        assert (imp.status, imp.mapping["sheet"]) == ("uploaded", "填写说明")
+        assert (imp.status, imp.mapping["sheet"]) == ("uploaded", "便签")
     bob = user_client(app, "bob", ["sales"])
     assert bob.post(f"{BASE}/{import_id}/sheet",
                     data={"csrf_token": token(bob.get(f"{BASE}/new")),

@@ -38,6 +38,7 @@ from ..validation import (
     normalise_uscc,
     normalise_website,
 )
+from .notes import noted_under_header
 
 __all__ = ["SPLIT", "RowCleaner", "infer_kind"]
 
@@ -70,6 +71,9 @@ class RowCleaner:
                          else 0)
                         for index, (header, name) in enumerate(zip(headers, fields,
                                                                    strict=False)) if name]
+        # Columns such as 微信 or 联系人 go to the notes under their header ("微信：wx_123").
+        self._note_headers = {index: header for index, header, name, _limit in self._mapped
+                              if name == "notes" and noted_under_header(header)}
         self.default_owner = user_id
         # An importer who sees only their own customers imports only customers they own:
         # one owned by someone else would leave their sight the moment it is written.
@@ -107,6 +111,8 @@ class RowCleaner:
                 values[name] = cell.strip()
                 continue
             named = named or name == "name"
+            if index in self._note_headers:
+                cell = f"{self._note_headers[index]}：{cell.strip()}"
             try:
                 self._clean_field(values, name, cell, result.names)
             except FieldError as exc:

@@ -105,3 +105,14 @@ def test_headers_of_other_systems_exports_are_mapped_despite_notes_and_place_wor
         "website", "notes", "", ""]  # 所属部门: no such field; 客户经理: owner taken already
     assert guess_mapping(["【客户名称】", "Customer Name", "Email Address"]) == [
         "name", "", "emails"]
+
+
+def test_numbered_contact_columns_and_a_salesforce_export_are_mapped():
+    assert guess_mapping(["客户名称", "联系人", "联系人手机", "电话2", "手机号码1", "联系人邮箱",
+                          "微信", "QQ", "客户行业", "省份/直辖市", "备注"]) == [
+        "name", "notes", "phones", "phones", "phones", "emails", "notes", "notes",
+        "industry", "province", "notes"]
+    assert guess_mapping(["Account Name", "Billing Street", "Billing City",
+                          "Billing State/Province", "Phone", "Mobile Phone", "Account Owner",
+                          "Description"]) == [
+        "name", "address", "city", "province", "phones", "phones", "owner", "notes"]

@@ -1,0 +1,57 @@
+"""Files exported from other systems, imported from the command line: a workbook whose
+customers are on its second sheet under a title, with contact columns no field holds and a
+total row at the end."""
+
+from __future__ import annotations
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from test_import_runs import last_json, run
+
+from crm_core.db import get_session
+from plugins.customers.models import Customer
+
+
+def export_workbook(path):
+    book = Workbook()
+    book.active.title = "导出说明"
+    book.active.append(["本文件由某CRM导出，客户数据在“客户”页"])
+    sheet = book.create_sheet("客户")
+    sheet.append(["客户列表"])
+    sheet.append(["客户名称", "联系人", "联系人手机", "电话2", "微信", "备注"])
+    sheet.append(["北京华宇科技有限公司", "王经理", "13812345678", "010-62345678", "wx_hy88",
+                  "老客户"])
+    sheet.append(["上海明达贸易有限公司", "李娜", "13912345678", None, None, None])
+    sheet.append(["合计", None, None, None, None, None])
+    book.save(path)
+    return path
+
+
+def test_the_customers_sheet_is_imported_with_contacts_in_the_notes_and_no_total(
+        customers_app, tmp_path):
+    path = export_workbook(tmp_path / "export.xlsx")
+    result = run(customers_app, path, "--sheet", "客户", "--json")
+    assert result.exit_code == 0, result.output
+    assert last_json(result) == {"created": 2, "updated": 0, "skipped": 1, "failed": 0,
+                                 "error_report": None}
+    with customers_app.app_context():
+        customers = {customer.name: customer for customer in get_session().scalars(
+            select(Customer))}
+        assert sorted(customers) == ["上海明达贸易有限公司", "北京华宇科技有限公司"]
+        huayu = customers["北京华宇科技有限公司"]
+        assert huayu.notes == "联系人：王经理\n微信：wx_hy88\n老客户"
+        assert [row.number for row in huayu.phone_rows] == ["+8613812345678", "+861062345678"]
+        assert customers["上海明达贸易有限公司"].notes == "联系人：李娜"
+
+
+def test_without_a_sheet_named_the_first_sheet_of_customer_columns_is_read(customers_app,
+                                                                          tmp_path):
+    result = run(customers_app, export_workbook(tmp_path / "export.xlsx"), "--json")
+    assert result.exit_code == 0, result.output
+    assert last_json(result)["created"] == 2
+
+
+def test_an_unknown_sheet_is_refused_naming_the_sheets(customers_app, tmp_path):
+    result = run(customers_app, export_workbook(tmp_path / "export.xlsx"), "--sheet", "联系人")
+    assert result.exit_code == 2
+    assert "no sheet called 联系人; its sheets are 导出说明, 客户" in result.output
