@@ -47,6 +47,7 @@ _TOTAL = re.compile(
     r"\s*[:：]?|共)\s*(?:[\d,，.]+\s*(?:条|行|个|家|位|项|笔|records?|rows?|customers?)?"
     r"(?:记录|数据|客户)?)?", re.IGNORECASE)
 _TOTAL_STARTS = frozenset("合总小共GgSsTt")
+_MAY_NAME_TOTAL = _TOTAL_STARTS | frozenset(" \t\u3000")  # a first cell worth a closer look
 
 
 def _names_total(cells: list[str], width: int) -> bool:
@@ -142,7 +143,8 @@ class Table:
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             row = Row(number, cells[:width])
-            if _names_total(row.cells, width):
+            first = cells[0]
+            if (not first or first[0] in _MAY_NAME_TOTAL) and _names_total(row.cells, width):
                 held.append(row)
                 continue
             if held:

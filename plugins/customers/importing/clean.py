@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from crm_core.toolkit import CleanRow, Row, custom_fields, user_scope
@@ -87,16 +87,35 @@ class RowCleaner:
         """The owner's id and the department that follows it (``ownership``, the one rule)."""
         cache_key = str(key)
         if cache_key not in self._users:
-            users = user_table()
-            column = users.c.id if isinstance(key, int) else users.c.username
-            found = self.session.scalar(select(users.c.id).where(column == key))
-            if found is None:
-                raise FieldError("owner", _("There is no user named %(name)s.", name=key))
+            found = self._user_id(key)
             self._users[cache_key] = (found, department_of_owner(self.session, found))
         if self._only_owner is not None and self._users[cache_key][0] != self._only_owner:
             raise FieldError("owner", _("You may import only customers you own: leave the owner "
                                         "empty or give your own user name."))
         return self._users[cache_key]
+
+    def _user_id(self, key: int | str) -> int:
+        """The user with this id, user name, or else e-mail or display name (other systems'
+        exports name owners as people do: "张伟"); FieldError when none is, or several."""
+        users = user_table()
+        if isinstance(key, int):
+            found = self.session.scalar(select(users.c.id).where(users.c.id == key))
+        else:
+            found = self.session.scalar(select(users.c.id).where(users.c.username == key))
+        if found is not None or isinstance(key, int):
+            if found is None:
+                raise FieldError("owner", _("There is no user named %(name)s.", name=key))
+            return found
+        named = self.session.scalars(select(users.c.id).where(
+            users.c.is_active.is_(True),
+            or_(users.c.display_name == key, func.lower(users.c.email) == key.lower()))
+            .limit(2)).all()
+        if len(named) > 1:
+            raise FieldError("owner", _("Several users are called %(name)s: give the user "
+                                        "name instead.", name=key))
+        if not named:
+            raise FieldError("owner", _("There is no user named %(name)s.", name=key))
+        return named[0]
 
     def clean(self, row: Row) -> CleanRow:
         """The row's clean values, or every problem found, each naming its column."""

@@ -41,7 +41,7 @@ FIELDS: dict[str, Any] = {
     "customer_type": _l("Customer type (by name)"), "industry": _l("Industry"),
     "province": _l("Province"), "city": _l("City"), "country": _l("Country code"),
     "address": _l("Address"), "website": _l("Website"), "source": _l("Source"),
-    "level": _l("Level"), "status": _l("Status"), "owner": _l("Owner (user name)"),
+    "level": _l("Level"), "status": _l("Status"), "owner": _l("Owner (user name, e-mail or name)"),
     "tags": _l("Tags (comma separated)"), "notes": _l("Notes"),
     "id_card_number": _l("ID card number"), "bank_name": _l("Bank"),
     "bank_account": _l("Bank account"),

@@ -5,11 +5,13 @@ total row at the end."""
 from __future__ import annotations
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 from test_import_runs import last_json, run
 
 from crm_core.db import get_session
+from crm_core.testing import create_test_user
 from plugins.customers.models import Customer
+from plugins.customers.records.ownership import user_table
 
 
 def export_workbook(path):
@@ -55,3 +57,32 @@ def test_an_unknown_sheet_is_refused_naming_the_sheets(customers_app, tmp_path):
     result = run(customers_app, export_workbook(tmp_path / "export.xlsx"), "--sheet", "联系人")
     assert result.exit_code == 2
     assert "no sheet called 联系人; its sheets are 导出说明, 客户" in result.output
+
+
+def test_owners_are_found_by_user_name_email_or_the_name_people_know_them_by(customers_app,
+                                                                            tmp_path):
+    with customers_app.app_context():
+        for username, display_name, email in (("zhangwei", "张伟", "zw@example.com"),
+                                              ("wangfang1", "王芳", "wf1@example.com"),
+                                              ("wangfang2", "王芳", "wf2@example.com")):
+            user = create_test_user(customers_app, username)
+            session = get_session()
+            session.execute(update(user_table()).where(user_table().c.id == user.id)
+                            .values(display_name=display_name, email=email))
+            session.commit()
+    path = tmp_path / "owners.csv"
+    path.write_text("客户名称,负责人\n甲公司,张伟\n乙公司,ZW@example.com\n丙公司,zhangwei\n"
+                    "丁公司,王芳\n戊公司,wangfang2\n己公司,李雷\n", encoding="utf-8")
+    result = run(customers_app, path, "--json")
+    assert last_json(result)["created"] == 4 and last_json(result)["failed"] == 2
+    report = last_json(result)["error_report"]
+    with open(report, encoding="utf-8-sig") as handle:
+        reasons = handle.read()
+    assert "Several users are called 王芳: give the user name instead." in reasons
+    assert "There is no user named 李雷." in reasons
+    with customers_app.app_context():
+        owners = dict(get_session().execute(
+            select(Customer.name, user_table().c.username)
+            .join(user_table(), user_table().c.id == Customer.owner_id)).all())
+    assert owners == {"甲公司": "zhangwei", "乙公司": "zhangwei", "丙公司": "zhangwei",
+                      "戊公司": "wangfang2"}
