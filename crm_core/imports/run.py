@@ -185,11 +185,11 @@ class _Pass:
         self.session.commit()
 
     def _batch(self, rows: list[CleanRow]) -> None:
-        if rows[-1].row.total:  # only the file's last rows can be: skipped, with a warning
+        if rows[-1].row.total:  # only the file's last rows can be: skipped and listed (not
+            # counted as warnings: a spec's note on them speaks of its own, such as duplicates)
             totals = sum(1 for row in rows if row.row.total)
             self.counts.total += totals
             self.counts.skipped += totals
-            self.counts.warnings += totals
             rows = [row for row in rows if not row.row.total]
             if not rows:
                 return

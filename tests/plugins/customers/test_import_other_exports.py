@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from test_import_runs import last_json, run
 
 from crm_core.db import get_session
+from crm_core.imports.models import TabularImport
 from crm_core.testing import create_test_user
 from plugins.customers.models import Customer
 from plugins.customers.records.ownership import user_table
@@ -44,6 +45,8 @@ def test_the_customers_sheet_is_imported_with_contacts_in_the_notes_and_no_total
         assert huayu.notes == "联系人：王经理\n微信：wx_hy88\n老客户"
         assert [row.number for row in huayu.phone_rows] == ["+8613812345678", "+861062345678"]
         assert customers["上海明达贸易有限公司"].notes == "联系人：李娜"
+        # the total row is listed, but not as one of the rows that look like duplicates
+        assert not get_session().scalar(select(TabularImport.message))
 
 
 def test_without_a_sheet_named_the_first_sheet_of_customer_columns_is_read(customers_app,
