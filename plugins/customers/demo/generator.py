@@ -43,6 +43,7 @@ from .pools import (
     Pools,
     localized,
     pools,
+    staff_language,
 )
 
 __all__ = ["DEFAULT_SEED", "customer_rows"]
@@ -95,6 +96,8 @@ class _Generator:
         self._industry_weights = list(_accumulate(weight for *_rest, weight in INDUSTRIES))
         self._spelled: dict[str, str] = {}
         self._sources = localized(SOURCES)
+        # a Chinese team writes its notes on a customer in Munich in Chinese too
+        self._staff_language = staff_language()
 
     # -- small helpers
 
@@ -267,18 +270,20 @@ class _Generator:
                     address=address, website=f"https://www.{domain}", uscc=None)
 
     def _contact(self, country: str, primary: bool) -> dict[str, Any]:
+        titles = CONTACT_TITLES[self._staff_language if self._staff_language is not None
+                                else 0 if country == "CN" else 1]
         if country == "CN":
             name = self._pick(self.pools.zh_surnames) + self._pick(self.pools.zh_given)
             phones = [self._mobile()]
             email = (f"{self._spell(name) or 'lianxi'}{self._int(1, 999)}@"
                      f"{self._pick(self.pools.zh_mail)}")
-            title = self._pick(CONTACT_TITLES[0])
+            title = self._pick(titles)
         else:
             first, last = self._pick(self.pools.en_given), self._pick(self.pools.en_surnames)
             name = f"{first} {last}"
             phones = [self._pick(self.pools.foreign_phones[country])]
             email = f"{first[0].lower()}{last.lower()}@example.com"
-            title = self._pick(CONTACT_TITLES[1])
+            title = self._pick(titles)
         return {"name": name, "title": title, "phones": phones, "email": email,
                 "is_primary": primary}
 
@@ -291,7 +296,8 @@ class _Generator:
         span = max((self.now - created).total_seconds(), 3600)
         moments = sorted(created + dt.timedelta(seconds=rng.random() * span)
                          for _ in range(count))
-        texts = RECORD_TEXT[0 if chinese else 1]
+        texts = RECORD_TEXT[self._staff_language if self._staff_language is not None
+                            else 0 if chinese else 1]
         records = []
         for number, moment in enumerate(moments):
             kind = RECORD_KINDS[self._pick(_KIND_TABLE)]

@@ -30,6 +30,18 @@ def localized(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(gettext(word) for word in words) if has_app_context() else words
 
 
+def staff_language() -> int | None:
+    """Which ``RECORD_TEXT`` the company's staff write their contact records in: the seed's
+    language (0 Chinese, 1 English); None outside an app (benchmark files), where each
+    customer's records follow the customer."""
+    from flask import has_app_context
+    from flask_babel import get_locale
+
+    if not has_app_context():
+        return None
+    return 0 if str(get_locale() or "zh_CN").startswith("zh") else 1
+
+
 # (province, city, area code, 6-digit administrative code of a district there, weight): the
 # capital of every mainland province plus the big commercial cities, weighted roughly by
 # how many companies they have. Names as in ``regions.PROVINCES``.

@@ -125,3 +125,27 @@ def test_after_seeding_the_list_walks_the_updated_index_instead_of_sorting_every
         session.close()
     steps = " ".join(str(step[-1]) for step in plan)
     assert "ix_customers_customer_updated_at_id" in steps and "TEMP B-TREE" not in steps
+
+
+def test_contact_records_are_in_the_seeds_language_whatever_the_customers_country(
+        customers_app, crm_make_app):
+    """The staff write the notes and contacts' titles: a Chinese team's on a customer in
+    Munich are Chinese, an English seed's on a customer in Beijing English."""
+    create_test_user(customers_app, "owner")
+    assert invoke_cli(customers_app, "seed", "--customers", "40").exit_code == 0
+    english_app = crm_make_app(plugins=["customers"])
+    create_test_user(english_app, "owner")
+    assert invoke_cli(english_app, "seed", "--customers", "40", "--language", "en"
+                      ).exit_code == 0
+    for app, chinese in ((customers_app, True), (english_app, False)):
+        with app.app_context():
+            session = app.extensions["crm_db"].new_session()
+            notes = session.execute(select(Customer.country, ContactRecord.content).join(
+                Customer, Customer.id == ContactRecord.customer_id)).all()
+            notes += session.execute(select(Customer.country, Contact.title).join(
+                Customer, Customer.id == Contact.customer_id)).all()
+            session.close()
+        assert {country == "CN" for country, _text in notes} == {True, False}
+        for country, text in notes:
+            assert any("\u4e00" <= char <= "\u9fff" for char in text) is chinese, \
+                (country, text)
