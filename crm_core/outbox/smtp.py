@@ -21,6 +21,8 @@ from email.utils import format_datetime, getaddresses, parseaddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from flask_babel import gettext as _
+
 DEFAULT_TIMEOUT = 30.0
 #: the connection ``reuse_connection`` keeps for this thread's drain
 _HELD = threading.local()
@@ -104,11 +106,11 @@ def smtp_settings(config: Mapping[str, Any]) -> SmtpSettings:
     """The SMTP settings of ``config``; ``SmtpConfigError`` says what is missing or wrong."""
     url = (config.get("CRM_SMTP_URL") or "").strip()
     if not url:
-        raise SmtpConfigError("CRM_SMTP_URL is not set")
+        raise SmtpConfigError(_("CRM_SMTP_URL is not set"))
     host, port, security, username, password, timeout = parse_smtp_url(url)
     sender = (config.get("CRM_MAIL_FROM") or "").strip()
     if not sender:
-        raise SmtpConfigError("CRM_MAIL_FROM is not set")
+        raise SmtpConfigError(_("CRM_MAIL_FROM is not set"))
     try:
         check_address(sender, "CRM_MAIL_FROM")
     except ValueError as exc:

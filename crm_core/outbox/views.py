@@ -21,6 +21,7 @@ from ..edge.ints import INT32_MAX
 from ..registry import MenuItem
 from ..registry import Permission as PermissionSpec
 from .channels import OutboxError, channels, not_ready
+from .mail import CHANNEL as MAIL_CHANNEL
 from .models import STATUSES, WAITING, OutboxMessage, as_utc
 from .service import (
     OutboxNotFound,
@@ -66,8 +67,12 @@ def outbox_warnings() -> list[dict[str, Any]]:
         return []
     waiting = waiting_by_channel(get_session())
     known = channels()
-    warnings = [{"channel": name, "label": known[name].label or name, "reason": reason,
-                 "waiting": waiting.get(name, 0)} for name, reason in sorted(not_ready().items())]
+    # Mail is said to be unconfigured until it is; another channel only while messages wait
+    # for it (an ERP bridge nobody connected yet is no alarm on every page).
+    warnings = [{"channel": name, "label": known[name].label or name,
+                 "reason": reason.rstrip(".。"), "waiting": waiting.get(name, 0)}
+                for name, reason in sorted(not_ready().items())
+                if name == MAIL_CHANNEL or waiting.get(name, 0)]
     warnings += [{"channel": name, "label": name, "waiting": count,
                   "reason": _("no enabled plugin offers this channel")}
                  for name, count in sorted(waiting.items()) if name not in known]

@@ -160,3 +160,24 @@ def test_admins_see_a_warning_while_e_mail_is_not_configured(crm_make_app):
 
     app.config.update(CRM_SMTP_URL="smtp://127.0.0.1:25", CRM_MAIL_FROM=SENDER)
     assert "E-mail is not configured" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_channel_nothing_waits_for_raises_no_warning_and_reasons_are_in_chinese(
+        crm_make_app):
+    """A fresh install with the ERP bridge enabled but not connected: no alarm on every page
+    until an ERP message waits; the reasons read in the user's language, without "。。"."""
+    from crm_core.outbox.service import enqueue
+
+    app = crm_make_app(plugins=["customers", "erp_bridge"])
+    client = admin(app)
+    client.set_cookie("crm_lang", "zh_CN")
+    page = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'data-channel="mail"' in page and "原因：未设置 CRM_SMTP_URL。" in page
+    assert 'data-channel="erp.odoo"' not in page
+    with app.app_context():
+        enqueue("erp.odoo", {"connection": "odoo", "object": "customer", "crm_id": 1,
+                             "values": {"name": "华宇"}})
+        get_session().commit()
+    page = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'data-channel="erp.odoo"' in page
+    assert "原因：尚未设置 Odoo 连接（crm erp connect）。" in page and "。。" not in page

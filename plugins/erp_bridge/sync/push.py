@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -122,15 +123,17 @@ def ready() -> str | None:
         ErpConnection.kind == "odoo", ErpConnection.state == "stopped")
         .order_by(ErpConnection.name).limit(1))
     if stopped is not None:
-        return f"ERP connection {stopped.name} is stopped: {stopped.stopped_reason}"
+        return _("ERP connection %(name)s is stopped: %(reason)s", name=stopped.name,
+                 reason=stopped.stopped_reason)
     held = session.scalar(select(ErpConnection.name).where(
         ErpConnection.kind == "odoo", ErpConnection.held.is_(True))
         .order_by(ErpConnection.name).limit(1))
     if held is not None:
-        return f"ERP connection {held} is held (released from its page or crm erp release)"
+        return _("ERP connection %(name)s is held (release it from its page or with crm erp "
+                 "release)", name=held)
     active = session.scalar(select(ErpConnection.id).where(
         ErpConnection.kind == "odoo", ErpConnection.state == "active").limit(1))
-    return None if active is not None else "No Odoo connection is set up (crm erp connect)."
+    return None if active is not None else _("No Odoo connection is set up (crm erp connect)")
 
 
 def _summary(payload: dict[str, Any]) -> str:

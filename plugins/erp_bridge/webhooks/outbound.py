@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 import httpx
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -80,7 +81,7 @@ def ready() -> str | None:
     held = get_session().scalar(select(ErpConnection.name).where(
         ErpConnection.kind == "webhook", ErpConnection.held.is_(True))
         .order_by(ErpConnection.name).limit(1))
-    return None if held is None else f"webhook connection {held} is held"
+    return None if held is None else _("webhook connection %(name)s is held", name=held)
 
 
 def outbox_channels() -> list[OutboxChannel]:
