@@ -74,6 +74,8 @@ class JobOut(Schema):
 
     id = fields.Integer()
     kind = fields.String()
+    about = fields.String(metadata={"description": "What the job works on, such as an "
+                                                   "uploaded file's name (may be empty)."})
     task = fields.String()
     owner_id = fields.Integer(allow_none=True)
     state = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})

@@ -56,8 +56,8 @@ def start_import_job(imp: TabularImport, step: str, *, owner_id: int,
     before = imp.status
     imp.status = RUNNING[step]
     session.commit()
-    job = start_job(TASK, kind=KINDS[step], owner_id=owner_id, import_id=imp.id, step=step,
-                    locale=locale)
+    job = start_job(TASK, kind=KINDS[step], owner_id=owner_id, about=imp.filename,
+                    import_id=imp.id, step=step, locale=locale)
     imp.job_id = job.id
     if job.state == "failed":  # the broker refused it: the import is as it was, with why
         imp.status, imp.message = before, job.error_text or ""

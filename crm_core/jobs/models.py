@@ -52,6 +52,8 @@ class Job(TimestampMixin, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(120), index=True)
+    # what the job works on, as its starter names it ("客户导出.xlsx"): the jobs page shows it
+    about: Mapped[str] = mapped_column(String(200), default="", server_default="")
     task: Mapped[str] = mapped_column(String(200))
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_user.id", ondelete="SET NULL"), index=True)

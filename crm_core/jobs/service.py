@@ -23,8 +23,9 @@ def _new_session() -> Any:
 
 
 def start_job(task: str, *, kind: str | None = None, owner_id: int | None = None,
-              **kwargs: Any) -> Job:
-    """Queue the registered job task ``task`` (``<plugin>.<name>``) and return its Job.
+              about: str = "", **kwargs: Any) -> Job:
+    """Queue the registered job task ``task`` (``<plugin>.<name>``) and return its Job;
+    ``about`` names what it works on (an uploaded file's name) beside its ``kind``.
 
     The Job row is committed before the task is sent, so the worker always finds it. If the
     broker is unreachable the job stays queued, waiting (``WAITING``, its arguments kept in
@@ -36,7 +37,7 @@ def start_job(task: str, *, kind: str | None = None, owner_id: int | None = None
     resend = _queued_data(STATE_LABELS["queued"], kwargs)  # what ``resend_jobs`` sends
     with _new_session() as session:
         job = Job(kind=kind or task, task=task, owner_id=owner_id, state="queued", progress=0,
-                  message=STATE_LABELS["queued"], message_data=resend)
+                  message=STATE_LABELS["queued"], message_data=resend, about=about[:200])
         session.add(job)
         session.commit()
         try:

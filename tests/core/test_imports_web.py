@@ -167,3 +167,16 @@ def test_an_export_holds_the_records_the_user_may_see_as_csv_with_a_bom(app):
     viewer = user_client(app, "vera", ["viewer"])
     assert viewer.post(f"{BASE}/export", data={"csrf_token": token(viewer.get("/")),
                                                "format": "csv"}).status_code == 403
+
+
+def test_the_jobs_page_names_the_file_each_import_job_works_on(app):
+    alice = user_client(app, "alice", ["sales"])
+    import_id = upload(alice)
+    run_queued(app, import_id)
+    assert alice.post(f"{BASE}/{import_id}", data=mapping(alice, import_id)).status_code == 302
+    jobs = alice.get("/jobs").get_data(as_text=True)
+    assert jobs.count('<span class="job-about">notes.csv</span>') == 2  # the read, the check
+    with app.app_context():
+        job_id = get_session().get(TabularImport, import_id).job_id
+    assert "notes.csv" in alice.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert alice.get(f"/api/v1/jobs/{job_id}").get_json()["about"] == "notes.csv"
