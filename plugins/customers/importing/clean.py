@@ -23,6 +23,7 @@ from ..models import Customer
 from ..names import infer_kind, spell_name
 from ..records.custom import KIND as CUSTOM_KIND
 from ..records.ownership import department_of_owner, user_table
+from ..records.regions import match_city, match_province
 from ..records.search_index import customer_document
 from ..records.sensitive import SENSITIVE_CLEANERS
 from ..validation import (
@@ -49,6 +50,7 @@ _KINDS = {"company": "company", "公司": "company", "企业": "company", "单�
 # A web address as most cells hold it, which ``normalise_website`` would keep as it is.
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:/[A-Za-z0-9._~/-]*)?")
 _TEXT = ("industry", "province", "city", "address", "source", "level", "status")
+_PLACES = ("province", "city")  # spelled as the region lists do after the row (``_place``)
 
 
 class RowCleaner:
@@ -67,8 +69,8 @@ class RowCleaner:
         # kernel finds them (or creates, or lists at the check, the missing ones).
         self.create_missing, self.dry_run = create_missing, dry_run
         # With each plain text field's length limit: those cells need no more than a check.
-        self._mapped = [(index, header, name, _TABLE.c[name].type.length if name in _TEXT
-                         else 0)
+        self._mapped = [(index, header, name, _TABLE.c[name].type.length
+                         if name in _TEXT and name not in _PLACES else 0)
                         for index, (header, name) in enumerate(zip(headers, fields,
                                                                    strict=False)) if name]
         # Columns such as 微信 or 联系人 go to the notes under their header ("微信：wx_123").
@@ -147,6 +149,8 @@ class RowCleaner:
             result.defaults["search_document"] = customer_document(
                 0, values["name"], None, phones=values.get("phones", ()),
                 emails=values.get("emails", ()), syllables=values.pop("name_syllables"))
+        if ("province" in values or "city" in values) and values.get("country", "CN") == "CN":
+            _place(values)
         if "kind" not in values and "name" in values:
             # No kind in the row: a new customer gets the one its name says (an update keeps
             # its own).
@@ -261,3 +265,18 @@ def _uscc(text: str) -> str:
         if USCC_ALPHABET[(31 - total % 31) % 31] == text[17]:
             return text
     return normalise_uscc(text)
+
+
+def _place(values: dict[str, Any]) -> None:
+    """Province and city as the region lists and filters name them: "浙江" is 浙江省, "宁波"
+    宁波市, and a city alone gives its province when one province has a city of that name.
+    A name the lists do not know stays as typed."""
+    province = values.get("province", "")
+    known = match_province(province) if province else None
+    if known:
+        values["province"] = province = known
+    city = values.get("city", "")
+    if city and (known or not province):
+        found = match_city(province, city)
+        if found is not None:
+            values["province"], values["city"] = found

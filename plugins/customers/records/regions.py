@@ -19,7 +19,7 @@ from functools import lru_cache
 from ..names import pinyin_syllables
 
 __all__ = ["PROVINCES", "PROVINCE_ENGLISH", "cities_of", "english_name", "is_known",
-           "match_province", "province_names"]
+           "match_city", "match_province", "province_names"]
 
 PROVINCES: dict[str, list[str]] = {
     "北京市": ["北京市"],
@@ -215,6 +215,36 @@ def match_province(text: str) -> str | None:
     one ("广东"), English or pinyin ("Guangdong", "inner mongolia"); None when unknown."""
     key = (text or "").strip().casefold().replace(" ", "")
     return _province_lookup().get(key) if key else None
+
+
+def match_city(province: str, text: str) -> tuple[str, str] | None:
+    """(province, city) as the region lists name them for a city typed short or in full
+    ("宁波" or "宁波市"), in ``province`` (its Chinese name) or, when that is empty, in the
+    one province that has a city of that name; None when unknown or ambiguous."""
+    key = (text or "").strip()
+    if not key:
+        return None
+    found = _cities_by_short().get(_short_city(key), ())
+    if province:
+        found = tuple(pair for pair in found if pair[0] == province)
+    return found[0] if len(found) == 1 else None
+
+
+def _short_city(name: str) -> str:
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+@lru_cache(maxsize=1)
+def _cities_by_short() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Every city's name without its suffix ("宁波") to the (province, city) pairs of it."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for province, cities in PROVINCES.items():
+        for city in cities:
+            found.setdefault(_short_city(city), []).append((province, city))
+    return {short: tuple(pairs) for short, pairs in found.items()}
 
 
 @lru_cache(maxsize=1024)

@@ -89,3 +89,24 @@ def test_owners_are_found_by_user_name_email_or_the_name_people_know_them_by(cus
             .join(user_table(), user_table().c.id == Customer.owner_id)).all())
     assert owners == {"甲公司": "zhangwei", "乙公司": "zhangwei", "丙公司": "zhangwei",
                       "戊公司": "wangfang2"}
+
+
+def test_provinces_and_cities_are_spelled_as_the_region_lists_do(customers_app, tmp_path):
+    path = tmp_path / "places.csv"
+    path.write_text("客户名称,省份,城市,国家\n"
+                    "甲公司,浙江,宁波,\n"        # short names
+                    "乙公司,,深圳,\n"            # a city alone gives its province
+                    "丙公司,Zhejiang,杭州市,\n"  # English province
+                    "丁公司,广东省,广州市,\n"    # as the lists spell them already
+                    "戊公司,江苏,朝阳,\n"        # 朝阳 is no city of 江苏: left as typed
+                    "己公司,火星,A城,\n"         # unknown: left as typed
+                    "庚公司,,Springfield,US\n", encoding="utf-8")
+    result = run(customers_app, path, "--json")
+    assert last_json(result)["created"] == 7, result.output
+    with customers_app.app_context():
+        places = {name: (province, city) for name, province, city in get_session().execute(
+            select(Customer.name, Customer.province, Customer.city))}
+    assert places == {"甲公司": ("浙江省", "宁波市"), "乙公司": ("广东省", "深圳市"),
+                      "丙公司": ("浙江省", "杭州市"), "丁公司": ("广东省", "广州市"),
+                      "戊公司": ("江苏省", "朝阳"), "己公司": ("火星", "A城"),
+                      "庚公司": ("", "Springfield")}
