@@ -122,6 +122,20 @@ def asked_language() -> str | None:
     return normalize_locale(request.args.get("lang", "")[:20])
 
 
+def in_every_language(text: Any) -> list[str]:
+    """``text`` (a lazy string) as it reads now, then in English and in Chinese: for
+    matching what people type or a file says against a label ("潜在客户" and "Prospect"
+    both name the status ``prospect``). Outside an app, ``text`` as it is."""
+    found = [str(text)]
+    for locale in LANGUAGES:
+        try:
+            with force_locale(locale):
+                found.append(str(text))
+        except RuntimeError:  # no app or request: the text as it is
+            break
+    return found
+
+
 @contextmanager
 def page_language() -> Iterator[None]:
     """Render in the language ``?lang=`` asks for, else the one the kernel chooses (the

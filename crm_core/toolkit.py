@@ -61,7 +61,7 @@ from .files import service as attachments
 from .files.kinds import AttachmentKind
 from .help.pages import HelpPage
 from .hookspecs import hookimpl, hookspec
-from .i18n import asked_language, page_language
+from .i18n import asked_language, in_every_language, page_language
 from .imports.bulk import bulk_write, insert_many, log_batch
 from .imports.cli import export_command, import_command
 from .imports.export import write_table
@@ -336,6 +336,7 @@ __all__ = [
     "CleanRow",
     "guess_mapping",
     "header_lookup",
+    "in_every_language",
     "CellError",
     "ImportField",
     "ImportSpec",

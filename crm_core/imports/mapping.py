@@ -14,9 +14,9 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..i18n import in_every_language
 from ..tabular import TabularError
 
 __all__ = ["check_header_row", "fold_header", "guess_field", "guess_mapping",
@@ -30,18 +30,6 @@ def fold_header(text: str) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text or "").casefold())
 
 
-def _labels(label: Any) -> list[str]:
-    """The label in English and Chinese (a lazy string translates per locale)."""
-    found = [str(label)]
-    for locale in ("en", "zh_CN"):
-        try:
-            with force_locale(locale):
-                found.append(str(label))
-        except RuntimeError:  # no app or request: the label as it is
-            break
-    return found
-
-
 def header_lookup(fields: Iterable[Any], labels: bool = True) -> dict[str, str]:
     """``{folded spelling: field name}`` for ``fields`` (``ImportField``-like objects with
     ``name``, ``label`` and ``aliases``); an alias wins over a label, the first field over
@@ -52,7 +40,7 @@ def header_lookup(fields: Iterable[Any], labels: bool = True) -> dict[str, str]:
         for spelling in (*item.aliases, item.name):
             lookup.setdefault(fold_header(spelling), item.name)
     for item in fields if labels else ():
-        for spelling in _labels(item.label):
+        for spelling in in_every_language(item.label):
             lookup.setdefault(fold_header(spelling), item.name)
     lookup.pop("", None)
     return lookup

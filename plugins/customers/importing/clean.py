@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import operator
 import re
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import CleanRow, Row, custom_fields, user_scope
+from crm_core.toolkit import CleanRow, Row, custom_fields, in_every_language, user_scope
 
-from ..models import Customer
+from ..models import STATUS_LABELS, Customer
 from ..names import infer_kind, spell_name
 from ..records.custom import KIND as CUSTOM_KIND
 from ..records.ownership import department_of_owner, user_table
@@ -51,6 +52,12 @@ _KINDS = {"company": "company", "公司": "company", "企业": "company", "单�
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:/[A-Za-z0-9._~/-]*)?")
 _TEXT = ("industry", "province", "city", "address", "source", "level", "status")
 _PLACES = ("province", "city")  # spelled as the region lists do after the row (``_place``)
+# Statuses as other systems' exports write them, by the status the platform knows; the
+# platform's own labels in English and Chinese are added (``_status_words``).
+_STATUS_SYNONYMS = {"active": ("正常", "有效", "合作中", "成交客户", "已成交"),
+                    "prospect": ("潜在", "意向", "意向客户", "跟进中", "lead"),
+                    "inactive": ("休眠", "沉睡", "停用", "暂停合作", "dormant"),
+                    "lost": ("流失", "丢失", "流失客户", "churned")}
 
 
 class RowCleaner:
@@ -149,6 +156,9 @@ class RowCleaner:
             result.defaults["search_document"] = customer_document(
                 0, values["name"], None, phones=values.get("phones", ()),
                 emails=values.get("emails", ()), syllables=values.pop("name_syllables"))
+        status = values.get("status")
+        if status:  # "潜在客户", "Prospect" or "已流失" as the status the platform knows
+            values["status"] = _status_words().get(status.casefold(), status)
         if ("province" in values or "city" in values) and values.get("country", "CN") == "CN":
             _place(values)
         if "kind" not in values and "name" in values:
@@ -280,3 +290,14 @@ def _place(values: dict[str, Any]) -> None:
         found = match_city(province, city)
         if found is not None:
             values["province"], values["city"] = found
+
+
+@lru_cache(maxsize=1)
+def _status_words() -> dict[str, str]:
+    """Every spelling of a known status (casefolded) to its code: the code, its label in
+    English and Chinese, and ``_STATUS_SYNONYMS``."""
+    words: dict[str, str] = {}
+    for code, label in STATUS_LABELS.items():
+        spellings = [code, *_STATUS_SYNONYMS.get(code, ()), *in_every_language(label)]
+        words.update((spelling.casefold(), code) for spelling in spellings)
+    return words

@@ -110,3 +110,16 @@ def test_provinces_and_cities_are_spelled_as_the_region_lists_do(customers_app, 
                       "丙公司": ("浙江省", "杭州市"), "丁公司": ("广东省", "广州市"),
                       "戊公司": ("江苏省", "朝阳"), "己公司": ("火星", "A城"),
                       "庚公司": ("", "Springfield")}
+
+
+def test_statuses_in_other_words_become_the_statuses_the_platform_knows(customers_app,
+                                                                         tmp_path):
+    path = tmp_path / "statuses.csv"
+    path.write_text("客户名称,客户状态\n甲,潜在客户\n乙,Prospect\n丙,已流失\n丁,正常\n戊,休眠\n"
+                    "己,active\n庚,待审核\n", encoding="utf-8")
+    result = run(customers_app, path, "--json")
+    assert last_json(result)["created"] == 7, result.output
+    with customers_app.app_context():
+        statuses = dict(get_session().execute(select(Customer.name, Customer.status)).all())
+    assert statuses == {"甲": "prospect", "乙": "prospect", "丙": "lost", "丁": "active",
+                        "戊": "inactive", "己": "active", "庚": "待审核"}  # unknown: as typed
