@@ -194,6 +194,8 @@ def import_sheet(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
         flash(_("The sheet can be chosen only before the file is imported."), "warning")
         return back
     if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
         flash(" ".join(form.sheet.errors) or _("Choose one of the workbook's sheets."),
               "danger")
         return back

@@ -102,6 +102,7 @@ def test_only_a_sheet_of_the_workbook_and_only_by_its_owner_can_be_chosen(app):
     with app.app_context():
         imp = get_session().get(TabularImport, import_id)
         assert (imp.status, imp.mapping["sheet"]) == ("uploaded", "便签")
+    assert alice.post(f"{BASE}/{import_id}/sheet", data={"sheet": "便签"}).status_code == 400
     bob = user_client(app, "bob", ["sales"])
     assert bob.post(f"{BASE}/{import_id}/sheet",
                     data={"csrf_token": token(bob.get(f"{BASE}/new")),
