@@ -31,7 +31,7 @@ __all__ = ["export_command", "import_command"]
 
 
 def import_command(spec_id: str, name: str = "import") -> click.Command:
-    """A click command importing a CSV or XLSX file into the records of ``spec_id``."""
+    """A click command importing a CSV, XLSX or XLS file into the records of ``spec_id``."""
 
     @click.command(name)
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -84,7 +84,7 @@ def import_command(spec_id: str, name: str = "import") -> click.Command:
         if counts.failed:
             raise SystemExit(1)
 
-    command.help = f"Import {spec_id} records from a CSV or XLSX FILE."
+    command.help = f"Import {spec_id} records from a CSV, XLSX or XLS FILE."
     return command
 
 

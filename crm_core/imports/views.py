@@ -123,7 +123,7 @@ def import_export(spec_id: str):  # type: ignore[no-untyped-def]
                               else None) + 1)
 @require_permission()
 def import_upload(spec_id: str):  # type: ignore[no-untyped-def]
-    """Step 1: upload a CSV or XLSX file, stored unread; a job reads its header."""
+    """Step 1: upload a CSV, XLSX or XLS file, stored unread; a job reads its header."""
     spec = _spec(spec_id)
     session = get_session()
     form = UploadForm()

@@ -1,7 +1,7 @@
 """Tables in and out: safe streaming readers of CSV and XLSX, and formula-safe writers.
 
-``open_table(path, filename)`` reads an uploaded CSV (encoding detected) or XLSX (a sheet)
-under ``Limits`` (rows, columns, cell length, unpacked size, shared strings), a row at a
+``open_table(path, filename)`` reads an uploaded CSV (encoding detected), XLSX or XLS (a
+sheet) under ``Limits`` (rows, columns, cell length, unpacked size, shared strings), a row at a
 time, and raises ``TabularError`` with a message for the user when the file is not a table
 or passes a limit. Read uploads in a background job, never in a web request. ``CsvWriter``,
 ``XlsxWriter`` and ``open_writer`` write files no spreadsheet runs as formulas
@@ -32,6 +32,7 @@ from .writers import (
     unneutralise,
     unneutralise_row,
 )
+from .xls import XlsRows
 from .xlsx import XlsxRows
 
 __all__ = ["FORMATS", "SETTINGS", "CsvWriter", "Limits", "Row", "Table", "TableWriter",
@@ -61,7 +62,7 @@ def _names_total(cells: list[str], width: int) -> bool:
 
 
 class Table:
-    """An open CSV or XLSX file: ``headers`` (its header row) and ``rows()``.
+    """An open CSV, XLSX or XLS file: ``headers`` (its header row) and ``rows()``.
 
     The header row is the first non-blank row, unless that row is a title: files exported
     from other systems often begin with one or two rows naming the report or its date
@@ -85,17 +86,18 @@ class Table:
         self.encoding = encoding or (detect_encoding(path) if kind == "csv" else "")
         self._ahead: list[tuple[int, list[str]]] = []  # rows read to find the header
         self.skipped = 0
-        self._source: CsvRows | XlsxRows = (
+        workbook = XlsRows if kind == "xls" else XlsxRows
+        self._source: CsvRows | XlsxRows | XlsRows = (
             CsvRows(path, self.encoding, self.limits) if kind == "csv"
-            else XlsxRows(path, self.limits, sheet))
+            else workbook(path, self.limits, sheet))
         try:
             self.sheets: list[str] = getattr(self._source, "sheets", [])
             header = self._read_header()
-            while header is None and not sheet and isinstance(self._source, XlsxRows) \
+            while header is None and not sheet and kind != "csv" \
                     and self._source.sheet in self.sheets[:-1]:  # an empty sheet: the next
                 later = self.sheets[self.sheets.index(self._source.sheet) + 1]
                 self._source.close()
-                self._source = XlsxRows(path, self.limits, later)
+                self._source = workbook(path, self.limits, later)
                 header = self._read_header()
             if header is None:
                 raise TabularError(_("The sheet %(name)s is empty: it has no header row and "
@@ -171,7 +173,7 @@ class Table:
 
 def open_table(path: str | Path, filename: str = "", *, encoding: str = "",
                limits: Limits | None = None, sheet: str = "") -> Table:
-    """Open the CSV or XLSX file at ``path`` (its kind from ``filename`` or its first bytes;
+    """Open the CSV, XLSX or XLS file at ``path`` (its kind from ``filename`` or its first bytes;
     of a workbook the sheet named ``sheet``, else the first visible one holding a cell) and
     read its header row; TabularError when it is empty, of another kind, has no such sheet,
     or is over a limit.

@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 
 from ..errors import DomainError
 
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of an Excel 97-2003 file
+
 
 class TabularError(DomainError):
     """The file cannot be read as a table: its message says why and what to do."""
@@ -47,14 +49,29 @@ def cell_text(value: Any) -> str:
 
 
 def file_kind(filename: str, head: bytes = b"") -> str:
-    """"csv" or "xlsx" from the file name (and its first bytes); TabularError otherwise."""
+    """"csv", "xlsx" or "xls" (Excel 97-2003) from the file name (and its first bytes);
+    TabularError otherwise."""
     suffix = Path(filename or "").suffix.lower()
     if suffix == ".xlsx" or (suffix not in (".csv", ".txt") and head.startswith(b"PK\x03\x04")):
         return "xlsx"
+    if suffix == ".xls" or (suffix not in (".csv", ".txt") and head.startswith(_OLE2)):
+        return "xls"
     if suffix in (".csv", ".txt"):
         return "csv"
-    raise TabularError(_("Choose a CSV or XLSX file (Excel: \"Save as\" CSV or Excel "
-                         "workbook); \"%(name)s\" is neither.", name=filename))
+    raise TabularError(_("Choose a CSV or Excel file (.xlsx or .xls); \"%(name)s\" is none of "
+                         "them.", name=filename))
+
+
+def choose_sheet(sheets: list[str], name: str) -> str:
+    """The sheet called ``name`` among a workbook's visible ``sheets`` (the first when no
+    name is given, "" when there is none); TabularError naming the sheets when there is no
+    sheet of that name."""
+    if not name:
+        return sheets[0] if sheets else ""
+    if name in sheets:
+        return name
+    raise TabularError(_("This workbook has no sheet called %(name)s; its sheets are "
+                         "%(sheets)s.", name=name, sheets=", ".join(sheets) or "-"))
 
 
 def grouped(number: int) -> str:

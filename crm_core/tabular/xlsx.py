@@ -21,7 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 from openpyxl.styles.numbers import is_date_format
 
-from .base import TabularError, grouped, too_many_rows
+from .base import TabularError, choose_sheet, grouped, too_many_rows
 from .limits import Limits
 from .xlsx_parts import Part, damaged, local_name, to_int
 from .xlsx_sheet import SheetHandler
@@ -55,8 +55,8 @@ class XlsxRows:
             workbook = self._target("_rels/.rels", "officedocument", "xl/workbook.xml", "")
             listed, self._epoch_1904 = self._sheets(workbook)
             self.sheets = [name for name, _rid in listed]
-            rid = _choose(listed, sheet)
-            self.sheet = next((name for name, id_ in listed if id_ == rid), "")
+            self.sheet = choose_sheet(self.sheets, sheet)
+            rid = dict(listed).get(self.sheet, "")
             folder = posixpath.dirname(workbook)
             rels = posixpath.join(folder, "_rels", posixpath.basename(workbook) + ".rels")
             self._sheet = self._target(rels, rid, "xl/worksheets/sheet1.xml", folder,
@@ -257,19 +257,6 @@ class XlsxRows:
 
     def __exit__(self, *_exc: Any) -> None:
         self.close()
-
-
-def _choose(sheets: list[tuple[str, str]], name: str) -> str:
-    """The relation id of the sheet called ``name`` (the first one when no name is given);
-    TabularError naming the sheets when there is none of that name."""
-    if not name:
-        return sheets[0][1] if sheets else ""
-    for sheet, rid in sheets:
-        if sheet == name:
-            return rid
-    raise TabularError(_("This workbook has no sheet called %(name)s; its sheets are "
-                         "%(sheets)s.", name=name,
-                         sheets=", ".join(sheet for sheet, _rid in sheets) or "-"))
 
 
 def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, tokens: tuple[bytes, ...],

@@ -83,6 +83,8 @@ NO_FORM = {
                                        "none); tests/core/test_resources_views.py covers it",
     "core_imports.import_reset": "shown only for an import whose worker died (the world has "
                                  "none); test_import_first_run.py covers it",
+    "core_imports.import_sheet": "shown only for a workbook of several sheets (the world's "
+                                 "import is a CSV); test_imports_sheets.py posts odd names",
     "sales_orders.views_delete": "shown beside a saved view only (the world saves none); "
                           "tests/core/test_resources_views.py covers it",
     "sales_products.views_delete": "shown beside a saved view only (the world saves none); "

@@ -90,7 +90,7 @@ def test_empty_foreign_and_headerless_files_are_refused_with_a_reason(tmp_path):
         open_table(blank, "blank.csv")
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(b"%PDF-1.4 ...")
-    with pytest.raises(ImportFileError, match="CSV or XLSX"):
+    with pytest.raises(ImportFileError, match="CSV or Excel file"):
         open_table(pdf, "report.pdf")
     data = write_csv(tmp_path / "data.csv", [], headers=["北京华宇科技", "13812345678"])
     with pytest.raises(ImportFileError, match="row 1 looks like data"):

@@ -4,6 +4,8 @@ total row at the end."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from openpyxl import Workbook
 from sqlalchemy import select, update
 from test_import_runs import last_json, run
@@ -123,3 +125,16 @@ def test_statuses_in_other_words_become_the_statuses_the_platform_knows(customer
         statuses = dict(get_session().execute(select(Customer.name, Customer.status)).all())
     assert statuses == {"甲": "prospect", "乙": "prospect", "丙": "lost", "丁": "active",
                         "戊": "inactive", "己": "active", "庚": "待审核"}  # unknown: as typed
+
+
+def test_an_excel_97_2003_export_imports_from_its_sheet_of_customers(customers_app):
+    export = Path(__file__).parents[2] / "core" / "files" / "old-system-export.xls"
+    result = run(customers_app, export, "--json")
+    assert last_json(result) == {"created": 2, "updated": 0, "skipped": 1, "failed": 0,
+                                 "error_report": None}, result.output
+    with customers_app.app_context():
+        found = {customer.name: (customer.kind, customer.province, customer.city,
+                                 customer.phones)
+                 for customer in get_session().scalars(select(Customer))}
+    assert found == {"北京华宇科技有限公司": ("company", "北京市", "北京市", ["+8613812345678"]),
+                     "王晓燕": ("person", "浙江省", "宁波市", ["+8613912345678"])}

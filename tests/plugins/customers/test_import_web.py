@@ -144,7 +144,7 @@ def test_wizard_checks_then_imports_a_gbk_file_and_undoes_it(customers_app, admi
 
 def test_upload_refuses_empty_foreign_and_headerless_files(customers_app, admin, tmp_path):
     cases = [(b"", "a.csv", "The file is empty"),
-             (b"%PDF-1.4", "a.pdf", "Choose a CSV or XLSX file")]
+             (b"%PDF-1.4", "a.pdf", "Choose a CSV or Excel file")]
     for content, name, message in cases:
         answer = upload(admin, content, name)
         assert answer.status_code == 400, name
