@@ -41,3 +41,12 @@ def test_xls_is_known_by_its_name_or_its_first_bytes_and_limits_hold(tmp_path):
         open_table(fake, fake.name)
     with pytest.raises(TabularError, match=r"\.xlsx or \.xls"):
         file_kind("客户.numbers", b"\x00\x01")
+
+
+def test_an_xls_over_the_size_cap_is_refused_before_it_is_parsed(tmp_path):
+    big = tmp_path / "big.xls"
+    with open(big, "wb") as handle:  # sparse: 65 MB on paper, a few bytes on disk
+        handle.write(EXPORT.read_bytes()[:512])
+        handle.truncate(65 << 20)
+    with pytest.raises(TabularError, match="larger than 64 MB"):
+        open_table(big, big.name)
