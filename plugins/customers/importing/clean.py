@@ -9,16 +9,26 @@ of that rule.
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 import re
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import CleanRow, Row, custom_fields, in_every_language, user_scope
+from crm_core.toolkit import (
+    CleanRow,
+    Row,
+    custom_fields,
+    in_every_language,
+    user_scope,
+    user_timezone,
+    utcnow,
+)
 
 from ..models import STATUS_LABELS, Customer
 from ..names import infer_kind, spell_name
@@ -40,6 +50,7 @@ from ..validation import (
     normalise_uscc,
     normalise_website,
 )
+from .dates import created_moment
 from .notes import noted_under_header
 
 __all__ = ["SPLIT", "RowCleaner", "infer_kind"]
@@ -91,6 +102,7 @@ class RowCleaner:
         self._users: dict[str, tuple[int, int | None]] = {}
         self._default_department = self._user(user_id)[1] if user_id else None
         self._custom_fields: dict[str, Any] | None = None  # read at the first custom cell
+        self._zone: dt.tzinfo | None = None  # the importer's, read at the first date
 
     def _user(self, key: int | str) -> tuple[int, int | None]:
         """The owner's id and the department that follows it (``ownership``, the one rule)."""
@@ -126,6 +138,14 @@ class RowCleaner:
             raise FieldError("owner", _("There is no user named %(name)s.", name=key))
         return named[0]
 
+    def _created(self, cell: str) -> dt.datetime:
+        """A creation time as other systems write it, in the importer's zone, as UTC."""
+        if self._zone is None:
+            zone = self.session.scalar(select(user_table().c.timezone).where(
+                user_table().c.id == self.default_owner)) if self.default_owner else None
+            self._zone = user_timezone(SimpleNamespace(timezone=zone))
+        return created_moment(cell, self._zone)
+
     def clean(self, row: Row) -> CleanRow:
         """The row's clean values, or every problem found, each naming its column."""
         result = CleanRow(row)
@@ -156,6 +176,10 @@ class RowCleaner:
             result.defaults["search_document"] = customer_document(
                 0, values["name"], None, phones=values.get("phones", ()),
                 emails=values.get("emails", ()), syllables=values.pop("name_syllables"))
+        if "created_at" in values:  # an update keeps the customer's own creation time; a
+            # new one was changed (imported) now, so the list still shows it first
+            result.defaults["created_at"] = values.pop("created_at")
+            result.defaults["updated_at"] = utcnow()
         status = values.get("status")
         if status:  # "潜在客户", "Prospect" or "已流失" as the status the platform knows
             values["status"] = _status_words().get(status.casefold(), status)
@@ -206,6 +230,8 @@ class RowCleaner:
             values[name] = SENSITIVE_CLEANERS[name](cell)
         elif name.startswith(custom_fields.PREFIX):  # an administrator's field
             self._custom(values, name, cell)
+        elif name == "created_at":  # when another system created it: a new customer's date
+            values["created_at"] = self._created(cell)
         elif name == "country":
             country = cell.strip().upper()
             if len(country) != 2 or not country.isalpha():

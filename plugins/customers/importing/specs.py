@@ -45,6 +45,7 @@ FIELDS: dict[str, Any] = {
     "tags": _l("Tags (comma separated)"), "notes": _l("Notes"),
     "id_card_number": _l("ID card number"), "bank_name": _l("Bank"),
     "bank_account": _l("Bank account"),
+    "created_at": _l("Created on (new customers)"),
 }
 # Fields several columns may fill (their values are joined); the others take one column.
 MULTI_FIELDS = frozenset({"phones", "emails", "tags", "notes"})
@@ -85,6 +86,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
                        "idnumber"),
     "bank_name": ("开户行", "开户银行", "银行", "bank", "bankname"),
     "bank_account": ("银行账号", "账号", "银行账户", "开户账号", "bankaccount", "accountnumber"),
+    "created_at": ("创建时间", "创建日期", "录入时间", "录入日期", "建档时间", "建档日期",
+                   "添加时间", "createdat", "createddate", "createdon", "datecreated",
+                   "createdtime"),
 }
 
 

@@ -4,6 +4,7 @@ total row at the end."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -138,3 +139,33 @@ def test_an_excel_97_2003_export_imports_from_its_sheet_of_customers(customers_a
                  for customer in get_session().scalars(select(Customer))}
     assert found == {"北京华宇科技有限公司": ("company", "北京市", "北京市", ["+8613812345678"]),
                      "王晓燕": ("person", "浙江省", "宁波市", ["+8613912345678"])}
+
+
+def test_a_creation_date_of_another_system_dates_new_customers_in_the_importers_zone(
+        customers_app, tmp_path):
+    path = tmp_path / "created.csv"
+    path.write_text("客户名称,创建时间\n甲,2021-03-05\n乙,2021/3/5 14:30\n丙,2021年3月5日\n"
+                    "丁,2021-03-05T08:00:00+00:00\n戊,2021-02-30\n己,2099-01-01\n庚,上周\n",
+                    encoding="utf-8")
+    result = run(customers_app, path, "--json")
+    assert (last_json(result)["created"], last_json(result)["failed"]) == (4, 3)
+    with open(last_json(result)["error_report"], encoding="utf-8-sig") as handle:
+        reasons = handle.read()
+    assert "2021-02-30 is no day of the calendar." in reasons
+    assert "before 1900 or after today" in reasons and "Write the date as 2021-03-05" in reasons
+    with customers_app.app_context():
+        found = {customer.name: (customer.created_at.astimezone(dt.UTC), customer.updated_at)
+                 for customer in get_session().scalars(select(Customer))}
+    midnight_shanghai = dt.datetime(2021, 3, 4, 16, 0, tzinfo=dt.UTC)  # no zone chosen
+    assert {name: created for name, (created, _updated) in found.items()} == {
+        "甲": midnight_shanghai, "乙": dt.datetime(2021, 3, 5, 6, 30, tzinfo=dt.UTC),
+        "丙": midnight_shanghai, "丁": dt.datetime(2021, 3, 5, 8, 0, tzinfo=dt.UTC)}
+    # changed (imported) now: the list, newest changes first, still shows them first
+    assert all(updated.year == dt.datetime.now(dt.UTC).year for _c, updated in found.values())
+    again = tmp_path / "again.csv"
+    for created in ("2020-01-01", "2019-06-01"):  # an upsert keeps the customer's own date
+        again.write_text(f"客户编号,客户名称,创建时间\nK1,辛,{created}\n", encoding="utf-8")
+        run(customers_app, again, "--mode", "upsert", "--key", "code")
+    with customers_app.app_context():
+        kept = get_session().scalar(select(Customer).where(Customer.code == "K1"))
+        assert kept.created_at.astimezone(dt.UTC).date() == dt.date(2019, 12, 31)  # 2020-01-01

@@ -1,0 +1,45 @@
+"""When another system created a customer, as its export writes it: "2021-03-05",
+"2021/3/5", "2021年3月5日", "2021-03-05 14:30" (what the readers make of an Excel date
+cell), or ISO 8601 with an offset (what the kernel's export writes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask_babel import gettext as _
+
+from crm_core.toolkit import utcnow
+
+from ..validation import FieldError
+
+__all__ = ["created_moment"]
+
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                   r"(?:[\sT]+(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})\s*秒?)?)?")
+_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+def created_moment(text: str, zone: dt.tzinfo) -> dt.datetime:
+    """``text`` as an aware UTC time, read in ``zone`` when it names none; FieldError with a
+    message for the user when it is no date, or one before 1900 or after today."""
+    text = text.strip()
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        found = _DATE.fullmatch(text)
+        if found is None:
+            raise FieldError("created_at", _("Write the date as 2021-03-05 (a time may "
+                                             "follow: 2021-03-05 14:30).")) from None
+        try:
+            moment = dt.datetime(*(int(part) if part else 0 for part in found.groups()))
+        except ValueError:
+            raise FieldError("created_at", _("%(text)s is no day of the calendar.",
+                                             text=text)) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    moment = moment.astimezone(dt.UTC)
+    if not _EARLIEST <= moment <= utcnow() + dt.timedelta(days=1):
+        raise FieldError("created_at", _("A customer cannot have been created before 1900 or "
+                                         "after today."))
+    return moment
