@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import select, update
 from test_import_runs import last_json, run
 
 from crm_core.db import get_session
 from crm_core.imports.models import TabularImport
-from crm_core.testing import create_test_user
+from crm_core.testing import DATABASES, create_test_user
 from plugins.customers.models import Customer
 from plugins.customers.records.ownership import user_table
 
@@ -141,8 +142,10 @@ def test_an_excel_97_2003_export_imports_from_its_sheet_of_customers(customers_a
                      "王晓燕": ("person", "浙江省", "宁波市", ["+8613912345678"])}
 
 
+@pytest.mark.parametrize("database", DATABASES)
 def test_a_creation_date_of_another_system_dates_new_customers_in_the_importers_zone(
-        customers_app, tmp_path):
+        crm_make_app, database, tmp_path):
+    customers_app = crm_make_app(plugins=["customers"], database=database)
     path = tmp_path / "created.csv"
     path.write_text("客户名称,创建时间\n甲,2021-03-05\n乙,2021/3/5 14:30\n丙,2021年3月5日\n"
                     "丁,2021-03-05T08:00:00+00:00\n戊,2021-02-30\n己,2099-01-01\n庚,上周\n",
