@@ -107,10 +107,7 @@ def _failed(session: Any, import_id: int, step: str, message: str) -> None:
 def _step(job: JobHandle, session: Any, imp: TabularImport, step: str) -> str:
     spec = get_spec(imp.spec)
     if step == "read":
-        read_header(spec, imp, template_mapping(session, imp.mapping.get("template_id"),
-                                                imp.user_id))
-        session.commit()
-        return _l("%(count)d columns", count=len(imp.mapping["headers"]))
+        return _read(session, spec, imp)
     if step == "undo":
         result = undo_import(session, spec, imp, user_id=job.owner_id)
         return _l("%(removed)d removed, %(restored)d restored, %(skipped)d left",
@@ -124,6 +121,28 @@ def _step(job: JobHandle, session: Any, imp: TabularImport, step: str) -> str:
     return _l("%(total)d rows: %(created)d created, %(updated)d updated, %(skipped)d skipped, "
               "%(failed)d failed", total=counts.total, created=counts.created,
               updated=counts.updated, skipped=counts.skipped, failed=counts.failed)
+
+
+def _read(session: Any, spec: Any, imp: TabularImport) -> str:
+    """The read step. Another sheet the user chose that cannot be read leaves the import as
+    it was before the choice (its ``earlier`` mapping), saying why, instead of failing it."""
+    earlier, asked = imp.mapping.get("earlier"), str(imp.mapping.get("sheet") or "")
+    try:
+        read_header(spec, imp, template_mapping(session, imp.mapping.get("template_id"),
+                                                imp.user_id))
+    except TabularError as exc:
+        if not earlier:
+            raise
+        session.rollback()
+        imp.mapping, imp.status = earlier, "uploaded"
+        imp.message = _("The sheet %(name)s cannot be imported: %(reason)s The columns below "
+                        "are still those of the sheet %(earlier)s.", name=asked,
+                        reason=exc, earlier=earlier.get("sheet", ""))[:1000]
+        session.commit()
+        return imp.message
+    imp.message = ""
+    session.commit()
+    return _l("%(count)d columns", count=len(imp.mapping["headers"]))
 
 
 # A working import's status after a reset, by the step its job ran: the last state the

@@ -199,7 +199,9 @@ def import_sheet(spec_id: str, import_id: int):  # type: ignore[no-untyped-def]
         flash(" ".join(form.sheet.errors) or _("Choose one of the workbook's sheets."),
               "danger")
         return back
-    imp.mapping = {**imp.mapping, "sheet": form.sheet.data}
+    # the mapping read so far stays at hand: a sheet that cannot be read brings it back
+    earlier = {key: value for key, value in imp.mapping.items() if key != "earlier"}
+    imp.mapping = {**earlier, "sheet": form.sheet.data, "earlier": earlier}
     imp.status = "reading"
     get_session().commit()
     start_import_job(imp, "read", owner_id=current_user.id, locale=str(get_locale()))

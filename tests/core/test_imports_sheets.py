@@ -114,3 +114,32 @@ def test_a_csv_file_offers_no_sheet(app):
     import_id = upload(alice)
     run_queued(app, import_id)
     assert 'id="import-sheet"' not in alice.get(f"{BASE}/{import_id}").get_data(as_text=True)
+
+
+def test_a_sheet_that_cannot_be_imported_leaves_the_mapping_read_before(app):
+    alice = user_client(app, "alice", ["sales"])
+    book = Workbook()
+    book.active.title = "便签"
+    for row in NOTES:
+        book.active.append(row)
+    book.create_sheet("电话").append(["13812345678", "a@example.com"])  # data, no header
+    out = io.BytesIO()
+    book.save(out)
+    page = alice.get(f"{BASE}/new")
+    answer = alice.post(f"{BASE}/new", data={"csrf_token": token(page),
+                                             "file": (io.BytesIO(out.getvalue()), "n.xlsx")},
+                        content_type="multipart/form-data")
+    import_id = int(answer.headers["Location"].rsplit("/", 1)[-1])
+    run_queued(app, import_id)
+    assert choose_sheet(alice, import_id, "电话").status_code == 302
+    run_queued(app, import_id)
+    page = alice.get(f"{BASE}/{import_id}").get_data(as_text=True)
+    assert "The sheet 电话 cannot be imported: The first row of the file should name" in page
+    assert "still those of the sheet 便签" in page
+    assert re.search(r'name="col_0".*?selected[^>]*value="title"', page, re.S)
+    with app.app_context():
+        imp = get_session().get(TabularImport, import_id)
+        assert (imp.status, imp.mapping["sheet"]) == ("uploaded", "便签")
+    assert choose_sheet(alice, import_id, "便签").status_code == 302  # and on from there
+    run_queued(app, import_id)
+    assert "cannot be imported" not in alice.get(f"{BASE}/{import_id}").get_data(as_text=True)
