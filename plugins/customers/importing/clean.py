@@ -119,14 +119,12 @@ class RowCleaner:
         """The user with this id, user name, or else e-mail or display name (other systems'
         exports name owners as people do: "张伟"); FieldError when none is, or several."""
         users = user_table()
-        if isinstance(key, int):
-            found = self.session.scalar(select(users.c.id).where(users.c.id == key))
-        else:
-            found = self.session.scalar(select(users.c.id).where(users.c.username == key))
-        if found is not None or isinstance(key, int):
-            if found is None:
-                raise FieldError("owner", _("There is no user named %(name)s.", name=key))
+        column = users.c.id if isinstance(key, int) else users.c.username
+        found = self.session.scalar(select(users.c.id).where(column == key))
+        if found is not None:
             return found
+        if isinstance(key, int):
+            raise FieldError("owner", _("There is no user named %(name)s.", name=key))
         named = self.session.scalars(select(users.c.id).where(
             users.c.is_active.is_(True),
             or_(users.c.display_name == key, func.lower(users.c.email) == key.lower()))
