@@ -75,7 +75,7 @@ def _import(plugin: str, names: dict[str, str]) -> click.Command:
         "import", callback=run,
         params=[click.Argument(["args"], nargs=-1, required=True, metavar="[NAME] FILE"),
                 *options],
-        help=f"Import {plugin} records ({', '.join(sorted(names))}) from a CSV or XLSX "
+        help=f"Import {plugin} records ({', '.join(sorted(names))}) from a CSV, XLSX or XLS "
              "FILE; NAME may be left out when there is one.")
     setattr(command, MARK, True)
     return command

@@ -61,6 +61,27 @@ def _names_total(cells: list[str], width: int) -> bool:
     return 2 * sum(1 for cell in cells if cell) <= width
 
 
+def _under_groups(header: list[str], groups: list[str]) -> list[str]:
+    """The header row with its empty cells named by the group row above it: a two-row
+    header whose first row merges each column's name down over both rows ("客户名称"
+    above an empty cell) and groups the others ("联系方式" above "手机", "座机")."""
+    header = header + [""] * (len(groups) - len(header))
+    return [cell or (groups[index] if index < len(groups) else "")
+            for index, cell in enumerate(header)]
+
+
+def _upper_half(upper: list[str], lower: list[str], *below: list[str]) -> bool:
+    """Whether ``upper`` and ``lower`` are one header on two rows, as merged cells leave it:
+    each names columns the other leaves empty, and together they name every column the
+    rows ``below`` fill. A header above a first data row has no gaps the data fills."""
+    def used(cells: list[str]) -> set[int]:
+        return {index for index, cell in enumerate(cells) if cell}
+
+    top, bottom = used(upper), used(lower)
+    data = set().union(*map(used, below))
+    return bool(bottom - top) and bool(top - bottom) and data <= top | bottom
+
+
 class Table:
     """An open CSV, XLSX or XLS file: ``headers`` (its header row) and ``rows()``.
 
@@ -69,7 +90,12 @@ class Table:
     ("客户列表", "导出时间: 2026-12-01"), one cell each, above the real header. A leading
     row filling at most ``TITLE_CELLS`` cells, under which a row within the first
     ``LOOK_AHEAD`` non-blank rows fills more than twice as many, is such a title and left
-    out (``skipped`` counts them; ``header_number`` is the header's row). Blank rows are
+    out (``skipped`` counts them; ``header_number`` is the header's row). So is a group
+    row above a two-row header ("基本信息", "联系方式" over their columns): a row under
+    which the next fills more than twice as many cells, and as many as any row after it;
+    the header's empty cells take the group row's names above them. A header on two rows
+    (merged cells: "客户名称" down both, "联系方式" over "手机" and "座机") is read as
+    one: its lower row, each gap filled from the row above. Blank rows are
     left out, trailing empty header cells dropped, and every data row is padded or cut to
     the header's width. A workbook's sheet is the one named ``sheet``, else the first
     visible one holding a cell (``sheets`` lists the visible ones, ``sheet`` is the one
@@ -120,10 +146,15 @@ class Table:
             return None
         filled = [sum(1 for cell in cells if cell) for _number, cells in self._ahead]
         at = 0
-        while at < len(filled) - 1 and filled[at] <= self.TITLE_CELLS \
-                and max(filled[at + 1:]) > 2 * filled[at]:
+        while at < len(filled) - 1 and (
+                filled[at] <= self.TITLE_CELLS and max(filled[at + 1:]) > 2 * filled[at]
+                or filled[at + 1] > 2 * filled[at] and filled[at + 1] >= max(filled[at + 1:])):
+            at += 1
+        if at + 2 < len(filled) and _upper_half(*(cells for _n, cells in self._ahead[at:])):
             at += 1
         number, cells = self._ahead[at]
+        if at and filled[at - 1] > 1:  # a group row: its cells name the header's gaps below
+            cells = _under_groups(cells, self._ahead[at - 1][1])
         self.skipped, self._ahead = at, self._ahead[at + 1:]
         while cells and not cells[-1]:
             cells.pop()

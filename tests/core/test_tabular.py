@@ -240,3 +240,40 @@ def test_a_short_first_row_stays_the_header_when_no_row_below_is_much_wider(tmp_
     assert rows_of(narrow) == (["name", "phone"], [(2, ["a", ""]), (3, ["b", "1"]),
                                                    (4, ["c", "1"])])
     assert rows_of(single) == (["name"], [(2, ["a"]), (3, ["b"])])
+
+
+def test_a_group_row_above_the_header_is_left_out_and_names_the_header_gaps(tmp_path):
+    # Reports group their columns under a row of their own ("基本信息" over four columns).
+    grouped = tmp_path / "grouped.csv"
+    grouped.write_text("客户资料导出,,,,\r\n基本信息,,,联系方式,\r\n"
+                       "客户名称,城市,行业,手机,座机\r\n北京华宇,北京,制造业,13812345678,\r\n",
+                       encoding="utf-8-sig")
+    assert rows_of(grouped) == (["客户名称", "城市", "行业", "手机", "座机"],
+                                [(4, ["北京华宇", "北京", "制造业", "13812345678", ""])])
+    # A header on two rows, as merged cells leave it: 客户名称 and 备注 merged down both
+    # rows (the lower cell empty), 联系方式 merged over 手机 and 座机.
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["客户列表"])
+    sheet.append(["客户名称", "联系方式", None, "备注"])
+    sheet.append([None, "手机", "座机", None])
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("B2:C2")
+    sheet.merge_cells("D2:D3")
+    sheet.append(["北京华宇", "13812345678", "010-62345678", "老客户"])
+    sheet.append(["上海新恒", "13912345678", None, None])
+    two_rows = tmp_path / "two-rows.xlsx"
+    book.save(two_rows)
+    with open_table(two_rows, two_rows.name) as table:
+        assert table.headers == ["客户名称", "手机", "座机", "备注"]
+        assert (table.header_number, table.skipped) == (3, 2)
+        assert [row.cells[0] for row in table.rows()] == ["北京华宇", "上海新恒"]
+
+
+def test_a_header_above_a_sparse_first_row_stays_the_header(tmp_path):
+    sparse = tmp_path / "sparse.csv"
+    sparse.write_text("名称,电话,城市,备注\r\n北京华宇,,,\r\n上海新恒,139,上海,老客户\r\n",
+                      encoding="utf-8")
+    headers, rows = rows_of(sparse)
+    assert headers == ["名称", "电话", "城市", "备注"]
+    assert [number for number, _cells in rows] == [2, 3]

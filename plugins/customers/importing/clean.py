@@ -34,7 +34,7 @@ from ..models import STATUS_LABELS, Customer
 from ..names import infer_kind, spell_name
 from ..records.custom import KIND as CUSTOM_KIND
 from ..records.ownership import department_of_owner, user_table
-from ..records.regions import match_city, match_province
+from ..records.regions import country_code, match_city, match_province, split_region
 from ..records.search_index import customer_document
 from ..records.sensitive import SENSITIVE_CLEANERS
 from ..validation import (
@@ -63,6 +63,7 @@ _KINDS = {"company": "company", "公司": "company", "企业": "company", "单�
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:/[A-Za-z0-9._~/-]*)?")
 _TEXT = ("industry", "province", "city", "address", "source", "level", "status")
 _PLACES = ("province", "city")  # spelled as the region lists do after the row (``_place``)
+REGION_MAX = 200  # a region column's cell: a province, a city and a district
 # Statuses as other systems' exports write them, by the status the platform knows; the
 # platform's own labels in English and Chinese are added (``_status_words``).
 _STATUS_SYNONYMS = {"active": ("正常", "有效", "合作中", "成交客户", "已成交"),
@@ -181,6 +182,8 @@ class RowCleaner:
         status = values.get("status")
         if status:  # "潜在客户", "Prospect" or "已流失" as the status the platform knows
             values["status"] = _status_words().get(status.casefold(), status)
+        if "region" in values:
+            _region(values, values.pop("region"))
         if ("province" in values or "city" in values) and values.get("country", "CN") == "CN":
             _place(values)
         if "kind" not in values and "name" in values:
@@ -231,11 +234,13 @@ class RowCleaner:
         elif name == "created_at":  # when another system created it: a new customer's date
             values["created_at"] = self._created(cell)
         elif name == "country":
-            country = cell.strip().upper()
-            if len(country) != 2 or not country.isalpha():
+            country = country_code(cell)  # "CN", "中国", "China"
+            if country is None:
                 raise FieldError(name, _("Enter the country as its two-letter code, such as CN "
-                                         "or US."))
+                                         "or US, or by its name."))
             values["country"] = country
+        elif name == "region":  # "浙江省/杭州市" in one column (``_region``)
+            values["region"] = " ".join(cell.split())[:REGION_MAX]
         elif name == "customer_type":
             names["customer_type"] = [cell.strip()]
         elif name == "owner":
@@ -299,6 +304,24 @@ def _uscc(text: str) -> str:
         if USCC_ALPHABET[(31 - total % 31) % 31] == text[17]:
             return text
     return normalise_uscc(text)
+
+
+def _region(values: dict[str, Any], cell: str) -> None:
+    """A region column ("浙江省/杭州市", "北京市海淀区") as the province and city, where the
+    row's own province and city columns leave them empty (none of it when the province
+    column names another province); a district or county left over begins the address
+    (unless the address names it already)."""
+    province, city, rest = split_region(cell)
+    own = values.get("province")
+    if province and not own:
+        values["province"] = province
+    elif own and (match_province(own) or own) != province:
+        return  # the row's own province names another place: the region's city is not in it
+    if city and not values.get("city"):
+        values["city"] = city
+    address = values.get("address", "")
+    if rest and rest not in address and len(rest) + len(address) <= _TABLE.c.address.type.length:
+        values["address"] = rest + address
 
 
 def _place(values: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ def cli_commands() -> list[Any]:
     """``crm customers import`` (customers) and ``crm customers import-tags`` (the tag list),
     both the kernel's generic import command."""
     command = import_command(CUSTOMER_SPEC, name="import")
-    command.help = ("Import customers from a CSV or XLSX FILE (headers in Chinese or "
+    command.help = ("Import customers from a CSV, XLSX or XLS FILE (headers in Chinese or "
                     "English). Keys: code, uscc, phone, email (upsert and skip default to "
                     "code).")
     return [command, import_command(TAG_SPEC, name="import-tags")]

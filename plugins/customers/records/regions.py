@@ -14,12 +14,13 @@ county-level data this plugin does not need, so the data lives here (about 370 n
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from ..names import pinyin_syllables
 
 __all__ = ["PROVINCES", "PROVINCE_ENGLISH", "cities_of", "english_name", "is_known",
-           "match_city", "match_province", "province_names"]
+           "country_code", "match_city", "match_province", "province_names", "split_region"]
 
 PROVINCES: dict[str, list[str]] = {
     "北京市": ["北京市"],
@@ -228,6 +229,73 @@ def match_city(province: str, text: str) -> tuple[str, str] | None:
     if province:
         found = tuple(pair for pair in found if pair[0] == province)
     return found[0] if len(found) == 1 else None
+
+
+# Country names other systems write beside the names of babel's locale data.
+_COUNTRY_NAMES = {"中国大陆": "CN", "中华人民共和国": "CN", "大陆": "CN", "prc": "CN",
+                  "mainland china": "CN", "香港": "HK", "澳门": "MO", "澳門": "MO",
+                  "usa": "US", "us": "US", "u.s.": "US", "u.s.a.": "US", "america": "US",
+                  "uk": "GB", "england": "GB", "britain": "GB", "great britain": "GB",
+                  "korea": "KR", "south korea": "KR", "韩国": "KR", "russia": "RU"}
+
+
+def country_code(text: str) -> str | None:
+    """The two-letter code of the country ``text`` names in Chinese or English ("中国",
+    "China", "美國", "USA"), or that it is ("cn"); None when unknown."""
+    key = " ".join(text.split()).casefold()
+    if len(key) == 2 and key.isascii() and key.isalpha():
+        return key.upper()
+    return _country_names().get(key)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    from babel import Locale
+
+    names: dict[str, str] = {}
+    for locale in ("en", "zh_Hant_TW", "zh_Hans_CN"):  # simplified Chinese names win
+        names.update((name.casefold(), code) for code, name in
+                     Locale.parse(locale).territories.items()
+                     if len(code) == 2 and code.isalpha())
+    names.update(_COUNTRY_NAMES)
+    return names
+
+
+_REGION_PARTS = re.compile(r"[\s/,，、·|>\-－—]+")
+_LONGEST_PROVINCE = 8  # 广西壮族自治区, 新疆维吾尔自治区
+
+
+def split_region(text: str) -> tuple[str, str, str]:
+    """A region cell as other systems export it ("浙江省/杭州市", "广东 深圳", "广东省深圳市",
+    "北京市海淀区", "深圳") split into (province, city, the rest), province and city as the
+    region lists name them; a city of a municipality is the municipality ("北京市"). Parts
+    the lists do not know stay as typed, the first as the province."""
+    parts = [part for part in _REGION_PARTS.split(text.strip()) if part]
+    if not parts:
+        return "", "", ""
+    first, rest = parts[0], parts[1:]
+    province = match_province(first)
+    if province is None and not rest:  # "广东省深圳市": the longest province name it begins with
+        for end in range(min(len(first) - 1, _LONGEST_PROVINCE), 1, -1):
+            if (found := match_province(first[:end])) is not None:
+                province, rest = found, [first[end:]]
+                break
+    if province is None:  # "深圳 南山区", or a name the lists do not know
+        found_city = match_city("", first)
+        if found_city is None:
+            return first, " ".join(rest[:1]), " ".join(rest[1:])
+        return *found_city, " ".join(rest)
+    cities = PROVINCES[province]
+    if len(cities) == 1:  # a municipality: its districts are the rest
+        return province, cities[0], " ".join(rest)
+    if not rest:
+        return province, "", ""
+    city, more = rest[0], rest[1:]
+    for end in range(len(city), 1, -1):  # "杭州西湖区": the longest city name it begins with
+        if (found_city := match_city(province, city[:end])) is not None:
+            city, more = found_city[1], [city[end:], *more] if end < len(city) else more
+            break
+    return province, city, " ".join(more)
 
 
 def _short_city(name: str) -> str:

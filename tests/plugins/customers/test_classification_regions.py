@@ -52,3 +52,16 @@ def test_english_names_use_the_usual_spelling():
     assert regions.english_name("乌鲁木齐市") == "Urumqi"
     assert regions.english_name("大理白族自治州") == "Dali"
     assert regions.english_name("Tokyo") == "Tokyo"
+
+
+def test_a_region_in_one_cell_splits_into_province_city_and_the_rest():
+    from plugins.customers.records.regions import split_region
+
+    assert split_region("浙江省/杭州市") == ("浙江省", "杭州市", "")
+    assert split_region("广东省深圳市南山区") == ("广东省", "深圳市", "南山区")
+    assert split_region("内蒙古自治区呼和浩特市") == ("内蒙古自治区", "呼和浩特市", "")
+    assert split_region("吉林省吉林市") == ("吉林省", "吉林市", "")
+    assert split_region("上海") == ("上海市", "上海市", "")  # a municipality is its own city
+    assert split_region("广东") == ("广东省", "", "")
+    assert split_region("火星 基地 一号") == ("火星", "基地", "一号")
+    assert split_region("  ") == ("", "", "")

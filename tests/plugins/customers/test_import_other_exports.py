@@ -116,6 +116,54 @@ def test_provinces_and_cities_are_spelled_as_the_region_lists_do(customers_app, 
                       "庚公司": ("", "Springfield")}
 
 
+def test_a_region_column_gives_the_province_city_and_district(customers_app, tmp_path):
+    # Other systems export the place as one column ("所在地区"), spelled every way.
+    path = tmp_path / "regions.csv"
+    path.write_text("客户名称,所在地区,地址,省份\n"
+                    "甲公司,浙江省/杭州市,,\n"
+                    "乙公司,广东 深圳,,\n"
+                    "丙公司,北京市海淀区,中关村大街1号,\n"  # the district begins the address
+                    "丁公司,浙江杭州西湖区,西湖区文三路9号,\n"  # named there already
+                    "戊公司,深圳 南山区,,\n"                   # a city alone
+                    "己公司,江苏 南京,,上海\n"                  # the province column wins
+                    "庚公司,火星 A城,,\n", encoding="utf-8")   # unknown: as typed
+    result = run(customers_app, path, "--json")
+    assert last_json(result)["created"] == 7, result.output
+    with customers_app.app_context():
+        places = {name: (province, city, address) for name, province, city, address in
+                  get_session().execute(select(Customer.name, Customer.province, Customer.city,
+                                               Customer.address))}
+    assert places == {"甲公司": ("浙江省", "杭州市", ""), "乙公司": ("广东省", "深圳市", ""),
+                      "丙公司": ("北京市", "北京市", "海淀区中关村大街1号"),
+                      "丁公司": ("浙江省", "杭州市", "西湖区文三路9号"),
+                      "戊公司": ("广东省", "深圳市", "南山区"),
+                      "己公司": ("上海市", "", ""), "庚公司": ("火星", "A城", "")}
+
+
+def test_a_hubspot_export_maps_its_headers_and_names_countries(customers_app, tmp_path):
+    path = tmp_path / "hubspot-companies.csv"
+    path.write_text("Company name,Company Domain Name,Phone Number,City,State/Region,"
+                    "Country/Region,Create Date,Industry\n"
+                    "Huayu Tech,huayu.cn,+86 138 1234 5678,Ningbo,Zhejiang,China,"
+                    "2023-01-05 10:22,Software\n"
+                    "Acme Inc,acme.com,+1 415 555 0100,San Francisco,CA,United States,"
+                    "2022-06-30,Retail\n"
+                    "Müller GmbH,mueller.de,+49 30 1234567,Berlin,,德国,2021-03-01,\n"
+                    "Narnia Ltd,narnia.example,,,,Narnia,,\n", encoding="utf-8")
+    result = run(customers_app, path, "--json")
+    assert last_json(result) == {"created": 3, "updated": 0, "skipped": 0, "failed": 1,
+                                 "error_report": last_json(result)["error_report"]}
+    assert "Narnia" in Path(last_json(result)["error_report"]).read_text(encoding="utf-8-sig")
+    with customers_app.app_context():
+        found = {row.name: (row.country, row.province, row.city, row.website, row.industry,
+                            row.created_at.year)  # dates in the importer's zone: other tests
+                 for row in get_session().scalars(select(Customer))}
+    assert found == {
+        "Huayu Tech": ("CN", "浙江省", "Ningbo", "http://huayu.cn", "Software", 2023),
+        "Acme Inc": ("US", "CA", "San Francisco", "http://acme.com", "Retail", 2022),
+        "Müller GmbH": ("DE", "", "Berlin", "http://mueller.de", "", 2021)}
+
+
 def test_statuses_in_other_words_become_the_statuses_the_platform_knows(customers_app,
                                                                          tmp_path):
     path = tmp_path / "statuses.csv"
