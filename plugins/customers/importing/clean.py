@@ -50,7 +50,8 @@ from ..validation import (
     normalise_uscc,
     normalise_website,
 )
-from .dates import created_moment
+from .dates import created_moment, follow_up_day, past_moment
+from .follow_ups import FOLLOW_UP_FIELDS, follow_up_note, follow_up_record
 from .notes import noted_under_header
 
 __all__ = ["SPLIT", "RowCleaner", "infer_kind"]
@@ -137,13 +138,14 @@ class RowCleaner:
             raise FieldError("owner", _("There is no user named %(name)s.", name=key))
         return named[0]
 
-    def _created(self, cell: str) -> dt.datetime:
-        """A creation time as other systems write it, in the importer's zone, as UTC."""
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The importer's time zone, in which the file's dates without one are read."""
         if self._zone is None:
             zone = self.session.scalar(select(user_table().c.timezone).where(
                 user_table().c.id == self.default_owner)) if self.default_owner else None
             self._zone = user_timezone(SimpleNamespace(timezone=zone))
-        return created_moment(cell, self._zone)
+        return self._zone
 
     def clean(self, row: Row) -> CleanRow:
         """The row's clean values, or every problem found, each naming its column."""
@@ -179,6 +181,8 @@ class RowCleaner:
             # new one was changed (imported) now, so the list still shows it first
             result.defaults["created_at"] = values.pop("created_at")
             result.defaults["updated_at"] = utcnow()
+        if FOLLOW_UP_FIELDS.intersection(values):  # a new customer's, as a contact record
+            result.defaults["follow_up"] = follow_up_record(values)
         status = values.get("status")
         if status:  # "潜在客户", "Prospect" or "已流失" as the status the platform knows
             values["status"] = _status_words().get(status.casefold(), status)
@@ -232,7 +236,11 @@ class RowCleaner:
         elif name.startswith(custom_fields.PREFIX):  # an administrator's field
             self._custom(values, name, cell)
         elif name == "created_at":  # when another system created it: a new customer's date
-            values["created_at"] = self._created(cell)
+            values["created_at"] = created_moment(cell, self.zone)
+        elif name in FOLLOW_UP_FIELDS:  # the other system's follow-up (``follow_up_record``)
+            values[name] = (past_moment(cell, self.zone, name) if name == "last_contact_at"
+                            else follow_up_day(cell, self.zone, name)
+                            if name == "follow_up_on" else follow_up_note(cell))
         elif name == "country":
             country = country_code(cell)  # "CN", "中国", "China"
             if country is None:

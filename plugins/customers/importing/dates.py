@@ -1,6 +1,7 @@
-"""When another system created a customer, as its export writes it: "2021-03-05",
-"2021/3/5", "2021年3月5日", "2021-03-05 14:30" (what the readers make of an Excel date
-cell), or ISO 8601 with an offset (what the kernel's export writes)."""
+"""Dates of another system's export (when it created a customer, its last and next
+follow-up) as it writes them: "2021-03-05", "2021/3/5", "2021年3月5日", "2021-03-05 14:30"
+(what the readers make of an Excel date cell), or ISO 8601 with an offset (what the kernel's
+export writes)."""
 
 from __future__ import annotations
 
@@ -13,33 +14,59 @@ from crm_core.toolkit import utcnow
 
 from ..validation import FieldError
 
-__all__ = ["created_moment"]
+__all__ = ["created_moment", "follow_up_day", "past_moment"]
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
                    r"(?:[\sT]+(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})\s*秒?)?)?")
 _EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_LATEST_DAY = dt.date(2100, 12, 31)
 
 
 def created_moment(text: str, zone: dt.tzinfo) -> dt.datetime:
     """``text`` as an aware UTC time, read in ``zone`` when it names none; FieldError with a
     message for the user when it is no date, or one before 1900 or after today."""
+    moment = _moment(text, zone, "created_at")
+    if not _has_passed(moment):
+        raise FieldError("created_at", _("A customer cannot have been created before 1900 or "
+                                         "after today."))
+    return moment
+
+
+def past_moment(text: str, zone: dt.tzinfo, field: str) -> dt.datetime:
+    """As ``created_moment``, for a moment that has passed (the last follow-up)."""
+    moment = _moment(text, zone, field)
+    if not _has_passed(moment):
+        raise FieldError(field, _("Enter a day between 1900 and today."))
+    return moment
+
+
+def follow_up_day(text: str, zone: dt.tzinfo, field: str) -> dt.date:
+    """The day ``text`` names (a time after it is dropped), past or future, up to 2100."""
+    moment = _moment(text, zone, field)
+    day = moment.astimezone(zone).date()
+    if not _EARLIEST.date() <= day <= _LATEST_DAY:
+        raise FieldError(field, _("Enter a day between 1900 and 2100."))
+    return day
+
+
+def _has_passed(moment: dt.datetime) -> bool:
+    return _EARLIEST <= moment <= utcnow() + dt.timedelta(days=1)  # a day: any zone's today
+
+
+def _moment(text: str, zone: dt.tzinfo, field: str) -> dt.datetime:
     text = text.strip()
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         found = _DATE.fullmatch(text)
         if found is None:
-            raise FieldError("created_at", _("Write the date as 2021-03-05 (a time may "
-                                             "follow: 2021-03-05 14:30).")) from None
+            raise FieldError(field, _("Write the date as 2021-03-05 (a time may "
+                                      "follow: 2021-03-05 14:30).")) from None
         try:
             moment = dt.datetime(*(int(part) if part else 0 for part in found.groups()))
         except ValueError:
-            raise FieldError("created_at", _("%(text)s is no day of the calendar.",
-                                             text=text)) from None
+            raise FieldError(field, _("%(text)s is no day of the calendar.",
+                                      text=text)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    moment = moment.astimezone(dt.UTC)
-    if not _EARLIEST <= moment <= utcnow() + dt.timedelta(days=1):
-        raise FieldError("created_at", _("A customer cannot have been created before 1900 or "
-                                         "after today."))
-    return moment
+    return moment.astimezone(dt.UTC)

@@ -47,6 +47,9 @@ FIELDS: dict[str, Any] = {
     "id_card_number": _l("ID card number"), "bank_name": _l("Bank"),
     "bank_account": _l("Bank account"),
     "created_at": _l("Created on (new customers)"),
+    "last_contact_at": _l("Last follow-up (new customers)"),
+    "follow_up_on": _l("Next follow-up (new customers)"),
+    "follow_up_note": _l("Last follow-up: what was said (new customers)"),
 }
 # Fields several columns may fill (their values are joined); the others take one column.
 MULTI_FIELDS = frozenset({"phones", "emails", "tags", "notes"})
@@ -93,6 +96,14 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "created_at": ("创建时间", "创建日期", "录入时间", "录入日期", "建档时间", "建档日期",
                    "添加时间", "createdat", "createddate", "createdon", "datecreated",
                    "createdtime", "createdate"),
+    "last_contact_at": ("最后跟进时间", "最近跟进时间", "上次跟进时间", "最后联系时间",
+                        "最近联系时间", "上次联系时间", "最后跟进日期", "lastcontact",
+                        "lastcontacted", "lastcontactdate", "lastactivitydate"),
+    "follow_up_on": ("下次跟进时间", "下次跟进日期", "下次联系时间", "下次联系日期",
+                     "下次回访时间", "下次回访日期", "计划跟进时间", "nextfollowup",
+                     "nextfollowupdate", "nextcontactdate", "nextactivitydate"),
+    "follow_up_note": ("跟进记录", "最后跟进记录", "最近跟进记录", "跟进内容", "最后跟进内容",
+                       "跟进情况", "lastfollowup", "lastactivity"),
 }
 
 

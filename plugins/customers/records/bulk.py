@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from crm_core.toolkit import analyze as analyze_tables
 from crm_core.toolkit import bulk_write, insert_many, utcnow
 
-from ..models import Customer, CustomerEmail, CustomerPhone, CustomerTag
+from ..models import ContactRecord, Customer, CustomerEmail, CustomerPhone, CustomerTag
 from ..names import name_key, pinyin, spell_name
 from .search_index import customer_document, fold_text, index_documents
 from .sensitive import index_for_driver
@@ -126,14 +126,15 @@ def insert_customers(session: Session, rows: list[dict[str, Any]], *,
 
     Each dict holds Customer columns (anything left out gets the column's default) plus
     ``phones`` and ``emails`` lists already normalised (E.164, lower case) and optionally
-    ``tag_ids`` and ``name_syllables`` (``names.pinyin_syllables(name)``, when the caller
-    has it: ``names.spell_name`` gives it with the keys). Codes are assigned (``C000001``)
-    where missing, ``name_key`` and ``pinyin_key`` computed from the name unless given,
-    ``import_id`` set on every row, and the search documents built from these values
-    (``index=False`` leaves that to the caller, who adds contacts first and then calls
-    ``search.index_customers``). Nothing is validated: callers pass clean data (the import
-    validates, demo data is generated clean). The caller commits. The rows' dicts are read,
-    never changed.
+    ``tag_ids``, ``name_syllables`` (``names.pinyin_syllables(name)``, when the caller
+    has it: ``names.spell_name`` gives it with the keys) and ``follow_up`` (an imported
+    follow-up: ``(occurred_at, next day or None, content)``, written as a contact record).
+    Codes are assigned (``C000001``) where missing, ``name_key`` and ``pinyin_key``
+    computed from the name unless given, ``import_id`` set on every row, and the search
+    documents built from these values (``index=False`` leaves that to the caller, who adds
+    contacts first and then calls ``search.index_customers``). Nothing is validated:
+    callers pass clean data (the import validates, demo data is generated clean). The caller
+    commits. The rows' dicts are read, never changed.
     """
     if not rows:
         return []
@@ -144,6 +145,7 @@ def insert_customers(session: Session, rows: list[dict[str, Any]], *,
     emails: list[tuple[int, str, int]] = []
     tags: list[tuple[int, int]] = []
     spellings: list[list[str] | None] = []  # each name's pinyin syllables, when known
+    records: list[tuple[Any, ...]] = []  # an imported follow-up: one contact record each
     for customer_id, row in zip(ids, rows, strict=True):
         get = row.get
         # the defaults overlaid with the row (C-level copies); keys that are no columns
@@ -164,6 +166,13 @@ def insert_customers(session: Session, rows: list[dict[str, Any]], *,
         values["import_id"] = import_id if import_id is not None else get("import_id")
         if values["id_card_number"] or values["bank_name"] or values["bank_account"]:
             index_for_driver(values)  # blind indexes (sensitive.py)
+        if (follow_up := get("follow_up")) is not None:  # (when, next day, what was said)
+            occurred, next_day, content = follow_up
+            values["last_contact_at"] = occurred
+            if next_day is not None:
+                values["follow_up_on"], values["follow_up_by"] = next_day, values["owner_id"]
+            records.append((customer_id, "other", content, occurred, values["owner_id"],
+                            next_day))
         customers.append(values)
         spellings.append(syllables)
         if found := get("phones"):
@@ -186,6 +195,9 @@ def insert_customers(session: Session, rows: list[dict[str, Any]], *,
     insert_many(connection, CustomerEmail.__table__, ("customer_id", "email", "position"),
                 emails)
     insert_many(connection, CustomerTag.__table__, ("customer_id", "tag_id"), tags)
+    insert_many(connection, ContactRecord.__table__, ("customer_id", "kind", "content",
+                                                      "occurred_at", "user_id",
+                                                      "next_follow_up"), records)
     if index:
         _index_new(session, customers, rows, spellings)
     return ids
