@@ -101,8 +101,9 @@ def _national_prefix(country_code: int) -> re.Pattern[str] | None | bool:
 
 def _china_national(national: str) -> str:
     """A Chinese number's mask from its national significant digits: a landline's national
-    form starts with its trunk 0 (010 ...); a mobile has none."""
-    if not (len(national) == 11 and national.startswith("1")):
+    form starts with its trunk 0 (010 ...); a mobile, a 400 or an 800 number has none."""
+    if not (len(national) == 11 and national.startswith("1")
+            or len(national) == 10 and national.startswith(("400", "800"))):
         national = "0" + national
     return _middle(national)
 

@@ -77,6 +77,7 @@ _EXTENSION = re.compile(r"(?:转|分机|;ext=|ext\.?|x|#|,)\s*(\d{1,6})$", re.IG
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 # Area codes: 010 and 02x have 2 digits after the 0 and 8-digit numbers; the others 3 digits.
 _LANDLINE = re.compile(r"0(?:(?:10|2\d)[1-9]\d{7}|[3-9]\d{2}[1-9]\d{6,7})")
+_SERVICE = re.compile(r"[48]00\d{7}")  # 400 and 800 numbers, nationwide: no area code
 
 
 def _fold(text: str) -> str:
@@ -102,7 +103,8 @@ def normalise_phone(raw: str, field: str = "phones") -> str:
     """The E.164 form of a Chinese mobile, a Chinese landline or an international number.
 
     Accepted: ``13812345678``, ``+86 138 1234 5678``, ``0086-13812345678``,
-    ``010-12345678``, ``(0755) 1234567 转 89``, ``+1 650 253 0000``.
+    ``86-13812345678``, ``010-12345678``, ``(0755) 1234567 转 89``, ``400-800-8888``,
+    ``+1 650 253 0000``.
     """
     if len(raw or "") > _RAW_PHONE_MAX:
         raise FieldError(field, _("A phone number has at most %(max)d characters.",
@@ -125,6 +127,8 @@ def normalise_phone(raw: str, field: str = "phones") -> str:
     digits = _SEPARATORS.sub("", text)
     if digits.startswith("00"):
         digits = "+" + digits[2:]
+    elif digits.startswith("86") and _MOBILE.fullmatch(digits[2:]):
+        digits = "+" + digits  # 86-13812345678: the country code without its +
     if digits.startswith("+86"):
         digits = digits[3:]
         if digits.startswith("0"):
@@ -143,6 +147,8 @@ def normalise_phone(raw: str, field: str = "phones") -> str:
         return "+86" + digits
     if _LANDLINE.fullmatch(digits):
         return "+86" + digits[1:] + (f";ext={extension}" if extension else "")
+    if _SERVICE.fullmatch(digits):
+        return "+86" + digits + (f";ext={extension}" if extension else "")
     if digits.startswith("1"):
         raise FieldError(field, _("\"%(value)s\" is not a Chinese mobile number: it has 11 "
                                   "digits and starts with 13 to 19.", value=raw))

@@ -65,6 +65,7 @@ _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:/[A-Za-z0
 _TEXT = ("industry", "province", "city", "address", "source", "level", "status")
 _PLACES = ("province", "city")  # spelled as the region lists do after the row (``_place``)
 REGION_MAX = 200  # a region column's cell: a province, a city and a district
+_ANNOTATION = re.compile(r"\s*[(（]([^()（）\d]+)[)）]\s*$")  # words after a phone number
 # Statuses as other systems' exports write them, by the status the platform knows; the
 # platform's own labels in English and Chinese are added (``_status_words``).
 _STATUS_SYNONYMS = {"active": ("正常", "有效", "合作中", "成交客户", "已成交"),
@@ -225,6 +226,10 @@ class RowCleaner:
             found = values.setdefault(name, [])
             for part in SPLIT.split(cell):
                 if part := part.strip():
+                    said = _ANNOTATION.search(part) if name == "phones" else None
+                    if said is not None:  # "13912345678（微信同号）": the words go to the notes
+                        part = part[:said.start()]
+                        self._clean_field(values, "notes", f"{part}：{said.group(1)}", names)
                     value = check(part, name)
                     if value not in found:
                         found.append(value)

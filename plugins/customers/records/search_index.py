@@ -54,7 +54,8 @@ def _phone_forms(number: str) -> list[str]:
     number = number.split(";", 1)[0]
     if number.startswith("+86"):
         national = number[3:]
-        if not (len(national) == 11 and national.startswith("1")):  # 10 is Beijing's code
+        if not (len(national) == 11 and national.startswith("1")  # 10 is Beijing's code
+                or national.startswith(("400", "800"))):  # nationwide: no trunk 0
             return [number, "0" + national]
     return [number]
 

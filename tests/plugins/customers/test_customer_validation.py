@@ -33,6 +33,10 @@ from plugins.customers.validation import (
     ("+1 650-253-0000", "+16502530000"),
     ("+44 20 7946 0958", "+442079460958"),
     ("0049 30 901820", "+4930901820"),
+    ("400-800-8888", "+864008008888"),                       # nationwide service numbers
+    ("800 810 1234", "+868008101234"),
+    ("4008008888 转 2", "+864008008888;ext=2"),
+    ("86-13812345678", "+8613812345678"),                    # the country code without +
 ])
 def test_phones_in_every_usual_spelling_are_stored_as_e164(typed, stored):
     assert normalise_phone(typed) == stored

@@ -164,6 +164,24 @@ def test_a_hubspot_export_maps_its_headers_and_names_countries(customers_app, tm
         "Müller GmbH": ("DE", "", "Berlin", "http://mueller.de", "", 2021)}
 
 
+def test_words_after_a_phone_number_go_to_the_notes_and_service_numbers_import(
+        customers_app, tmp_path):
+    path = tmp_path / "phones.csv"
+    path.write_text("客户名称,联系电话,备注\n"
+                    "甲公司,13912345678（微信同号）/400-800-8888,老客户\n"
+                    "乙公司,86-13812345678 (张总),\n"
+                    "丙公司,138 0000 2222（李）、0571-88886666转8001,\n", encoding="utf-8")
+    result = run(customers_app, path, "--json")
+    assert last_json(result)["created"] == 3, result.output
+    with customers_app.app_context():
+        found = {customer.name: (customer.phones, customer.notes)
+                 for customer in get_session().scalars(select(Customer))}
+    assert found == {
+        "甲公司": (["+8613912345678", "+864008008888"], "13912345678：微信同号\n老客户"),
+        "乙公司": (["+8613812345678"], "86-13812345678：张总"),
+        "丙公司": (["+8613800002222", "+8657188886666;ext=8001"], "138 0000 2222：李")}
+
+
 def test_statuses_in_other_words_become_the_statuses_the_platform_knows(customers_app,
                                                                          tmp_path):
     path = tmp_path / "statuses.csv"
