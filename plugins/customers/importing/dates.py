@@ -1,7 +1,8 @@
 """Dates of another system's export (when it created a customer, its last and next
-follow-up) as it writes them: "2021-03-05", "2021/3/5", "2021年3月5日", "2021-03-05 14:30"
-(what the readers make of an Excel date cell), or ISO 8601 with an offset (what the kernel's
-export writes)."""
+follow-up) as it writes them: "2021-03-05", "2021/3/5", "2021年3月5日", "20210305",
+"2021-03-05 14:30" (what the readers make of an Excel date cell), Excel's serial number of
+the day ("44260", an Excel date that reached a CSV unformatted), or ISO 8601 with an offset
+(what the kernel's export writes)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ __all__ = ["created_moment", "follow_up_day", "past_moment"]
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
                    r"(?:[\sT]+(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})\s*秒?)?)?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:[\sT]*(\d{2})(\d{2})(\d{2})?)?")  # 20210305
+# A date cell that reached a CSV as Excel's serial number (days since 1899-12-30, the time
+# as the fraction): five digits are 1927 to 2173, which no other reading of a date has.
+_SERIAL = re.compile(r"[1-9]\d{4}(?:\.\d+)?")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 _LATEST_DAY = dt.date(2100, 12, 31)
 
@@ -58,15 +64,18 @@ def _moment(text: str, zone: dt.tzinfo, field: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        found = _DATE.fullmatch(text)
-        if found is None:
+        found = _DATE.fullmatch(text) or _COMPACT.fullmatch(text)
+        if found is None and _SERIAL.fullmatch(text):
+            moment = _EXCEL_EPOCH + dt.timedelta(seconds=round(float(text) * 86_400))
+        elif found is None:
             raise FieldError(field, _("Write the date as 2021-03-05 (a time may "
                                       "follow: 2021-03-05 14:30).")) from None
-        try:
-            moment = dt.datetime(*(int(part) if part else 0 for part in found.groups()))
-        except ValueError:
-            raise FieldError(field, _("%(text)s is no day of the calendar.",
-                                      text=text)) from None
+        else:
+            try:
+                moment = dt.datetime(*(int(part) if part else 0 for part in found.groups()))
+            except ValueError:
+                raise FieldError(field, _("%(text)s is no day of the calendar.",
+                                          text=text)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(dt.UTC)

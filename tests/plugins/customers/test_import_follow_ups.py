@@ -75,3 +75,20 @@ def test_an_update_leaves_the_customers_follow_ups_alone(customers_app, tmp_path
         assert session.scalar(select(Customer.name)) == "甲公司新名"
         assert session.scalar(select(Customer.follow_up_on)) is None
         assert session.scalars(select(ContactRecord)).all() == []
+
+
+def test_dates_written_compact_or_as_excel_serial_numbers_are_read(customers_app, tmp_path):
+    # An ERP writes 20210305; a date cell saved unformatted into a CSV is Excel's day number.
+    path = tmp_path / "dates.csv"
+    path.write_text("客户名称,创建时间,下次跟进时间\n甲,20210305,44265\n乙,44260.5,20270105\n"
+                    "丙,20211305,\n", encoding="utf-8")
+    result = run(customers_app, path, "--json")
+    assert (last_json(result)["created"], last_json(result)["failed"]) == (2, 1)
+    shanghai = dt.timezone(dt.timedelta(hours=8))  # the command line's zone
+    with customers_app.app_context():
+        found = {name: (created.replace(tzinfo=dt.UTC).astimezone(shanghai), follow_up)
+                 for name, created, follow_up in get_session().execute(
+                     select(Customer.name, Customer.created_at, Customer.follow_up_on))}
+    assert found == {"甲": (dt.datetime(2021, 3, 5, tzinfo=shanghai), dt.date(2021, 3, 10)),
+                     "乙": (dt.datetime(2021, 3, 5, 12, tzinfo=shanghai),
+                           dt.date(2027, 1, 5))}
