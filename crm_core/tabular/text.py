@@ -94,7 +94,10 @@ class CsvRows:
                     raise cell_too_long(number, limits.max_cell_chars)
                 if len(cells) > limits.max_columns and any(cells[limits.max_columns:]):
                     raise too_many_columns(number, limits.max_columns)
-                yield number, [cell.strip() for cell in cells[:limits.max_columns]]
+                cells = [cell.strip() for cell in cells[:limits.max_columns]]
+                if '="' in joined:  # ="0571-88886666": the text Excel shows, not a formula
+                    cells = [_excel_text(cell) for cell in cells]
+                yield number, cells
         except UnicodeDecodeError:  # UTF-16 cannot escape every bad byte
             raise self._bad_text(self._number + 1, "") from None
         except csv.Error as exc:
@@ -126,3 +129,13 @@ class CsvRows:
 
     def __exit__(self, *_exc: Any) -> None:
         self.close()
+
+
+_FORMULA_TEXT = re.compile(r'="(.*)"', re.DOTALL)
+
+
+def _excel_text(cell: str) -> str:
+    """A cell written as Excel's text formula (``="13812345678"``, how systems export long
+    numbers to CSV so that Excel keeps their digits) as the text it shows."""
+    found = _FORMULA_TEXT.fullmatch(cell)
+    return found.group(1).replace('""', '"') if found else cell

@@ -277,3 +277,14 @@ def test_a_header_above_a_sparse_first_row_stays_the_header(tmp_path):
     headers, rows = rows_of(sparse)
     assert headers == ["名称", "电话", "城市", "备注"]
     assert [number for number, _cells in rows] == [2, 3]
+
+
+def test_cells_written_as_excel_text_formulas_are_read_as_their_text(tmp_path):
+    # Systems export long numbers as ="..." so that Excel keeps their digits.
+    path = tmp_path / "formula.csv"
+    path.write_text('客户名称,手机,备注\r\n甲公司,="13912345678","=""0571-88886666"""\r\n'
+                    '乙公司,13812345678,="他说""好"""\r\n丙公司,=1+2,a="b"\r\n',
+                    encoding="gbk")
+    assert rows_of(path)[1] == [(2, ["甲公司", "13912345678", "0571-88886666"]),
+                                (3, ["乙公司", "13812345678", '他说"好"']),
+                                (4, ["丙公司", "=1+2", 'a="b"'])]
