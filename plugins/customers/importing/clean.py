@@ -167,6 +167,15 @@ class RowCleaner:
                 self._clean_field(values, name, cell, result.names)
             except FieldError as exc:
                 result.errors.append(f"{header}: {exc}")
+        if "phone_notes" in values:  # with the notes the row has, else a new customer's own
+            said = "\n".join(values.pop("phone_notes"))
+            if "notes" not in values:
+                result.defaults["notes"] = said
+            elif not result.errors:
+                try:
+                    self._clean_field(values, "notes", said, result.names)
+                except FieldError as exc:
+                    result.errors.append(str(exc))
         if not named:
             result.errors.insert(0, _("A customer needs a name."))
         if "owner_id" not in result.values and self.default_owner is not None:
@@ -229,7 +238,7 @@ class RowCleaner:
                     said = _ANNOTATION.search(part) if name == "phones" else None
                     if said is not None:  # "13912345678（微信同号）": the words go to the notes
                         part = part[:said.start()]
-                        self._clean_field(values, "notes", f"{part}：{said.group(1)}", names)
+                        values.setdefault("phone_notes", []).append(f"{part}：{said.group(1)}")
                     value = check(part, name)
                     if value not in found:
                         found.append(value)

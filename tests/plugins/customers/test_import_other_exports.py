@@ -177,9 +177,18 @@ def test_words_after_a_phone_number_go_to_the_notes_and_service_numbers_import(
         found = {customer.name: (customer.phones, customer.notes)
                  for customer in get_session().scalars(select(Customer))}
     assert found == {
-        "甲公司": (["+8613912345678", "+864008008888"], "13912345678：微信同号\n老客户"),
+        "甲公司": (["+8613912345678", "+864008008888"], "老客户\n13912345678：微信同号"),
         "乙公司": (["+8613812345678"], "86-13812345678：张总"),
         "丙公司": (["+8613800002222", "+8657188886666;ext=8001"], "138 0000 2222：李")}
+    # An update leaves the notes alone unless the file has a notes column.
+    again = tmp_path / "again.csv"
+    again.write_text("客户名称,客户编码,联系电话\n乙公司,C000002,13812345678（王总）\n",
+                     encoding="utf-8")
+    result = run(customers_app, again, "--json", "--mode", "upsert")
+    assert last_json(result)["failed"] == 0, result.output
+    with customers_app.app_context():
+        assert get_session().scalar(select(Customer.notes).where(
+            Customer.name == "乙公司")) == "86-13812345678：张总"
 
 
 def test_statuses_in_other_words_become_the_statuses_the_platform_knows(customers_app,
