@@ -65,7 +65,8 @@ _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:/[A-Za-z0
 _TEXT = ("industry", "province", "city", "address", "source", "level", "status")
 _PLACES = ("province", "city")  # spelled as the region lists do after the row (``_place``)
 REGION_MAX = 200  # a region column's cell: a province, a city and a district
-_ANNOTATION = re.compile(r"\s*[(（]([^()（）\d]+)[)）]\s*$")  # words after a phone number
+# Words after a phone number; no leading \s*, which would backtrack over a long run of spaces
+_ANNOTATION = re.compile(r"[(（]([^()（）\d]+)[)）]\s*$")
 # Statuses as other systems' exports write them, by the status the platform knows; the
 # platform's own labels in English and Chinese are added (``_status_words``).
 _STATUS_SYNONYMS = {"active": ("正常", "有效", "合作中", "成交客户", "已成交"),
@@ -237,7 +238,7 @@ class RowCleaner:
                 if part := part.strip():
                     said = _ANNOTATION.search(part) if name == "phones" else None
                     if said is not None:  # "13912345678（微信同号）": the words go to the notes
-                        part = part[:said.start()]
+                        part = part[:said.start()].rstrip()
                         values.setdefault("phone_notes", []).append(f"{part}：{said.group(1)}")
                     value = check(part, name)
                     if value not in found:

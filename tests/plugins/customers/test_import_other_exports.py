@@ -191,6 +191,18 @@ def test_words_after_a_phone_number_go_to_the_notes_and_service_numbers_import(
             Customer.name == "乙公司")) == "86-13812345678：张总"
 
 
+@pytest.mark.timeout(60)
+def test_phone_cells_padded_with_spaces_are_refused_in_seconds(customers_app, tmp_path):
+    # Looking for words after a number once backtracked over every run of spaces: a cell
+    # of 32,000 spaces took ~10 s, a file of twenty such rows minutes of a worker.
+    path = tmp_path / "padded.csv"
+    padded = "13912345678" + " " * 32_000 + "x"
+    path.write_text("客户名称,电话\n" + "".join(f"客户{number},{padded}\n"
+                                               for number in range(20)), encoding="utf-8")
+    result = run(customers_app, path, "--json")
+    assert (last_json(result)["created"], last_json(result)["failed"]) == (0, 20)
+
+
 def test_statuses_in_other_words_become_the_statuses_the_platform_knows(customers_app,
                                                                          tmp_path):
     path = tmp_path / "statuses.csv"
