@@ -59,9 +59,16 @@ def _has_passed(moment: dt.datetime) -> bool:
     return _EARLIEST <= moment <= utcnow() + dt.timedelta(days=1)  # a day: any zone's today
 
 
+_LONGEST = 40  # "2021年03月05日 14时30分00秒" and ISO 8601 with an offset fit
+
+
 def _moment(text: str, zone: dt.tzinfo, field: str) -> dt.datetime:
-    text = text.strip()
+    # Spaces collapsed and the length bounded first: the patterns' optional spaces would
+    # backtrack over a long run of them (a padded cell took seconds; docs/SECURITY.md).
+    text = " ".join(text.split())[:_LONGEST + 1]
     try:
+        if len(text) > _LONGEST:
+            raise ValueError(text)
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         found = _DATE.fullmatch(text) or _COMPACT.fullmatch(text)

@@ -192,13 +192,16 @@ def test_words_after_a_phone_number_go_to_the_notes_and_service_numbers_import(
 
 
 @pytest.mark.timeout(60)
-def test_phone_cells_padded_with_spaces_are_refused_in_seconds(customers_app, tmp_path):
-    # Looking for words after a number once backtracked over every run of spaces: a cell
-    # of 32,000 spaces took ~10 s, a file of twenty such rows minutes of a worker.
+def test_phone_and_date_cells_padded_with_spaces_are_refused_in_seconds(customers_app,
+                                                                        tmp_path):
+    # Looking for words after a number, or for a time after a date, once backtracked over
+    # every run of spaces: a cell of 32,000 spaces took 10-25 s, a file of twenty such rows
+    # minutes of a worker.
     path = tmp_path / "padded.csv"
-    padded = "13912345678" + " " * 32_000 + "x"
-    path.write_text("客户名称,电话\n" + "".join(f"客户{number},{padded}\n"
-                                               for number in range(20)), encoding="utf-8")
+    phone, date = "13912345678" + " " * 32_000 + "x", "2021-03-05" + " " * 32_000 + "x"
+    path.write_text("客户名称,电话,创建时间\n" + "".join(
+        f"客户{number},{phone if number % 2 else '13912345678'},{date}\n"
+        for number in range(20)), encoding="utf-8")
     result = run(customers_app, path, "--json")
     assert (last_json(result)["created"], last_json(result)["failed"]) == (0, 20)
 
