@@ -54,7 +54,7 @@ from .dates import created_moment, follow_up_day, past_moment
 from .follow_ups import FOLLOW_UP_FIELDS, follow_up_note, follow_up_record
 from .notes import noted_under_header
 
-__all__ = ["SPLIT", "RowCleaner", "infer_kind"]
+__all__ = ["SPLIT", "RowCleaner", "UnknownOwner", "infer_kind"]
 
 _TABLE = Customer.__table__
 SPLIT = re.compile(r"[,;，；、/\n]+")
@@ -112,23 +112,31 @@ class RowCleaner:
         """The owner's id and the department that follows it (``ownership``, the one rule)."""
         cache_key = str(key)
         if cache_key not in self._users:
-            found = self._user_id(key)
+            try:
+                found = self._user_id(key)
+            except UnknownOwner:
+                self._users[cache_key] = None  # asked once, not once a row
+                raise
             self._users[cache_key] = (found, department_of_owner(self.session, found))
-        if self._only_owner is not None and self._users[cache_key][0] != self._only_owner:
+        user = self._users[cache_key]
+        if user is None:
+            raise UnknownOwner(key)
+        if self._only_owner is not None and user[0] != self._only_owner:
             raise FieldError("owner", _("You may import only customers you own: leave the owner "
                                         "empty or give your own user name."))
-        return self._users[cache_key]
+        return user
 
     def _user_id(self, key: int | str) -> int:
         """The user with this id, user name, or else e-mail or display name (other systems'
-        exports name owners as people do: "张伟"); FieldError when none is, or several."""
+        exports name owners as people do: "张伟"); UnknownOwner when none is, FieldError
+        when several are."""
         users = user_table()
         column = users.c.id if isinstance(key, int) else users.c.username
         found = self.session.scalar(select(users.c.id).where(column == key))
         if found is not None:
             return found
         if isinstance(key, int):
-            raise FieldError("owner", _("There is no user named %(name)s.", name=key))
+            raise UnknownOwner(key)
         named = self.session.scalars(select(users.c.id).where(
             users.c.is_active.is_(True),
             or_(users.c.display_name == key, func.lower(users.c.email) == key.lower()))
@@ -137,7 +145,7 @@ class RowCleaner:
             raise FieldError("owner", _("Several users are called %(name)s: give the user "
                                         "name instead.", name=key))
         if not named:
-            raise FieldError("owner", _("There is no user named %(name)s.", name=key))
+            raise UnknownOwner(key)
         return named[0]
 
     @property
@@ -166,10 +174,13 @@ class RowCleaner:
                 cell = f"{self._note_headers[index]}：{cell.strip()}"
             try:
                 self._clean_field(values, name, cell, result.names)
+            except UnknownOwner as exc:  # another system's owner: kept in the notes
+                result.warnings.append(f"{header}: {exc}")
+                values.setdefault("noted", []).append(f"{header}：{cell.strip()}")
             except FieldError as exc:
                 result.errors.append(f"{header}: {exc}")
-        if "phone_notes" in values:  # with the notes the row has, else a new customer's own
-            said = "\n".join(values.pop("phone_notes"))
+        if "noted" in values:  # with the notes the row has, else a new customer's own
+            said = "\n".join(values.pop("noted"))
             if "notes" not in values:
                 result.defaults["notes"] = said
             elif not result.errors:
@@ -180,8 +191,8 @@ class RowCleaner:
         if not named:
             result.errors.insert(0, _("A customer needs a name."))
         if "owner_id" not in result.values and self.default_owner is not None:
-            result.defaults = {"owner_id": self.default_owner,
-                               "department_id": self._default_department}
+            result.defaults.update(owner_id=self.default_owner,
+                                   department_id=self._default_department)
         if "name" in values and not result.errors:
             # The search document, but for its id and code (known at the insert): built
             # here, where a large file is cleaned in a second process (kernel ``parallel``).
@@ -239,7 +250,7 @@ class RowCleaner:
                     said = _ANNOTATION.search(part) if name == "phones" else None
                     if said is not None:  # "13912345678（微信同号）": the words go to the notes
                         part = part[:said.start()].rstrip()
-                        values.setdefault("phone_notes", []).append(f"{part}：{said.group(1)}")
+                        values.setdefault("noted", []).append(f"{part}：{said.group(1)}")
                     value = check(part, name)
                     if value not in found:
                         found.append(value)
@@ -317,6 +328,16 @@ _USCC_CHAR = "[0-9A-HJ-NP-RTUWXY]"  # validation.USCC_ALPHABET
 _PLAIN_USCC = re.compile(f"{_USCC_CHAR}{{2}}[0-9]{{6}}{_USCC_CHAR}{{10}}")
 _USCC_VALUES = {char: value for value, char in enumerate(USCC_ALPHABET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+class UnknownOwner(FieldError):
+    """No user has the owner cell's name (another system's staff): the row is imported
+    with the owner it would have without the column, the name kept in its notes."""
+
+    def __init__(self, name: int | str) -> None:
+        super().__init__("owner", _("There is no user named %(name)s: the customer is "
+                                    "imported without that owner, the name kept in its "
+                                    "notes.", name=name))
 
 
 def _uscc(text: str) -> str:

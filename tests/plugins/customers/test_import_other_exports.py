@@ -81,18 +81,25 @@ def test_owners_are_found_by_user_name_email_or_the_name_people_know_them_by(cus
     path.write_text("客户名称,负责人\n甲公司,张伟\n乙公司,ZW@example.com\n丙公司,zhangwei\n"
                     "丁公司,王芳\n戊公司,wangfang2\n己公司,李雷\n", encoding="utf-8")
     result = run(customers_app, path, "--json")
-    assert last_json(result)["created"] == 4 and last_json(result)["failed"] == 2
+    assert last_json(result)["created"] == 5 and last_json(result)["failed"] == 1
     report = last_json(result)["error_report"]
     with open(report, encoding="utf-8-sig") as handle:
         reasons = handle.read()
     assert "Several users are called 王芳: give the user name instead." in reasons
-    assert "There is no user named 李雷." in reasons
+    # Another system's staff member: imported without that owner (a warning at the check),
+    # the name in the notes.
+    warned = Path(report).with_name("checks.csv").read_text(encoding="utf-8")
+    assert ("There is no user named 李雷: the customer is imported without that owner, the "
+            "name kept in its notes.") in warned
     with customers_app.app_context():
         owners = dict(get_session().execute(
             select(Customer.name, user_table().c.username)
             .join(user_table(), user_table().c.id == Customer.owner_id)).all())
+        unowned = get_session().execute(select(Customer.owner_id, Customer.notes).where(
+            Customer.name == "己公司")).one()
     assert owners == {"甲公司": "zhangwei", "乙公司": "zhangwei", "丙公司": "zhangwei",
                       "戊公司": "wangfang2"}
+    assert tuple(unowned) == (None, "负责人：李雷")  # the command line imports for nobody
 
 
 def test_provinces_and_cities_are_spelled_as_the_region_lists_do(customers_app, tmp_path):

@@ -201,3 +201,20 @@ def test_an_upsert_without_an_owner_column_keeps_each_customers_owner(customers_
         assert changed.industry == "制造" and changed.owner_id == world["colleague"]
         new = session.scalar(select(Customer).where(Customer.code == "NEW01"))
         assert (new.owner_id, new.department_id) == (world["importer"], world["east"])
+
+
+def test_words_kept_in_the_notes_of_a_new_customer_survive_its_default_owner(customers_app,
+                                                                              world, tmp_path):
+    # A user's import gives new customers the importer as owner: the notes the row's own
+    # cleaning made (words after a phone, an owner who is no user here) must stay.
+    path = tmp_path / "notes.csv"
+    path.write_text("客户名称,电话,负责人\n"
+                    "甲公司,13912345678（微信同号）,李雷\n"
+                    "乙公司,13812345678,east-sales\n", encoding="utf-8")
+    import_file(customers_app, path, world["importer"])
+    with app_session(customers_app) as session:
+        found = {name: (owner, notes) for name, owner, notes in session.execute(
+            select(Customer.name, Customer.owner_id, Customer.notes)
+            .where(Customer.name.in_(["甲公司", "乙公司"])))}
+    assert found == {"甲公司": (world["importer"], "13912345678：微信同号\n负责人：李雷"),
+                     "乙公司": (world["colleague"], "")}
