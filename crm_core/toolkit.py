@@ -86,6 +86,7 @@ from .notifications.service import notify
 from .notifications.specs import NotificationChannel, NotificationKind
 from .numbering.service import NumberPatternError, check_number_pattern, next_number
 from .outbox import OutboxChannel, OutboxDelivery, send_mail
+from .phone_forms import china_national_form
 from .plugin_parts import PluginParts
 from .privacy import kit as privacy
 from .rbac.departments import create_department
@@ -247,6 +248,7 @@ __all__ = [
     "format_money",
     "format_number",
     "format_phone",
+    "china_national_form",
     "format_time",
     "sql",
     "system_context",

@@ -16,6 +16,8 @@ from typing import Any
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
 
+from ..phone_forms import china_national_form
+
 __all__ = ["KINDS", "MARK", "is_masked", "mask", "mask_address", "mask_bank_account",
            "mask_email", "mask_id_card", "mask_phone", "masker"]
 
@@ -100,12 +102,9 @@ def _national_prefix(country_code: int) -> re.Pattern[str] | None | bool:
 
 
 def _china_national(national: str) -> str:
-    """A Chinese number's mask from its national significant digits: a landline's national
-    form starts with its trunk 0 (010 ...); a mobile, a 400 or an 800 number has none."""
-    if not (len(national) == 11 and national.startswith("1")
-            or len(national) == 10 and national.startswith(("400", "800"))):
-        national = "0" + national
-    return _middle(national)
+    """A Chinese number's mask from its national significant digits, in its national form
+    (``china_national_form``: 010 ... for a landline)."""
+    return _middle(china_national_form(national))
 
 
 def mask_email(value: str) -> str:

@@ -64,7 +64,7 @@ _KINDS = {"company": "company", "公司": "company", "企业": "company", "单�
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:/[A-Za-z0-9._~/-]*)?")
 _TEXT = ("industry", "province", "city", "address", "source", "level", "status")
 _PLACES = ("province", "city")  # spelled as the region lists do after the row (``_place``)
-REGION_MAX = 200  # a region column's cell: a province, a city and a district
+_REGION_MAX = 200  # a region column's cell: a province, a city and a district
 # Words after a phone number; no leading \s*, which would backtrack over a long run of spaces
 _ANNOTATION = re.compile(r"[(（]([^()（）\d]+)[)）]\s*$")
 # Statuses as other systems' exports write them, by the status the platform knows; the
@@ -263,10 +263,12 @@ class RowCleaner:
             self._custom(values, name, cell)
         elif name == "created_at":  # when another system created it: a new customer's date
             values["created_at"] = created_moment(cell, self.zone)
-        elif name in FOLLOW_UP_FIELDS:  # the other system's follow-up (``follow_up_record``)
-            values[name] = (past_moment(cell, self.zone, name) if name == "last_contact_at"
-                            else follow_up_day(cell, self.zone, name)
-                            if name == "follow_up_on" else follow_up_note(cell))
+        elif name == "last_contact_at":  # the other system's follow-up (``follow_up_record``)
+            values[name] = past_moment(cell, self.zone, name)
+        elif name == "follow_up_on":
+            values[name] = follow_up_day(cell, self.zone, name)
+        elif name == "follow_up_note":
+            values[name] = follow_up_note(cell)
         elif name == "country":
             country = country_code(cell)  # "CN", "中国", "China"
             if country is None:
@@ -274,7 +276,7 @@ class RowCleaner:
                                          "or US, or by its name."))
             values["country"] = country
         elif name == "region":  # "浙江省/杭州市" in one column (``_region``)
-            values["region"] = " ".join(cell.split())[:REGION_MAX]
+            values["region"] = " ".join(cell.split())[:_REGION_MAX]
         elif name == "customer_type":
             names["customer_type"] = [cell.strip()]
         elif name == "owner":

@@ -15,7 +15,9 @@ county-level data this plugin does not need, so the data lives here (about 370 n
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from ..names import pinyin_syllables
 
@@ -276,10 +278,8 @@ def split_region(text: str) -> tuple[str, str, str]:
     first, rest = parts[0], parts[1:]
     province = match_province(first)
     if province is None and not rest:  # "广东省深圳市": the longest province name it begins with
-        for end in range(min(len(first) - 1, _LONGEST_PROVINCE), 1, -1):
-            if (found := match_province(first[:end])) is not None:
-                province, rest = found, [first[end:]]
-                break
+        province, after = _leading(first, match_province, _LONGEST_PROVINCE)
+        rest = [after] if province is not None else rest
     if province is None:  # "深圳 南山区", or a name the lists do not know
         found_city = match_city("", first)
         if found_city is None:
@@ -291,11 +291,20 @@ def split_region(text: str) -> tuple[str, str, str]:
     if not rest:
         return province, "", ""
     city, more = rest[0], rest[1:]
-    for end in range(len(city), 1, -1):  # "杭州西湖区": the longest city name it begins with
-        if (found_city := match_city(province, city[:end])) is not None:
-            city, more = found_city[1], [city[end:], *more] if end < len(city) else more
-            break
+    # "杭州西湖区": the longest city name it begins with
+    found_city, after = _leading(city, lambda text: match_city(province, text), len(city))
+    if found_city is not None:
+        city, more = found_city[1], [after, *more] if after else more
     return province, city, " ".join(more)
+
+
+def _leading(text: str, match: Callable[[str], Any], longest: int) -> tuple[Any, str]:
+    """What ``match`` makes of the longest beginning of ``text`` (two to ``longest``
+    characters) it knows, and the text after it; ``(None, text)`` when it knows none."""
+    for end in range(min(len(text), longest), 1, -1):
+        if (found := match(text[:end])) is not None:
+            return found, text[end:]
+    return None, text
 
 
 def _short_city(name: str) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import Text, column, func, select, table, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from crm_core.toolkit import analyze
+from crm_core.toolkit import analyze, china_national_form
 
 from ..models import Customer
 from ..names import pinyin_syllables
@@ -53,10 +53,9 @@ def _phone_forms(number: str) -> list[str]:
     it matches already: indexing it again cost trigrams and found nothing more."""
     number = number.split(";", 1)[0]
     if number.startswith("+86"):
-        national = number[3:]
-        if not (len(national) == 11 and national.startswith("1")  # 10 is Beijing's code
-                or national.startswith(("400", "800"))):  # nationwide: no trunk 0
-            return [number, "0" + national]
+        national = china_national_form(number[3:])
+        if national.startswith("0"):  # a landline (mobiles, 400 and 800 numbers take none)
+            return [number, national]
     return [number]
 
 
